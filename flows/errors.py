@@ -1,0 +1,18 @@
+"""The project's exceptions. Each carries a message written for an analyst; the CLI prints it as
+one line and exits non-zero."""
+
+
+class VccError(Exception):
+    """Anything vcc reports to its user as one clear line."""
+
+
+class ConfigError(VccError):
+    """The configuration file is missing, malformed or inconsistent."""
+
+
+class SourceError(VccError):
+    """A source, table or column cannot be read: names the source, the table and the problem."""
+
+
+class ValidationFailed(VccError):
+    """A critical expectation failed: the table is unusable and the run stops."""
