@@ -16,3 +16,7 @@ class SourceError(VccError):
 
 class ValidationFailed(VccError):
     """A critical expectation failed: the table is unusable and the run stops."""
+
+
+class SourceUnavailable(SourceError):
+    """A database could not be reached for now (refused, timed out, locked): worth retrying."""

@@ -1,0 +1,104 @@
+"""What the report is drawn from: one quarter's figures, their history and the run's provenance.
+
+``ReportData`` is built by the flow from ``metrics.csv`` (CONTRACT.md §4) and the data-quality
+counts; nothing here reads files. The quarter labels follow CONTRACT.md §1: calendar quarters
+written ``YYYYQn``, with the UK financial-year label (April to March) alongside.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from flows.config import MeasureSettings, ReportSettings
+from flows.errors import VccError
+
+METRIC_COLUMNS: tuple[str, ...] = (
+    "quarter", "measure_id", "right", "agency", "dimension", "group", "eligible", "met",
+    "not_met", "pending", "rate", "ci_low", "ci_high", "target", "rag",
+)  # fmt: skip
+DATA_QUALITY_COLUMNS: tuple[str, ...] = (
+    "source", "table", "rows_read", "rows_accepted", "rows_quarantined",
+)  # fmt: skip
+
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_FIRST_MONTH = {1: "January", 2: "April", 3: "July", 4: "October"}
+_LAST_DAY = {1: "31 March", 2: "30 June", 3: "30 September", 4: "31 December"}
+
+
+class ReportDataError(VccError):
+    """The figures handed to the report do not have the shape CONTRACT.md §4 promises."""
+
+
+def parse_quarter(quarter: str) -> tuple[int, int]:
+    """``"2024Q3"`` -> ``(2024, 3)``."""
+    match = _QUARTER.match(quarter)
+    if match is None:
+        raise ReportDataError(f"quarter {quarter!r} is not written YYYYQn, e.g. 2024Q3")
+    return int(match[1]), int(match[2])
+
+
+def previous_quarter(quarter: str) -> str:
+    year, number = parse_quarter(quarter)
+    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+
+
+def financial_year_label(quarter: str) -> str:
+    """The UK financial-year label: the year runs April to March, so January to March (Q1) is
+    the fourth quarter of the year that began the April before. ``"2024Q3"`` -> ``"2024/25 Q2"``.
+    """
+    year, number = parse_quarter(quarter)
+    start = year - 1 if number == 1 else year
+    fy_quarter = 4 if number == 1 else number - 1
+    return f"{start}/{(start + 1) % 100:02d} Q{fy_quarter}"
+
+
+def quarter_period(quarter: str) -> str:
+    """``"2024Q3"`` -> ``"1 July to 30 September 2024"``."""
+    year, number = parse_quarter(quarter)
+    return f"1 {_FIRST_MONTH[number]} to {_LAST_DAY[number]} {year}"
+
+
+def long_date(day: date) -> str:
+    """GOV.UK style: ``15 October 2024`` (no leading zero, no ordinal)."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def _require_columns(frame: pd.DataFrame, expected: tuple[str, ...], name: str) -> None:
+    missing = [column for column in expected if column not in frame.columns]
+    if missing:
+        raise ReportDataError(f"report {name} lacks the column(s) {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """One quarter's report: its figures (unsuppressed; the renderer applies disclosure control),
+    the trend behind them, the settings the methodology describes, and the run's provenance."""
+
+    quarter: str  # "2024Q3"
+    as_of: date  # the extract is complete up to the end of this day
+    produced_on: date
+    settings: ReportSettings
+    metrics: pd.DataFrame  # quarter Q, every breakdown, columns METRIC_COLUMNS
+    trend: pd.DataFrame  # dimension "all" only, up to settings.trend_quarters ending at Q
+    measure_settings: dict[str, MeasureSettings]
+    data_quality: pd.DataFrame  # one row per source table, columns DATA_QUALITY_COLUMNS
+    suppression_threshold: int
+    code_version: str
+    run_id: str
+
+    def __post_init__(self) -> None:
+        parse_quarter(self.quarter)
+        _require_columns(self.metrics, METRIC_COLUMNS, "metrics")
+        _require_columns(self.trend, METRIC_COLUMNS, "trend")
+        _require_columns(self.data_quality, DATA_QUALITY_COLUMNS, "data quality")
+        if self.suppression_threshold < 1:
+            raise ReportDataError("the suppression threshold must be 1 or more")
+
+    def settings_for(self, measure_id: str) -> MeasureSettings:
+        """A measure's settings; one missing from configuration takes the defaults, as in
+        ``Config.measure``."""
+        return self.measure_settings.get(measure_id, MeasureSettings())

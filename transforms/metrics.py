@@ -1,0 +1,184 @@
+"""From instances to the figures of ``metrics.csv`` (CONTRACT.md §4).
+
+One row per quarter × measure × agency × breakdown group: eligible (met + not met), met, not met,
+pending, the rate met / eligible with its Wilson 95% interval, the target and the RAG rating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from transforms.catalogue import MEASURES, MEASURES_BY_ID
+from transforms.matching import MET, NOT_MET, PENDING
+from transforms.victims import AGE_BANDS
+
+METRIC_COLUMNS = [
+    "quarter",
+    "measure_id",
+    "right",
+    "agency",
+    "dimension",
+    "group",
+    "eligible",
+    "met",
+    "not_met",
+    "pending",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "target",
+    "rag",
+]
+
+DIMENSIONS = ("all", "rights", "district", "age_band", "sex", "ethnicity", "has_disability")
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Rating:
+    """Target and RAG rule of one measure (configuration, CONTRACT.md §3 defaults)."""
+
+    target: float = 0.90
+    tolerance: float = 0.10
+    min_eligible: int = 10
+
+
+def wilson_interval(met: np.ndarray, eligible: np.ndarray, z: float = Z_95) -> tuple:
+    """Wilson score interval for met/eligible; NaN where eligible is 0."""
+    n = np.asarray(eligible, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.asarray(met, dtype=float) / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
+        high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+    return low, high
+
+
+def rag_ratings(
+    met: np.ndarray, eligible: np.ndarray, rating: Sequence[Rating]
+) -> np.ndarray:
+    """green at or above target, amber within the tolerance below it, red below that, none when
+    too few are eligible to rate. Compared as met >= target × eligible to avoid rounding."""
+    target = np.array([r.target for r in rating])
+    tolerance = np.array([r.tolerance for r in rating])
+    minimum = np.array([r.min_eligible for r in rating])
+    met = np.asarray(met, dtype=float)
+    eligible = np.asarray(eligible, dtype=float)
+    epsilon = 1e-9
+    return np.select(
+        [
+            eligible < minimum,
+            met >= target * eligible - epsilon,
+            met >= (target - tolerance) * eligible - epsilon,
+        ],
+        ["none", "green", "amber"],
+        default="red",
+    )
+
+
+def _group_order(dimension: str, districts: Sequence[str]) -> list[str]:
+    return {
+        "all": ["all"],
+        "rights": ["enhanced", "standard"],
+        "district": [*districts, "unknown"],
+        "age_band": list(AGE_BANDS),
+        "sex": ["female", "male", "other", "unknown"],
+        "ethnicity": ["white", "mixed", "asian", "black", "other", "unknown"],
+        "has_disability": ["true", "false", "unknown"],
+    }[dimension]
+
+
+def _groups(instances: pd.DataFrame, dimension: str) -> pd.Series:
+    if dimension == "all":
+        return pd.Series("all", index=instances.index)
+    if dimension == "rights":
+        enhanced = instances["enhanced"].astype(bool)
+        return pd.Series(np.where(enhanced, "enhanced", "standard"), index=instances.index)
+    return instances[dimension].astype("string").fillna("unknown")
+
+
+def _count(instances: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    per_victim = instances["measure_id"] != "R12-ACK"
+    frame = instances if dimension == "all" else instances[per_victim]
+    status = frame["status"]
+    counts = pd.DataFrame(
+        {
+            "quarter": frame["quarter"].astype("string"),
+            "measure_id": frame["measure_id"],
+            "agency": frame["agency"],
+            "dimension": dimension,
+            "group": _groups(frame, dimension),
+            "met": (status == MET).astype("int64"),
+            "not_met": (status == NOT_MET).astype("int64"),
+            "pending": (status == PENDING).astype("int64"),
+        }
+    )
+    keys = ["quarter", "measure_id", "agency", "dimension", "group"]
+    return counts.groupby(keys, as_index=False, sort=False)[["met", "not_met", "pending"]].sum()
+
+
+def _always_present(
+    quarters: Iterable[str], complaint_sources: Iterable[str]
+) -> pd.DataFrame:
+    """Rows every quarter carries even with no instances: each measure's ``all`` row and its
+    ``rights`` rows (ENH-IDENTIFIED has no standard victims by definition)."""
+    rows = []
+    for quarter in quarters:
+        for measure in MEASURES:
+            if measure.measure_id == "R12-ACK":
+                rows += [(quarter, "R12-ACK", source, "all", "all") for source in complaint_sources]
+                continue
+            rows.append((quarter, measure.measure_id, measure.agency, "all", "all"))
+            rows.append((quarter, measure.measure_id, measure.agency, "rights", "enhanced"))
+            if measure.measure_id != "ENH-IDENTIFIED":
+                rows.append((quarter, measure.measure_id, measure.agency, "rights", "standard"))
+    return pd.DataFrame(rows, columns=["quarter", "measure_id", "agency", "dimension", "group"])
+
+
+def summarise(
+    instances: pd.DataFrame,
+    quarters: Sequence[str],
+    ratings: Mapping[str, Rating],
+    districts: Sequence[str],
+    complaint_sources: Sequence[str] = ("police", "cps", "probation"),
+) -> pd.DataFrame:
+    """The metrics of ``quarters``: every measure and breakdown, ordered as in the catalogue."""
+    in_window = instances[instances["quarter"].isin(list(quarters))]
+    counted = pd.concat([_count(in_window, dimension) for dimension in DIMENSIONS])
+    keys = ["quarter", "measure_id", "agency", "dimension", "group"]
+    metrics = _always_present(quarters, complaint_sources).merge(counted, on=keys, how="outer")
+    counts = ["met", "not_met", "pending"]
+    metrics[counts] = metrics[counts].fillna(0).astype("int64")
+    metrics["eligible"] = metrics["met"] + metrics["not_met"]
+    metrics["right"] = metrics["measure_id"].map(lambda m: MEASURES_BY_ID[m].right)
+    low, high = wilson_interval(metrics["met"].to_numpy(), metrics["eligible"].to_numpy())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(metrics["eligible"] > 0, metrics["met"] / metrics["eligible"], np.nan)
+    metrics["rate"], metrics["ci_low"], metrics["ci_high"] = rate, low, high
+    rules = [ratings.get(m, Rating()) for m in metrics["measure_id"]]
+    metrics["target"] = [rule.target for rule in rules]
+    metrics["rag"] = rag_ratings(metrics["met"], metrics["eligible"], rules)
+    return _in_report_order(metrics, districts)[METRIC_COLUMNS].reset_index(drop=True)
+
+
+def _in_report_order(metrics: pd.DataFrame, districts: Sequence[str]) -> pd.DataFrame:
+    measure_rank = {m.measure_id: i for i, m in enumerate(MEASURES)}
+    agency_rank = {"police": 0, "cps": 1, "wcu": 2, "probation": 3}
+    dimension_rank = {d: i for i, d in enumerate(DIMENSIONS)}
+
+    def group_rank(row_dimension: str, group: str) -> tuple[int, str]:
+        order = _group_order(row_dimension, districts)
+        return (order.index(group), "") if group in order else (len(order), group)
+
+    ranked = metrics.assign(
+        _measure=metrics["measure_id"].map(measure_rank),
+        _agency=metrics["agency"].map(agency_rank),
+        _dimension=metrics["dimension"].map(dimension_rank),
+        _group=[group_rank(d, g) for d, g in zip(metrics["dimension"], metrics["group"])],
+    )
+    return ranked.sort_values(["quarter", "_measure", "_agency", "_dimension", "_group"])

@@ -1,0 +1,94 @@
+"""Who is owed the Code, who is owed enhanced rights, and the attributes figures are broken down by.
+
+CONTRACT.md §2: victims with ``victim_type`` ``person`` or ``business_named_contact`` are owed the
+Code; ``business`` victims are left out of every measure. Enhanced rights are derived from the
+victim and the crime, never from the police's ``enhanced_flag``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from transforms.schema import ENHANCED_OFFENCE_CATEGORIES, VICTIMS_OWED_THE_CODE
+
+AGE_BANDS = ("0-17", "18-24", "25-64", "65+", "unknown")
+BREAKDOWN_COLUMNS = ("district", "age_band", "sex", "ethnicity", "has_disability")
+
+_ENHANCED_VICTIM_FLAGS = (
+    "is_vulnerable",
+    "is_intimidated",
+    "is_persistently_targeted",
+    "is_bereaved_family",
+)
+
+
+def _true(column: pd.Series) -> pd.Series:
+    """A boolean column with missing read as false."""
+    return column.astype("boolean").fillna(False).astype(bool)
+
+
+def owed_enhanced_rights(victims: pd.DataFrame) -> pd.Series:
+    """CONTRACT.md §2 "Enhanced rights (derived)"; ``victims`` carries its crime's columns."""
+    owed = pd.Series(False, index=victims.index)
+    for flag in _ENHANCED_VICTIM_FLAGS:
+        owed |= _true(victims[flag])
+    owed |= (victims["age_at_offence"] < 18).fillna(False).astype(bool)
+    owed |= _true(victims["is_domestic_abuse"]) | _true(victims["is_hate_crime"])
+    owed |= victims["offence_category"].isin(ENHANCED_OFFENCE_CATEGORIES).astype(bool)
+    return owed
+
+
+def age_bands(age: pd.Series) -> pd.Series:
+    bands = pd.cut(
+        age.astype("Float64").astype(float),
+        bins=[-1, 17, 24, 64, 1000],
+        labels=list(AGE_BANDS[:-1]),
+    )
+    return bands.astype("string").fillna("unknown")
+
+
+def _with_unknown(column: pd.Series) -> pd.Series:
+    return column.astype("string").fillna("unknown")
+
+
+def victim_profiles(victims: pd.DataFrame, crimes: pd.DataFrame) -> pd.DataFrame:
+    """One row per victim owed the Code, indexed by ``victim_id``, with the crime's report date.
+
+    Columns: crime_ref, reported_date, recorded_date, enhanced, enhanced_flag, updates_opt_out,
+    referral_consent and the breakdown attributes (district, age_band, sex, ethnicity,
+    has_disability as "true"/"false"/"unknown").
+    """
+    owed = victims[victims["victim_type"].isin(VICTIMS_OWED_THE_CODE)]
+    crime_columns = crimes[
+        [
+            "crime_ref",
+            "reported_at",
+            "recorded_at",
+            "offence_category",
+            "is_domestic_abuse",
+            "is_hate_crime",
+            "district",
+        ]
+    ]
+    joined = owed.merge(crime_columns, on="crime_ref", how="inner", validate="many_to_one")
+    disability = joined["has_disability"].astype("boolean")
+    profiles = pd.DataFrame(
+        {
+            "victim_id": joined["victim_id"].astype("string"),
+            "crime_ref": joined["crime_ref"].astype("string"),
+            "reported_date": joined["reported_at"].dt.normalize(),
+            "recorded_date": joined["recorded_at"].dt.normalize(),
+            "enhanced": owed_enhanced_rights(joined).to_numpy(),
+            "enhanced_flag": _true(joined["enhanced_flag"]).to_numpy(),
+            "updates_opt_out": _true(joined["updates_opt_out"]).to_numpy(),
+            "referral_consent": joined["referral_consent"].astype("string"),
+            "district": _with_unknown(joined["district"]),
+            "age_band": age_bands(joined["age_at_offence"]),
+            "sex": _with_unknown(joined["sex"]),
+            "ethnicity": _with_unknown(joined["ethnicity"]),
+            "has_disability": disability.map({True: "true", False: "false"})
+            .astype("string")
+            .fillna("unknown"),
+        }
+    )
+    return profiles.set_index("victim_id", drop=False)
