@@ -22,8 +22,9 @@ MET, NOT_MET, PENDING = "met", "not_met", "pending"
 
 
 def local_date(timestamps: pd.Series) -> pd.Series:
-    """The local calendar date of each timestamp, as a midnight datetime64."""
-    return timestamps.dt.normalize()
+    """The local calendar date of each timestamp, as a midnight datetime64 (second resolution,
+    so that dates from any source compare and merge alike)."""
+    return timestamps.astype("datetime64[s]").dt.normalize()
 
 
 def known_by(dates: pd.Series, as_of: pd.Timestamp) -> pd.Series:

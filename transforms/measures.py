@@ -210,9 +210,9 @@ def _r7_vps(ctx: MeasureContext) -> pd.DataFrame:
         trigger_date=instances["event_at"], record_key=instances["crime_ref"]
     )
     offers = ctx.action_dates("police", "vps_offers", "offered_at")
-    first_offer = offers.groupby("victim_id")["action_date"].min()
-    action = instances["victim_id"].map(first_offer)
-    return ctx.assess("R7-VPS", instances.assign(action_date=action))
+    first_offer = offers.groupby("victim_id", as_index=False)["action_date"].min()
+    instances = instances.merge(first_offer, on="victim_id", how="left")
+    return ctx.assess("R7-VPS", instances)
 
 
 def _notified_rows(
@@ -362,7 +362,10 @@ def compute_instances(
     complaints = _r12_ack(ctx)
     if len(complaints):
         parts.append(_standardise(complaints, "R12-ACK", None))
-    instances = pd.concat([part for part in parts if len(part)], ignore_index=True)
+    found = [part for part in parts if len(part)]
+    if not found:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in INSTANCE_COLUMNS})
+    instances = pd.concat(found, ignore_index=True)
     if since is not None:
         instances = instances[instances["trigger_date"] >= pd.Timestamp(since)]
     return instances.reset_index(drop=True)

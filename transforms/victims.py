@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from transforms.matching import local_date
 from transforms.schema import ENHANCED_OFFENCE_CATEGORIES, VICTIMS_OWED_THE_CODE
 
 AGE_BANDS = ("0-17", "18-24", "25-64", "65+", "unknown")
@@ -76,8 +77,8 @@ def victim_profiles(victims: pd.DataFrame, crimes: pd.DataFrame) -> pd.DataFrame
         {
             "victim_id": joined["victim_id"].astype("string"),
             "crime_ref": joined["crime_ref"].astype("string"),
-            "reported_date": joined["reported_at"].dt.normalize(),
-            "recorded_date": joined["recorded_at"].dt.normalize(),
+            "reported_date": local_date(joined["reported_at"]),
+            "recorded_date": local_date(joined["recorded_at"]),
             "enhanced": owed_enhanced_rights(joined).to_numpy(),
             "enhanced_flag": _true(joined["enhanced_flag"]).to_numpy(),
             "updates_opt_out": _true(joined["updates_opt_out"]).to_numpy(),
