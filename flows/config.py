@@ -99,6 +99,12 @@ class CalendarSettings(_Strict):
     extra_holidays: list[dt.date] = Field(default_factory=list)
 
 
+class ScheduleSettings(_Strict):
+    working_days_after_quarter: int = 10
+    time: dt.time = dt.time(7, 0)
+    timezone: str = "Europe/London"
+
+
 class DisclosureSettings(_Strict):
     threshold: int = 5
 
@@ -109,6 +115,7 @@ class Config(_Strict):
     report: ReportSettings = ReportSettings()
     calendar: CalendarSettings = CalendarSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     districts: list[str]
     output_dir: Path = Path("out")
     # The files this configuration was read from, for the manifest.
@@ -168,7 +175,7 @@ def load_config(path: Path | None = None) -> Config:
     files = [str(DEFAULT_CONFIG)]
     if path is None and Path("vcc.toml").exists():
         path = Path("vcc.toml")
-    if path is not None:
+    if path is not None and path.resolve() != DEFAULT_CONFIG:
         path = path.resolve()
         raw = _overlay(raw, _resolve_paths(_read_toml(path), path.parent))
         files.append(str(path))

@@ -1,0 +1,165 @@
+"""The ``vcc`` command (CONTRACT.md §5). Every failure a user can cause ends in one line and a
+non-zero exit status, never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from flows.errors import VccError
+from transforms.quarters import Quarter, quarter_range
+
+DEMO_DATA = Path(__file__).resolve().parent.parent / "demo-data"
+
+
+class QuarterType(click.ParamType):
+    name = "QUARTER"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        if isinstance(value, Quarter):
+            return value
+        try:
+            return Quarter.parse(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+QUARTER = QuarterType()
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"vcc: error: {message}", err=True)
+    sys.exit(1)
+
+
+class VccGroup(click.Group):
+    """Turns the project's errors into one line on standard error."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except VccError as error:
+            _fail(str(error))
+        except KeyboardInterrupt:
+            _fail("interrupted; the previous outputs were left as they were")
+
+
+@click.group(cls=VccGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vcc")
+def main() -> None:
+    """vcc: the Victims' Code compliance pipeline.
+
+    Extracts police, CPS and probation case data, validates it, computes every Victims' Code
+    compliance measure and renders the quarterly report for the criminal justice partnership.
+    Configuration: --config FILE, else ./vcc.toml, else the shipped defaults (the demo sources).
+    """
+
+
+def _run_one(quarter: Quarter, as_of, config: Path | None, out: Path | None, by: str) -> dict:
+    from flows.pipeline import run_quarter  # Prefect is slow to import; --help stays fast
+
+    click.echo(f"vcc: running {quarter} (this starts a local Prefect server if none is set)")
+    started = time.perf_counter()
+    manifest = run_quarter(str(quarter), as_of.date() if as_of else None, config, out, by)
+    seconds = time.perf_counter() - started
+    revised = manifest["revised_earlier_figures"]
+    note = " (figures revised since the last run)" if revised else ""
+    click.echo(f"vcc: {quarter} done in {seconds:.1f} s{note}")
+    click.echo(f"vcc: report: {manifest['outputs']['report']}")
+    return manifest
+
+
+@main.command()
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter to report, YYYYQn.")
+@click.option("--as-of", type=DATE, help="Data complete up to the end of this day [today].")
+@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration TOML [./vcc.toml, else the shipped defaults].")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Output folder; the run writes <out>/<quarter>/ [out].")
+def run(quarter: Quarter, as_of, config: Path | None, out: Path | None) -> None:
+    """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
+    _run_one(quarter, as_of, config, out, "manual")
+
+
+@main.command()
+@click.option("--from", "first", type=QUARTER, required=True, help="First quarter, YYYYQn.")
+@click.option("--to", "last", type=QUARTER, required=True, help="Last quarter, YYYYQn.")
+@click.option("--as-of", type=DATE, help="Data complete up to the end of this day [today].")
+@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration TOML [./vcc.toml, else the shipped defaults].")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder [out].")
+def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Path | None) -> None:
+    """Run every quarter from --from to --to, oldest first."""
+    try:
+        quarters = quarter_range(first, last)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    for number, quarter in enumerate(quarters, start=1):
+        click.echo(f"vcc: backfill {number}/{len(quarters)}")
+        _run_one(quarter, as_of, config, out, "backfill")
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEMO_DATA,
+              show_default=True, help="Folder to write the sources into.")
+@click.option("--from", "first", type=QUARTER, help="First quarter [8 quarters before --to].")
+@click.option("--to", "last", type=QUARTER, help="Last quarter [the last complete quarter].")
+@click.option("--scale", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+              help="Volume multiplier; 1 is Cumbria (about 9,000 crimes a quarter).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+def generate(out: Path, first: Quarter | None, last: Quarter | None, scale: float, seed: int) -> None:
+    """Write synthetic police (SQLite), CPS and probation (file drop) sources."""
+    written = _generate(out, first, last, scale, seed)
+    click.echo(f"vcc: wrote {len(written)} files to {out}")
+
+
+def _generate(out: Path, first: Quarter | None, last: Quarter | None, scale: float, seed: int):
+    from flows.config import load_config
+    from flows.synthetic import generate_sources, write_demo_sources
+
+    today = dt.date.today()
+    last = last or Quarter.last_complete(today)
+    first = first or last.shift(-7)
+    if last < first:
+        raise click.BadParameter(f"--to {last} is before --from {first}")
+    click.echo(f"vcc: generating {first} to {last} at scale {scale:g} (seed {seed})")
+    sources = generate_sources(str(first), str(last), scale=scale, seed=seed, until=today)
+    for source, tables in sources.items():
+        rows = sum(len(frame) for frame in tables.values())
+        click.echo(f"vcc:   {source}: {len(tables)} tables, {rows:,} rows")
+    return write_demo_sources(sources, out, load_config_defaults())
+
+
+def load_config_defaults():
+    from flows.config import DEFAULT_CONFIG, load_config
+
+    return load_config(DEFAULT_CONFIG)
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
+              show_default=True, help="Output folder.")
+def demo(out: Path) -> None:
+    """Make the synthetic demo sources if absent and report the latest complete quarter."""
+    from flows.config import DEFAULT_CONFIG
+
+    if not (DEMO_DATA / "police.sqlite").exists():
+        _generate(DEMO_DATA, None, None, 1.0, 1)
+    _run_one(Quarter.last_complete(dt.date.today()), None, DEFAULT_CONFIG, out, "demo")
+
+
+@main.command()
+def serve() -> None:
+    """Keep the quarterly schedule running (a Prefect deployment served from this process)."""
+    from flows.schedule import serve_quarterly
+
+    serve_quarterly()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+"""The output files of a run (CONTRACT.md §4), written all-or-nothing.
+
+Everything is written into a staging folder beside ``<out>/<quarter>/``; ``publish`` adds the
+manifest and swaps the staging folder in only when every file is complete, so a failed run
+leaves the previous outputs as they were and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from flows.config import REPO_ROOT, Config
+from flows.extract import RawTable
+from transforms.disclosure import published_tables
+from transforms.quarters import Quarter
+
+FLOAT_COLUMNS = ("rate", "ci_low", "ci_high")
+
+
+@dataclass
+class RunOutputs:
+    run_id: str
+    quarter: Quarter
+    as_of: dt.date
+    extracted_at: dt.datetime
+    config: Config
+    raw: dict[str, dict[str, RawTable]]
+    outcome: Any  # flows.validate.ValidationOutcome
+    instances: pd.DataFrame
+    metrics: pd.DataFrame
+    trend: pd.DataFrame
+    output_root: Path
+    timer: dict[str, float]
+    triggered_by: str
+
+    @property
+    def final_dir(self) -> Path:
+        return self.output_root / str(self.quarter)
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.output_root / f".staging-{self.quarter}-{self.run_id}"
+
+    @property
+    def report_name(self) -> str:
+        return f"vcc-{self.quarter}-report"
+
+
+def code_version() -> str:
+    """The package version and, in a git checkout, the commit (marked when files differ)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package = version("vcc")
+    except PackageNotFoundError:
+        package = "unknown"
+    try:
+        described = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return package
+    return f"{package}+{described}"
+
+
+def metrics_csv(metrics: pd.DataFrame) -> str:
+    """``metrics.csv``: counts as integers, rates and bounds to 4 places, empty when undefined."""
+    text = metrics.copy()
+    for column in FLOAT_COLUMNS:
+        text[column] = metrics[column].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+    text["target"] = metrics["target"].map(lambda v: f"{v:.2f}")
+    return text.to_csv(index=False, lineterminator="\n")
+
+
+def table_counts(run: RunOutputs) -> pd.DataFrame:
+    """Rows read, accepted and quarantined per source table; read = accepted + quarantined."""
+    rows = []
+    for source, tables in run.raw.items():
+        for table, raw in tables.items():
+            accepted = len(run.outcome.accepted[(source, table)])
+            quarantined = len(run.outcome.rejected.get((source, table), ()))
+            read = len(raw.frame)
+            if read != accepted + quarantined:
+                raise AssertionError(f"{source}.{table}: {read} read != {accepted} + {quarantined}")
+            rows.append((source, table, read, accepted, quarantined))
+    return pd.DataFrame(
+        rows, columns=["source", "table", "rows_read", "rows_accepted", "rows_quarantined"]
+    )
+
+
+def _write_quarantine(run: RunOutputs, folder: Path) -> dict[str, int]:
+    """Every rejected row as it arrived, with a ``reason`` column."""
+    folder.mkdir()
+    written = {}
+    for (source, table), reasons in run.outcome.rejected.items():
+        if not len(reasons):
+            continue
+        rows = run.raw[source][table].frame.loc[reasons.index]
+        rows = rows.assign(reason=reasons.to_numpy())
+        rows.to_csv(folder / f"{source}.{table}.csv", index=False, lineterminator="\n")
+        written[f"{source}.{table}"] = len(rows)
+    return written
+
+
+def _write_snapshots(run: RunOutputs, folder: Path) -> dict[str, str]:
+    """The extract exactly as read, so any figure can be traced to the data it came from."""
+    folder.mkdir()
+    checksums = {}
+    for source, tables in run.raw.items():
+        for table, raw in tables.items():
+            path = folder / f"{source}.{table}.parquet"
+            raw.frame.astype("string").to_parquet(path, index=False)
+            checksums[path.name] = sha256(path)
+    return checksums
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _render(run: RunOutputs, counts: pd.DataFrame, staging: Path) -> None:
+    from reports.model import ReportData
+    from reports.render import render_report
+
+    data = ReportData(
+        quarter=str(run.quarter),
+        as_of=run.as_of,
+        produced_on=run.extracted_at.date(),
+        settings=run.config.report,
+        metrics=run.metrics,
+        trend=run.trend,
+        measure_settings=dict(run.config.measures),
+        data_quality=counts,
+        suppression_threshold=run.config.disclosure.threshold,
+        code_version=code_version(),
+        run_id=run.run_id,
+    )
+    render_report(data, staging / f"{run.report_name}.pdf", staging / f"{run.report_name}.html")
+
+
+def write_outputs(run: RunOutputs) -> Path:
+    """Write every output file of the run into its staging folder and return that folder."""
+    staging = run.staging_dir
+    staging.mkdir(parents=True)
+    (staging / "metrics.csv").write_text(metrics_csv(run.metrics), encoding="utf-8")
+    published = published_tables(run.metrics, run.config.disclosure.threshold)
+    published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
+    counts = table_counts(run)
+    quality = run.outcome.quality
+    quality.to_csv(staging / "data-quality.csv", index=False, lineterminator="\n")
+    run.outcome.linkage.to_csv(staging / "linkage.csv", index=False, lineterminator="\n")
+    _write_quarantine(run, staging / "quarantine")
+    run.instances.to_parquet(staging / "instances.parquet", index=False)
+    _write_snapshots(run, staging / "snapshots")
+    _render(run, counts, staging)
+    return staging
+
+
+def _revised(previous: Path, staging: Path) -> bool | None:
+    """Whether this run changes the figures of an earlier run of the same quarter."""
+    if not (previous / "metrics.csv").exists():
+        return None
+    return (previous / "metrics.csv").read_bytes() != (staging / "metrics.csv").read_bytes()
+
+
+def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str, Any]:
+    counts = table_counts(run)
+    return {
+        "run_id": run.run_id,
+        "quarter": str(run.quarter),
+        "as_of": run.as_of.isoformat(),
+        "extracted_at": run.extracted_at.isoformat(timespec="seconds"),
+        "triggered_by": run.triggered_by,
+        "code_version": code_version(),
+        "python": platform.python_version(),
+        "configuration": {
+            "files": run.config.files,
+            "sha256": run.config.fingerprint(),
+            "settings": json.loads(
+                run.config.model_dump_json(exclude={"files", "sources"})
+            ),
+            "sources": {
+                name: {
+                    "kind": source.kind,
+                    "tables": {
+                        table: raw.origin for table, raw in run.raw.get(name, {}).items()
+                    },
+                }
+                for name, source in run.config.sources.items()
+            },
+        },
+        "rows": counts.to_dict(orient="records"),
+        "snapshots": {
+            path.name: sha256(path) for path in sorted((staging / "snapshots").glob("*"))
+        },
+        "outputs": {
+            "report": str(run.final_dir / f"{run.report_name}.pdf"),
+            "checksums": {
+                str(path.relative_to(staging)): sha256(path)
+                for path in sorted(staging.rglob("*"))
+                if path.is_file() and path.parent.name != "snapshots"
+            },
+        },
+        "timings_seconds": {**run.timer, "total": round(total_seconds, 3)},
+        "revised_earlier_figures": _revised(run.final_dir, staging),
+    }
+
+
+def publish(staging: Path, run: RunOutputs, total_seconds: float) -> dict[str, Any]:
+    """Add the manifest, then swap the staging folder in place of ``<out>/<quarter>/``."""
+    manifest = _manifest(run, staging, total_seconds)
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    final = run.final_dir
+    retired = run.output_root / f".retired-{run.quarter}-{run.run_id}"
+    if final.exists():
+        os.replace(final, retired)
+    os.replace(staging, final)
+    shutil.rmtree(retired, ignore_errors=True)
+    return manifest
+
+
+def discard(run_root: Path) -> None:
+    """Remove staging folders a failed run left behind."""
+    for leftover in run_root.glob(".staging-*"):
+        shutil.rmtree(leftover, ignore_errors=True)

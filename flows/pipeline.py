@@ -1,0 +1,206 @@
+"""The Prefect flow ``quarterly-compliance-report``: extract → validate → measure → render → publish.
+
+Each stage is a task; the flow wires them and times them. Figures are computed by the pure
+functions of ``transforms/``; files are written by ``flows/outputs.py`` into a staging folder that
+replaces ``<out>/<quarter>/`` only when everything has succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.coerce import coerce_source
+from flows.config import Config, load_config
+from flows.errors import SourceUnavailable
+from flows.extract import RawTable, extract_source
+from flows.outputs import RunOutputs, publish, write_outputs
+from transforms.calendar import WorkingDayCalendar
+from transforms.measures import Deadline, compute_instances
+from transforms.metrics import Rating, summarise
+from transforms.quarters import Quarter
+from transforms.schema import CANONICAL
+
+
+@dataclass
+class StageTimer:
+    """Wall-clock seconds per stage, for the manifest and the README's figures."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def record(self, stage: str, started: float) -> None:
+        self.seconds[stage] = round(time.perf_counter() - started, 3)
+
+
+def _retry_only_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's signature
+    """Retry a source read only when the failure may pass (connection refused, locked, timeout)."""
+    try:
+        state.result()
+    except SourceUnavailable:
+        return True
+    except Exception:  # noqa: BLE001 - anything else is not worth retrying
+        return False
+    return False
+
+
+@task(
+    name="extract-source",
+    retries=3,
+    retry_delay_seconds=[2, 5, 15],
+    retry_condition_fn=_retry_only_transient,
+    cache_policy=NO_CACHE,
+)
+def extract_task(name: str, config: Config) -> dict[str, RawTable]:
+    logger = get_run_logger()
+    tables = extract_source(name, config.sources[name])
+    for table, raw in tables.items():
+        logger.info("%s.%s: %d rows read from %s", name, table, len(raw.frame), raw.origin)
+    return tables
+
+
+@task(name="validate-sources", cache_policy=NO_CACHE)
+def validate_task(raw: dict[str, dict[str, RawTable]], config: Config, extracted_at: dt.datetime):
+    from flows.validate import validate_sources  # Great Expectations is slow to import
+
+    logger = get_run_logger()
+    typed, problems = {}, {}
+    for source_name, tables in raw.items():
+        coerced = coerce_source(tables, config.sources[source_name], source_name)
+        for table, (frame, table_problems) in coerced.items():
+            typed[(source_name, table)] = frame
+            problems[(source_name, table)] = table_problems
+    outcome = validate_sources(
+        typed, problems, extracted_at=extracted_at, districts=list(config.districts)
+    )
+    for (source_name, table), reasons in outcome.rejected.items():
+        if len(reasons):
+            logger.info("%s.%s: %d rows quarantined", source_name, table, len(reasons))
+    return outcome
+
+
+@task(name="compute-measures", cache_policy=NO_CACHE)
+def measures_task(
+    accepted: dict[tuple[str, str], pd.DataFrame], config: Config, quarter: Quarter, as_of: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Instances of every measure over the trend window, the quarter's metrics and the trend."""
+    logger = get_run_logger()
+    window = [str(quarter.shift(-k)) for k in range(config.report.trend_quarters - 1, -1, -1)]
+    deadlines = {
+        measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
+        for measure_id, settings in config.measures.items()
+    }
+    ratings = {
+        measure_id: Rating(s.target, s.rag_tolerance, s.min_eligible_for_rating)
+        for measure_id, s in config.measures.items()
+    }
+    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
+    since = Quarter.parse(window[0]).start
+    instances = compute_instances(accepted, as_of, deadlines, calendar, since=since)
+    instances = instances[instances["trigger_date"] <= pd.Timestamp(quarter.end)]
+    complaint_sources = [s for s in config.sources if (s, "complaints") in accepted]
+    all_quarters = summarise(instances, window, ratings, config.districts, complaint_sources)
+    metrics = all_quarters[all_quarters["quarter"] == str(quarter)].reset_index(drop=True)
+    trend = all_quarters[all_quarters["dimension"] == "all"].reset_index(drop=True)
+    in_quarter = instances[instances["quarter"] == str(quarter)]
+    logger.info(
+        "%d instances in %s (%d met, %d not met, %d pending) across %d measures",
+        len(in_quarter),
+        quarter,
+        (in_quarter["status"] == "met").sum(),
+        (in_quarter["status"] == "not_met").sum(),
+        (in_quarter["status"] == "pending").sum(),
+        in_quarter["measure_id"].nunique(),
+    )
+    return instances, metrics, trend
+
+
+@task(name="write-outputs", cache_policy=NO_CACHE)
+def outputs_task(run: RunOutputs) -> Path:
+    staging = write_outputs(run)
+    get_run_logger().info("outputs written to %s", staging)
+    return staging
+
+
+@flow(name="quarterly-compliance-report", log_prints=True)
+def quarterly_compliance_report(
+    quarter: str | None = None,
+    as_of: dt.date | None = None,
+    config_path: str | None = None,
+    out_dir: str | None = None,
+    triggered_by: str = "manual",
+) -> dict:
+    """Produce the Victims' Code compliance report of one quarter (default: the last complete
+    quarter, as a scheduled run wants); returns its manifest."""
+    logger = get_run_logger()
+    timer = StageTimer()
+    started_run = time.perf_counter()
+    config = load_config(Path(config_path) if config_path else None)
+    as_of_date = as_of or dt.date.today()
+    target_quarter = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
+    extracted_at = dt.datetime.now()
+    output_root = Path(out_dir) if out_dir else config.output_dir
+    run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    logger.info("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
+
+    started = time.perf_counter()
+    raw = {name: extract_task(name, config) for name in CANONICAL if name in config.sources}
+    timer.record("extract", started)
+
+    started = time.perf_counter()
+    outcome = validate_task(raw, config, extracted_at)
+    timer.record("validate", started)
+
+    started = time.perf_counter()
+    instances, metrics, trend = measures_task(outcome.accepted, config, target_quarter, as_of_date)
+    timer.record("measures", started)
+
+    run = RunOutputs(
+        run_id=run_id,
+        quarter=target_quarter,
+        as_of=as_of_date,
+        extracted_at=extracted_at,
+        config=config,
+        raw=raw,
+        outcome=outcome,
+        instances=instances,
+        metrics=metrics,
+        trend=trend,
+        output_root=output_root,
+        timer=timer.seconds,
+        triggered_by=triggered_by,
+    )
+    started = time.perf_counter()
+    try:
+        staging = outputs_task(run)
+        timer.record("outputs", started)
+        manifest = publish(staging, run, time.perf_counter() - started_run)
+    except BaseException:
+        shutil.rmtree(run.staging_dir, ignore_errors=True)  # nothing half-written survives
+        raise
+    logger.info("report published: %s", manifest["outputs"]["report"])
+    return manifest
+
+
+def run_quarter(
+    quarter: str,
+    as_of: dt.date | None,
+    config_path: Path | None,
+    out_dir: Path | None,
+    triggered_by: str = "manual",
+) -> dict:
+    """Run the flow for one quarter (the CLI's entry point)."""
+    return quarterly_compliance_report(
+        quarter=quarter,
+        as_of=as_of,
+        config_path=str(config_path) if config_path else None,
+        out_dir=str(out_dir) if out_dir else None,
+        triggered_by=triggered_by,
+    )

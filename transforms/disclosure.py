@@ -1,0 +1,85 @@
+"""Statistical disclosure control for figures that leave the analysts' hands (CONTRACT.md §4).
+
+Primary suppression: a count of people from 1 to ``threshold - 1`` is confidential and printed
+``[c]`` (GSS symbol). ``met`` is also hidden when the people *not* met are that few, because
+``eligible - met`` would reveal them; a rate and its interval are hidden with the count beneath
+them. An empty denominator prints ``[z]`` (not applicable).
+
+Secondary suppression: the groups of one breakdown add up to the ``all`` row, so a breakdown may
+never hide exactly one of its cells; the smallest other non-empty cell is hidden with it.
+``published_tables`` publishes the ``all`` and ``rights`` breakdowns, for which this rule is
+complete; further breakdowns need the same rule across several dimensions and are not published.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+CONFIDENTIAL = "[c]"
+NOT_APPLICABLE = "[z]"
+PUBLISHED_DIMENSIONS = ("all", "rights")
+PUBLISHED_COLUMNS = [
+    "quarter",
+    "measure_id",
+    "right",
+    "agency",
+    "dimension",
+    "group",
+    "eligible",
+    "met",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "target",
+    "rag",
+]
+
+
+def is_small(counts: pd.Series, threshold: int) -> pd.Series:
+    return (counts > 0) & (counts < threshold)
+
+
+def _secondary(hidden: pd.Series, values: pd.Series, groups: pd.Series) -> pd.Series:
+    """Within each set of cells that add up to a shown total, hide a second cell wherever only
+    one is hidden: the smallest non-empty cell not yet hidden."""
+    hidden = hidden.copy()
+    for _, members in hidden.groupby(groups, sort=False):
+        if members.sum() != 1:
+            continue
+        candidates = values[members.index][~members & (values[members.index] > 0)]
+        if len(candidates):
+            hidden[candidates.idxmin()] = True
+    return hidden
+
+
+def _format(values: pd.Series, decimals: int | None) -> pd.Series:
+    if decimals is None:
+        return values.astype("Int64").astype("string")
+    return values.map(lambda v: "" if pd.isna(v) else f"{v:.{decimals}f}").astype("string")
+
+
+def published_tables(metrics: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The ``all`` and ``rights`` rows of ``metrics`` with suppression applied, as text."""
+    table = metrics[metrics["dimension"].isin(PUBLISHED_DIMENSIONS)].reset_index(drop=True)
+    eligible, met = table["eligible"], table["met"]
+    breakdown = (
+        table["quarter"] + "|" + table["measure_id"] + "|" + table["agency"] + "|"
+        + table["dimension"]
+    )
+    # The rights groups add up to the all row; the all row stands alone in its dimension.
+    in_breakdown = breakdown.where(table["dimension"] != "all", breakdown + "|" + table.index.astype(str))
+    hide_eligible = _secondary(is_small(eligible, threshold), eligible, in_breakdown)
+    hide_met = hide_eligible | is_small(met, threshold) | is_small(eligible - met, threshold)
+    hide_met = _secondary(hide_met, met, in_breakdown)
+    empty = eligible == 0
+    published = table.assign(
+        eligible=_format(eligible, None).mask(hide_eligible, CONFIDENTIAL),
+        met=_format(met, None).mask(hide_met, CONFIDENTIAL),
+        target=_format(table["target"], 2),
+    )
+    for column in ("rate", "ci_low", "ci_high"):
+        text = _format(table[column], 4).mask(hide_met, CONFIDENTIAL)
+        published[column] = text.mask(empty, NOT_APPLICABLE)
+    published["rag"] = np.where(hide_met, CONFIDENTIAL, table["rag"])
+    return published[PUBLISHED_COLUMNS]
