@@ -15,6 +15,7 @@ import pandas as pd
 
 from flows.config import MeasureSettings, ReportSettings
 from flows.errors import VccError
+from transforms.catalogue import MEASURES
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "quarter", "measure_id", "right", "agency", "dimension", "group", "eligible", "met",
@@ -102,3 +103,35 @@ class ReportData:
         """A measure's settings; one missing from configuration takes the defaults, as in
         ``Config.measure``."""
         return self.measure_settings.get(measure_id, MeasureSettings())
+
+
+_AGENCY_LABELS = {
+    "police": "Police",
+    "cps": "CPS",
+    "wcu": "Witness Care Unit",
+    "probation": "Probation",
+    "each source": "each source",
+}
+_AGENCY_ORDER = ("police", "cps", "wcu", "probation")
+
+
+def agency_label(agency: str) -> str:
+    return _AGENCY_LABELS.get(agency, agency)
+
+
+def measure_sort_key(measure_id: str, agency: str) -> tuple[int, int, str, str]:
+    """Catalogue order, then police, CPS, WCU, probation (R12-ACK has a row per source); a
+    measure the catalogue does not know goes last rather than being dropped."""
+    position = next(
+        (index for index, m in enumerate(MEASURES) if m.measure_id == measure_id), len(MEASURES)
+    )
+    agency_rank = _AGENCY_ORDER.index(agency) if agency in _AGENCY_ORDER else len(_AGENCY_ORDER)
+    return position, agency_rank, measure_id, agency
+
+
+def quarters_ending(quarter: str, count: int) -> list[str]:
+    """The ``count`` consecutive quarters ending at ``quarter``, oldest first."""
+    quarters = [quarter]
+    while len(quarters) < count:
+        quarters.insert(0, previous_quarter(quarters[0]))
+    return quarters

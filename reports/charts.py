@@ -1,0 +1,131 @@
+"""The trend chart: one small panel per measure, drawn by matplotlib as vector SVG for inlining.
+
+Text stays text (``svg.fonttype = "none"``) so the PDF can be searched and read aloud, and the
+chart reads in greyscale: the rate is a solid line with round markers, its 95% interval a grey
+band and the target a dashed line, so no meaning rests on colour.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from typing import Any
+
+import matplotlib
+import pandas as pd
+from markupsafe import escape
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
+from matplotlib.typing import RcKeyType
+
+from reports.disclosure import mask_suppressed_rates
+from reports.model import agency_label, parse_quarter
+from reports.summary import overall_rows
+
+# No display on the server. The chart is drawn through Figure (not pyplot, which keeps every
+# figure alive), and the backend is set anyway so that nothing ever looks for a display.
+matplotlib.use("Agg")
+
+COLUMNS = 3
+PANEL_HEIGHT_INCHES = 1.2
+WIDTH_INCHES = 6.85  # the A4 text width: 210 mm less two 18 mm margins
+STYLE: dict[RcKeyType, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "vcc-trend",  # stable element ids, so the same data gives the same SVG
+    "font.size": 6.5,
+    "axes.linewidth": 0.5,
+    "axes.edgecolor": "0.4",
+    "xtick.major.width": 0.5,
+    "ytick.major.width": 0.5,
+}
+
+
+def quarter_tick(quarter: str) -> str:
+    year, number = parse_quarter(quarter)
+    return f"Q{number}\n{year}"
+
+
+def _panel(ax: Axes, rows: pd.DataFrame, quarters: list[str]) -> None:
+    by_quarter = rows.set_index("quarter").reindex(quarters)
+    x = range(len(quarters))
+    ax.fill_between(
+        x, by_quarter["ci_low"].astype(float), by_quarter["ci_high"].astype(float),
+        color="0.82", linewidth=0,
+    )  # fmt: skip
+    # The same interval as a bar too, so that a quarter standing alone still shows its interval.
+    ax.vlines(x, by_quarter["ci_low"].astype(float), by_quarter["ci_high"].astype(float),
+              color="0.82", linewidth=2.5)  # fmt: skip
+    ax.plot(x, by_quarter["target"].astype(float), color="0.25", linestyle="--", linewidth=0.8)
+    ax.plot(x, by_quarter["rate"].astype(float), color="black", marker="o", markersize=2.5,
+            linewidth=1)  # fmt: skip
+    ax.set_ylim(0, 1.05)
+    ax.set_yticks([0, 0.5, 1])
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(-0.4, len(quarters) - 0.6)
+    ax.set_xticks(list(x), [quarter_tick(q) for q in quarters], fontsize=5.5)
+    ax.tick_params(length=2, pad=1.5)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _panel_title(measure_id: str, agency: str) -> str:
+    return f"{measure_id} · {agency_label(agency)}"
+
+
+def _legend_handles() -> list[Line2D | Patch]:
+    return [
+        Line2D([], [], color="black", marker="o", markersize=3, linewidth=1, label="Rate"),
+        Patch(color="0.82", label="95% interval"),
+        Line2D([], [], color="0.25", linestyle="--", linewidth=0.8, label="Target"),
+    ]
+
+
+def _with_alt_text(svg: str, alt_text: str) -> str:
+    """Drop the XML prologue (the SVG is inlined in HTML), let CSS size it, and give it a role
+    and a <title>: WeasyPrint uses the <title> as the tagged PDF figure's alternate text."""
+    start = svg.index("<svg")
+    end = svg.index(">", start)
+    root = re.sub(r'\s(?:width|height)="[^"]*"', "", svg[start:end])
+    label = escape(alt_text)
+    return (
+        f'{root} role="img" aria-label="{label}" class="chart">'
+        f"<title>{label}</title>{svg[end + 1 :]}"
+    )
+
+
+def _fixed_margins(figure: Figure) -> None:
+    """Margins in inches (legend above, quarter labels below). Fixed rather than tight_layout,
+    which would draw the whole figure once more just to measure it."""
+    height = figure.get_figheight()
+    figure.subplots_adjust(
+        left=0.45 / WIDTH_INCHES, right=1 - 0.1 / WIDTH_INCHES,
+        bottom=0.32 / height, top=1 - 0.42 / height, hspace=0.55, wspace=0.12,
+    )  # fmt: skip
+
+
+def trend_chart_svg(trend: pd.DataFrame, quarters: list[str], threshold: int, alt_text: str) -> str:
+    """Small multiples of each measure's ``all`` rate over ``quarters``; a rate the tables would
+    print as ``[c]`` is left out of the chart too (a gap in the line)."""
+    series = overall_rows(mask_suppressed_rates(trend, threshold))
+    panels = list(dict.fromkeys(zip(series["measure_id"], series["agency"], strict=True)))
+    grid_rows = max(math.ceil(len(panels) / COLUMNS), 1)
+    with matplotlib.rc_context(STYLE):
+        figure = Figure(figsize=(WIDTH_INCHES, 0.74 + PANEL_HEIGHT_INCHES * grid_rows))
+        axes = figure.subplots(grid_rows, COLUMNS, sharex=True, sharey=True, squeeze=False)
+        for ax, (measure_id, agency) in zip(axes.flat, panels, strict=False):
+            rows = series[(series["measure_id"] == measure_id) & (series["agency"] == agency)]
+            _panel(ax, rows, quarters)
+            ax.set_title(_panel_title(measure_id, agency), fontsize=7, pad=3)
+        for ax in list(axes.flat)[len(panels) :]:
+            ax.set_visible(False)
+        for ax in list(axes.flat)[max(len(panels) - COLUMNS, 0) : len(panels)]:
+            ax.tick_params(labelbottom=True)  # the last panel of a column carries the quarters
+        figure.legend(handles=_legend_handles(), loc="upper center", ncols=3, frameon=False,
+                      fontsize=7)  # fmt: skip
+        _fixed_margins(figure)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return _with_alt_text(buffer.getvalue(), alt_text)

@@ -1,0 +1,85 @@
+"""Small-number disclosure control and the way figures are printed (DOMAIN.md, "Publishing norms").
+
+The report is circulated beyond the analysts, so a count of 1 to ``threshold - 1`` people could
+identify someone: it prints as the GSS symbol ``[c]``. ``met`` is hidden too when the people *not*
+met are that few (``eligible - met`` would reveal them), and a rate, its interval and its RAG
+status are hidden with the ``met`` beneath them. A zero is not disclosive and prints as 0. This
+is the rule ``transforms/disclosure.py`` applies to ``published-tables.csv`` for the ``all`` rows,
+so the report and the published tables agree; the summary table has no totals across rows, so
+no secondary suppression is needed in it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+SUPPRESSED = "[c]"  # GSS: confidential
+NOT_AVAILABLE = "[x]"  # GSS: not available
+NOT_APPLICABLE = "[z]"  # GSS: not applicable (e.g. a rate with no eligible instances)
+
+GSS_SYMBOLS: tuple[tuple[str, str], ...] = (
+    (SUPPRESSED, "confidential: withheld because the number is small enough to identify someone"),
+    (NOT_AVAILABLE, "not available: for example, no figure for the previous quarter"),
+    (NOT_APPLICABLE, "not applicable: no instance was eligible, so there is no rate"),
+)
+
+
+def is_small(count: float, threshold: int) -> bool:
+    """A count that must not be published: at least 1 and below the threshold."""
+    return 1 <= count < threshold
+
+
+def met_is_hidden(eligible: float, met: float, threshold: int) -> bool:
+    """Whether ``met``, and every figure worked from it (rate, interval, status, change), must
+    be hidden."""
+    return (
+        is_small(eligible, threshold)
+        or is_small(met, threshold)
+        or is_small(eligible - met, threshold)  # the people not met
+    )
+
+
+def format_count(count: float, threshold: int) -> str:
+    if pd.isna(count):
+        return NOT_AVAILABLE
+    return SUPPRESSED if is_small(count, threshold) else f"{int(count):,}"
+
+
+def format_met(eligible: float, met: float, threshold: int) -> str:
+    return SUPPRESSED if met_is_hidden(eligible, met, threshold) else format_count(met, threshold)
+
+
+def format_percent(value: float, decimals: int = 1) -> str:
+    return NOT_AVAILABLE if pd.isna(value) else f"{100 * value:.{decimals}f}%"
+
+
+def format_rate(eligible: float, met: float, rate: float, threshold: int) -> str:
+    if eligible == 0:
+        return NOT_APPLICABLE
+    if met_is_hidden(eligible, met, threshold):
+        return SUPPRESSED
+    return format_percent(rate)
+
+
+def format_interval(eligible: float, met: float, low: float, high: float, threshold: int) -> str:
+    if eligible == 0:
+        return NOT_APPLICABLE
+    if met_is_hidden(eligible, met, threshold):
+        return SUPPRESSED
+    if pd.isna(low) or pd.isna(high):
+        return NOT_AVAILABLE
+    return f"{100 * low:.1f}% to {100 * high:.1f}%"
+
+
+def mask_suppressed_rates(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """A copy with rate and interval blanked wherever the table would print ``[c]``, so that a
+    chart never shows what the table hides."""
+    masked = frame.copy()
+    hidden = [
+        met_is_hidden(eligible, met, threshold)
+        for eligible, met in zip(masked["eligible"], masked["met"], strict=True)
+    ]
+    masked.loc[hidden, ["rate", "ci_low", "ci_high"]] = math.nan
+    return masked

@@ -1,0 +1,180 @@
+"""Render the quarterly report: one set of Jinja2 templates, written as a tagged PDF and as HTML.
+
+Every value from the data is escaped (autoescape on), and WeasyPrint may read nothing but the
+report's own files under ``reports/static``: a source value such as ``<img src="file:///...">``
+prints as text and can neither pull a local file into the PDF nor reach the network.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from reports.charts import trend_chart_svg
+from reports.disclosure import GSS_SYMBOLS, format_percent
+from reports.methodology import methodology_rows, rating_rule
+from reports.model import (
+    ReportData,
+    financial_year_label,
+    long_date,
+    quarter_period,
+    quarters_ending,
+)
+from reports.summary import STATUS_SHAPES, STATUS_WORDS, headline, summary_rows, trend_finding
+from transforms.schema import SOURCES
+
+REPORTS_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = REPORTS_DIR / "templates"
+STATIC_DIR = REPORTS_DIR / "static"
+STYLESHEET = STATIC_DIR / "report.css"
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that serves files under ``reports/static`` and ``data:`` URIs,
+    and refuses everything else (other local files, http, https, ftp)."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("file", "data"))
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)  # the content is in the URI itself
+        path = static_file(url)
+        if path is None:
+            self.refused.append(url)
+            # WeasyPrint logs this and leaves the resource out; rendering carries on.
+            raise ValueError(f"the report reads only files under {STATIC_DIR}, not {url}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+def static_file(url: str) -> Path | None:
+    """The file a ``file:`` URL names, if it lies under ``reports/static`` (after resolving
+    ``..`` and symbolic links); otherwise None."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(url2pathname(unquote(parts.path))).resolve()
+    inside = path.is_relative_to(STATIC_DIR.resolve())
+    return path if inside and path.is_file() else None
+
+
+@cache
+def _template() -> Template:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "j2"), default_for_string=True, default=True
+        ),
+        undefined=StrictUndefined,  # a misspelt variable fails the run, not prints blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return environment.get_template("report.html.j2")
+
+
+@dataclass(frozen=True)
+class DataQualityRow:
+    source: str
+    table: str
+    rows_read: str
+    rows_accepted: str
+    rows_quarantined: str
+    share_quarantined: str
+
+
+def data_quality_rows(frame: pd.DataFrame) -> list[DataQualityRow]:
+    """Row counts of source tables are not counts of people, so they are not suppressed."""
+    source_rank = {source: rank for rank, source in enumerate(SOURCES)}
+    ordered = frame.sort_values(
+        ["source", "table"], key=lambda c: c.map(source_rank) if c.name == "source" else c
+    )
+    rows = []
+    for _, row in ordered.iterrows():
+        read = int(row["rows_read"])
+        share = row["rows_quarantined"] / read if read else float("nan")
+        rows.append(
+            DataQualityRow(
+                source=str(row["source"]),
+                table=str(row["table"]),
+                rows_read=f"{read:,}",
+                rows_accepted=f"{int(row['rows_accepted']):,}",
+                rows_quarantined=f"{int(row['rows_quarantined']):,}",
+                share_quarantined=format_percent(share) if read else "[z]",
+            )
+        )
+    return rows
+
+
+def _trend_quarters(data: ReportData) -> list[str]:
+    """The quarters the trend covers: from the earliest one supplied (at most
+    ``trend_quarters`` back) to the report's quarter; a missing quarter shows as a gap."""
+    window = quarters_ending(data.quarter, max(data.settings.trend_quarters, 1))
+    supplied = set(data.trend["quarter"]) | {data.quarter}
+    first = next(index for index, quarter in enumerate(window) if quarter in supplied)
+    return window[first:]
+
+
+def report_context(data: ReportData) -> dict[str, Any]:
+    """Everything the templates print, already formatted and disclosure-controlled."""
+    quarters = _trend_quarters(data)
+    finding = trend_finding(data, quarters)
+    alt_text = (
+        f"Line charts, one per measure, of the compliance rate in each quarter from "
+        f"{quarters[0]} to {quarters[-1]}, with its 95% interval and target. {finding}"
+    )
+    fy_label = financial_year_label(data.quarter)
+    return {
+        "data": data,
+        "settings": data.settings,
+        "document_title": f"{data.settings.title}: {data.settings.area}, {fy_label}",
+        "fy_label": fy_label,
+        "period": quarter_period(data.quarter),
+        "as_of": long_date(data.as_of),
+        "produced_on": long_date(data.produced_on),
+        "headline": headline(data),
+        "summary": summary_rows(data),
+        "status_words": STATUS_WORDS,
+        "status_shapes": STATUS_SHAPES,
+        "gss_symbols": GSS_SYMBOLS,
+        "trend_quarters": quarters,
+        "trend_finding": finding,
+        "chart_svg": Markup(  # our own SVG: matplotlib escapes its text, we escape the alt text
+            trend_chart_svg(data.trend, quarters, data.suppression_threshold, alt_text)
+        ),
+        "data_quality": data_quality_rows(data.data_quality),
+        "methods": methodology_rows(data),
+        "rating_rule": rating_rule(data),
+    }
+
+
+def render_report(data: ReportData, pdf_path: Path, html_path: Path | None = None) -> None:
+    """Write the report as a tagged PDF (PDF/UA-1: title, language, structure tree and bookmarks
+    from the headings) and, if asked, as a self-contained HTML file from the same templates."""
+    context = report_context(data)
+    template = _template()
+    # The PDF links the stylesheet, fetched through the restricted fetcher.
+    document = HTML(
+        string=template.render(**context, inline_css=None),
+        base_url=STATIC_DIR.as_uri() + "/",
+        url_fetcher=StaticOnlyFetcher(),
+    )
+    document.write_pdf(pdf_path, pdf_variant="pdf/ua-1")
+    if html_path is not None:
+        # The HTML file travels alone, so it carries its stylesheet inline.
+        css = Markup(STYLESHEET.read_text(encoding="utf-8"))
+        html_path.write_text(template.render(**context, inline_css=css), encoding="utf-8")

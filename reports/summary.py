@@ -1,0 +1,229 @@
+"""The summary table and the headline findings: one row per measure's ``all`` breakdown, with
+disclosure control applied, and whether each rate moved meaningfully since the last quarter."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reports.disclosure import (
+    NOT_APPLICABLE,
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    format_count,
+    format_interval,
+    format_met,
+    format_percent,
+    format_rate,
+    mask_suppressed_rates,
+    met_is_hidden,
+)
+from reports.model import ReportData, agency_label, measure_sort_key, previous_quarter
+from transforms.catalogue import MEASURES_BY_ID
+
+# RAG as a word and a shape, so that it reads without colour (WCAG 2.2, 1.4.1 Use of colour).
+STATUS_WORDS = {
+    "green": "Green",
+    "amber": "Amber",
+    "red": "Red",
+    "none": "Not rated",
+    "suppressed": SUPPRESSED,
+}
+STATUS_SHAPES = {"green": "✔", "amber": "▲", "red": "✖", "none": "–", "suppressed": ""}
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    measure_id: str
+    right: str
+    agency: str
+    title: str
+    eligible: str
+    met: str
+    pending: str
+    rate: str
+    interval: str
+    target: str
+    status: str  # green | amber | red | none | suppressed
+    change: str
+
+    @property
+    def status_word(self) -> str:
+        return STATUS_WORDS[self.status]
+
+    @property
+    def status_shape(self) -> str:
+        return STATUS_SHAPES[self.status]
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a published rate moved between the previous quarter and this one."""
+
+    measure_id: str
+    agency: str
+    points: float  # percentage points, this quarter minus the previous one
+    significant: bool
+
+    def __str__(self) -> str:
+        if round(self.points, 1) == 0:
+            return "No change"
+        direction = "Up" if self.points > 0 else "Down"
+        verdict = "significant" if self.significant else "not significant"
+        return f"{direction} {abs(self.points):.1f} ({verdict})"
+
+
+def overall_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ``all``/``all`` breakdown of each measure, in catalogue order."""
+    rows = frame[(frame["dimension"] == "all") & (frame["group"] == "all")]
+    order = sorted(
+        rows.index, key=lambda i: measure_sort_key(rows.at[i, "measure_id"], rows.at[i, "agency"])
+    )
+    return rows.loc[order]
+
+
+def newcombe_significant(current: pd.Series, previous: pd.Series) -> bool:
+    """Whether the change in rate is statistically meaningful at the 95% level: Newcombe's
+    hybrid score interval for a difference of two proportions, built from each quarter's
+    Wilson interval, excludes zero."""
+    difference = current["rate"] - previous["rate"]
+    below = math.hypot(current["rate"] - current["ci_low"], previous["ci_high"] - previous["rate"])
+    above = math.hypot(current["ci_high"] - current["rate"], previous["rate"] - previous["ci_low"])
+    return difference - below > 0 or difference + above < 0
+
+
+def compare(current: pd.Series, previous: pd.Series | None, threshold: int) -> Change | str:
+    """The change on the previous quarter, or the GSS symbol that says why there is none."""
+    if previous is None:
+        return NOT_AVAILABLE
+    if current["eligible"] == 0 or previous["eligible"] == 0:
+        return NOT_APPLICABLE
+    if any(met_is_hidden(r["eligible"], r["met"], threshold) for r in (current, previous)):
+        return SUPPRESSED  # a change would give a hidden rate back
+    return Change(
+        measure_id=current["measure_id"],
+        agency=current["agency"],
+        points=100 * (current["rate"] - previous["rate"]),
+        significant=newcombe_significant(current, previous),
+    )
+
+
+def _status(row: pd.Series, threshold: int) -> str:
+    if met_is_hidden(row["eligible"], row["met"], threshold):
+        return "suppressed"  # the status would hint at the hidden rate
+    return row["rag"] if row["rag"] in STATUS_WORDS else "none"
+
+
+def _previous_rows(data: ReportData) -> dict[tuple[str, str], pd.Series]:
+    before = data.trend[data.trend["quarter"] == previous_quarter(data.quarter)]
+    return {(row["measure_id"], row["agency"]): row for _, row in overall_rows(before).iterrows()}
+
+
+def _title(measure_id: str) -> str:
+    definition = MEASURES_BY_ID.get(measure_id)
+    return definition.title if definition else measure_id
+
+
+def summary_rows(data: ReportData) -> list[SummaryRow]:
+    threshold = data.suppression_threshold
+    previous = _previous_rows(data)
+    rows = []
+    for _, row in overall_rows(data.metrics).iterrows():
+        eligible, met = row["eligible"], row["met"]
+        before = previous.get((row["measure_id"], row["agency"]))
+        rows.append(
+            SummaryRow(
+                measure_id=row["measure_id"],
+                right=str(int(row["right"])),
+                agency=agency_label(row["agency"]),
+                title=_title(row["measure_id"]),
+                eligible=format_count(eligible, threshold),
+                met=format_met(eligible, met, threshold),
+                pending=format_count(row["pending"], threshold),
+                rate=format_rate(eligible, met, row["rate"], threshold),
+                interval=format_interval(eligible, met, row["ci_low"], row["ci_high"], threshold),
+                target=format_percent(row["target"], decimals=0),
+                status=_status(row, threshold),
+                change=str(compare(row, before, threshold)),
+            )
+        )
+    return rows
+
+
+def significant_changes(data: ReportData) -> list[Change]:
+    previous = _previous_rows(data)
+    changes = (
+        compare(row, previous.get((row["measure_id"], row["agency"])), data.suppression_threshold)
+        for _, row in overall_rows(data.metrics).iterrows()
+    )
+    return [c for c in changes if isinstance(c, Change) and c.significant]
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def _name(measure_id: str, agency: str) -> str:
+    """R12-ACK is reported per source, so its name needs the agency to be unambiguous."""
+    return f"{measure_id} ({agency_label(agency)})" if measure_id == "R12-ACK" else measure_id
+
+
+def _join(items: Iterable[str]) -> str:
+    names = list(items)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def headline(data: ReportData) -> str:
+    """One or two sentences a board member can act on: how many measures met their target,
+    and which rates moved by more than chance would explain."""
+    rows = summary_rows(data)
+    if not rows:
+        return "No measure has figures for this quarter."
+    counts = {key: sum(row.status == key for row in rows) for key in STATUS_WORDS}
+    unrated = counts["none"] + counts["suppressed"]
+    amber_verb = "was" if counts["amber"] == 1 else "were"
+    sentence = (
+        f"{counts['green']} of the {len(rows)} measures met their target this quarter; "
+        f"{counts['amber']} {amber_verb} amber and {counts['red']} red"
+    )
+    if unrated:
+        sentence += f"; {unrated} could not be rated (too few instances)"
+    changes = significant_changes(data)
+    since = previous_quarter(data.quarter)
+    if not changes:
+        return sentence + f". No rate changed by a statistically meaningful amount since {since}."
+    moves = _join(
+        f"{_name(c.measure_id, c.agency)} {'rose' if c.points > 0 else 'fell'} "
+        f"{abs(c.points):.1f} points"
+        for c in changes
+    )
+    return sentence + f". Statistically meaningful changes since {since}: {moves}."
+
+
+def trend_finding(data: ReportData, quarters: list[str]) -> str:
+    """Which measures were below (or at or above) target in every quarter shown with a published
+    rate: a persistent gap matters more than one quarter's dip."""
+    masked = mask_suppressed_rates(data.trend, data.suppression_threshold)
+    series = overall_rows(masked[masked["quarter"].isin(quarters)].dropna(subset=["rate"]))
+    always_below, always_met = [], []
+    for (measure_id, agency), rows in series.groupby(["measure_id", "agency"], sort=False):
+        if len(rows) < 2:
+            continue  # one quarter is not a trend
+        if (rows["rate"] < rows["target"]).all():
+            always_below.append(_name(measure_id, agency))
+        elif (rows["rate"] >= rows["target"]).all():
+            always_met.append(_name(measure_id, agency))
+    if always_below:
+        finding = (
+            f"{_plural(len(always_below), 'measure was', 'measures were')} below target in every "
+            f"quarter shown: {_join(always_below)}."
+        )
+    else:
+        finding = "No measure was below its target in every quarter shown."
+    if always_met:
+        whose = "its" if len(always_met) == 1 else "their"
+        finding += f" {_join(always_met)} met {whose} target in every quarter."
+    return finding

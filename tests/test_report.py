@@ -1,0 +1,368 @@
+"""The quarterly report: what it must print, what it must hide, and how it must be built.
+
+One small hand-made quarter (2024Q3, disclosure threshold 5) is rendered once; the tests read
+the PDF with pypdf and the HTML version as text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from flows.config import MeasureSettings, ReportSettings
+from reports import render
+from reports.charts import trend_chart_svg
+from reports.model import (
+    METRIC_COLUMNS,
+    ReportData,
+    financial_year_label,
+    previous_quarter,
+    quarter_period,
+)
+from reports.render import STATIC_DIR, StaticOnlyFetcher, render_report
+from reports.summary import summary_rows
+from transforms.catalogue import MEASURES
+
+THRESHOLD = 5
+TITLE = "Victims' Code compliance report"
+MARKING = "OFFICIAL"
+
+
+def metric(quarter: str, measure_id: str, right: int, agency: str, eligible: int, met: int,
+           pending: int = 0, ci: tuple[float, float] = (math.nan, math.nan)) -> dict:  # fmt: skip
+    """One ``all`` row of metrics.csv. The interval is given by hand where a test needs it."""
+    rate = round(met / eligible, 4) if eligible else math.nan
+    rag = (
+        "none" if eligible < 10 else ("green" if rate >= 0.9 else "amber" if rate >= 0.8 else "red")
+    )
+    return {
+        "quarter": quarter, "measure_id": measure_id, "right": right, "agency": agency,
+        "dimension": "all", "group": "all", "eligible": eligible, "met": met,
+        "not_met": eligible - met, "pending": pending, "rate": rate,
+        "ci_low": ci[0], "ci_high": ci[1], "target": 0.9, "rag": rag,
+    }  # fmt: skip
+
+
+def quarter_rows(quarter: str) -> list[dict]:
+    return [
+        # 99 of 120 met: 82.5% (Wilson 74.7% to 88.3%); 2024Q2 was 60 of 100 (50.2% to 69.1%).
+        metric(quarter, "R3-ACK", 3, "police", 120, 99, 7, (0.7472, 0.8834))
+        if quarter == "2024Q3"
+        else metric(quarter, "R3-ACK", 3, "police", 100, 60, 0, (0.5020, 0.6906)),
+        # Three hearings, all notified: 3 is below the threshold, so nothing of it may print.
+        metric(quarter, "R8-HEARING", 8, "wcu", 3, 3, 0, (0.4385, 1.0)),
+        # 37 of 40 met: only 3 not met, so met (and the rate) would reveal them.
+        metric(quarter, "R6-VCL", 6, "cps", 40, 37, 0, (0.7999, 0.9741)),
+        # No release was due: an empty denominator.
+        metric(quarter, "R11-RELEASE", 11, "probation", 0, 0, 0),
+        metric(quarter, "R12-ACK", 12, "police", 50, 45, 0, (0.7864, 0.9565)),
+        metric(quarter, "R12-ACK", 12, "cps", 12, 12, 0, (0.7575, 1.0)),
+        metric(quarter, "R12-ACK", 12, "probation", 20, 12, 0, (0.3866, 0.7812)),
+    ]
+
+
+def a_quarter(settings: ReportSettings | None = None) -> ReportData:
+    trend = pd.DataFrame(
+        quarter_rows("2024Q2") + quarter_rows("2024Q3"), columns=list(METRIC_COLUMNS)
+    )
+    # A breakdown row, which the summary must ignore.
+    breakdown = metric("2024Q3", "R3-ACK", 3, "police", 4, 4) | {
+        "dimension": "rights", "group": "enhanced"
+    }  # fmt: skip
+    metrics = pd.concat(
+        [trend[trend["quarter"] == "2024Q3"], pd.DataFrame([breakdown])], ignore_index=True
+    )
+    return ReportData(
+        quarter="2024Q3",
+        as_of=date(2024, 10, 15),
+        produced_on=date(2024, 10, 16),
+        settings=settings or ReportSettings(),
+        metrics=metrics,
+        trend=trend,
+        measure_settings={
+            "R3-ACK": MeasureSettings(deadline_standard=5, deadline_enhanced=5),
+            "R6-UPDATE": MeasureSettings(deadline_standard=5, deadline_enhanced=1),
+            "R11-RELEASE": MeasureSettings(),
+        },
+        data_quality=pd.DataFrame(
+            [("police", "crimes", 1200, 1195, 5), ("cps", "hearings", 300, 300, 0)],
+            columns=["source", "table", "rows_read", "rows_accepted", "rows_quarantined"],
+        ),
+        suppression_threshold=THRESHOLD,
+        code_version="0.1.0+test",
+        run_id="test-run-2024Q3",
+    )
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[PdfReader, str]:
+    folder = tmp_path_factory.mktemp("report")
+    render_report(a_quarter(), folder / "report.pdf", folder / "report.html")
+    return PdfReader(folder / "report.pdf"), (folder / "report.html").read_text(encoding="utf-8")
+
+
+def pdf_text(reader: PdfReader) -> str:
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def summary_row(measure_id: str, agency: str | None = None):
+    rows = [r for r in summary_rows(a_quarter()) if r.measure_id == measure_id]
+    return next(r for r in rows if agency is None or r.agency == agency)
+
+
+# Labels (CONTRACT.md §1): calendar quarters, with the UK financial year (April to March).
+
+
+@pytest.mark.parametrize(
+    ("quarter", "label"),
+    [
+        ("2024Q3", "2024/25 Q2"),
+        ("2024Q2", "2024/25 Q1"),  # April to June opens the financial year
+        ("2024Q4", "2024/25 Q3"),
+        ("2024Q1", "2023/24 Q4"),  # January to March closes the previous one
+        ("2000Q1", "1999/00 Q4"),  # the century turns inside the label
+    ],
+)
+def test_financial_year_label(quarter: str, label: str) -> None:
+    assert financial_year_label(quarter) == label
+
+
+@pytest.mark.parametrize(
+    ("quarter", "period"),
+    [
+        ("2024Q3", "1 July to 30 September 2024"),
+        ("2024Q1", "1 January to 31 March 2024"),
+        ("2023Q4", "1 October to 31 December 2023"),
+    ],
+)
+def test_quarter_period(quarter: str, period: str) -> None:
+    assert quarter_period(quarter) == period
+
+
+def test_previous_quarter_crosses_the_year() -> None:
+    assert previous_quarter("2024Q1") == "2023Q4"
+
+
+# The PDF: metadata, tagging, marking and page numbers.
+
+
+def test_pdf_has_the_configured_title_in_its_metadata(rendered) -> None:
+    reader, _ = rendered
+    assert TITLE in reader.metadata.title
+
+
+def test_pdf_declares_british_english(rendered) -> None:
+    reader, _ = rendered
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+
+
+def test_pdf_is_tagged_for_accessibility(rendered) -> None:
+    catalog = rendered[0].trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"].value is True
+    assert "/StructTreeRoot" in catalog
+
+
+def test_pdf_has_bookmarks_from_the_headings(rendered) -> None:
+    titles = [item.title for item in rendered[0].outline if not isinstance(item, list)]
+    assert titles[0] == TITLE
+    assert "Methodology" in str(rendered[0].outline)
+
+
+def test_marking_is_at_the_top_and_bottom_of_every_page(rendered) -> None:
+    for page in rendered[0].pages:
+        assert page.extract_text().count(MARKING) >= 2
+
+
+def test_footer_numbers_pages_as_n_of_m(rendered) -> None:
+    reader, _ = rendered
+    pages = len(reader.pages)
+    assert f"Page 1 of {pages}" in reader.pages[0].extract_text()
+    assert f"Page {pages} of {pages}" in reader.pages[-1].extract_text()
+
+
+def test_summary_shows_every_measure_given(rendered) -> None:
+    text = pdf_text(rendered[0])
+    for measure_id in ("R3-ACK", "R8-HEARING", "R6-VCL", "R11-RELEASE", "R12-ACK"):
+        assert measure_id in text
+    # R12-ACK is reported once per source that supplies complaints.
+    assert [r.agency for r in summary_rows(a_quarter()) if r.measure_id == "R12-ACK"] == [
+        "Police", "CPS", "Probation",
+    ]  # fmt: skip
+
+
+# Disclosure control (DOMAIN.md, "Publishing norms"; GSS symbols).
+
+
+def test_count_below_threshold_prints_as_c_with_its_rate_and_interval() -> None:
+    row = summary_row("R8-HEARING")
+    assert (row.eligible, row.met, row.rate, row.interval) == ("[c]", "[c]", "[c]", "[c]")
+    assert row.status == "suppressed" and row.change == "[c]"
+
+
+def test_count_below_threshold_never_appears_in_the_pdf(rendered) -> None:
+    text = pdf_text(rendered[0])
+    # The summary row of R8-HEARING runs from its id to the next measure's.
+    row = text[text.index("R8-HEARING") : text.index("R11-RELEASE")]
+    assert row.count("[c]") >= 4
+    figures = row.replace("R8-HEARING", "")
+    # Right 8 prints; the count 3 and the 100% it gives do not.
+    assert not re.search(r"(?<![\d.])3(?![\d.])", figures)
+    assert "100" not in figures
+
+
+def test_met_is_hidden_when_few_were_not_met() -> None:
+    row = summary_row("R6-VCL")  # 37 of 40: 40 - 37 = 3 people not met
+    assert row.eligible == "40"
+    assert (row.met, row.rate, row.interval) == ("[c]", "[c]", "[c]")
+
+
+def test_empty_denominator_prints_z() -> None:
+    row = summary_row("R11-RELEASE")
+    assert (row.eligible, row.rate, row.interval) == ("0", "[z]", "[z]")
+
+
+def test_published_figures_print_in_full() -> None:
+    row = summary_row("R3-ACK")
+    assert (row.eligible, row.met, row.pending) == ("120", "99", "7")
+    assert (row.rate, row.interval, row.target) == ("82.5%", "74.7% to 88.3%", "90%")
+    assert row.status_word == "Amber" and row.status_shape  # a word and a shape, not colour only
+
+
+def test_change_on_last_quarter_says_whether_it_is_significant() -> None:
+    # 60/100 to 99/120: Newcombe's interval for +22.5 points lies well above zero.
+    assert summary_row("R3-ACK").change == "Up 22.5 (significant)"
+    # 45 of 50 in both quarters: no change.
+    assert summary_row("R12-ACK", "Police").change == "No change"
+
+
+def test_notes_explain_the_gss_symbols(rendered) -> None:
+    text = pdf_text(rendered[0])
+    for symbol in ("[c] confidential", "[x] not available", "[z] not applicable"):
+        assert symbol in text
+
+
+# Safety: values from the data are text, and nothing outside reports/static is read.
+
+
+def test_markup_in_the_data_prints_as_text_and_nothing_is_fetched(tmp_path, monkeypatch) -> None:
+    fetched: list[str] = []
+    real_fetch = StaticOnlyFetcher.fetch
+
+    def recording_fetch(self, url, headers=None):
+        fetched.append(url)
+        return real_fetch(self, url, headers)
+
+    monkeypatch.setattr(StaticOnlyFetcher, "fetch", recording_fetch)
+    injected = '<img src="file:///etc/passwd">'
+    data = a_quarter(ReportSettings(area=injected, produced_by="<script>alert(1)</script>"))
+    render_report(data, tmp_path / "r.pdf", tmp_path / "r.html")
+
+    text = pdf_text(PdfReader(tmp_path / "r.pdf"))
+    assert injected in text
+    assert "<script>alert(1)</script>" in text
+    assert "root:" not in text
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<img" not in html and "<script" not in html
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+    assert fetched == [(STATIC_DIR / "report.css").as_uri()]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "https://example.org/logo.png",
+        "http://169.254.169.254/latest/meta-data/",
+        (STATIC_DIR / ".." / "render.py").as_uri(),  # climbing out of static/
+        "file://remote-host" + str(STATIC_DIR / "report.css"),
+    ],
+)
+def test_fetcher_refuses_anything_outside_static(url: str) -> None:
+    fetcher = StaticOnlyFetcher()
+    with pytest.raises(ValueError):
+        fetcher.fetch(url)
+    assert fetcher.refused == [url]
+
+
+def test_fetcher_serves_the_report_stylesheet() -> None:
+    response = StaticOnlyFetcher().fetch((STATIC_DIR / "report.css").as_uri())
+    assert response.content_type == "text/css"
+    assert b"@page" in response.read()
+
+
+# Accessibility of the HTML the PDF is made from (WCAG 2.2 AA).
+
+
+class Outline(HTMLParser):
+    """Headings, table captions and header cells of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[int] = []
+        self.tables = self.captions = self.header_cells = self.scoped = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        self.tables += tag == "table"
+        self.captions += tag == "caption"
+        if tag == "th":
+            self.header_cells += 1
+            self.scoped += dict(attrs).get("scope") in ("col", "row")
+
+
+def test_html_has_language_title_ordered_headings_and_real_tables(rendered) -> None:
+    _, html = rendered
+    assert '<html lang="en-GB">' in html
+    assert re.search(r"<title>Victims&#39; Code compliance report: [^<]+</title>", html)
+    outline = Outline()
+    outline.feed(html)
+    assert outline.headings[0] == 1 and outline.headings.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(outline.headings, outline.headings[1:], strict=False))
+    assert outline.tables == outline.captions == 3
+    assert outline.scoped == outline.header_cells
+
+
+def test_chart_is_vector_with_text_and_alternative_text() -> None:
+    data = a_quarter()
+    svg = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], THRESHOLD, "Rates & targets")
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert "<title>Rates &amp; targets</title>" in svg
+    assert "<text" in svg and "R3-ACK" in svg  # text stays text (svg.fonttype none)
+    assert "<image" not in svg  # nothing rasterised
+
+
+def test_chart_caption_states_a_finding(rendered) -> None:
+    _, html = rendered
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", html, re.S)[1]
+    assert "below target in every quarter shown: R3-ACK and R12-ACK (Probation)." in caption
+
+
+# Methodology: written from the catalogue and the configured deadlines.
+
+
+def test_methodology_describes_every_catalogue_measure(rendered) -> None:
+    _, html = rendered
+    for measure in MEASURES:
+        assert f'<span class="measure-id">{measure.measure_id}</span>' in html
+    assert "5 working days (1 for victims owed enhanced rights)" in html  # R6-UPDATE
+    assert "No working-day deadline" in html  # R11-RELEASE
+
+
+def test_a_changed_title_reaches_the_pdf_metadata(tmp_path) -> None:
+    data = replace(a_quarter(), settings=ReportSettings(title="Quarterly Code review"))
+    render_report(data, tmp_path / "r.pdf")
+    assert "Quarterly Code review" in PdfReader(tmp_path / "r.pdf").metadata.title
+
+
+def test_render_module_has_no_prefect() -> None:
+    source = "".join(p.read_text() for p in Path(render.__file__).parent.glob("*.py"))
+    assert "prefect" not in source.lower()
