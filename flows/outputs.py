@@ -87,20 +87,28 @@ def metrics_csv(metrics: pd.DataFrame) -> str:
     return text.to_csv(index=False, lineterminator="\n")
 
 
-def table_counts(run: RunOutputs) -> pd.DataFrame:
-    """Rows read, accepted and quarantined per source table; read = accepted + quarantined."""
-    rows = []
-    for source, tables in run.raw.items():
-        for table, raw in tables.items():
-            accepted = len(run.outcome.accepted[(source, table)])
-            quarantined = len(run.outcome.rejected.get((source, table), ()))
-            read = len(raw.frame)
-            if read != accepted + quarantined:
-                raise AssertionError(f"{source}.{table}: {read} read != {accepted} + {quarantined}")
-            rows.append((source, table, read, accepted, quarantined))
-    return pd.DataFrame(
-        rows, columns=["source", "table", "rows_read", "rows_accepted", "rows_quarantined"]
+def data_quality_csv(outcome: Any) -> pd.DataFrame:
+    """``data-quality.csv``: per source table its rows read, accepted and quarantined, then each
+    failed expectation with its count, then the linkage rate of every cross-table link."""
+    counts = outcome.table_counts()
+    tables = counts.assign(check="rows", severity="summary", failed_rows=counts["rows_quarantined"])
+    failures = outcome.quality[outcome.quality["check"] != "rows"]
+    linkage = outcome.linkage
+    links = pd.DataFrame(
+        {
+            "source": linkage["source"],
+            "table": linkage["table"],
+            "check": "linkage: " + linkage["column"] + " -> " + linkage["target"],
+            "severity": "linkage",
+            "failed_rows": linkage["rows"] - linkage["linked"],
+            "detail": linkage["rate"].map(lambda r: "" if pd.isna(r) else f"linkage rate {r:.4f}"),
+        }
     )
+    columns = [
+        "source", "table", "check", "severity", "failed_rows",
+        "rows_read", "rows_accepted", "rows_quarantined", "detail",
+    ]  # fmt: skip
+    return pd.concat([tables, failures, links], ignore_index=True).reindex(columns=columns)
 
 
 def _write_quarantine(run: RunOutputs, folder: Path) -> dict[str, int]:
@@ -164,10 +172,13 @@ def write_outputs(run: RunOutputs) -> Path:
     (staging / "metrics.csv").write_text(metrics_csv(run.metrics), encoding="utf-8")
     published = published_tables(run.metrics, run.config.disclosure.threshold)
     published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
-    counts = table_counts(run)
-    quality = run.outcome.quality
+    counts = run.outcome.table_counts()
+    for source, table, read in counts[["source", "table", "rows_read"]].itertuples(index=False):
+        # rows read = rows accepted + rows quarantined, against what extraction really read
+        if read != len(run.raw[source][table].frame):
+            raise AssertionError(f"{source}.{table}: rows were lost between extract and validate")
+    quality = data_quality_csv(run.outcome)
     quality.to_csv(staging / "data-quality.csv", index=False, lineterminator="\n")
-    run.outcome.linkage.to_csv(staging / "linkage.csv", index=False, lineterminator="\n")
     _write_quarantine(run, staging / "quarantine")
     run.instances.to_parquet(staging / "instances.parquet", index=False)
     _write_snapshots(run, staging / "snapshots")
@@ -183,7 +194,7 @@ def _revised(previous: Path, staging: Path) -> bool | None:
 
 
 def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str, Any]:
-    counts = table_counts(run)
+    counts = run.outcome.table_counts()
     return {
         "run_id": run.run_id,
         "quarter": str(run.quarter),

@@ -7,6 +7,7 @@ prints as text and can neither pull a local file into the PDF nor reach the netw
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +39,17 @@ REPORTS_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = REPORTS_DIR / "templates"
 STATIC_DIR = REPORTS_DIR / "static"
 STYLESHEET = STATIC_DIR / "report.css"
+
+
+class _SvgStyleNoise(logging.Filter):
+    """matplotlib writes SVG presentation attributes as inline styles; WeasyPrint's CSS parser
+    warns that they are unknown CSS properties before its SVG renderer applies them anyway."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "unknown property" not in record.getMessage()
+
+
+logging.getLogger("weasyprint").addFilter(_SvgStyleNoise())
 
 
 class StaticOnlyFetcher(URLFetcher):
