@@ -4,6 +4,8 @@ non-zero exit status, never a traceback."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,6 +14,9 @@ import click
 
 from flows.errors import VccError
 from transforms.quarters import Quarter, quarter_range
+
+# The temporary Prefect server would try to send telemetry out of a closed network.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo-data"
 
@@ -60,9 +65,34 @@ def main() -> None:
     """
 
 
+class _NoTracebackForUserErrors(logging.Filter):
+    """Prefect logs a failed run with its traceback; for the project's own errors, whose message
+    already says what is wrong, the user sees the message alone."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], VccError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_prefect_tracebacks() -> None:
+    quiet = _NoTracebackForUserErrors()
+    loggers = [logging.getLogger(), logging.getLogger("prefect")]
+    loggers += [
+        logging.getLogger(name) for name in logging.root.manager.loggerDict if name.startswith("prefect")
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            handler.addFilter(quiet)
+
+
 def _run_one(quarter: Quarter, as_of, config: Path | None, out: Path | None, by: str) -> dict:
+    from flows.config import load_config
     from flows.pipeline import run_quarter  # Prefect is slow to import; --help stays fast
 
+    load_config(config)  # a bad configuration fails here, before a Prefect server starts
+    _quiet_prefect_tracebacks()
     click.echo(f"vcc: running {quarter} (this starts a local Prefect server if none is set)")
     started = time.perf_counter()
     manifest = run_quarter(str(quarter), as_of.date() if as_of else None, config, out, by)
@@ -119,7 +149,6 @@ def generate(out: Path, first: Quarter | None, last: Quarter | None, scale: floa
 
 
 def _generate(out: Path, first: Quarter | None, last: Quarter | None, scale: float, seed: int):
-    from flows.config import load_config
     from flows.synthetic import generate_sources, write_demo_sources
 
     today = dt.date.today()

@@ -1,0 +1,168 @@
+"""The Prefect flow and the ``vcc`` command, run for real on small synthetic sources.
+
+One temporary Prefect server serves the whole session (``prefect_harness``). The sources are the
+demo's own: police in SQLite, CPS as a cp1252 file drop with its own names and codes, probation as
+CSV and XLSX, with the injected defects that validation must quarantine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flows.config import DEFAULT_CONFIG
+from flows.errors import SourceError
+from flows.pipeline import run_quarter
+from flows.synthetic import generate_sources, write_demo_sources
+from transforms.catalogue import MEASURES
+
+pytestmark = pytest.mark.flow
+QUARTER = "2024Q4"
+AS_OF = dt.date(2025, 2, 14)
+
+
+@pytest.fixture(scope="session")
+def demo_config(tmp_path_factory) -> Path:
+    """The shipped configuration beside small demo sources laid out as ``vcc demo`` lays them."""
+    root = tmp_path_factory.mktemp("demo")
+    (root / "config").mkdir()
+    config = root / "config" / "vcc.toml"
+    shutil.copy(DEFAULT_CONFIG, config)
+    from flows.config import load_config
+
+    sources = generate_sources("2024Q1", "2024Q4", scale=0.05, seed=7, until=AS_OF)
+    write_demo_sources(sources, root / "demo-data", load_config(config))
+    return config
+
+
+@pytest.fixture(scope="session")
+def first_run(prefect_harness, demo_config, tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("out")
+    manifest = run_quarter(QUARTER, AS_OF, demo_config, out)
+    return out / QUARTER, manifest
+
+
+def test_run_writes_every_output_of_the_contract(first_run):
+    folder, manifest = first_run
+    names = {path.name for path in folder.iterdir()}
+    assert {
+        f"vcc-{QUARTER}-report.pdf",
+        f"vcc-{QUARTER}-report.html",
+        "metrics.csv",
+        "published-tables.csv",
+        "data-quality.csv",
+        "manifest.json",
+        "quarantine",
+    } <= names
+    assert (folder / f"vcc-{QUARTER}-report.pdf").read_bytes().startswith(b"%PDF")
+    assert manifest["quarter"] == QUARTER and manifest["as_of"] == AS_OF.isoformat()
+    assert json.loads((folder / "manifest.json").read_text())["run_id"] == manifest["run_id"]
+    assert not list(folder.parent.glob(".staging-*"))
+
+
+def test_metrics_have_every_measure_with_all_and_rights_rows(first_run):
+    folder, _ = first_run
+    metrics = pd.read_csv(folder / "metrics.csv", keep_default_na=False)
+    assert metrics.columns.tolist() == [
+        "quarter", "measure_id", "right", "agency", "dimension", "group", "eligible", "met",
+        "not_met", "pending", "rate", "ci_low", "ci_high", "target", "rag",
+    ]  # fmt: skip
+    for measure in MEASURES:
+        rows = metrics[metrics["measure_id"] == measure.measure_id]
+        assert "all" in set(rows["dimension"]), measure.measure_id
+        if measure.per_victim:
+            assert {"enhanced"} <= set(rows.loc[rows["dimension"] == "rights", "group"])
+    volume = metrics[(metrics["measure_id"] == "R2-RECORD") & (metrics["dimension"] == "all")]
+    assert volume["eligible"].iloc[0] > 200  # scale 0.05 of ~8,000 victims a quarter
+
+
+def test_injected_defects_are_quarantined_with_reasons_and_none_lost(first_run):
+    folder, manifest = first_run
+    quarantined = sum(row["rows_quarantined"] for row in manifest["rows"])
+    assert quarantined > 0
+    for row in manifest["rows"]:
+        assert row["rows_read"] == row["rows_accepted"] + row["rows_quarantined"]
+    files = list((folder / "quarantine").glob("*.csv"))
+    assert files
+    for path in files:
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        assert (rows["reason"] != "").all(), path.name
+    quality = pd.read_csv(folder / "data-quality.csv")
+    assert {"rows", "linkage"} <= set(quality["severity"].replace("summary", "rows"))
+
+
+def test_published_tables_hold_no_identifiers(first_run):
+    folder, _ = first_run
+    text = (folder / "published-tables.csv").read_text()
+    assert "V0" not in text and "CR0" not in text
+    published = pd.read_csv(folder / "published-tables.csv", dtype=str, keep_default_na=False)
+    counts = pd.to_numeric(published["eligible"], errors="coerce")
+    assert not ((counts > 0) & (counts < 5)).any()
+
+
+def test_rerun_with_same_inputs_is_byte_identical(first_run, demo_config):
+    folder, _ = first_run
+    before = (folder / "metrics.csv").read_bytes()
+    manifest = run_quarter(QUARTER, AS_OF, demo_config, folder.parent)
+    assert (folder / "metrics.csv").read_bytes() == before
+    assert manifest["revised_earlier_figures"] is False
+
+
+def test_missing_table_stops_the_run_naming_it_and_leaves_outputs_alone(
+    prefect_harness, demo_config, tmp_path
+):
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_config.parent.parent, broken)
+    hearings = next((broken / "demo-data" / "cps").glob("hearings*"))
+    hearings.unlink()
+    out = tmp_path / "out"
+    (out / QUARTER).mkdir(parents=True)
+    (out / QUARTER / "metrics.csv").write_text("earlier run\n")
+    with pytest.raises(SourceError, match=r"source cps, table hearings"):
+        run_quarter(QUARTER, AS_OF, broken / "config" / "vcc.toml", out)
+    assert (out / QUARTER / "metrics.csv").read_text() == "earlier run\n"
+    assert sorted(p.name for p in out.iterdir()) == [QUARTER]
+
+
+def _vcc(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "flows.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_cli_reports_a_bad_quarter_and_a_missing_config_in_one_line(tmp_path):
+    bad_quarter = _vcc("run", "--quarter", "2024Q5")
+    assert bad_quarter.returncode == 2 and "YYYYQn" in bad_quarter.stderr
+    missing = _vcc("run", "--quarter", "2024Q4", "--config", str(tmp_path / "nope.toml"))
+    assert missing.returncode == 1
+    assert missing.stderr.strip().splitlines() == [
+        f"vcc: error: configuration file {tmp_path / 'nope.toml'} does not exist"
+    ]
+
+
+def test_cli_run_end_to_end_and_a_source_error_as_one_line(prefect_harness, demo_config, tmp_path):
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    out = tmp_path / "out"
+    done = _vcc("run", "--quarter", QUARTER, "--as-of", AS_OF.isoformat(),
+                "--config", str(demo_config), "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"report: {out / QUARTER / f'vcc-{QUARTER}-report.pdf'}" in done.stdout
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[sources.police]\nkind = "files"\npath = "nowhere"\n')
+    failed = _vcc("run", "--quarter", QUARTER, "--config", str(broken), "--out", str(out),
+                  env=env)
+    assert failed.returncode == 1
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("vcc: error")]
+    assert len(errors) == 1
+    assert errors[0].startswith("vcc: error: source police") and "nowhere" in errors[0]
+    assert "Traceback" not in failed.stderr
