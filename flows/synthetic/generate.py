@@ -1,0 +1,93 @@
+"""Generate the three sources' canonical tables for a run of quarters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from flows.errors import VccError
+from flows.synthetic.canonical import cps_tables, police_tables, probation_tables
+from flows.synthetic.complaints import generate_complaints
+from flows.synthetic.court import generate_court
+from flows.synthetic.crimes import generate_crimes, generate_victims
+from flows.synthetic.defects import inject_defects
+from flows.synthetic.investigation import generate_investigations
+from flows.synthetic.police_actions import (
+    generate_contacts,
+    generate_needs_assessments,
+    generate_referrals,
+    generate_vps_offers,
+)
+from flows.synthetic.probation import generate_probation
+from flows.synthetic.timeline import Window
+from transforms.quarters import Quarter
+
+Sources = dict[str, dict[str, pd.DataFrame]]
+# Each stage draws from its own stream, so changing one stage leaves the others' data alone.
+STAGES = (
+    "crimes",
+    "victims",
+    "investigation",
+    "police_actions",
+    "court",
+    "probation",
+    "complaints",
+    "defects",
+)
+
+
+def generate_sources(
+    first_quarter: str,
+    last_quarter: str,
+    *,
+    scale: float = 1.0,
+    seed: int = 1,
+    until: dt.date,
+) -> Sources:
+    """Synthetic police, CPS and probation tables (source -> table -> canonical frame).
+
+    About 9,000 crimes a quarter at ``scale`` 1, from a year before ``first_quarter`` (so court and
+    probation stages are in full flow) to the end of ``last_quarter``. Nothing is dated after
+    ``until``, the extract's as-of day, but the listed date of a future hearing. The same
+    arguments give identical frames.
+    """
+    try:
+        window = Window(Quarter.parse(first_quarter), Quarter.parse(last_quarter), until)
+    except ValueError as error:
+        raise VccError(str(error)) from None
+    if window.last < window.first:
+        raise VccError(f"quarter {window.last} is before {window.first}")
+    if until < window.first.start:
+        raise VccError(f"the as-of day {until} is before the first quarter {window.first}")
+    if not scale > 0:
+        raise VccError(f"scale must be positive, not {scale}")
+    streams = dict(zip(STAGES, np.random.SeedSequence(seed).spawn(len(STAGES)), strict=True))
+    rng = {stage: np.random.default_rng(stream) for stage, stream in streams.items()}
+    return inject_defects(rng["defects"], _clean_sources(rng, window, scale))
+
+
+def _clean_sources(rng: dict[str, np.random.Generator], window: Window, scale: float) -> Sources:
+    """The canonical tables before any fault is added (the working frames die with this call)."""
+    crimes = generate_crimes(rng["crimes"], window, scale)
+    victims = generate_victims(rng["victims"], window, crimes)
+    events, charges = generate_investigations(rng["investigation"], window, crimes)
+    actions = rng["police_actions"]
+    police_actions = {
+        "needs_assessments": generate_needs_assessments(actions, window, victims),
+        "referrals": generate_referrals(actions, window, victims),
+        "victim_contacts": generate_contacts(actions, window, victims, events),
+        "vps_offers": generate_vps_offers(actions, window, victims, charges),
+    }
+    court = generate_court(rng["court"], window, crimes, victims, charges)
+    probation = generate_probation(rng["probation"], window, court.outcomes)
+    complaints = {
+        source: generate_complaints(rng["complaints"], window, source, scale)
+        for source in ("police", "cps", "probation")
+    }
+    return {
+        "police": police_tables(crimes, victims, events, police_actions, complaints["police"]),
+        "cps": cps_tables(court, complaints["cps"]),
+        "probation": probation_tables(probation, complaints["probation"]),
+    }
