@@ -80,7 +80,9 @@ def _quiet_prefect_tracebacks() -> None:
     quiet = _NoTracebackForUserErrors()
     loggers = [logging.getLogger(), logging.getLogger("prefect")]
     loggers += [
-        logging.getLogger(name) for name in logging.root.manager.loggerDict if name.startswith("prefect")
+        logging.getLogger(name)
+        for name in logging.root.manager.loggerDict
+        if name.startswith("prefect")
     ]
     for logger in loggers:
         for handler in logger.handlers:
@@ -107,10 +109,17 @@ def _run_one(quarter: Quarter, as_of, config: Path | None, out: Path | None, by:
 @main.command()
 @click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter to report, YYYYQn.")
 @click.option("--as-of", type=DATE, help="Data complete up to the end of this day [today].")
-@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
-              help="Configuration TOML [./vcc.toml, else the shipped defaults].")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Output folder; the run writes <out>/<quarter>/ [out].")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration TOML [./vcc.toml, else the shipped defaults].",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder; the run writes <out>/<quarter>/ [out].",
+)
 def run(quarter: Quarter, as_of, config: Path | None, out: Path | None) -> None:
     """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
     _run_one(quarter, as_of, config, out, "manual")
@@ -120,9 +129,15 @@ def run(quarter: Quarter, as_of, config: Path | None, out: Path | None) -> None:
 @click.option("--from", "first", type=QUARTER, required=True, help="First quarter, YYYYQn.")
 @click.option("--to", "last", type=QUARTER, required=True, help="Last quarter, YYYYQn.")
 @click.option("--as-of", type=DATE, help="Data complete up to the end of this day [today].")
-@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
-              help="Configuration TOML [./vcc.toml, else the shipped defaults].")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder [out].")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration TOML [./vcc.toml, else the shipped defaults].",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder [out]."
+)
 def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Path | None) -> None:
     """Run every quarter from --from to --to, oldest first."""
     try:
@@ -135,14 +150,26 @@ def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Pat
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEMO_DATA,
-              show_default=True, help="Folder to write the sources into.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEMO_DATA,
+    show_default=True,
+    help="Folder to write the sources into.",
+)
 @click.option("--from", "first", type=QUARTER, help="First quarter [8 quarters before --to].")
 @click.option("--to", "last", type=QUARTER, help="Last quarter [the last complete quarter].")
-@click.option("--scale", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
-              help="Volume multiplier; 1 is Cumbria (about 9,000 crimes a quarter).")
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    help="Volume multiplier; 1 is Cumbria (about 9,000 crimes a quarter).",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
-def generate(out: Path, first: Quarter | None, last: Quarter | None, scale: float, seed: int) -> None:
+def generate(
+    out: Path, first: Quarter | None, last: Quarter | None, scale: float, seed: int
+) -> None:
     """Write synthetic police (SQLite), CPS and probation (file drop) sources."""
     written = _generate(out, first, last, scale, seed)
     click.echo(f"vcc: wrote {len(written)} files to {out}")
@@ -171,8 +198,13 @@ def load_config_defaults():
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
-              show_default=True, help="Output folder.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder.",
+)
 def demo(out: Path) -> None:
     """Make the synthetic demo sources if absent and report the latest complete quarter."""
     from flows.config import DEFAULT_CONFIG

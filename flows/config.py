@@ -146,8 +146,10 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
         if isinstance(source, dict) and "path" in source:
             source["path"] = str((base / source["path"]).resolve())
         url = source.get("url") if isinstance(source, dict) else None
-        if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith(
-            "sqlite:////"
+        if (
+            isinstance(url, str)
+            and url.startswith("sqlite:///")
+            and not url.startswith("sqlite:////")
         ):
             relative = url.removeprefix("sqlite:///")
             if relative and relative != ":memory:":

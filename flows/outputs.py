@@ -206,15 +206,11 @@ def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str,
         "configuration": {
             "files": run.config.files,
             "sha256": run.config.fingerprint(),
-            "settings": json.loads(
-                run.config.model_dump_json(exclude={"files", "sources"})
-            ),
+            "settings": json.loads(run.config.model_dump_json(exclude={"files", "sources"})),
             "sources": {
                 name: {
                     "kind": source.kind,
-                    "tables": {
-                        table: raw.origin for table, raw in run.raw.get(name, {}).items()
-                    },
+                    "tables": {table: raw.origin for table, raw in run.raw.get(name, {}).items()},
                 }
                 for name, source in run.config.sources.items()
             },

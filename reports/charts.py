@@ -45,7 +45,8 @@ STYLE: dict[RcKeyType, Any] = {
 
 
 def quarter_tick(quarter: str) -> str:
-    year, number = parse_quarter(quarter)
+    parsed = parse_quarter(quarter)
+    year, number = parsed.year, parsed.number
     return f"Q{number}\n{year}"
 
 

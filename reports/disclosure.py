@@ -15,9 +15,11 @@ import math
 
 import pandas as pd
 
-SUPPRESSED = "[c]"  # GSS: confidential
-NOT_AVAILABLE = "[x]"  # GSS: not available
-NOT_APPLICABLE = "[z]"  # GSS: not applicable (e.g. a rate with no eligible instances)
+from transforms.disclosure import CONFIDENTIAL as SUPPRESSED  # GSS: confidential
+from transforms.disclosure import (
+    NOT_APPLICABLE,  # GSS: not applicable (no eligible instances)
+    NOT_AVAILABLE,  # GSS: not available
+)
 
 GSS_SYMBOLS: tuple[tuple[str, str], ...] = (
     (SUPPRESSED, "confidential: withheld because the number is small enough to identify someone"),

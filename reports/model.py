@@ -7,7 +7,6 @@ written ``YYYYQn``, with the UK financial-year label (April to March) alongside.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +15,7 @@ import pandas as pd
 from flows.config import MeasureSettings, ReportSettings
 from flows.errors import VccError
 from transforms.catalogue import MEASURES
+from transforms.quarters import Quarter
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "quarter", "measure_id", "right", "agency", "dimension", "group", "eligible", "met",
@@ -25,42 +25,31 @@ DATA_QUALITY_COLUMNS: tuple[str, ...] = (
     "source", "table", "rows_read", "rows_accepted", "rows_quarantined",
 )  # fmt: skip
 
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-_FIRST_MONTH = {1: "January", 2: "April", 3: "July", 4: "October"}
-_LAST_DAY = {1: "31 March", 2: "30 June", 3: "30 September", 4: "31 December"}
-
 
 class ReportDataError(VccError):
     """The figures handed to the report do not have the shape CONTRACT.md §4 promises."""
 
 
-def parse_quarter(quarter: str) -> tuple[int, int]:
-    """``"2024Q3"`` -> ``(2024, 3)``."""
-    match = _QUARTER.match(quarter)
-    if match is None:
-        raise ReportDataError(f"quarter {quarter!r} is not written YYYYQn, e.g. 2024Q3")
-    return int(match[1]), int(match[2])
+def parse_quarter(quarter: str) -> Quarter:
+    try:
+        return Quarter.parse(quarter)
+    except ValueError as error:
+        raise ReportDataError(str(error)) from None
 
 
 def previous_quarter(quarter: str) -> str:
-    year, number = parse_quarter(quarter)
-    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+    return str(parse_quarter(quarter).previous())
 
 
 def financial_year_label(quarter: str) -> str:
-    """The UK financial-year label: the year runs April to March, so January to March (Q1) is
-    the fourth quarter of the year that began the April before. ``"2024Q3"`` -> ``"2024/25 Q2"``.
-    """
-    year, number = parse_quarter(quarter)
-    start = year - 1 if number == 1 else year
-    fy_quarter = 4 if number == 1 else number - 1
-    return f"{start}/{(start + 1) % 100:02d} Q{fy_quarter}"
+    """The UK financial-year label (April to March): ``"2024Q3"`` -> ``"2024/25 Q2"``."""
+    return parse_quarter(quarter).financial_year_label()
 
 
 def quarter_period(quarter: str) -> str:
     """``"2024Q3"`` -> ``"1 July to 30 September 2024"``."""
-    year, number = parse_quarter(quarter)
-    return f"1 {_FIRST_MONTH[number]} to {_LAST_DAY[number]} {year}"
+    parsed = parse_quarter(quarter)
+    return f"1 {parsed.start:%B} to {parsed.end.day} {parsed.end:%B %Y}"
 
 
 def long_date(day: date) -> str:
@@ -131,7 +120,5 @@ def measure_sort_key(measure_id: str, agency: str) -> tuple[int, int, str, str]:
 
 def quarters_ending(quarter: str, count: int) -> list[str]:
     """The ``count`` consecutive quarters ending at ``quarter``, oldest first."""
-    quarters = [quarter]
-    while len(quarters) < count:
-        quarters.insert(0, previous_quarter(quarters[0]))
-    return quarters
+    last = parse_quarter(quarter)
+    return [str(last.shift(-back)) for back in range(count - 1, -1, -1)]

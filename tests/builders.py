@@ -16,8 +16,10 @@ def typed_frame(source: str, table: str, rows: list[dict]) -> pd.DataFrame:
     spec = CANONICAL[source][table]
     columns = {}
     for column in spec.columns:
-        values = [row.get(column.name, False if column.kind == "bool" and not column.nullable
-                          else None) for row in rows]
+        values = [
+            row.get(column.name, False if column.kind == "bool" and not column.nullable else None)
+            for row in rows
+        ]
         if column.kind == "datetime":
             columns[column.name] = pd.to_datetime(pd.Series(values, dtype="object"))
         else:

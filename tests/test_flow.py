@@ -152,15 +152,24 @@ def test_cli_run_end_to_end_and_a_source_error_as_one_line(prefect_harness, demo
 
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
     out = tmp_path / "out"
-    done = _vcc("run", "--quarter", QUARTER, "--as-of", AS_OF.isoformat(),
-                "--config", str(demo_config), "--out", str(out), env=env)
+    done = _vcc(
+        "run",
+        "--quarter",
+        QUARTER,
+        "--as-of",
+        AS_OF.isoformat(),
+        "--config",
+        str(demo_config),
+        "--out",
+        str(out),
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert f"report: {out / QUARTER / f'vcc-{QUARTER}-report.pdf'}" in done.stdout
 
     broken = tmp_path / "broken.toml"
     broken.write_text('[sources.police]\nkind = "files"\npath = "nowhere"\n')
-    failed = _vcc("run", "--quarter", QUARTER, "--config", str(broken), "--out", str(out),
-                  env=env)
+    failed = _vcc("run", "--quarter", QUARTER, "--config", str(broken), "--out", str(out), env=env)
     assert failed.returncode == 1
     errors = [line for line in failed.stderr.splitlines() if line.startswith("vcc: error")]
     assert len(errors) == 1

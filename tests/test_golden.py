@@ -29,8 +29,9 @@ def test_golden_example_is_reproduced_exactly(prefect_harness, tmp_path, quarter
     expected = expected[(expected["quarter"] == quarter) & (expected["as_of"] == as_of)]
     produced = pd.read_csv(tmp_path / quarter / "metrics.csv", dtype=str, keep_default_na=False)
 
-    joined = expected.merge(produced, on=KEYS, how="outer", suffixes=("_expected", ""),
-                            indicator=True)
+    joined = expected.merge(
+        produced, on=KEYS, how="outer", suffixes=("_expected", ""), indicator=True
+    )
     missing = joined[joined["_merge"] == "left_only"]
     assert missing.empty, f"rows vcc did not produce:\n{missing[KEYS]}"
     extra = joined[joined["_merge"] == "right_only"]

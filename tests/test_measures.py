@@ -131,8 +131,11 @@ class TestPending:
             police__crimes=[crime("C1", "2024-03-01T10:00"), crime("C2", "2024-03-01T11:00")],
             police__victims=[victim("V1", "C1"), victim("V2", "C2")],
             police__victim_contacts=[
-                {"victim_id": "V1", "contact_type": "written_acknowledgement",
-                 "contacted_at": "2024-03-04T10:00"},
+                {
+                    "victim_id": "V1",
+                    "contact_type": "written_acknowledgement",
+                    "contacted_at": "2024-03-04T10:00",
+                },
             ],
         )
         assert statuses("R3-ACK", dt.date(2024, 3, 7), **tables) == ["pending", "pending"]
@@ -145,8 +148,11 @@ class TestPending:
             police__crimes=[crime("C1", "2024-03-01T10:00")],
             police__victims=[victim("V1", "C1")],
             police__victim_contacts=[
-                {"victim_id": "V1", "contact_type": "written_acknowledgement",
-                 "contacted_at": "2024-03-21T10:00"},
+                {
+                    "victim_id": "V1",
+                    "contact_type": "written_acknowledgement",
+                    "contacted_at": "2024-03-21T10:00",
+                },
             ],
         )
         assert result == ["not_met"]
@@ -179,8 +185,10 @@ class TestEnhancedRights:
     def test_enh_identified_counts_owed_victims_the_police_flagged(self):
         result = instances_of(
             "ENH-IDENTIFIED",
-            police__crimes=[crime("C1", "2024-03-01T10:00", is_domestic_abuse=True),
-                            crime("C2", "2024-03-01T10:00")],
+            police__crimes=[
+                crime("C1", "2024-03-01T10:00", is_domestic_abuse=True),
+                crime("C2", "2024-03-01T10:00"),
+            ],
             police__victims=[
                 victim("V1", "C1", enhanced_flag=True),
                 victim("V2", "C1"),
@@ -202,15 +210,24 @@ class TestR6Update:
             police__investigation_events=[
                 {"crime_ref": "C1", "event_type": "suspect_bailed", "event_at": "2024-03-01T09:00"},
                 {"crime_ref": "C1", "event_type": "suspect_bailed", "event_at": "2024-03-04T09:00"},
-                {"crime_ref": "C1", "event_type": "suspect_arrested",
-                 "event_at": "2024-03-04T09:00"},
+                {
+                    "crime_ref": "C1",
+                    "event_type": "suspect_arrested",
+                    "event_at": "2024-03-04T09:00",
+                },
             ],
             police__victim_contacts=[
-                {"victim_id": "V1", "contact_type": "suspect_bailed",
-                 "contacted_at": "2024-03-05T10:00"},
+                {
+                    "victim_id": "V1",
+                    "contact_type": "suspect_bailed",
+                    "contacted_at": "2024-03-05T10:00",
+                },
                 # dated before the arrest: it cannot tell the victim of it
-                {"victim_id": "V1", "contact_type": "suspect_arrested",
-                 "contacted_at": "2024-03-01T10:00"},
+                {
+                    "victim_id": "V1",
+                    "contact_type": "suspect_arrested",
+                    "contacted_at": "2024-03-01T10:00",
+                },
             ],
         )
         by_key = result.set_index(["record_key", "trigger_date"])["status"]
@@ -222,17 +239,34 @@ class TestR6Update:
         # Event Friday 1 Mar, contact Tuesday 5 Mar: 2 working days after.
         result = instances_of(
             "R6-UPDATE",
-            police__crimes=[crime("C1", "2024-02-20T10:00"),
-                            crime("C2", "2024-02-20T10:00", is_domestic_abuse=True)],
-            police__victims=[victim("V1", "C1"), victim("V2", "C2"),
-                             victim("V3", "C2", updates_opt_out=True)],
+            police__crimes=[
+                crime("C1", "2024-02-20T10:00"),
+                crime("C2", "2024-02-20T10:00", is_domestic_abuse=True),
+            ],
+            police__victims=[
+                victim("V1", "C1"),
+                victim("V2", "C2"),
+                victim("V3", "C2", updates_opt_out=True),
+            ],
             police__investigation_events=[
-                {"crime_ref": "C1", "event_type": "suspect_charged", "event_at": "2024-03-01T09:00"},
-                {"crime_ref": "C2", "event_type": "suspect_charged", "event_at": "2024-03-01T09:00"},
+                {
+                    "crime_ref": "C1",
+                    "event_type": "suspect_charged",
+                    "event_at": "2024-03-01T09:00",
+                },
+                {
+                    "crime_ref": "C2",
+                    "event_type": "suspect_charged",
+                    "event_at": "2024-03-01T09:00",
+                },
             ],
             police__victim_contacts=[
-                {"victim_id": v, "contact_type": "suspect_charged",
-                 "contacted_at": "2024-03-05T10:00"} for v in ("V1", "V2", "V3")
+                {
+                    "victim_id": v,
+                    "contact_type": "suspect_charged",
+                    "contacted_at": "2024-03-05T10:00",
+                }
+                for v in ("V1", "V2", "V3")
             ],
         )
         assert result[["victim_id", "due_date", "status"]].values.tolist() == [
@@ -247,14 +281,24 @@ class TestR4:
             police__crimes=[crime("C1", "2024-03-01T10:00"), crime("C2", "2024-03-01T10:00")],
             police__victims=[victim("V1", "C1"), victim("V2", "C2")],
             police__needs_assessments=[
-                {"victim_id": "V1", "completed_at": "2024-03-01T12:00",
-                 "communication_needs_recorded": True, "vulnerability_recorded": True,
-                 "support_needs_recorded": True, "contact_preference_recorded": True,
-                 "special_measures_considered": True},
-                {"victim_id": "V2", "completed_at": "2024-03-01T12:00",
-                 "communication_needs_recorded": True, "vulnerability_recorded": True,
-                 "support_needs_recorded": False, "contact_preference_recorded": True,
-                 "special_measures_considered": True},
+                {
+                    "victim_id": "V1",
+                    "completed_at": "2024-03-01T12:00",
+                    "communication_needs_recorded": True,
+                    "vulnerability_recorded": True,
+                    "support_needs_recorded": True,
+                    "contact_preference_recorded": True,
+                    "special_measures_considered": True,
+                },
+                {
+                    "victim_id": "V2",
+                    "completed_at": "2024-03-01T12:00",
+                    "communication_needs_recorded": True,
+                    "vulnerability_recorded": True,
+                    "support_needs_recorded": False,
+                    "contact_preference_recorded": True,
+                    "special_measures_considered": True,
+                },
             ],
         )
         as_of = dt.date(2024, 3, 4)  # R4-VNA due Tue 5 Mar: pending
@@ -265,8 +309,10 @@ class TestR4:
         result = instances_of(
             "R4-REFER",
             police__crimes=[crime("C1", "2024-03-01T10:00")],
-            police__victims=[victim("V1", "C1", referral_consent="declined"),
-                             victim("V2", "C1", referral_consent="not_recorded")],
+            police__victims=[
+                victim("V1", "C1", referral_consent="declined"),
+                victim("V2", "C1", referral_consent="not_recorded"),
+            ],
             police__referrals=[{"victim_id": "V2", "referred_at": "2024-03-05T10:00"}],
         )
         assert result[["victim_id", "status"]].values.tolist() == [["V2", "met"]]
@@ -279,9 +325,21 @@ class TestR7Vps:
             police__crimes=[crime("C1", "2024-02-01T10:00"), crime("C2", "2024-02-01T10:00")],
             police__victims=[victim("V1", "C1"), victim("V2", "C2")],
             police__investigation_events=[
-                {"crime_ref": "C1", "event_type": "suspect_charged", "event_at": "2024-03-04T09:00"},
-                {"crime_ref": "C1", "event_type": "suspect_charged", "event_at": "2024-03-20T09:00"},
-                {"crime_ref": "C2", "event_type": "suspect_charged", "event_at": "2024-03-04T09:00"},
+                {
+                    "crime_ref": "C1",
+                    "event_type": "suspect_charged",
+                    "event_at": "2024-03-04T09:00",
+                },
+                {
+                    "crime_ref": "C1",
+                    "event_type": "suspect_charged",
+                    "event_at": "2024-03-20T09:00",
+                },
+                {
+                    "crime_ref": "C2",
+                    "event_type": "suspect_charged",
+                    "event_at": "2024-03-04T09:00",
+                },
             ],
             police__vps_offers=[
                 {"victim_id": "V1", "offered_at": "2024-02-10T10:00"},  # before the charge
@@ -301,18 +359,40 @@ class TestCps:
             police__victims=[victim("V1", "C1"), victim("V2", "C1")],
             cps__cases=[{"urn": "U1", "crime_ref": "C1"}],
             cps__decisions=[
-                {"urn": "U1", "victim_id": "V1", "decision_type": "no_charge",
-                 "decided_at": "2024-03-01T10:00"},
-                {"urn": "U1", "victim_id": "V2", "decision_type": "discontinued",
-                 "decided_at": "2024-03-01T10:00"},
-                {"urn": "U1", "victim_id": "GONE", "decision_type": "no_charge",
-                 "decided_at": "2024-03-01T10:00"},  # not a police victim: no instance
+                {
+                    "urn": "U1",
+                    "victim_id": "V1",
+                    "decision_type": "no_charge",
+                    "decided_at": "2024-03-01T10:00",
+                },
+                {
+                    "urn": "U1",
+                    "victim_id": "V2",
+                    "decision_type": "discontinued",
+                    "decided_at": "2024-03-01T10:00",
+                },
+                {
+                    "urn": "U1",
+                    "victim_id": "GONE",
+                    "decision_type": "no_charge",
+                    "decided_at": "2024-03-01T10:00",
+                },  # not a police victim: no instance
             ],
             cps__vcl_letters=[
-                {"urn": "U1", "victim_id": "V1", "decision_type": "no_charge",
-                 "sent_at": "2024-03-07T10:00", "vrr_information": False},
-                {"urn": "U1", "victim_id": "V2", "decision_type": "no_charge",
-                 "sent_at": "2024-03-04T10:00", "vrr_information": True},  # wrong decision
+                {
+                    "urn": "U1",
+                    "victim_id": "V1",
+                    "decision_type": "no_charge",
+                    "sent_at": "2024-03-07T10:00",
+                    "vrr_information": False,
+                },
+                {
+                    "urn": "U1",
+                    "victim_id": "V2",
+                    "decision_type": "no_charge",
+                    "sent_at": "2024-03-04T10:00",
+                    "vrr_information": True,
+                },  # wrong decision
             ],
         )
         assert statuses("R6-VCL", **tables) == ["met", "not_met"]
@@ -325,23 +405,45 @@ class TestCps:
             police__victims=[victim("V1", "C1")],
             cps__cases=[{"urn": "U1", "crime_ref": "C1"}],
             cps__hearings=[
-                {"hearing_id": "H1", "urn": "U1", "victim_id": "V1",
-                 "hearing_at": "2024-04-01T10:00", "received_at": "2024-03-01T15:00",
-                 "victim_notified_at": "2024-03-04T09:00"},
+                {
+                    "hearing_id": "H1",
+                    "urn": "U1",
+                    "victim_id": "V1",
+                    "hearing_at": "2024-04-01T10:00",
+                    "received_at": "2024-03-01T15:00",
+                    "victim_notified_at": "2024-03-04T09:00",
+                },
             ],
             cps__outcomes=[
-                {"urn": "U1", "victim_id": "V1", "outcome_type": "sentence",
-                 "outcome_at": "2024-03-01T10:00", "received_at": "2024-03-01T12:00",
-                 "sentence_type": "custody", "sentence_months": 12,
-                 "vcs_specified_offence": True},
-                {"urn": "U1", "victim_id": "V1", "outcome_type": "sentence",
-                 "outcome_at": "2024-03-01T10:00", "received_at": "2024-03-01T12:00",
-                 "sentence_type": "custody", "sentence_months": 11,
-                 "vcs_specified_offence": True},  # under 12 months: no VCS referral owed
+                {
+                    "urn": "U1",
+                    "victim_id": "V1",
+                    "outcome_type": "sentence",
+                    "outcome_at": "2024-03-01T10:00",
+                    "received_at": "2024-03-01T12:00",
+                    "sentence_type": "custody",
+                    "sentence_months": 12,
+                    "vcs_specified_offence": True,
+                },
+                {
+                    "urn": "U1",
+                    "victim_id": "V1",
+                    "outcome_type": "sentence",
+                    "outcome_at": "2024-03-01T10:00",
+                    "received_at": "2024-03-01T12:00",
+                    "sentence_type": "custody",
+                    "sentence_months": 11,
+                    "vcs_specified_offence": True,
+                },  # under 12 months: no VCS referral owed
             ],
             probation__vcs_referrals=[
-                {"referral_id": "P1", "urn": "U1", "victim_id": "V1",
-                 "referred_at": "2024-03-15T10:00", "first_contact_at": "2024-05-01T10:00"},
+                {
+                    "referral_id": "P1",
+                    "urn": "U1",
+                    "victim_id": "V1",
+                    "referred_at": "2024-03-15T10:00",
+                    "first_contact_at": "2024-05-01T10:00",
+                },
             ],
         )
         assert statuses("R8-HEARING", **tables) == ["met"]
@@ -357,12 +459,24 @@ class TestCps:
             police__victims=[victim("V1", "C1"), victim("V2", "C1"), victim("V3", "C1")],
             cps__cases=[{"urn": "U1", "crime_ref": "C1"}],
             probation__release_notifications=[
-                {"urn": "U1", "victim_id": "V1", "release_at": "2024-03-10T10:00",
-                 "notified_at": "2024-03-09T10:00"},
-                {"urn": "U1", "victim_id": "V2", "release_at": "2024-03-10T10:00",
-                 "notified_at": "2024-03-10T08:00"},  # same day: not before
-                {"urn": "U1", "victim_id": "V3", "release_at": "2024-04-10T10:00",
-                 "notified_at": "2024-03-09T10:00"},  # release after D: not yet an instance
+                {
+                    "urn": "U1",
+                    "victim_id": "V1",
+                    "release_at": "2024-03-10T10:00",
+                    "notified_at": "2024-03-09T10:00",
+                },
+                {
+                    "urn": "U1",
+                    "victim_id": "V2",
+                    "release_at": "2024-03-10T10:00",
+                    "notified_at": "2024-03-10T08:00",
+                },  # same day: not before
+                {
+                    "urn": "U1",
+                    "victim_id": "V3",
+                    "release_at": "2024-04-10T10:00",
+                    "notified_at": "2024-03-09T10:00",
+                },  # release after D: not yet an instance
             ],
         )
         assert result == ["met", "not_met"]
@@ -371,10 +485,20 @@ class TestCps:
 def test_complaints_are_reported_per_source_with_the_standard_deadline():
     result = instances_of(
         "R12-ACK",
-        police__complaints=[{"complaint_id": "K1", "received_at": "2024-03-01T10:00",
-                             "acknowledged_at": "2024-03-15T10:00"}],
-        probation__complaints=[{"complaint_id": "K2", "received_at": "2024-03-01T10:00",
-                                "acknowledged_at": "2024-03-18T10:00"}],
+        police__complaints=[
+            {
+                "complaint_id": "K1",
+                "received_at": "2024-03-01T10:00",
+                "acknowledged_at": "2024-03-15T10:00",
+            }
+        ],
+        probation__complaints=[
+            {
+                "complaint_id": "K2",
+                "received_at": "2024-03-01T10:00",
+                "acknowledged_at": "2024-03-18T10:00",
+            }
+        ],
     )
     assert result[["agency", "status"]].values.tolist() == [
         ["police", "met"],

@@ -63,13 +63,20 @@ def instance(measure_id="R2-RECORD", status="met", quarter="2024Q2", **extra) ->
 
 def test_counts_pending_apart_from_eligible_and_rates_met_over_eligible():
     instances = pd.DataFrame(
-        [instance(status="met"), instance(status="not_met"), instance(status="pending"),
-         instance(status="met", enhanced=True, district="Eden")]
+        [
+            instance(status="met"),
+            instance(status="not_met"),
+            instance(status="pending"),
+            instance(status="met", enhanced=True, district="Eden"),
+        ]
     )
     metrics = summarise(instances, ["2024Q2"], {}, DISTRICTS)
     rows = metrics[metrics["measure_id"] == "R2-RECORD"].set_index(["dimension", "group"])
     assert rows.loc[("all", "all"), ["eligible", "met", "not_met", "pending"]].tolist() == [
-        3, 2, 1, 1
+        3,
+        2,
+        1,
+        1,
     ]
     assert rows.loc[("all", "all"), "rate"] == pytest.approx(2 / 3)
     assert rows.loc[("rights", "standard"), ["eligible", "met", "pending"]].tolist() == [2, 1, 1]
@@ -85,7 +92,12 @@ def test_every_measure_has_its_all_and_rights_rows_even_when_empty():
     assert empty["group"].tolist() == ["enhanced", "standard"]
     assert empty["eligible"].tolist() == [0, 0] and empty["rate"].isna().all()
     assert metrics.columns.tolist()[:6] == [
-        "quarter", "measure_id", "right", "agency", "dimension", "group"
+        "quarter",
+        "measure_id",
+        "right",
+        "agency",
+        "dimension",
+        "group",
     ]
 
 
@@ -122,7 +134,9 @@ def test_invariants_of_any_set_of_instances(rows):
     metrics = summarise(pd.DataFrame(rows), ["2024Q2"], {}, DISTRICTS)
     assert (metrics["met"] + metrics["not_met"] == metrics["eligible"]).all()
     rated = metrics.dropna(subset=["rate"])
-    assert ((rated["ci_low"] <= rated["rate"] + 1e-12) & (rated["rate"] <= rated["ci_high"] + 1e-12)).all()
+    assert (
+        (rated["ci_low"] <= rated["rate"] + 1e-12) & (rated["rate"] <= rated["ci_high"] + 1e-12)
+    ).all()
     totals = metrics[metrics["dimension"] == "all"].set_index(["measure_id", "agency"])
     for (measure_id, agency, dimension), groups in metrics.groupby(
         ["measure_id", "agency", "dimension"]
@@ -139,14 +153,40 @@ def test_suppression_never_leaves_a_recoverable_rights_cell(pairs):
     rows = []
     for index, (met, not_met) in enumerate(pairs):
         for group, share in (("enhanced", (met, not_met)), ("standard", (not_met, met))):
-            rows.append({"quarter": "2024Q2", "measure_id": f"M{index}", "right": 1,
-                         "agency": "police", "dimension": "rights", "group": group,
-                         "eligible": sum(share), "met": share[0], "target": 0.9,
-                         "rate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "rag": "none"})
-        rows.append({"quarter": "2024Q2", "measure_id": f"M{index}", "right": 1,
-                     "agency": "police", "dimension": "all", "group": "all",
-                     "eligible": 2 * (met + not_met), "met": met + not_met, "target": 0.9,
-                     "rate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "rag": "none"})
+            rows.append(
+                {
+                    "quarter": "2024Q2",
+                    "measure_id": f"M{index}",
+                    "right": 1,
+                    "agency": "police",
+                    "dimension": "rights",
+                    "group": group,
+                    "eligible": sum(share),
+                    "met": share[0],
+                    "target": 0.9,
+                    "rate": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "rag": "none",
+                }
+            )
+        rows.append(
+            {
+                "quarter": "2024Q2",
+                "measure_id": f"M{index}",
+                "right": 1,
+                "agency": "police",
+                "dimension": "all",
+                "group": "all",
+                "eligible": 2 * (met + not_met),
+                "met": met + not_met,
+                "target": 0.9,
+                "rate": np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "rag": "none",
+            }
+        )
     metrics = pd.DataFrame(rows)
     published = published_tables(metrics, threshold=5)
     for measure_id, table in published.groupby("measure_id"):

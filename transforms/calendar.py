@@ -21,9 +21,7 @@ LAST_YEAR = 2040
 
 @lru_cache(maxsize=8)
 def _bank_holidays(extra: tuple[dt.date, ...]) -> np.ndarray:
-    england = holidays.country_holidays(
-        "GB", subdiv="ENG", years=range(FIRST_YEAR, LAST_YEAR + 1)
-    )
+    england = holidays.country_holidays("GB", subdiv="ENG", years=range(FIRST_YEAR, LAST_YEAR + 1))
     days = sorted({*england.keys(), *extra})
     return np.array(days, dtype="datetime64[D]")
 

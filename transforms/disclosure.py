@@ -18,6 +18,7 @@ import pandas as pd
 
 CONFIDENTIAL = "[c]"
 NOT_APPLICABLE = "[z]"
+NOT_AVAILABLE = "[x]"
 PUBLISHED_DIMENSIONS = ("all", "rights")
 PUBLISHED_COLUMNS = [
     "quarter",
@@ -64,11 +65,18 @@ def published_tables(metrics: pd.DataFrame, threshold: int) -> pd.DataFrame:
     table = metrics[metrics["dimension"].isin(PUBLISHED_DIMENSIONS)].reset_index(drop=True)
     eligible, met = table["eligible"], table["met"]
     breakdown = (
-        table["quarter"] + "|" + table["measure_id"] + "|" + table["agency"] + "|"
+        table["quarter"]
+        + "|"
+        + table["measure_id"]
+        + "|"
+        + table["agency"]
+        + "|"
         + table["dimension"]
     )
     # The rights groups add up to the all row; the all row stands alone in its dimension.
-    in_breakdown = breakdown.where(table["dimension"] != "all", breakdown + "|" + table.index.astype(str))
+    in_breakdown = breakdown.where(
+        table["dimension"] != "all", breakdown + "|" + table.index.astype(str)
+    )
     hide_eligible = _secondary(is_small(eligible, threshold), eligible, in_breakdown)
     hide_met = hide_eligible | is_small(met, threshold) | is_small(eligible - met, threshold)
     hide_met = _secondary(hide_met, met, in_breakdown)

@@ -234,9 +234,7 @@ def _r11_refer(ctx: MeasureContext) -> pd.DataFrame:
     """R11-REFER: each sentence for a VCS specified offence of custody of 12 months or more, or
     a hospital order, trigger outcome_at; met by a VCS referral with the same urn and victim."""
     outcomes = ctx.dated("cps", "outcomes", "outcome_at")
-    long_custody = (outcomes["sentence_type"] == "custody") & (
-        outcomes["sentence_months"] >= 12
-    )
+    long_custody = (outcomes["sentence_type"] == "custody") & (outcomes["sentence_months"] >= 12)
     qualifying = (
         (outcomes["outcome_type"] == "sentence")
         & outcomes["vcs_specified_offence"].astype("boolean").fillna(False)

@@ -59,9 +59,7 @@ def wilson_interval(met: np.ndarray, eligible: np.ndarray, z: float = Z_95) -> t
     return low, high
 
 
-def rag_ratings(
-    met: np.ndarray, eligible: np.ndarray, rating: Sequence[Rating]
-) -> np.ndarray:
+def rag_ratings(met: np.ndarray, eligible: np.ndarray, rating: Sequence[Rating]) -> np.ndarray:
     """green at or above target, amber within the tolerance below it, red below that, none when
     too few are eligible to rate. Compared as met >= target × eligible to avoid rounding."""
     target = np.array([r.target for r in rating])
@@ -122,9 +120,7 @@ def _count(instances: pd.DataFrame, dimension: str) -> pd.DataFrame:
     return counts.groupby(keys, as_index=False, sort=False)[["met", "not_met", "pending"]].sum()
 
 
-def _always_present(
-    quarters: Iterable[str], complaint_sources: Iterable[str]
-) -> pd.DataFrame:
+def _always_present(quarters: Iterable[str], complaint_sources: Iterable[str]) -> pd.DataFrame:
     """Rows every quarter carries even with no instances: each measure's ``all`` row and its
     ``rights`` rows (ENH-IDENTIFIED has no standard victims by definition)."""
     rows = []

@@ -70,6 +70,8 @@ def quarter_range(first: Quarter, last: Quarter) -> list[Quarter]:
 
 def quarter_labels(days: pd.Series) -> pd.Series:
     """The ``YYYYQn`` label of each date, vectorised."""
-    return days.dt.year.astype("Int64").astype("string") + "Q" + days.dt.quarter.astype(
-        "Int64"
-    ).astype("string")
+    return (
+        days.dt.year.astype("Int64").astype("string")
+        + "Q"
+        + days.dt.quarter.astype("Int64").astype("string")
+    )

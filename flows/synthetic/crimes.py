@@ -19,10 +19,10 @@ from flows.synthetic.compliance import (
 from flows.synthetic.timeline import Window, arrivals
 from transforms.schema import (
     DEFAULT_DISTRICTS,
-    ENHANCED_OFFENCE_CATEGORIES,
     OFFENCE_CATEGORIES,
     VICTIM_TYPES,
 )
+from transforms.victims import owed_enhanced_rights
 
 CRIMES_PER_QUARTER = 9_000
 # More crime in summer, less in winter.
@@ -233,14 +233,10 @@ def generate_victims(
 
 
 def _owed_enhanced(victims: pd.DataFrame, crime: pd.DataFrame) -> np.ndarray:
-    """CONTRACT.md §2 "Enhanced rights (derived)"."""
-    return (
-        victims["is_vulnerable"].to_numpy()
-        | victims["is_intimidated"].to_numpy()
-        | victims["is_persistently_targeted"].to_numpy()
-        | victims["is_bereaved_family"].to_numpy()
-        | (victims["age_at_offence"].to_numpy() < 18)
-        | crime["is_domestic_abuse"].to_numpy()
-        | crime["is_hate_crime"].to_numpy()
-        | _category_mask(crime["category"].to_numpy(), ENHANCED_OFFENCE_CATEGORIES)
+    """CONTRACT.md §2 "Enhanced rights (derived)", by the measures' own rule."""
+    with_crime = victims.assign(
+        is_domestic_abuse=crime["is_domestic_abuse"].to_numpy(),
+        is_hate_crime=crime["is_hate_crime"].to_numpy(),
+        offence_category=np.take(OFFENCE_CATEGORIES, crime["category"].to_numpy()),
     )
+    return owed_enhanced_rights(with_crime).to_numpy()
