@@ -108,7 +108,8 @@ def _run_one(quarter: Quarter, as_of, config: Path | None, out: Path | None, by:
 
 @main.command()
 @click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter to report, YYYYQn.")
-@click.option("--as-of", type=DATE, help="Data complete up to the end of this day [today].")
+@click.option("--as-of", type=DATE, metavar="YYYY-MM-DD",
+              help="Data complete up to the end of this day [today].")
 @click.option(
     "--config",
     "config",
@@ -128,7 +129,8 @@ def run(quarter: Quarter, as_of, config: Path | None, out: Path | None) -> None:
 @main.command()
 @click.option("--from", "first", type=QUARTER, required=True, help="First quarter, YYYYQn.")
 @click.option("--to", "last", type=QUARTER, required=True, help="Last quarter, YYYYQn.")
-@click.option("--as-of", type=DATE, help="Data complete up to the end of this day [today].")
+@click.option("--as-of", type=DATE, metavar="YYYY-MM-DD",
+              help="Data complete up to the end of this day [today].")
 @click.option(
     "--config",
     "config",
@@ -157,7 +159,7 @@ def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Pat
     show_default=True,
     help="Folder to write the sources into.",
 )
-@click.option("--from", "first", type=QUARTER, help="First quarter [8 quarters before --to].")
+@click.option("--from", "first", type=QUARTER, help="First quarter [7 before --to: 8 quarters].")
 @click.option("--to", "last", type=QUARTER, help="Last quarter [the last complete quarter].")
 @click.option(
     "--scale",

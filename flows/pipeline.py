@@ -1,4 +1,4 @@
-"""The Prefect flow ``quarterly-compliance-report``: extract → validate → measure → render → publish.
+"""The Prefect flow ``quarterly-compliance-report``: extract, validate, measure, render, publish.
 
 Each stage is a task; the flow wires them and times them. Figures are computed by the pure
 functions of ``transforms/``; files are written by ``flows/outputs.py`` into a staging folder that

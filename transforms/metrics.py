@@ -163,18 +163,23 @@ def summarise(
 
 
 def _in_report_order(metrics: pd.DataFrame, districts: Sequence[str]) -> pd.DataFrame:
+    """Catalogue order of measures; police, CPS, WCU, probation; the contract's order of
+    dimensions and groups, with groups outside the known lists (e.g. an unlisted district) last
+    in alphabetical order."""
     measure_rank = {m.measure_id: i for i, m in enumerate(MEASURES)}
     agency_rank = {"police": 0, "cps": 1, "wcu": 2, "probation": 3}
     dimension_rank = {d: i for i, d in enumerate(DIMENSIONS)}
-
-    def group_rank(row_dimension: str, group: str) -> tuple[int, str]:
-        order = _group_order(row_dimension, districts)
-        return (order.index(group), "") if group in order else (len(order), group)
-
+    group_rank = {
+        (dimension, group): position
+        for dimension in DIMENSIONS
+        for position, group in enumerate(_group_order(dimension, districts))
+    }
+    keys = pd.Series(list(zip(metrics["dimension"], metrics["group"], strict=True)))
     ranked = metrics.assign(
         _measure=metrics["measure_id"].map(measure_rank),
         _agency=metrics["agency"].map(agency_rank),
         _dimension=metrics["dimension"].map(dimension_rank),
-        _group=[group_rank(d, g) for d, g in zip(metrics["dimension"], metrics["group"])],
+        _group=keys.map(group_rank).fillna(len(group_rank)).to_numpy(),
     )
-    return ranked.sort_values(["quarter", "_measure", "_agency", "_dimension", "_group"])
+    order = ["quarter", "_measure", "_agency", "_dimension", "_group", "group"]
+    return ranked.sort_values(order, kind="stable")
