@@ -37,9 +37,7 @@ class RunOutputs:
     config: Config
     raw: dict[str, dict[str, RawTable]]
     outcome: Any  # flows.validate.ValidationOutcome
-    instances: pd.DataFrame
-    metrics: pd.DataFrame
-    trend: pd.DataFrame
+    measures: Any  # flows.pipeline.MeasureResults
     output_root: Path
     timer: dict[str, float]
     triggered_by: str
@@ -85,6 +83,14 @@ def metrics_csv(metrics: pd.DataFrame) -> str:
         text[column] = metrics[column].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
     text["target"] = metrics["target"].map(lambda v: f"{v:.2f}")
     return text.to_csv(index=False, lineterminator="\n")
+
+
+def changes_csv(changes: pd.DataFrame) -> pd.DataFrame:
+    """``changes.csv`` (analysts, unsuppressed): rates and changes to 4 decimal places."""
+    text = changes.copy()
+    for column in ("rate", "compared_rate", "change", "change_low", "change_high"):
+        text[column] = changes[column].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+    return text
 
 
 def data_quality_csv(outcome: Any) -> pd.DataFrame:
@@ -154,8 +160,8 @@ def _render(run: RunOutputs, counts: pd.DataFrame, staging: Path) -> None:
         as_of=run.as_of,
         produced_on=run.extracted_at.date(),
         settings=run.config.report,
-        metrics=run.metrics,
-        trend=run.trend,
+        metrics=run.measures.metrics,
+        trend=run.measures.trend,
         measure_settings=dict(run.config.measures),
         data_quality=counts,
         suppression_threshold=run.config.disclosure.threshold,
@@ -169,8 +175,11 @@ def write_outputs(run: RunOutputs) -> Path:
     """Write every output file of the run into its staging folder and return that folder."""
     staging = run.staging_dir
     staging.mkdir(parents=True)
-    (staging / "metrics.csv").write_text(metrics_csv(run.metrics), encoding="utf-8")
-    published = published_tables(run.metrics, run.config.disclosure.threshold)
+    (staging / "metrics.csv").write_text(metrics_csv(run.measures.metrics), encoding="utf-8")
+    changes_csv(run.measures.changes).to_csv(
+        staging / "changes.csv", index=False, lineterminator="\n"
+    )
+    published = published_tables(run.measures.metrics, run.config.disclosure.threshold)
     published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
     counts = run.outcome.table_counts()
     for source, table, read in counts[["source", "table", "rows_read"]].itertuples(index=False):
@@ -180,7 +189,7 @@ def write_outputs(run: RunOutputs) -> Path:
     quality = data_quality_csv(run.outcome)
     quality.to_csv(staging / "data-quality.csv", index=False, lineterminator="\n")
     _write_quarantine(run, staging / "quarantine")
-    run.instances.to_parquet(staging / "instances.parquet", index=False)
+    run.measures.instances.to_parquet(staging / "instances.parquet", index=False)
     _write_snapshots(run, staging / "snapshots")
     _render(run, counts, staging)
     return staging

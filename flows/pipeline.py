@@ -24,6 +24,7 @@ from flows.errors import SourceUnavailable
 from flows.extract import RawTable, extract_source
 from flows.outputs import RunOutputs, publish, write_outputs
 from transforms.calendar import WorkingDayCalendar
+from transforms.changes import compare_quarters
 from transforms.measures import Deadline, compute_instances
 from transforms.metrics import Rating, summarise
 from transforms.quarters import Quarter
@@ -86,13 +87,27 @@ def validate_task(raw: dict[str, dict[str, RawTable]], config: Config, extracted
     return outcome
 
 
+@dataclass
+class MeasureResults:
+    instances: pd.DataFrame  # every instance over the trend window (analysts only)
+    metrics: pd.DataFrame  # the quarter's metrics, every breakdown (metrics.csv)
+    trend: pd.DataFrame  # the `all` rows of every quarter in the trend window
+    changes: pd.DataFrame  # change on the previous quarter and on a year before
+
+
+def _trend_window(quarter: Quarter, trend_quarters: int) -> list[str]:
+    """The trend window ending at ``quarter``, widened to reach a year back for the changes."""
+    reach = max(trend_quarters - 1, 4)
+    return [str(quarter.shift(-back)) for back in range(reach, -1, -1)]
+
+
 @task(name="compute-measures", cache_policy=NO_CACHE)
 def measures_task(
     accepted: dict[tuple[str, str], pd.DataFrame], config: Config, quarter: Quarter, as_of: dt.date
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Instances of every measure over the trend window, the quarter's metrics and the trend."""
+) -> MeasureResults:
+    """Instances of every measure over the trend window, then the figures of each quarter."""
     logger = get_run_logger()
-    window = [str(quarter.shift(-k)) for k in range(config.report.trend_quarters - 1, -1, -1)]
+    window = _trend_window(quarter, config.report.trend_quarters)
     deadlines = {
         measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
         for measure_id, settings in config.measures.items()
@@ -106,20 +121,28 @@ def measures_task(
     instances = compute_instances(accepted, as_of, deadlines, calendar, since=since)
     instances = instances[instances["trigger_date"] <= pd.Timestamp(quarter.end)]
     complaint_sources = [s for s in config.sources if (s, "complaints") in accepted]
-    all_quarters = summarise(instances, window, ratings, config.districts, complaint_sources)
-    metrics = all_quarters[all_quarters["quarter"] == str(quarter)].reset_index(drop=True)
-    trend = all_quarters[all_quarters["dimension"] == "all"].reset_index(drop=True)
+    every_quarter = summarise(instances, window, ratings, config.districts, complaint_sources)
+    shown = window[-config.report.trend_quarters :]
+    results = MeasureResults(
+        instances=instances.reset_index(drop=True),
+        metrics=every_quarter[every_quarter["quarter"] == str(quarter)].reset_index(drop=True),
+        trend=every_quarter[
+            (every_quarter["dimension"] == "all") & every_quarter["quarter"].isin(shown)
+        ].reset_index(drop=True),
+        changes=compare_quarters(every_quarter, str(quarter)),
+    )
     in_quarter = instances[instances["quarter"] == str(quarter)]
+    status = in_quarter["status"].value_counts()
     logger.info(
         "%d instances in %s (%d met, %d not met, %d pending) across %d measures",
         len(in_quarter),
         quarter,
-        (in_quarter["status"] == "met").sum(),
-        (in_quarter["status"] == "not_met").sum(),
-        (in_quarter["status"] == "pending").sum(),
+        status.get("met", 0),
+        status.get("not_met", 0),
+        status.get("pending", 0),
         in_quarter["measure_id"].nunique(),
     )
-    return instances, metrics, trend
+    return results
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
@@ -159,7 +182,7 @@ def quarterly_compliance_report(
     timer.record("validate", started)
 
     started = time.perf_counter()
-    instances, metrics, trend = measures_task(outcome.accepted, config, target_quarter, as_of_date)
+    measures = measures_task(outcome.accepted, config, target_quarter, as_of_date)
     timer.record("measures", started)
 
     run = RunOutputs(
@@ -170,9 +193,7 @@ def quarterly_compliance_report(
         config=config,
         raw=raw,
         outcome=outcome,
-        instances=instances,
-        metrics=metrics,
-        trend=trend,
+        measures=measures,
         output_root=output_root,
         timer=timer.seconds,
         triggered_by=triggered_by,

@@ -3,10 +3,10 @@ disclosure control applied, and whether each rate moved meaningfully since the l
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from reports.disclosure import (
@@ -23,6 +23,7 @@ from reports.disclosure import (
 )
 from reports.model import ReportData, agency_label, measure_sort_key, previous_quarter
 from transforms.catalogue import MEASURES_BY_ID
+from transforms.changes import newcombe_interval
 
 # RAG as a word and a shape, so that it reads without colour (WCAG 2.2, 1.4.1 Use of colour).
 STATUS_WORDS = {
@@ -86,13 +87,13 @@ def overall_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def newcombe_significant(current: pd.Series, previous: pd.Series) -> bool:
-    """Whether the change in rate is statistically meaningful at the 95% level: Newcombe's
-    hybrid score interval for a difference of two proportions, built from each quarter's
-    Wilson interval, excludes zero."""
-    difference = current["rate"] - previous["rate"]
-    below = math.hypot(current["rate"] - current["ci_low"], previous["ci_high"] - previous["rate"])
-    above = math.hypot(current["ci_high"] - current["rate"], previous["rate"] - previous["ci_low"])
-    return difference - below > 0 or difference + above < 0
+    """Whether the change in rate is statistically meaningful at the 95% level (see
+    ``transforms.changes``: Newcombe's interval for the difference excludes zero)."""
+    low, high = newcombe_interval(
+        *(np.array([row[column]], dtype=float) for row in (current, previous)
+          for column in ("rate", "ci_low", "ci_high"))
+    )  # fmt: skip
+    return bool(low[0] > 0 or high[0] < 0)
 
 
 def compare(current: pd.Series, previous: pd.Series | None, threshold: int) -> Change | str:

@@ -146,57 +146,49 @@ def test_invariants_of_any_set_of_instances(rows):
             assert groups[column].sum() == total, (measure_id, dimension, column)
 
 
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=4))
-def test_suppression_never_leaves_a_recoverable_rights_cell(pairs):
-    """Each pair is (met, not met) for the enhanced and standard groups of one measure."""
-    rows = []
-    for index, (met, not_met) in enumerate(pairs):
-        for group, share in (("enhanced", (met, not_met)), ("standard", (not_met, met))):
-            rows.append(
-                {
-                    "quarter": "2024Q2",
-                    "measure_id": f"M{index}",
-                    "right": 1,
-                    "agency": "police",
-                    "dimension": "rights",
-                    "group": group,
-                    "eligible": sum(share),
-                    "met": share[0],
-                    "target": 0.9,
-                    "rate": np.nan,
-                    "ci_low": np.nan,
-                    "ci_high": np.nan,
-                    "rag": "none",
-                }
-            )
-        rows.append(
-            {
-                "quarter": "2024Q2",
-                "measure_id": f"M{index}",
-                "right": 1,
-                "agency": "police",
-                "dimension": "all",
-                "group": "all",
-                "eligible": 2 * (met + not_met),
-                "met": met + not_met,
-                "target": 0.9,
-                "rate": np.nan,
-                "ci_low": np.nan,
-                "ci_high": np.nan,
-                "rag": "none",
-            }
-        )
-    metrics = pd.DataFrame(rows)
+groups_of_people = st.lists(
+    st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=2, max_size=7
+)  # (met, not met) per group of one breakdown
+
+
+def _breakdown_table(groups: list[tuple[int, int]]) -> pd.DataFrame:
+    def row(dimension, group, met, not_met):
+        return {
+            "quarter": "2024Q2",
+            "measure_id": "R2-RECORD",
+            "right": 2,
+            "agency": "police",
+            "dimension": dimension,
+            "group": group,
+            "eligible": met + not_met,
+            "met": met,
+            "target": 0.9,
+            "rate": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "rag": "none",
+        }
+
+    rows = [row("district", f"D{i}", met, not_met) for i, (met, not_met) in enumerate(groups)]
+    total_met = sum(met for met, _ in groups)
+    rows.append(row("all", "all", total_met, sum(not_met for _, not_met in groups)))
+    return pd.DataFrame(rows)
+
+
+@settings(max_examples=150, deadline=None)
+@given(groups_of_people)
+def test_suppression_never_leaves_a_small_or_recoverable_cell(groups):
+    metrics = _breakdown_table(groups)
     published = published_tables(metrics, threshold=5)
-    for measure_id, table in published.groupby("measure_id"):
-        groups = table[table["dimension"] == "rights"]
-        source = metrics[(metrics["measure_id"] == measure_id) & (metrics["dimension"] == "rights")]
-        for column in ("eligible", "met"):
-            hidden = (groups[column] == "[c]").to_numpy()
-            values = source[column].to_numpy()
-            # no small count printed...
-            shown = values[~hidden]
-            assert not ((shown > 0) & (shown < 5)).any()
-            # ...and never exactly one hidden cell, which the total would give away
-            assert hidden.sum() != 1
+    is_total = (metrics["dimension"] == "all").to_numpy()
+    for column in ("eligible", "met"):
+        hidden = (published[column] == "[c]").to_numpy()
+        values = metrics[column].to_numpy()
+        # no count of 1 to 4 people is printed...
+        assert not ((values > 0) & (values < 5) & ~hidden).any()
+        not_met = (metrics["eligible"] - metrics["met"]).to_numpy()
+        if column == "met":
+            assert not ((not_met > 0) & (not_met < 5) & ~hidden).any()
+        # ...and no hidden group can be worked back from the total and the other groups
+        if not hidden[is_total][0]:
+            assert hidden[~is_total].sum() != 1

@@ -5,10 +5,11 @@ Primary suppression: a count of people from 1 to ``threshold - 1`` is confidenti
 ``eligible - met`` would reveal them; a rate and its interval are hidden with the count beneath
 them. An empty denominator prints ``[z]`` (not applicable).
 
-Secondary suppression: the groups of one breakdown add up to the ``all`` row, so a breakdown may
-never hide exactly one of its cells; the smallest other non-empty cell is hidden with it.
-``published_tables`` publishes the ``all`` and ``rights`` breakdowns, for which this rule is
-complete; further breakdowns need the same rule across several dimensions and are not published.
+Secondary suppression: the groups of one breakdown (e.g. the six districts plus ``unknown``) add
+up to the ``all`` row, so a breakdown may never hide exactly one of its cells while the total is
+shown: the smallest other non-empty group is hidden with it. When no other group is non-empty the
+hidden cell is the total, which primary suppression has then hidden too. Published tables are
+one-way breakdowns only, so no cell can be worked back through a second dimension.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import pandas as pd
 CONFIDENTIAL = "[c]"
 NOT_APPLICABLE = "[z]"
 NOT_AVAILABLE = "[x]"
-PUBLISHED_DIMENSIONS = ("all", "rights")
 PUBLISHED_COLUMNS = [
     "quarter",
     "measure_id",
@@ -41,14 +41,14 @@ def is_small(counts: pd.Series, threshold: int) -> pd.Series:
     return (counts > 0) & (counts < threshold)
 
 
-def _secondary(hidden: pd.Series, values: pd.Series, groups: pd.Series) -> pd.Series:
-    """Within each set of cells that add up to a shown total, hide a second cell wherever only
-    one is hidden: the smallest non-empty cell not yet hidden."""
+def _secondary(hidden: pd.Series, eligible: pd.Series, breakdown: pd.Series) -> pd.Series:
+    """Within each breakdown, hide a second cell wherever only one is hidden: the non-empty group
+    with the fewest eligible not yet hidden."""
     hidden = hidden.copy()
-    for _, members in hidden.groupby(groups, sort=False):
-        if members.sum() != 1:
-            continue
-        candidates = values[members.index][~members & (values[members.index] > 0)]
+    lone = hidden.groupby(breakdown).transform("sum") == 1
+    for _, members in hidden[lone].groupby(breakdown[lone], sort=False):
+        others = hidden.index[(breakdown == breakdown[members.index[0]]) & ~hidden]
+        candidates = eligible[others][eligible[others] > 0]
         if len(candidates):
             hidden[candidates.idxmin()] = True
     return hidden
@@ -61,8 +61,8 @@ def _format(values: pd.Series, decimals: int | None) -> pd.Series:
 
 
 def published_tables(metrics: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """The ``all`` and ``rights`` rows of ``metrics`` with suppression applied, as text."""
-    table = metrics[metrics["dimension"].isin(PUBLISHED_DIMENSIONS)].reset_index(drop=True)
+    """Every row of ``metrics`` with suppression applied, as text."""
+    table = metrics.reset_index(drop=True)
     eligible, met = table["eligible"], table["met"]
     breakdown = (
         table["quarter"]
@@ -73,13 +73,13 @@ def published_tables(metrics: pd.DataFrame, threshold: int) -> pd.DataFrame:
         + "|"
         + table["dimension"]
     )
-    # The rights groups add up to the all row; the all row stands alone in its dimension.
+    # A breakdown's groups add up to the all row; the all row stands alone.
     in_breakdown = breakdown.where(
         table["dimension"] != "all", breakdown + "|" + table.index.astype(str)
     )
     hide_eligible = _secondary(is_small(eligible, threshold), eligible, in_breakdown)
     hide_met = hide_eligible | is_small(met, threshold) | is_small(eligible - met, threshold)
-    hide_met = _secondary(hide_met, met, in_breakdown)
+    hide_met = _secondary(hide_met, eligible, in_breakdown)
     empty = eligible == 0
     published = table.assign(
         eligible=_format(eligible, None).mask(hide_eligible, CONFIDENTIAL),
