@@ -1,0 +1,39 @@
+"""The quarterly schedule: the 10th working day after each quarter ends, bank holidays counted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flows.schedule import quarterly_run_dates
+from transforms.calendar import WorkingDayCalendar
+
+
+def test_next_run_dates_across_a_year_count_bank_holidays():
+    runs = quarterly_run_dates(
+        dt.date(2024, 11, 26), 4, WorkingDayCalendar(), working_days=10, at=dt.time(7, 0)
+    )
+    assert runs == [
+        # 2024Q4 ends Tue 31 Dec; 1 Jan is a holiday: Thu 2 Jan is day 1, Wed 15 Jan day 10
+        dt.datetime(2025, 1, 15, 7, 0),
+        # 2025Q1 ends Mon 31 Mar: Tue 1 Apr is day 1, Mon 14 Apr day 10 (Easter comes after)
+        dt.datetime(2025, 4, 14, 7, 0),
+        # 2025Q2 ends Mon 30 Jun: Mon 14 Jul is day 10
+        dt.datetime(2025, 7, 14, 7, 0),
+        # 2025Q3 ends Tue 30 Sep: Tue 14 Oct is day 10
+        dt.datetime(2025, 10, 14, 7, 0),
+    ]
+
+
+def test_easter_delays_the_april_run():
+    # 2024Q1 ends Sun 31 Mar 2024; Mon 1 Apr is Easter Monday, so day 1 is Tue 2 Apr.
+    runs = quarterly_run_dates(
+        dt.date(2024, 2, 1), 1, WorkingDayCalendar(), working_days=10, at=dt.time(7, 0)
+    )
+    assert runs == [dt.datetime(2024, 4, 15, 7, 0)]
+
+
+def test_a_run_day_already_passed_is_not_scheduled():
+    runs = quarterly_run_dates(
+        dt.date(2025, 1, 15), 1, WorkingDayCalendar(), working_days=10, at=dt.time(7, 0)
+    )
+    assert runs == [dt.datetime(2025, 4, 14, 7, 0)]
