@@ -6,10 +6,18 @@ included). ``vcc serve`` serves the flow as a Prefect deployment with one schedu
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 
 from flows.config import Config, load_config
+from flows.errors import VccError
 from transforms.calendar import WorkingDayCalendar
 from transforms.quarters import Quarter
 
@@ -33,13 +41,51 @@ def quarterly_run_dates(
     return runs
 
 
+@contextmanager
+def prefect_server(port: int = 4200) -> Iterator[str]:
+    """The configured Prefect server (PREFECT_API_URL), else a local one started for as long as
+    vcc serves: Prefect's temporary in-process server cannot run schedules."""
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        yield configured
+        return
+    url = f"http://127.0.0.1:{port}/api"
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+               "--port", str(port)]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise VccError(
+                        f"could not start a local Prefect server on port {port}; start one with "
+                        "`prefect server start` and set PREFECT_API_URL"
+                    ) from None
+                time.sleep(1)
+        print(f"vcc: local Prefect server at {url.removesuffix('/api')} (its UI shows the runs)")
+        os.environ["PREFECT_API_URL"] = url
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def serve_quarterly(config: Config | None = None) -> None:
     """Serve the flow on the quarterly schedule until interrupted."""
+    config = config or load_config()
+    with prefect_server():
+        _serve(config)
+
+
+def _serve(config: Config) -> None:
     from prefect.schedules import RRule
 
     from flows.pipeline import quarterly_compliance_report
 
-    config = config or load_config()
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
     runs = quarterly_run_dates(
         dt.date.today(),
