@@ -106,21 +106,24 @@ def _run_one(quarter: Quarter, as_of, config: Path | None, out: Path | None, by:
     return manifest
 
 
+def run_options(command):
+    """The options every command that runs the flow shares."""
+    options = [
+        click.option("--as-of", type=DATE, metavar="YYYY-MM-DD",
+                     help="Data complete up to the end of this day [today]."),
+        click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Configuration TOML [./vcc.toml, else the shipped defaults]."),
+        click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+                     help="Output folder; a run writes <out>/<quarter>/ [out]."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter to report, YYYYQn.")
-@click.option("--as-of", type=DATE, metavar="YYYY-MM-DD",
-              help="Data complete up to the end of this day [today].")
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration TOML [./vcc.toml, else the shipped defaults].",
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Output folder; the run writes <out>/<quarter>/ [out].",
-)
+@run_options
 def run(quarter: Quarter, as_of, config: Path | None, out: Path | None) -> None:
     """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
     _run_one(quarter, as_of, config, out, "manual")
@@ -129,17 +132,7 @@ def run(quarter: Quarter, as_of, config: Path | None, out: Path | None) -> None:
 @main.command()
 @click.option("--from", "first", type=QUARTER, required=True, help="First quarter, YYYYQn.")
 @click.option("--to", "last", type=QUARTER, required=True, help="Last quarter, YYYYQn.")
-@click.option("--as-of", type=DATE, metavar="YYYY-MM-DD",
-              help="Data complete up to the end of this day [today].")
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration TOML [./vcc.toml, else the shipped defaults].",
-)
-@click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder [out]."
-)
+@run_options
 def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Path | None) -> None:
     """Run every quarter from --from to --to, oldest first."""
     try:
