@@ -25,8 +25,6 @@ from flows.extract import RawTable
 from transforms.disclosure import published_tables
 from transforms.quarters import Quarter
 
-FLOAT_COLUMNS = ("rate", "ci_low", "ci_high")
-
 
 @dataclass
 class RunOutputs:
@@ -76,21 +74,20 @@ def code_version() -> str:
     return f"{package}+{described}"
 
 
+def four_places(frame: pd.DataFrame) -> pd.DataFrame:
+    """Analysts' CSV form: every float column to 4 decimal places, empty when undefined."""
+    text = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            text[column] = frame[column].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+    return text
+
+
 def metrics_csv(metrics: pd.DataFrame) -> str:
     """``metrics.csv``: counts as integers, rates and bounds to 4 places, empty when undefined."""
-    text = metrics.copy()
-    for column in FLOAT_COLUMNS:
-        text[column] = metrics[column].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+    text = four_places(metrics)
     text["target"] = metrics["target"].map(lambda v: f"{v:.2f}")
     return text.to_csv(index=False, lineterminator="\n")
-
-
-def changes_csv(changes: pd.DataFrame) -> pd.DataFrame:
-    """``changes.csv`` (analysts, unsuppressed): rates and changes to 4 decimal places."""
-    text = changes.copy()
-    for column in ("rate", "compared_rate", "change", "change_low", "change_high"):
-        text[column] = changes[column].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
-    return text
 
 
 def data_quality_csv(outcome: Any) -> pd.DataFrame:
@@ -176,9 +173,9 @@ def write_outputs(run: RunOutputs) -> Path:
     staging = run.staging_dir
     staging.mkdir(parents=True)
     (staging / "metrics.csv").write_text(metrics_csv(run.measures.metrics), encoding="utf-8")
-    changes_csv(run.measures.changes).to_csv(
-        staging / "changes.csv", index=False, lineterminator="\n"
-    )
+    analyses = {"changes": run.measures.changes, **run.measures.analyses}
+    for stem, table in analyses.items():
+        four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
     published = published_tables(run.measures.metrics, run.config.disclosure.threshold)
     published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
     counts = run.outcome.table_counts()

@@ -25,8 +25,10 @@ from flows.extract import RawTable, extract_source
 from flows.outputs import RunOutputs, publish, write_outputs
 from transforms.calendar import WorkingDayCalendar
 from transforms.changes import compare_quarters
+from transforms.enhanced_gap import identification_by_reason, update_delay_by_identification
 from transforms.measures import Deadline, compute_instances
 from transforms.metrics import Rating, summarise
+from transforms.needs_assessment import assessment_timeliness, missing_items
 from transforms.quarters import Quarter
 from transforms.schema import CANONICAL
 
@@ -93,6 +95,25 @@ class MeasureResults:
     metrics: pd.DataFrame  # the quarter's metrics, every breakdown (metrics.csv)
     trend: pd.DataFrame  # the `all` rows of every quarter in the trend window
     changes: pd.DataFrame  # change on the previous quarter and on a year before
+    analyses: dict[str, pd.DataFrame]  # output file stem -> table (enhanced gap, assessments)
+
+
+def _analyses(
+    instances: pd.DataFrame,
+    accepted: dict[tuple[str, str], pd.DataFrame],
+    quarter: str,
+    as_of: dt.date,
+    calendar: WorkingDayCalendar,
+) -> dict[str, pd.DataFrame]:
+    """The enhanced-rights identification gap and the needs-assessment standard."""
+    return {
+        "enhanced-identification": identification_by_reason(accepted, quarter, as_of),
+        "enhanced-update-delay": update_delay_by_identification(
+            instances, accepted, quarter, calendar
+        ),
+        "needs-assessment-timeliness": assessment_timeliness(instances, quarter, calendar),
+        "needs-assessment-missing-items": missing_items(instances, accepted, quarter, as_of),
+    }
 
 
 def _trend_window(quarter: Quarter, trend_quarters: int) -> list[str]:
@@ -130,6 +151,7 @@ def measures_task(
             (every_quarter["dimension"] == "all") & every_quarter["quarter"].isin(shown)
         ].reset_index(drop=True),
         changes=compare_quarters(every_quarter, str(quarter)),
+        analyses=_analyses(instances, accepted, str(quarter), as_of, calendar),
     )
     in_quarter = instances[instances["quarter"] == str(quarter)]
     status = in_quarter["status"].value_counts()

@@ -10,7 +10,11 @@ from __future__ import annotations
 import pandas as pd
 
 from transforms.matching import local_date
-from transforms.schema import ENHANCED_OFFENCE_CATEGORIES, VICTIMS_OWED_THE_CODE
+from transforms.schema import (
+    ENHANCED_OFFENCE_CATEGORIES,
+    OFFENCE_CATEGORIES,
+    VICTIMS_OWED_THE_CODE,
+)
 
 AGE_BANDS = ("0-17", "18-24", "25-64", "65+", "unknown")
 BREAKDOWN_COLUMNS = ("district", "age_band", "sex", "ethnicity", "has_disability")
@@ -20,6 +24,10 @@ _ENHANCED_VICTIM_FLAGS = (
     "is_intimidated",
     "is_persistently_targeted",
     "is_bereaved_family",
+)
+# The enhanced offence categories in the contract's order, for tables that list them.
+ENHANCED_OFFENCE_CATEGORY_ORDER = tuple(
+    category for category in OFFENCE_CATEGORIES if category in ENHANCED_OFFENCE_CATEGORIES
 )
 
 
@@ -37,6 +45,22 @@ def owed_enhanced_rights(victims: pd.DataFrame) -> pd.Series:
     owed |= _true(victims["is_domestic_abuse"]) | _true(victims["is_hate_crime"])
     owed |= victims["offence_category"].isin(ENHANCED_OFFENCE_CATEGORIES).astype(bool)
     return owed
+
+
+def enhanced_reasons(victims: pd.DataFrame) -> pd.DataFrame:
+    """Each reason of CONTRACT.md §2 "Enhanced rights (derived)" that holds, one boolean column per
+    reason: ``under_18``, the victim flags (``vulnerable``, ``intimidated``,
+    ``persistently_targeted``, ``bereaved_family``), ``domestic_abuse``, ``hate_crime`` and each
+    enhanced offence category. ``victims`` carries its crime's columns; a victim is owed enhanced
+    rights exactly when any column is true (``owed_enhanced_rights``)."""
+    reasons = {"under_18": (victims["age_at_offence"] < 18).fillna(False).astype(bool)}
+    for flag in _ENHANCED_VICTIM_FLAGS:
+        reasons[flag.removeprefix("is_")] = _true(victims[flag])
+    reasons["domestic_abuse"] = _true(victims["is_domestic_abuse"])
+    reasons["hate_crime"] = _true(victims["is_hate_crime"])
+    for category in ENHANCED_OFFENCE_CATEGORY_ORDER:
+        reasons[category] = (victims["offence_category"] == category).fillna(False).astype(bool)
+    return pd.DataFrame(reasons, index=victims.index)
 
 
 def age_bands(age: pd.Series) -> pd.Series:
