@@ -148,9 +148,24 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _render(run: RunOutputs, counts: pd.DataFrame, staging: Path) -> None:
-    from reports.model import ReportData
+def _version_label(revised: bool | None) -> str:
+    if revised is None:
+        return "First issue"
+    return (
+        "Revised: figures changed since the previous run" if revised else "Rerun: figures unchanged"
+    )
+
+
+def _render(
+    run: RunOutputs,
+    counts: pd.DataFrame,
+    quality: pd.DataFrame,
+    published: pd.DataFrame,
+    staging: Path,
+) -> None:
+    from reports.model import ReportData, long_date
     from reports.render import render_report
+    from reports.workbook import write_published_workbook
 
     data = ReportData(
         quarter=str(run.quarter),
@@ -164,6 +179,22 @@ def _render(run: RunOutputs, counts: pd.DataFrame, staging: Path) -> None:
         suppression_threshold=run.config.disclosure.threshold,
         code_version=code_version(),
         run_id=run.run_id,
+        changes=run.measures.changes,
+        analyses=run.measures.analyses,
+        quality=quality,
+        published=published,
+        version_label=_version_label(_revised(run.final_dir, staging)),
+    )
+    report = run.config.report
+    write_published_workbook(
+        published,
+        staging / "published-tables.xlsx",
+        title=report.title,
+        quarter=str(run.quarter),
+        area=report.area,
+        produced_by=report.produced_by,
+        as_of=long_date(run.as_of),
+        threshold=run.config.disclosure.threshold,
     )
     render_report(data, staging / f"{run.report_name}.pdf", staging / f"{run.report_name}.html")
 
@@ -188,7 +219,7 @@ def write_outputs(run: RunOutputs) -> Path:
     _write_quarantine(run, staging / "quarantine")
     run.measures.instances.to_parquet(staging / "instances.parquet", index=False)
     _write_snapshots(run, staging / "snapshots")
-    _render(run, counts, staging)
+    _render(run, counts, quality, published, staging)
     return staging
 
 

@@ -107,9 +107,13 @@ def _fixed_margins(figure: Figure) -> None:
     )  # fmt: skip
 
 
-def trend_chart_svg(trend: pd.DataFrame, quarters: list[str], threshold: int, alt_text: str) -> str:
+def trend_chart_svg(
+    trend: pd.DataFrame, quarters: list[str], threshold: int, alt_text: str,
+    show_agency: bool = True,
+) -> str:  # fmt: skip
     """Small multiples of each measure's ``all`` rate over ``quarters``; a rate the tables would
-    print as ``[c]`` is left out of the chart too (a gap in the line)."""
+    print as ``[c]`` is left out of the chart too (a gap in the line). ``show_agency`` adds the
+    agency to each panel's title (not needed inside an agency's own section)."""
     series = overall_rows(mask_suppressed_rates(trend, threshold))
     panels = list(dict.fromkeys(zip(series["measure_id"], series["agency"], strict=True)))
     grid_rows = max(math.ceil(len(panels) / COLUMNS), 1)
@@ -119,7 +123,8 @@ def trend_chart_svg(trend: pd.DataFrame, quarters: list[str], threshold: int, al
         for ax, (measure_id, agency) in zip(axes.flat, panels, strict=False):
             rows = series[(series["measure_id"] == measure_id) & (series["agency"] == agency)]
             _panel(ax, rows, quarters)
-            ax.set_title(_panel_title(measure_id, agency), fontsize=7, pad=3)
+            title = _panel_title(measure_id, agency) if show_agency else measure_id
+            ax.set_title(title, fontsize=7, pad=3)
         for ax in list(axes.flat)[len(panels) :]:
             ax.set_visible(False)
         for ax in list(axes.flat)[max(len(panels) - COLUMNS, 0) : len(panels)]:

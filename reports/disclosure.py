@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from transforms.disclosure import CONFIDENTIAL as SUPPRESSED  # GSS: confidential
@@ -85,3 +86,59 @@ def mask_suppressed_rates(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     ]
     masked.loc[hidden, ["rate", "ci_low", "ci_high"]] = math.nan
     return masked
+
+
+# Figures already suppressed by transforms.disclosure.published_tables (text, with GSS symbols):
+# the report only formats them, so the report and published-tables.csv can never disagree.
+
+_SYMBOLS = (SUPPRESSED, NOT_APPLICABLE, NOT_AVAILABLE)
+
+
+def published_count(text: str) -> str:
+    """``"8260"`` -> ``"8,260"``; a GSS symbol stays as it is; empty is ``[x]``."""
+    if text in _SYMBOLS:
+        return text
+    return f"{int(text):,}" if text else NOT_AVAILABLE
+
+
+def published_percent(text: str, decimals: int = 1) -> str:
+    """``"0.9492"`` -> ``"94.9%"``; a GSS symbol stays as it is; empty is ``[x]``."""
+    if text in _SYMBOLS:
+        return text
+    return format_percent(float(text), decimals) if text else NOT_AVAILABLE
+
+
+def published_interval(low: str, high: str) -> str:
+    for text in (low, high):
+        if text in _SYMBOLS:
+            return text
+    if not low or not high:
+        return NOT_AVAILABLE
+    return f"{100 * float(low):.1f}% to {100 * float(high):.1f}%"
+
+
+# Aggregate tables beyond the published ones (the enhanced-rights and needs-assessment analyses)
+# follow the same rule: a count from 1 to threshold - 1 is hidden, and a line of cells that adds
+# up to a shown total never hides exactly one cell (the smallest other non-empty cell goes too).
+
+
+def hidden_cells(
+    counts: np.ndarray, threshold: int, lines: list[list[tuple[int, int]]]
+) -> np.ndarray:
+    """Which cells of ``counts`` (a 2-D array) to print as ``[c]``: primary suppression, then
+    secondary suppression along each ``line`` (cells adding up to a shown total), repeated until
+    no line hides exactly one cell."""
+    counts = np.asarray(counts, dtype=float)
+    hidden = (counts >= 1) & (counts < threshold)
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            lone = [cell for cell in line if hidden[cell]]
+            if len(lone) != 1:
+                continue
+            others = [cell for cell in line if not hidden[cell] and counts[cell] > 0]
+            if others:
+                hidden[min(others, key=lambda cell: counts[cell])] = True
+                changed = True
+    return hidden

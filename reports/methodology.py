@@ -87,3 +87,27 @@ def methodology_rows(data: ReportData) -> list[MethodRow]:
             )
         )
     return rows
+
+
+def configuration_rows(data: ReportData) -> list[tuple[str, str]]:
+    """The settings this report was produced with, beyond each measure's deadline and target
+    (which Table of measure definitions gives), so a reader can reproduce or question them."""
+    published = data.published_figures()
+    districts = list(dict.fromkeys(published.loc[published["dimension"] == "district", "group"]))
+    districts = [d for d in districts if d != "unknown"]
+    tolerance, minimum = _common_rating(data)
+    settings = data.settings
+    return [
+        ("Area", settings.area),
+        ("Districts reported", ", ".join(districts) if districts else "none in the data"),
+        ("Data complete to the end of", f"{data.as_of.day} {data.as_of:%B %Y}"),
+        (
+            "Suppression threshold",
+            f"counts from 1 to {data.suppression_threshold - 1} shown as [c]",
+        ),
+        ("Quarters in the trend charts", str(settings.trend_quarters)),
+        ("RAG tolerance below target (most measures)", f"{100 * tolerance:.0f} percentage points"),
+        ("Fewest eligible instances for a RAG status", str(minimum)),
+        ("Confidence level of intervals and change tests", "95%"),
+        ("Security marking", settings.marking),
+    ]

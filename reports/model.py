@@ -7,7 +7,7 @@ written ``YYYYQn``, with the UK financial-year label (April to March) alongside.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -15,6 +15,7 @@ import pandas as pd
 from flows.config import MeasureSettings, ReportSettings
 from flows.errors import VccError
 from transforms.catalogue import MEASURES
+from transforms.disclosure import PUBLISHED_COLUMNS, published_tables
 from transforms.quarters import Quarter
 
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -24,6 +25,24 @@ METRIC_COLUMNS: tuple[str, ...] = (
 DATA_QUALITY_COLUMNS: tuple[str, ...] = (
     "source", "table", "rows_read", "rows_accepted", "rows_quarantined",
 )  # fmt: skip
+QUALITY_COLUMNS: tuple[str, ...] = (
+    "source", "table", "check", "severity", "failed_rows", "rows_read", "rows_accepted",
+    "rows_quarantined", "detail",
+)  # fmt: skip
+CHANGE_COLUMNS: tuple[str, ...] = (
+    "measure_id", "agency", "dimension", "group", "comparison", "compared_quarter", "change",
+    "significant",
+)  # fmt: skip
+# The analyses tables (output file stem -> the columns the report reads).
+ANALYSES_COLUMNS: dict[str, tuple[str, ...]] = {
+    "enhanced-identification": ("reason", "owed", "identified", "missed", "identified_rate",
+                                "ci_low", "ci_high"),
+    "enhanced-update-delay": ("identification", "instances", "met", "rate", "ci_low", "ci_high",
+                              "median_working_days", "p90_working_days", "within_1_share",
+                              "within_5_share", "never_updated_share"),
+    "needs-assessment-timeliness": ("rights", "band", "count", "share", "cumulative_share"),
+    "needs-assessment-missing-items": ("item", "assessments", "missing", "missing_share"),
+}  # fmt: skip
 
 
 class ReportDataError(VccError):
@@ -79,14 +98,42 @@ class ReportData:
     suppression_threshold: int
     code_version: str
     run_id: str
+    # Optional, so that a caller with only the figures above still gets a report; a section
+    # whose table is missing says so instead of printing numbers.
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # compare_quarters output
+    analyses: dict[str, pd.DataFrame] = field(default_factory=dict)  # keys ANALYSES_COLUMNS
+    quality: pd.DataFrame = field(default_factory=pd.DataFrame)  # data-quality.csv rows
+    published: pd.DataFrame = field(default_factory=pd.DataFrame)  # published_tables output
+    version_label: str = "First issue"  # or e.g. "Revision 1: late CPS data added"
 
     def __post_init__(self) -> None:
         parse_quarter(self.quarter)
         _require_columns(self.metrics, METRIC_COLUMNS, "metrics")
         _require_columns(self.trend, METRIC_COLUMNS, "trend")
         _require_columns(self.data_quality, DATA_QUALITY_COLUMNS, "data quality")
+        if len(self.changes.columns):
+            _require_columns(self.changes, CHANGE_COLUMNS, "changes")
+        if len(self.quality.columns):
+            _require_columns(self.quality, QUALITY_COLUMNS, "quality")
+        if len(self.published.columns):
+            _require_columns(self.published, tuple(PUBLISHED_COLUMNS), "published tables")
+        for name, table in self.analyses.items():
+            if name in ANALYSES_COLUMNS:
+                _require_columns(table, ANALYSES_COLUMNS[name], f"analysis {name}")
         if self.suppression_threshold < 1:
             raise ReportDataError("the suppression threshold must be 1 or more")
+
+    def published_figures(self) -> pd.DataFrame:
+        """The quarter's figures as published (text, ``[c]``/``[z]``): the ``published`` table
+        the flow wrote, else the same rule (``transforms.disclosure``) applied to ``metrics``.
+        The report never decides suppression of these figures itself."""
+        table = (
+            self.published
+            if len(self.published.columns)
+            else (published_tables(self.metrics, self.suppression_threshold))
+        )
+        table = table[table["quarter"].astype(str) == self.quarter]
+        return table.astype({c: "string" for c in PUBLISHED_COLUMNS}).fillna("")
 
     def settings_for(self, measure_id: str) -> MeasureSettings:
         """A measure's settings; one missing from configuration takes the defaults, as in

@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from reports.charts import trend_chart_svg
-from reports.disclosure import GSS_SYMBOLS, format_percent
-from reports.methodology import methodology_rows, rating_rule
+from reports.agencies import agency_sections, annex_tables
+from reports.analyses import (
+    delay_finding,
+    delay_rows,
+    identification_finding,
+    identification_rows,
+    missing_item_rows,
+    timeliness_rows,
+)
+from reports.disclosure import GSS_SYMBOLS
+from reports.findings import headline_findings
+from reports.methodology import configuration_rows, methodology_rows, rating_rule
 from reports.model import (
     ReportData,
     financial_year_label,
@@ -32,8 +39,8 @@ from reports.model import (
     quarter_period,
     quarters_ending,
 )
+from reports.quality import quality_view
 from reports.summary import STATUS_SHAPES, STATUS_WORDS, headline, summary_rows, trend_finding
-from transforms.schema import SOURCES
 
 REPORTS_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = REPORTS_DIR / "templates"
@@ -99,39 +106,6 @@ def _template() -> Template:
     return environment.get_template("report.html.j2")
 
 
-@dataclass(frozen=True)
-class DataQualityRow:
-    source: str
-    table: str
-    rows_read: str
-    rows_accepted: str
-    rows_quarantined: str
-    share_quarantined: str
-
-
-def data_quality_rows(frame: pd.DataFrame) -> list[DataQualityRow]:
-    """Row counts of source tables are not counts of people, so they are not suppressed."""
-    source_rank = {source: rank for rank, source in enumerate(SOURCES)}
-    ordered = frame.sort_values(
-        ["source", "table"], key=lambda c: c.map(source_rank) if c.name == "source" else c
-    )
-    rows = []
-    for _, row in ordered.iterrows():
-        read = int(row["rows_read"])
-        share = row["rows_quarantined"] / read if read else float("nan")
-        rows.append(
-            DataQualityRow(
-                source=str(row["source"]),
-                table=str(row["table"]),
-                rows_read=f"{read:,}",
-                rows_accepted=f"{int(row['rows_accepted']):,}",
-                rows_quarantined=f"{int(row['rows_quarantined']):,}",
-                share_quarantined=format_percent(share) if read else "[z]",
-            )
-        )
-    return rows
-
-
 def _trend_quarters(data: ReportData) -> list[str]:
     """The quarters the trend covers: from the earliest one supplied (at most
     ``trend_quarters`` back) to the report's quarter; a missing quarter shows as a gap."""
@@ -144,11 +118,6 @@ def _trend_quarters(data: ReportData) -> list[str]:
 def report_context(data: ReportData) -> dict[str, Any]:
     """Everything the templates print, already formatted and disclosure-controlled."""
     quarters = _trend_quarters(data)
-    finding = trend_finding(data, quarters)
-    alt_text = (
-        f"Line charts, one per measure, of the compliance rate in each quarter from "
-        f"{quarters[0]} to {quarters[-1]}, with its 95% interval and target. {finding}"
-    )
     fy_label = financial_year_label(data.quarter)
     return {
         "data": data,
@@ -163,14 +132,40 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "status_words": STATUS_WORDS,
         "status_shapes": STATUS_SHAPES,
         "gss_symbols": GSS_SYMBOLS,
+        "findings": headline_findings(data),
         "trend_quarters": quarters,
-        "trend_finding": finding,
-        "chart_svg": Markup(  # our own SVG: matplotlib escapes its text, we escape the alt text
-            trend_chart_svg(data.trend, quarters, data.suppression_threshold, alt_text)
-        ),
-        "data_quality": data_quality_rows(data.data_quality),
+        "trend_finding": trend_finding(data, quarters),
+        "agencies": agency_sections(data, quarters),
+        "enhanced": _enhanced_section(data),
+        "needs": _needs_section(data),
+        "quality": quality_view(data),
         "methods": methodology_rows(data),
+        "configuration": configuration_rows(data),
         "rating_rule": rating_rule(data),
+        "annex": annex_tables(data),
+    }
+
+
+def _enhanced_section(data: ReportData) -> dict[str, Any]:
+    published = data.published_figures()
+    overall = published[
+        (published["measure_id"] == "ENH-IDENTIFIED") & (published["dimension"] == "all")
+    ]
+    return {
+        "overall": overall.iloc[0].to_dict() if len(overall) else None,
+        "finding": identification_finding(data),
+        "reasons": identification_rows(data),
+        "delay": delay_rows(data),
+        "delay_finding": delay_finding(data),
+    }
+
+
+def _needs_section(data: ReportData) -> dict[str, Any]:
+    items = missing_item_rows(data)
+    return {
+        "bands": timeliness_rows(data),
+        "item_rows": items[0] if items else None,
+        "assessments": items[1] if items else None,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pypdf import PdfReader
 
 from flows.config import DEFAULT_CONFIG
 from flows.errors import SourceError
@@ -58,6 +60,10 @@ def test_run_writes_every_output_of_the_contract(first_run):
         f"vcc-{QUARTER}-report.html",
         "metrics.csv",
         "published-tables.csv",
+        "published-tables.xlsx",
+        "changes.csv",
+        "enhanced-identification.csv",
+        "needs-assessment-timeliness.csv",
         "data-quality.csv",
         "manifest.json",
         "quarantine",
@@ -99,10 +105,26 @@ def test_injected_defects_are_quarantined_with_reasons_and_none_lost(first_run):
     assert {"rows", "linkage"} <= set(quality["severity"].replace("summary", "rows"))
 
 
-def test_published_tables_hold_no_identifiers(first_run):
+IDENTIFIERS = re.compile(r"V\d{7}|CR\d{7}|\d{2}CU\d{7}|H\d{7}|P\d{6}")
+
+
+def test_nothing_circulated_holds_an_identifier(first_run):
+    """Victim ids, crime references, URNs, hearing and referral ids stay in analysts' files."""
     folder, _ = first_run
-    text = (folder / "published-tables.csv").read_text()
-    assert "V0" not in text and "CR0" not in text
+    pdf = PdfReader(folder / f"vcc-{QUARTER}-report.pdf")
+    pdf_text = "\n".join(page.extract_text() for page in pdf.pages)
+    circulated = {
+        "pdf": pdf_text,
+        "html": (folder / f"vcc-{QUARTER}-report.html").read_text(),
+        "published-tables.csv": (folder / "published-tables.csv").read_text(),
+    }
+    for name, text in circulated.items():
+        assert IDENTIFIERS.search(text) is None, name
+    assert IDENTIFIERS.search((folder / "quarantine" / "police.victims.csv").read_text())
+
+
+def test_published_tables_suppress_small_counts(first_run):
+    folder, _ = first_run
     published = pd.read_csv(folder / "published-tables.csv", dtype=str, keep_default_na=False)
     counts = pd.to_numeric(published["eligible"], errors="coerce")
     assert not ((counts > 0) & (counts < 5)).any()

@@ -1,0 +1,286 @@
+"""One section per agency (police, CPS, Witness Care Unit, Probation) and the annex tables.
+
+Every figure printed here comes from the published tables (``ReportData.published_figures``,
+suppressed by ``transforms.disclosure``), so a section, the annex and ``published-tables.csv``
+always agree; only the changes over time are checked here, against the earlier quarter's counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from markupsafe import Markup
+
+from reports.charts import trend_chart_svg
+from reports.disclosure import (
+    NOT_APPLICABLE,
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    met_is_hidden,
+    published_count,
+    published_interval,
+    published_percent,
+)
+from reports.model import ReportData, agency_label, measure_sort_key
+from reports.summary import STATUS_SHAPES, STATUS_WORDS, trend_finding
+from transforms.catalogue import MEASURES_BY_ID
+
+AGENCIES = ("police", "cps", "wcu", "probation")
+AGENCY_HEADINGS = {
+    "police": "Police",
+    "cps": "Crown Prosecution Service",
+    "wcu": "Witness Care Unit",
+    "probation": "Probation Service",
+}
+AGENCY_INTROS = {
+    "police": "The police owe victims prompt recording of the crime, a written acknowledgement, "
+    "a needs assessment and referral to support, updates on the investigation, the offer of a "
+    "Victim Personal Statement, and the identification of victims owed enhanced rights.",
+    "cps": "The CPS writes to a victim when it decides not to charge, to stop a case or to "
+    "alter a charge substantially, and explains the Victims' Right to Review.",
+    "wcu": "The Witness Care Unit, run jointly by the police and the CPS, tells victims about "
+    "hearings and the outcome of the case, and refers eligible victims to the Victim Contact "
+    "Scheme after sentence.",
+    "probation": "The Probation Service's Victim Liaison Officers contact victims referred to the "
+    "Victim Contact Scheme and tell them before an offender is released.",
+}
+# The breakdown columns of an agency's table: all, then enhanced status, then each district.
+RIGHTS_GROUPS = (("rights", "enhanced", "Enhanced"), ("rights", "standard", "Standard"))
+
+
+@dataclass(frozen=True)
+class MeasureLine:
+    measure_id: str
+    title: str
+    right: str
+    eligible: str
+    rate: str
+    interval: str
+    target: str
+    status: str
+    change_previous: str
+    change_year: str
+
+    @property
+    def status_word(self) -> str:
+        return STATUS_WORDS[self.status]
+
+    @property
+    def status_shape(self) -> str:
+        return STATUS_SHAPES[self.status]
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    measure_id: str
+    cells: list[str]  # rate per column of BreakdownTable.columns
+
+
+@dataclass(frozen=True)
+class AgencySection:
+    key: str
+    heading: str
+    intro: str
+    lines: list[MeasureLine]
+    columns: list[str]
+    breakdown: list[BreakdownRow]
+    chart_svg: Markup
+    chart_finding: str
+    quarters: list[str]
+
+
+def _key(row: pd.Series) -> tuple[str, str]:
+    return row["measure_id"], row["agency"]
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    order = sorted(
+        frame.index,
+        key=lambda i: measure_sort_key(frame.at[i, "measure_id"], frame.at[i, "agency"]),
+    )
+    return frame.loc[order]
+
+
+def _title(measure_id: str) -> str:
+    definition = MEASURES_BY_ID.get(measure_id)
+    return definition.title if definition else measure_id
+
+
+def _status(rag: str) -> str:
+    if rag == SUPPRESSED:
+        return "suppressed"
+    return rag if rag in STATUS_WORDS else "none"
+
+
+def change_text(data: ReportData, measure_id: str, agency: str, comparison: str) -> str:
+    """The change of a measure's ``all`` rate on an earlier quarter, in points, with whether it
+    is significant; a GSS symbol where either rate is empty or hidden."""
+    changes = data.changes
+    if not len(changes.columns):
+        return NOT_AVAILABLE
+    rows = changes[
+        (changes["measure_id"] == measure_id) & (changes["agency"] == agency)
+        & (changes["dimension"] == "all") & (changes["comparison"] == comparison)
+    ]  # fmt: skip
+    if rows.empty:
+        return NOT_AVAILABLE
+    row = rows.iloc[0]
+    earlier = data.trend[
+        (data.trend["quarter"] == row["compared_quarter"])
+        & (data.trend["measure_id"] == measure_id)
+        & (data.trend["agency"] == agency) & (data.trend["dimension"] == "all")
+    ]  # fmt: skip
+    current = data.metrics[
+        (data.metrics["measure_id"] == measure_id) & (data.metrics["agency"] == agency)
+        & (data.metrics["dimension"] == "all")
+    ]  # fmt: skip
+    if earlier.empty or current.empty:
+        return NOT_AVAILABLE
+    if earlier.iloc[0]["eligible"] == 0 or current.iloc[0]["eligible"] == 0:
+        return NOT_APPLICABLE
+    if any(met_is_hidden(r["eligible"], r["met"], data.suppression_threshold)
+           for r in (earlier.iloc[0], current.iloc[0])):  # fmt: skip
+        return SUPPRESSED  # a change would give a hidden rate back
+    points = 100 * float(row["change"])
+    if round(points, 1) == 0:
+        return "No change"
+    significant = str(row["significant"]).lower() == "true"
+    direction = "Up" if points > 0 else "Down"
+    return f"{direction} {abs(points):.1f} ({'significant' if significant else 'not significant'})"
+
+
+def _group_columns(published: pd.DataFrame) -> list[tuple[str, str, str]]:
+    districts = list(dict.fromkeys(published.loc[published["dimension"] == "district", "group"]))
+    return [
+        ("all", "all", "All victims"),
+        *RIGHTS_GROUPS,
+        *(("district", d, d if d != "unknown" else "District unknown") for d in districts),
+    ]
+
+
+def _rate_cell(rows: pd.DataFrame, dimension: str, group: str) -> str:
+    match = rows[(rows["dimension"] == dimension) & (rows["group"] == group)]
+    if match.empty:
+        return NOT_APPLICABLE if dimension != "all" else NOT_AVAILABLE
+    return published_percent(match.iloc[0]["rate"], decimals=0)
+
+
+def agency_sections(data: ReportData, quarters: list[str]) -> list[AgencySection]:
+    published = data.published_figures()
+    columns = _group_columns(published)
+    sections = []
+    for agency in AGENCIES:
+        # R12-ACK is reported per source; the police, CPS and probation rows join their agency.
+        mine = published[published["agency"] == agency]
+        if mine.empty:
+            continue
+        overall = _ordered(mine[(mine["dimension"] == "all") & (mine["group"] == "all")])
+        lines, breakdown = [], []
+        for _, row in overall.iterrows():
+            measure_id = row["measure_id"]
+            lines.append(
+                MeasureLine(
+                    measure_id=measure_id,
+                    title=_title(measure_id),
+                    right=row["right"],
+                    eligible=published_count(row["eligible"]),
+                    rate=published_percent(row["rate"]),
+                    interval=published_interval(row["ci_low"], row["ci_high"]),
+                    target=published_percent(row["target"], decimals=0),
+                    status=_status(row["rag"]),
+                    change_previous=change_text(data, measure_id, agency, "previous quarter"),
+                    change_year=change_text(data, measure_id, agency, "a year before"),
+                )
+            )
+            rows = mine[mine["measure_id"] == measure_id]
+            breakdown.append(
+                BreakdownRow(measure_id, [_rate_cell(rows, d, g) for d, g, _ in columns])
+            )
+        trend = data.trend[data.trend["agency"] == agency]
+        finding = trend_finding(_with_trend(data, trend), quarters)
+        label = AGENCY_HEADINGS[agency]
+        alt = (
+            f"Line charts, one per {label} measure, of the compliance rate in each quarter from "
+            f"{quarters[0]} to {quarters[-1]}, with its 95% interval and target. {finding}"
+        )
+        svg = trend_chart_svg(trend, quarters, data.suppression_threshold, alt, show_agency=False)
+        sections.append(
+            AgencySection(
+                key=agency,
+                heading=label,
+                intro=AGENCY_INTROS[agency],
+                lines=lines,
+                columns=[name for _, _, name in columns],
+                breakdown=breakdown,
+                chart_svg=Markup(svg),  # our own SVG: matplotlib escapes its text, we the alt text
+                chart_finding=finding,
+                quarters=quarters,
+            )
+        )
+    return sections
+
+
+def _with_trend(data: ReportData, trend: pd.DataFrame) -> ReportData:
+    from dataclasses import replace
+
+    return replace(data, trend=trend)
+
+
+# Annex: every published figure of the all, rights and district breakdowns.
+
+
+@dataclass(frozen=True)
+class AnnexRow:
+    group: str
+    eligible: str
+    met: str
+    rate: str
+    interval: str
+    status: str
+
+
+@dataclass(frozen=True)
+class AnnexTable:
+    measure_id: str
+    agency: str
+    title: str
+    rows: list[AnnexRow]
+
+
+ANNEX_DIMENSIONS = ("all", "rights", "district")
+_GROUP_LABELS = {"all": "All victims", "enhanced": "Owed enhanced rights", "standard": "Standard"}
+
+
+def annex_tables(data: ReportData) -> list[AnnexTable]:
+    published = data.published_figures()
+    shown = published[published["dimension"].isin(ANNEX_DIMENSIONS)]
+    tables = []
+    overall = _ordered(shown[shown["dimension"] == "all"])
+    for _, head in overall.iterrows():
+        rows = shown[
+            (shown["measure_id"] == head["measure_id"]) & (shown["agency"] == head["agency"])
+        ]
+        tables.append(
+            AnnexTable(
+                measure_id=head["measure_id"],
+                agency=agency_label(head["agency"]),
+                title=_title(head["measure_id"]),
+                rows=[
+                    AnnexRow(
+                        group=(
+                            f"District: {r['group']}"
+                            if r["dimension"] == "district"
+                            else _GROUP_LABELS.get(r["group"], r["group"])
+                        ),
+                        eligible=published_count(r["eligible"]),
+                        met=published_count(r["met"]),
+                        rate=published_percent(r["rate"]),
+                        interval=published_interval(r["ci_low"], r["ci_high"]),
+                        status=STATUS_WORDS[_status(r["rag"])],
+                    )
+                    for _, r in rows.iterrows()
+                ],
+            )
+        )
+    return tables

@@ -1,0 +1,106 @@
+"""The headline findings on the summary page, written from the data by fixed rules so that the same
+figures always give the same words:
+
+1. how many measures met their target (``summary.headline``);
+2. the largest statistically significant fall on the previous quarter, and 3. the largest rise;
+4. the measures furthest below target;
+5. the enhanced-rights identification gap, and what it cost victims in timeliness.
+
+A rule with nothing to say (no significant change, no measure below target, no analysis table)
+says nothing. Only published figures are used: a change whose rates the tables hide is skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reports.agencies import change_text
+from reports.analyses import delay_finding, identification_finding
+from reports.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
+from reports.model import ReportData, agency_label, previous_quarter
+from reports.summary import SummaryRow, headline, summary_rows
+
+WORST_SHOWN = 3  # measures named as furthest below target
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    points: float
+    rate: str
+
+
+def _name(row: SummaryRow) -> str:
+    """R12-ACK is reported per source, so its name needs the agency to be unambiguous."""
+    owner = f", {row.agency}" if row.measure_id == "R12-ACK" else ""
+    return f"{row.measure_id} ({row.title[0].lower()}{row.title[1:]}{owner})"
+
+
+def _significant_moves(data: ReportData, rows: list[SummaryRow]) -> list[Move]:
+    moves = []
+    for row in rows:
+        agency = _agency_key(row.agency)
+        text = change_text(data, row.measure_id, agency, "previous quarter")
+        if "(significant)" not in text:
+            continue
+        points = float(text.split()[1]) * (1 if text.startswith("Up") else -1)
+        moves.append(Move(_name(row), points, row.rate))
+    return moves
+
+
+def _agency_key(label: str) -> str:
+    return next(
+        (key for key in ("police", "cps", "wcu", "probation") if agency_label(key) == label), label
+    )
+
+
+def _published_rate(row: SummaryRow) -> float | None:
+    if row.rate in (SUPPRESSED, NOT_APPLICABLE, NOT_AVAILABLE):
+        return None
+    return float(row.rate.rstrip("%"))
+
+
+def headline_findings(data: ReportData) -> list[str]:
+    rows = summary_rows(data)
+    findings = [headline(data).split(". ")[0].rstrip(".") + "."]
+    since = previous_quarter(data.quarter)
+    moves = _significant_moves(data, rows) if len(data.changes.columns) else []
+    falls = sorted((m for m in moves if m.points < 0), key=lambda m: m.points)
+    rises = sorted((m for m in moves if m.points > 0), key=lambda m: -m.points)
+    if falls:
+        m = falls[0]
+        findings.append(
+            f"Largest significant fall since {since}: {m.name}, down {abs(m.points):.1f} "
+            f"percentage points to {m.rate}."
+        )
+    if rises:
+        m = rises[0]
+        findings.append(
+            f"Largest significant rise since {since}: {m.name}, up {m.points:.1f} "
+            f"percentage points to {m.rate}."
+        )
+    if len(data.changes.columns) and not moves:
+        findings.append(f"No rate changed by more than chance would explain since {since}.")
+    below = []
+    for row in rows:
+        rate, target = _published_rate(row), _published_rate_text(row.target)
+        if rate is not None and target is not None and rate < target and row.status == "red":
+            below.append((rate - target, row))
+    below.sort(key=lambda item: item[0])
+    if below:
+        named = "; ".join(
+            f"{_name(row)} {row.rate} against {row.target}" for _, row in below[:WORST_SHOWN]
+        )
+        findings.append(f"Furthest below target: {named}.")
+    gap = identification_finding(data)
+    if gap:
+        cost = delay_finding(data)
+        findings.append(gap + (f" {cost}" if cost else ""))
+    return findings
+
+
+def _published_rate_text(text: str) -> float | None:
+    try:
+        return float(text.rstrip("%"))
+    except ValueError:
+        return None

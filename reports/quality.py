@@ -1,0 +1,190 @@
+"""The data-quality section and verdict, from the rows of ``data-quality.csv``: per source table
+the rows read, accepted and quarantined; each failed expectation; each cross-table link's rate.
+
+Row counts of source tables are counts of records, not of people, and name no one, so they are
+printed in full (as the analysts' data-quality file has them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reports.disclosure import format_percent
+from reports.model import ReportData
+from transforms.schema import SOURCES
+
+# The verdict's rule: the share of all rows quarantined, the worst table's share and the worst
+# link. A quarantined row is left out of every measure, so these bound how far a rate can be off.
+GOOD_SHARE, GOOD_TABLE_SHARE, GOOD_LINKAGE = 0.01, 0.05, 0.98
+FAIR_SHARE, FAIR_LINKAGE = 0.05, 0.90
+
+# Which measures read each source table, for "what this means for the figures".
+TABLE_MEASURES: dict[str, tuple[str, ...]] = {
+    "police.crimes": ("every police measure",),
+    "police.victims": ("every measure",),
+    "police.needs_assessments": ("R4-VNA", "R4-VNA-CONTENT"),
+    "police.referrals": ("R4-REFER",),
+    "police.investigation_events": ("R6-UPDATE",),
+    "police.victim_contacts": ("R3-ACK", "R6-UPDATE"),
+    "police.vps_offers": ("R7-VPS",),
+    "police.complaints": ("R12-ACK (Police)",),
+    "cps.cases": ("every CPS, WCU and probation measure",),
+    "cps.decisions": ("R6-VCL", "R6-VRR"),
+    "cps.vcl_letters": ("R6-VCL", "R6-VRR"),
+    "cps.hearings": ("R8-HEARING",),
+    "cps.outcomes": ("R9-OUTCOME", "R11-REFER"),
+    "cps.complaints": ("R12-ACK (CPS)",),
+    "probation.vcs_referrals": ("R11-CONTACT",),
+    "probation.release_notifications": ("R11-RELEASE",),
+    "probation.complaints": ("R12-ACK (Probation)",),
+}
+
+
+@dataclass(frozen=True)
+class TableCounts:
+    source: str
+    table: str
+    rows_read: str
+    rows_accepted: str
+    rows_quarantined: str
+    share_quarantined: str
+
+
+@dataclass(frozen=True)
+class FailedCheck:
+    source_table: str
+    check: str
+    failed_rows: str
+
+
+@dataclass(frozen=True)
+class LinkRate:
+    source_table: str
+    link: str
+    unlinked: str
+    rate: str
+    rate_value: float
+
+
+@dataclass(frozen=True)
+class QualityView:
+    counts: list[TableCounts]
+    failed: list[FailedCheck]
+    links: list[LinkRate]
+    verdict: str  # Good | Fair | Poor
+    verdict_text: str
+    meaning: list[str]
+
+
+def _source_order(frame: pd.DataFrame) -> pd.DataFrame:
+    rank = {source: index for index, source in enumerate(SOURCES)}
+    return frame.assign(_rank=frame["source"].map(rank).fillna(len(rank))).sort_values(
+        ["_rank"], kind="stable"
+    )
+
+
+def _counts(data: ReportData) -> pd.DataFrame:
+    quality = data.quality
+    if len(quality.columns) and (quality["check"] == "rows").any():
+        return quality[quality["check"] == "rows"]
+    return data.data_quality
+
+
+def _linkage_rate(detail: object) -> float:
+    match = re.search(r"linkage rate ([0-9.]+)", str(detail))
+    return float(match[1]) if match else float("nan")
+
+
+def _link_name(check: str) -> str:
+    """``"linkage: victim_id -> police.victims.victim_id"`` -> ``"victim_id → police victims"``."""
+    text = check.removeprefix("linkage: ")
+    column, _, target = text.partition(" -> ")
+    parent = ".".join(target.split(".")[:2])
+    return f"{column} to {parent}" if parent else text
+
+
+def quality_view(data: ReportData) -> QualityView:
+    counts = _source_order(_counts(data))
+    table_rows, shares = [], {}
+    for _, row in counts.iterrows():
+        read = int(row["rows_read"])
+        quarantined = int(row["rows_quarantined"])
+        share = quarantined / read if read else float("nan")
+        shares[f"{row['source']}.{row['table']}"] = share
+        table_rows.append(
+            TableCounts(
+                source=str(row["source"]),
+                table=str(row["table"]),
+                rows_read=f"{read:,}",
+                rows_accepted=f"{int(row['rows_accepted']):,}",
+                rows_quarantined=f"{quarantined:,}",
+                share_quarantined=format_percent(share) if read else "[z]",
+            )
+        )
+    quality = (
+        data.quality
+        if len(data.quality.columns)
+        else pd.DataFrame(columns=["source", "table", "check", "severity", "failed_rows", "detail"])
+    )
+    failed_frame = _source_order(quality[quality["severity"] == "row"])
+    failed = [
+        FailedCheck(f"{r['source']}.{r['table']}", str(r["check"]), f"{int(r['failed_rows']):,}")
+        for _, r in failed_frame.iterrows()
+    ]
+    link_frame = _source_order(quality[quality["severity"] == "linkage"])
+    links = [
+        LinkRate(
+            source_table=f"{r['source']}.{r['table']}",
+            link=_link_name(str(r["check"])),
+            unlinked=f"{int(r['failed_rows']):,}",
+            rate=format_percent(_linkage_rate(r["detail"])),
+            rate_value=_linkage_rate(r["detail"]),
+        )
+        for _, r in link_frame.iterrows()
+    ]
+    verdict, verdict_text, meaning = _verdict(counts, shares, links)
+    return QualityView(table_rows, failed, links, verdict, verdict_text, meaning)
+
+
+def _verdict(
+    counts: pd.DataFrame, shares: dict[str, float], links: list[LinkRate]
+) -> tuple[str, str, list[str]]:
+    read = int(counts["rows_read"].sum()) if len(counts) else 0
+    quarantined = int(counts["rows_quarantined"].sum()) if len(counts) else 0
+    if not read:
+        return "Not assessed", "No data-quality counts were supplied for this run.", []
+    share = quarantined / read
+    worst_table, worst_share = max(shares.items(), key=lambda item: item[1])
+    known = [link for link in links if not pd.isna(link.rate_value)]
+    worst_link = min(known, key=lambda link: link.rate_value) if known else None
+    lowest = worst_link.rate_value if worst_link else 1.0
+    if share < GOOD_SHARE and worst_share < GOOD_TABLE_SHARE and lowest >= GOOD_LINKAGE:
+        verdict = "Good"
+    elif share < FAIR_SHARE and lowest >= FAIR_LINKAGE:
+        verdict = "Fair"
+    else:
+        verdict = "Poor"
+    text = (
+        f"{format_percent(share)} of the {read:,} source rows read were quarantined; the most "
+        f"affected table was {worst_table} ({format_percent(worst_share)})"
+    )
+    if worst_link:
+        text += (
+            f", and the weakest link, {worst_link.source_table} ({worst_link.link}), joined "
+            f"{worst_link.rate} of its rows"
+        )
+    text += "."
+    meaning = []
+    for table, table_share in sorted(shares.items(), key=lambda item: -item[1])[:3]:
+        if table_share <= 0:
+            continue
+        measures = ", ".join(TABLE_MEASURES.get(table, ("the measures that read it",)))
+        meaning.append(
+            f"{table}: {format_percent(table_share)} of its rows were quarantined and are missing "
+            f"from {measures}: a lost action makes a rate look worse than it was, a lost "
+            "instance leaves a victim out of it."
+        )
+    return verdict, text, meaning

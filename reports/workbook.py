@@ -1,0 +1,156 @@
+"""``published-tables.xlsx``: the published tables as a spreadsheet that follows the Government
+Analysis Function's guidance on releasing statistics in spreadsheets, written with ``gptables``:
+a cover sheet, a contents sheet, a notes sheet, then one table per sheet (one sheet per measure,
+every breakdown in long form), GSS symbols ``[c]``, ``[x]`` and ``[z]`` in cells and explained in
+the notes.
+
+The figures are exactly those of ``published-tables.csv`` (``transforms.disclosure``), with
+numbers written as numbers and the symbols as text; nothing is suppressed or unsuppressed here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import gptables as gpt
+import pandas as pd
+
+from reports.model import agency_label, financial_year_label, measure_sort_key, quarter_period
+from transforms.catalogue import MEASURES_BY_ID
+from transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
+
+SYMBOLS = (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE)
+_DIMENSIONS = {
+    "all": "All victims",
+    "rights": "Enhanced rights",
+    "district": "District",
+    "age_band": "Age band at the offence",
+    "sex": "Sex",
+    "ethnicity": "Ethnic group",
+    "has_disability": "Disability",
+}
+NOTES = pd.DataFrame(
+    {
+        "Note reference": ["symbols", "suppression", "rates", "status"],
+        "Note text": [
+            f"{CONFIDENTIAL} confidential: withheld to protect victims' identities. "
+            f"{NOT_APPLICABLE} not applicable: no instance was eligible, so there is no rate. "
+            f"{NOT_AVAILABLE} not available.",
+            "A count of people from 1 to the disclosure threshold less one is shown as [c]. Met "
+            "is also withheld when that few were not met, and the rate and interval go with it. "
+            "Within a breakdown, when one group is withheld the smallest other group is withheld "
+            "too, so that no figure can be worked out from the total.",
+            "Rate is met divided by eligible, as a percentage. The 95% interval is the Wilson "
+            "score interval. Instances not yet due at the data date (pending) are left out.",
+            "Status compares the rate with the target: green at or above it, amber within the "
+            "tolerance below it, red further below, none when too few instances are eligible.",
+        ],
+    }
+)
+
+
+def _number(text: object, scale: float = 1.0, decimals: int | None = None) -> object:
+    """A published text cell as a number, or its GSS symbol as text."""
+    value = "" if pd.isna(text) else str(text)  # type: ignore[arg-type]
+    if value in SYMBOLS:
+        return value
+    if value == "":
+        return NOT_AVAILABLE
+    number = float(value) * scale
+    if decimals is None:
+        return int(number)
+    return round(number, decimals)
+
+
+def _sheet_table(rows: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Breakdown": rows["dimension"].map(lambda d: _DIMENSIONS.get(d, d)).to_numpy(),
+            "Group": rows["group"].astype(str).to_numpy(),
+            "Eligible": [_number(v) for v in rows["eligible"]],
+            "Met": [_number(v) for v in rows["met"]],
+            "Rate (%)": [_number(v, 100, 2) for v in rows["rate"]],
+            "95% interval lower (%)": [_number(v, 100, 2) for v in rows["ci_low"]],
+            "95% interval upper (%)": [_number(v, 100, 2) for v in rows["ci_high"]],
+            "Target (%)": [_number(v, 100, 0) for v in rows["target"]],
+            "Status": rows["rag"].astype(str).to_numpy(),
+        }
+    )
+
+
+def _sheet_name(measure_id: str, agency: str, repeated: bool) -> str:
+    return f"{measure_id} {agency_label(agency)}"[:31] if repeated else measure_id[:31]
+
+
+def write_published_workbook(
+    published: pd.DataFrame,
+    path: Path,
+    title: str,
+    quarter: str,
+    area: str = "",
+    produced_by: str = "",
+    as_of: str = "",
+    threshold: int | None = None,
+) -> Path:
+    """Write ``published`` (``transforms.disclosure.published_tables`` output, one quarter) to
+    ``path`` as an accessible workbook and return ``path``. ``as_of`` (e.g. "20 October 2026")
+    and ``threshold`` (the disclosure threshold) are stated on the cover and in the notes."""
+    table = published[published["quarter"].astype(str) == quarter]
+    period = quarter_period(quarter)
+    keys = list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True)))
+    keys.sort(key=lambda key: measure_sort_key(*key))
+    repeated = {m for m, _ in keys if sum(1 for other, _ in keys if other == m) > 1}
+    sheets = {}
+    for index, (measure_id, agency) in enumerate(keys, start=1):
+        rows = table[(table["measure_id"] == measure_id) & (table["agency"] == agency)]
+        definition = MEASURES_BY_ID.get(measure_id)
+        name = definition.title if definition else measure_id
+        sheets[_sheet_name(measure_id, agency, measure_id in repeated)] = gpt.GPTable(
+            table=_sheet_table(rows.reset_index(drop=True)),
+            table_name=f"table_{index}_{measure_id.replace('-', '_')}_{agency.replace(' ', '_')}",
+            title=", ".join(
+                part
+                for part in (f"{measure_id}: {name} ({agency_label(agency)})", area, period)
+                if part
+            ),
+            subtitles=[
+                f"Right {int(rows['right'].iloc[0])} of the Victims' Code; every breakdown "
+                "published for the quarter",
+                "Symbols and suppression are explained in notes $$symbols$$ $$suppression$$",
+                "Rates, intervals and status are explained in notes $$rates$$ $$status$$",
+            ],
+            scope=f"{area}, calendar quarter {quarter} (financial year "
+            f"{financial_year_label(quarter)})",
+            source=produced_by or None,
+            index_columns={2: 0},
+        )
+    cover = gpt.Cover(
+        title=", ".join(part for part in (f"{title}: published tables", area, period) if part),
+        intro=[
+            "Compliance with the Code of Practice for Victims of Crime: how often each right was "
+            "met within its deadline, by agency and measure, with every breakdown published.",
+            *([f"Data complete to the end of {as_of}."] if as_of else []),
+        ],
+        about=[
+            "One table per sheet, one sheet per measure. The Contents sheet lists them; the "
+            "Notes sheet explains the symbols [c], [z] and [x], the suppression rule, rates and "
+            "status.",
+            "These are the figures of published-tables.csv and of the annex of the report.",
+        ],
+        contact=[produced_by] if produced_by else None,
+    )
+    notes = NOTES.copy()
+    if threshold is not None:
+        notes.loc[1, "Note text"] = notes.loc[1, "Note text"].replace(
+            "from 1 to the disclosure threshold less one", f"from 1 to {threshold - 1}"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gptables warns about notes not yet placed
+        gpt.write_workbook(
+            filename=path,
+            sheets=sheets,
+            cover=cover,
+            notes_table=notes,
+        )
+    return path
