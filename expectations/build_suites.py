@@ -109,6 +109,18 @@ def table_expectations(table: Table) -> list[dict[str, Any]]:
                 "copies are quarantined.",
             )
         )
+    else:
+        rules.append(
+            _expectation(
+                "expect_compound_columns_to_be_unique",
+                {"column_list": table.column_names, "ignore_row_if": "never"},
+                "row",
+                "duplicate row",
+                "No row repeats an earlier one in every column: a doubled delivery would count "
+                "an event, decision or outcome twice. The first is kept and later copies are "
+                "quarantined.",
+            )
+        )
     for earlier, later in table.date_order:
         rules.append(
             _expectation(

@@ -89,7 +89,14 @@ def _quiet_prefect_tracebacks() -> None:
             handler.addFilter(quiet)
 
 
-def _run_one(quarter: Quarter, as_of, config: Path | None, out: Path | None, by: str) -> dict:
+def _run_one(
+    quarter: Quarter,
+    as_of,
+    config: Path | None,
+    out: Path | None,
+    by: str,
+    snapshot: str | None = None,
+) -> dict:
     from flows.config import load_config
     from flows.pipeline import run_quarter  # Prefect is slow to import; --help stays fast
 
@@ -97,7 +104,9 @@ def _run_one(quarter: Quarter, as_of, config: Path | None, out: Path | None, by:
     _quiet_prefect_tracebacks()
     click.echo(f"vcc: running {quarter} (this starts a local Prefect server if none is set)")
     started = time.perf_counter()
-    manifest = run_quarter(str(quarter), as_of.date() if as_of else None, config, out, by)
+    manifest = run_quarter(
+        str(quarter), as_of.date() if as_of else None, config, out, by, from_snapshot=snapshot
+    )
     seconds = time.perf_counter() - started
     revised = manifest["revised_earlier_figures"]
     note = " (figures revised since the last run)" if revised else ""
@@ -124,9 +133,15 @@ def run_options(command):
 @main.command()
 @click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter to report, YYYYQn.")
 @run_options
-def run(quarter: Quarter, as_of, config: Path | None, out: Path | None) -> None:
+@click.option(
+    "--from-snapshot",
+    "snapshot",
+    metavar="RUN_ID",
+    help="Read the sources from an earlier run's checked snapshots, not the agencies.",
+)
+def run(quarter: Quarter, as_of, config: Path | None, out: Path | None, snapshot) -> None:
     """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
-    _run_one(quarter, as_of, config, out, "manual")
+    _run_one(quarter, as_of, config, out, "manual", snapshot)
 
 
 @main.command()

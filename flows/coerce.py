@@ -5,6 +5,14 @@ Timestamps become local wall-clock time (CONTRACT.md §1): naive values are alre
 with an offset are converted to the source's zone, and both are kept tz-naive. Booleans accept
 true/false, 1/0, Y/N and yes/no in any case (CONTRACT.md §2). Empty text is missing, not a problem.
 
+A column may mix date layouts (a system migrated, a spreadsheet edited by hand). With a
+``date_format`` configured, a value in that format is read by it, and a value that is not but is
+ISO 8601 (``2024-10-05``, ``2024-10-05T09:30``, as workbook cells and canonical text give them) is
+read as ISO 8601; anything else is a problem. So ``05/10/2024 09:30`` (with ``%d/%m/%Y %H:%M``) and
+``2024-10-05T09:30`` are the same moment, while ``05/10/2024`` without its time, or a US
+``10/31/2024 09:30``, is unparseable and its row quarantined: vcc never guesses day-first or
+month-first. Without a ``date_format``, only ISO 8601 is read.
+
 Each column is parsed once per distinct value (``pd.factorize``) and the results are spread back
 over the rows: a million flags parse as their handful of spellings. The parsing itself is pandas'
 vectorised string and date code; no Python loop runs over rows.
@@ -102,17 +110,28 @@ def coerce_column(
     return typed, unreadable
 
 
+def as_text(values: pd.Series) -> pd.Series:
+    """Each value as the text coercion reads it (not yet stripped), missing values missing.
+    Coercing this text gives what coercing ``values`` gives: a snapshot stores it."""
+    codes, distinct = pd.factorize(values)
+    text = _text_values(distinct)
+    return pd.Series(text.array.take(codes, allow_fill=True), index=values.index, name=values.name)
+
+
 def _as_text(distinct: pd.Index) -> pd.Series:
     """Each distinct raw value as text, stripped; blank text is missing."""
+    text = _text_values(distinct).str.strip()
+    return text.mask(text == "")
+
+
+def _text_values(distinct: pd.Index) -> pd.Series:
     if distinct.dtype == object and pd.api.types.infer_dtype(distinct) != "string":
         # Mixed values, as XLSX cells and database drivers give them: a few Python objects each.
-        text = pd.Series([_text_of(value) for value in distinct], dtype="string")
-    else:
-        text = pd.Series(distinct).astype("string")
-        if distinct.dtype.kind == "f":
-            text = text.str.removesuffix(".0")  # a whole float (1.0, from a column with gaps) is 1
-    text = text.str.strip()
-    return text.mask(text == "")
+        return pd.Series([_text_of(value) for value in distinct], dtype="string")
+    text = pd.Series(distinct).astype("string")
+    if distinct.dtype.kind == "f":
+        text = text.str.removesuffix(".0")  # a whole float (1.0, from a column with gaps) is 1
+    return text
 
 
 def _text_of(value: object) -> str:

@@ -33,7 +33,7 @@ class TableSource(_Strict):
     """Where one canonical table comes from, and how its columns and codes map onto CONTRACT.md."""
 
     table: str | None = None  # sql: a table or view name (default: the canonical name)
-    query: str | None = None  # sql: a query; may use :start and :as_of_end parameters
+    query: str | None = None  # sql: a query; may use the :as_of_end parameter
     file: str | None = None  # files: a file name or a glob of dated drops (default <table>.*)
     sheet: str | None = None  # files: the XLSX sheet (default: the first)
     rename: dict[str, str] = Field(default_factory=dict)  # source column -> canonical column

@@ -8,7 +8,6 @@ leaves the previous outputs as they were and nothing half-written.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
@@ -22,6 +21,8 @@ import pandas as pd
 
 from flows.config import REPO_ROOT, Config
 from flows.extract import RawTable
+from flows.snapshot import sha256, snapshot_frame
+from flows.validate import build_data_docs
 from transforms.disclosure import published_tables
 from transforms.quarters import Quarter
 
@@ -39,6 +40,7 @@ class RunOutputs:
     output_root: Path
     timer: dict[str, float]
     triggered_by: str
+    from_snapshot: str | None = None
 
     @property
     def final_dir(self) -> Path:
@@ -135,17 +137,9 @@ def _write_snapshots(run: RunOutputs, folder: Path) -> dict[str, str]:
     for source, tables in run.raw.items():
         for table, raw in tables.items():
             path = folder / f"{source}.{table}.parquet"
-            raw.frame.astype("string").to_parquet(path, index=False)
+            snapshot_frame(raw.frame).to_parquet(path, index=False)
             checksums[path.name] = sha256(path)
     return checksums
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _version_label(revised: bool | None) -> str:
@@ -219,6 +213,7 @@ def write_outputs(run: RunOutputs) -> Path:
     _write_quarantine(run, staging / "quarantine")
     run.measures.instances.to_parquet(staging / "instances.parquet", index=False)
     _write_snapshots(run, staging / "snapshots")
+    build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
     _render(run, counts, quality, published, staging)
     return staging
 
@@ -238,6 +233,7 @@ def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str,
         "as_of": run.as_of.isoformat(),
         "extracted_at": run.extracted_at.isoformat(timespec="seconds"),
         "triggered_by": run.triggered_by,
+        "from_snapshot": run.from_snapshot,
         "code_version": code_version(),
         "python": platform.python_version(),
         "configuration": {
@@ -247,6 +243,8 @@ def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str,
             "sources": {
                 name: {
                     "kind": source.kind,
+                    "timezone": source.timezone,
+                    "date_format": source.date_format,
                     "tables": {table: raw.origin for table, raw in run.raw.get(name, {}).items()},
                 }
                 for name, source in run.config.sources.items()
@@ -278,8 +276,24 @@ def publish(staging: Path, run: RunOutputs, total_seconds: float) -> dict[str, A
     if final.exists():
         os.replace(final, retired)
     os.replace(staging, final)
-    shutil.rmtree(retired, ignore_errors=True)
+    if retired.exists():
+        _archive(retired, run.output_root / "archive")
+        shutil.rmtree(retired, ignore_errors=True)
     return manifest
+
+
+def _archive(retired: Path, archive: Path) -> None:
+    """Keep a replaced run's manifest and snapshots, so that its figures stay reproducible
+    (``vcc run --from-snapshot RUN_ID``)."""
+    manifest = retired / "manifest.json"
+    if not manifest.exists():
+        return
+    run_id = json.loads(manifest.read_text(encoding="utf-8"))["run_id"]
+    kept = archive / run_id
+    kept.mkdir(parents=True, exist_ok=True)
+    os.replace(manifest, kept / "manifest.json")
+    if (retired / "snapshots").exists():
+        os.replace(retired / "snapshots", kept / "snapshots")
 
 
 def discard(run_root: Path) -> None:

@@ -23,6 +23,7 @@ from flows.config import Config, load_config
 from flows.errors import SourceUnavailable
 from flows.extract import RawTable, extract_source
 from flows.outputs import RunOutputs, publish, write_outputs
+from flows.snapshot import load_snapshot
 from transforms.calendar import WorkingDayCalendar
 from transforms.changes import compare_quarters
 from transforms.enhanced_gap import identification_by_reason, update_delay_by_identification
@@ -61,9 +62,11 @@ def _retry_only_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Pref
     retry_condition_fn=_retry_only_transient,
     cache_policy=NO_CACHE,
 )
-def extract_task(name: str, config: Config) -> dict[str, RawTable]:
+def extract_task(
+    name: str, config: Config, as_of: dt.date, extracted_at: dt.datetime
+) -> dict[str, RawTable]:
     logger = get_run_logger()
-    tables = extract_source(name, config.sources[name])
+    tables = extract_source(name, config.sources[name], as_of, extracted_at=extracted_at)
     for table, raw in tables.items():
         logger.info("%s.%s: %d rows read from %s", name, table, len(raw.frame), raw.origin)
     return tables
@@ -181,6 +184,7 @@ def quarterly_compliance_report(
     config_path: str | None = None,
     out_dir: str | None = None,
     triggered_by: str = "manual",
+    from_snapshot: str | None = None,
 ) -> dict:
     """Produce the Victims' Code compliance report of one quarter (default: the last complete
     quarter, as a scheduled run wants); returns its manifest."""
@@ -196,7 +200,16 @@ def quarterly_compliance_report(
     logger.info("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
 
     started = time.perf_counter()
-    raw = {name: extract_task(name, config) for name in CANONICAL if name in config.sources}
+    if from_snapshot:
+        raw, earlier = load_snapshot(output_root, from_snapshot)
+        extracted_at = dt.datetime.fromisoformat(earlier["extracted_at"])
+        logger.info("sources read from the snapshots of run %s", from_snapshot)
+    else:
+        raw = {
+            name: extract_task(name, config, as_of_date, extracted_at)
+            for name in CANONICAL
+            if name in config.sources
+        }
     timer.record("extract", started)
 
     started = time.perf_counter()
@@ -219,6 +232,7 @@ def quarterly_compliance_report(
         output_root=output_root,
         timer=timer.seconds,
         triggered_by=triggered_by,
+        from_snapshot=from_snapshot,
     )
     started = time.perf_counter()
     try:
@@ -238,6 +252,7 @@ def run_quarter(
     config_path: Path | None,
     out_dir: Path | None,
     triggered_by: str = "manual",
+    from_snapshot: str | None = None,
 ) -> dict:
     """Run the flow for one quarter (the CLI's entry point)."""
     return quarterly_compliance_report(
@@ -246,4 +261,5 @@ def run_quarter(
         config_path=str(config_path) if config_path else None,
         out_dir=str(out_dir) if out_dir else None,
         triggered_by=triggered_by,
+        from_snapshot=from_snapshot,
     )

@@ -24,15 +24,26 @@ linked, rate``): ``rows`` are the rows with a value in ``column``, ``linked`` th
 in the accepted rows of ``target`` (``source.table.column``), ``rate = linked / rows`` to 4 decimal
 places (empty when ``rows`` is 0). A link whose parent table was not supplied is not checked.
 
-Duplicates keep the first row (in the order read) and quarantine the later copies.
+``build_data_docs(outcome, folder)`` writes Great Expectations' Data Docs (HTML) of the run: one
+page per table with each expectation and its result, and one per suite with its rules in words. The
+results in them are counts only (rows checked, rows failing, percentages): no value and no row
+number, so the pages hold no personal data. Counts there are Great Expectations' own: a rule on a
+unique key counts every copy of a duplicated value, where vcc quarantines all but the first; and
+unparseable values and linkage are checked outside Great Expectations. ``data-quality.csv`` is the
+account of what was quarantined.
+
+Duplicates keep the first row (in the order read) and quarantine the later copies: rows sharing a
+table's key (``duplicate crime_ref``), and in a table without a key, rows equal in every column
+(``duplicate row``), which would count one event, decision or outcome twice.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,6 +67,23 @@ _PARENT_NAMES: dict[TableKey, str] = {
     ("police", "victims"): "a police victim",
     ("cps", "cases"): "a CPS case",
 }
+# What the Data Docs show of a result: counts, and a table's column names; never values or rows.
+DOCS_RESULT = frozenset(
+    {
+        "element_count",
+        "unexpected_count",
+        "unexpected_percent",
+        "missing_count",
+        "missing_percent",
+        "unexpected_percent_total",
+        "unexpected_percent_nonmissing",
+        "observed_value",  # only table-level rules report one here: the column names
+        "details",  # only the column-set rule reports details: the columns missing
+    }
+)
+DOCS_SITE = "vcc"
+# Rules whose failing rows are copies of one another: the first copy is kept.
+UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 # What a value of each schema kind should have been, for an unparseable value's reason.
 _KIND_WORDS = {
     "datetime": "a date",
@@ -72,6 +100,9 @@ class ValidationOutcome:
     rejected: dict[TableKey, pd.Series]  # row label -> reasons, "; "-joined
     quality: pd.DataFrame  # QUALITY_COLUMNS, see the module docstring
     linkage: pd.DataFrame  # LINKAGE_COLUMNS
+    # Great Expectations' result of each table's suite, counts only (for the Data Docs).
+    suite_results: dict[TableKey, Any] = field(default_factory=dict, repr=False)
+    validated_at: datetime | None = None
 
     def table_counts(self) -> pd.DataFrame:
         """Per table: rows_read, rows_accepted, rows_quarantined (the summary rows, as columns)."""
@@ -122,6 +153,7 @@ def validate_sources(
     order = [key for key in _canonical_order() if key in typed]
     parameters = {"extracted_at": _local_naive(extracted_at), "districts": list(districts)}
 
+    validated_at = datetime.now().astimezone()
     runner = _SuiteRunner()
     failures: dict[TableKey, list[_Failure]] = {}
     critical: list[str] = []
@@ -152,6 +184,8 @@ def validate_sources(
         rejected={key: rejected[key] for key in order},
         quality=_quality(order, typed, failures, rejected),
         linkage=_sorted_linkage(linkage, order),
+        suite_results=runner.results,
+        validated_at=validated_at,
     )
 
 
@@ -168,6 +202,7 @@ class _SuiteRunner:
         asset = context.data_sources.add_pandas("vcc").add_dataframe_asset("table")
         self._batches = asset.add_batch_definition_whole_dataframe("whole table")
         self._suite_class = gx.ExpectationSuite
+        self.results: dict[TableKey, Any] = {}  # each suite's result, counts only
 
     def run(
         self, key: TableKey, frame: pd.DataFrame, parameters: dict[str, Any]
@@ -207,7 +242,44 @@ class _SuiteRunner:
                     result=dict(result.result or {}),
                 )
             )
+            result.result = {k: v for k, v in (result.result or {}).items() if k in DOCS_RESULT}
+        self.results[key] = outcome
         return rules
+
+
+def build_data_docs(outcome: ValidationOutcome, folder: Path, run_name: str = "vcc") -> Path:
+    """Write Great Expectations' Data Docs of ``outcome`` (one run's validation) into ``folder``,
+    as a static HTML site; return its ``index.html``. See the module docstring for what it shows.
+    """
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    context = gx.get_context(mode="ephemeral")
+    site: Any = {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(folder.resolve()),
+        },
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    context.add_data_docs_site(DOCS_SITE, site)
+    run_id = RunIdentifier(run_name=run_name, run_time=outcome.validated_at)
+    for (source, table), result in outcome.suite_results.items():
+        name = f"{source}.{table}"
+        context.suites.add(gx.ExpectationSuite(**_suite_json(source, table)))
+        identifier = ValidationResultIdentifier(
+            ExpectationSuiteIdentifier(name=name), run_id, batch_identifier=name
+        )
+        result.meta.update(run_id=run_id, validation_time=run_id.run_time)  # shown on the page
+        context.validation_results_store.set(identifier, result)
+    context.build_data_docs(site_names=[DOCS_SITE])
+    return folder / "index.html"
 
 
 def _suite_json(source: str, table: str) -> dict[str, Any]:
@@ -251,10 +323,10 @@ def _row_failures(
         if rule.success or rule.meta.get("severity") != "row":
             continue
         rows = pd.Index(rule.result["unexpected_index_list"], dtype=frame.index.dtype)
-        if rule.kind == "expect_column_values_to_be_unique":
+        if rule.kind in UNIQUENESS:
             # Great Expectations flags every copy; keep the first, quarantine the later ones.
-            column = rule.kwargs["column"]
-            copies = frame.loc[rows.sort_values(), column]
+            columns = rule.kwargs.get("column_list") or [rule.kwargs["column"]]
+            copies = frame.loc[rows.sort_values(), columns]
             rows = copies.index[copies.duplicated(keep="first")]
         elif rule.kind == "expect_column_values_to_not_be_null":
             # An unparseable value is already quarantined under its own, more useful reason.

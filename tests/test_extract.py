@@ -5,6 +5,7 @@ with two required tables and the optional complaints."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from flows import extract
 from flows.config import SourceConfig, TableSource
 from flows.errors import SourceError, SourceUnavailable
-from flows.extract import extract_source, newest_drop
+from flows.extract import RawTable, extract_source, newest_drop
 from transforms.schema import CANONICAL
 
 VCS_REFERRALS = """\
@@ -531,3 +532,295 @@ def test_a_password_in_the_url_never_reaches_a_message():
 
     assert "s3cret" not in str(error.value)
     assert "mysql+pymysql://analyst:***@127.0.0.1:1/vcc" in str(error.value)
+
+
+# --- the as-of cut (flows/extract.py's docstring) -------------------------------------------
+
+AS_OF = dt.date(2024, 9, 30)
+EXTRACTED_AT = dt.datetime(2025, 3, 1, 12, 0)
+# release_at as an agency's SQLite holds it, and whether a cut extract still reads the row.
+RELEASES_AS_TEXT = [
+    ("2024-09-30T23:59:59", True),  # on D
+    ("2024-10-02T23:00:00", True),  # after D, but within the margin for offsets
+    ("2024-10-03T00:00:00", False),  # three days after D: surely after D
+    ("2024-10-03T00:00:00+14:00", False),  # 2 Oct 11:00 in London: still after D
+    ("2024-10-03", False),  # a date without a time
+    ("2024-10-05 08:00", False),  # a space for the T
+    ("2024-10-05Tlate", False),  # an ISO date after D with an unreadable rest: after D
+    ("2024-13-05T08:00:00", True),  # no such month: read, and quarantined as unparseable
+    ("05/10/2024 08:00", True),  # another layout: read, and quarantined as unparseable
+    ("soon", True),
+    ("", True),  # empty: read, and quarantined as missing
+    (None, True),
+    ("2025-02-26T12:00:00", False),  # three days before the extract
+    ("2025-02-27T00:00:00", True),  # within the margin before the extract
+    ("2025-03-05T09:00:00", True),  # after the extract (a planned release): read
+]
+
+
+@pytest.fixture
+def releases_db(tmp_path) -> Path:
+    path = tmp_path / "releases.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE vcs_referrals (referral_id, urn, victim_id, referred_at, "
+            "first_contact_at, opted_in)"
+        )
+        db.execute("CREATE TABLE release_notifications (urn, victim_id, release_at, notified_at)")
+        db.executemany(
+            "INSERT INTO release_notifications VALUES (?, ?, ?, NULL)",
+            [(f"U{n}", f"V{n}", text) for n, (text, _) in enumerate(RELEASES_AS_TEXT)],
+        )
+    return path
+
+
+def test_text_dates_are_cut_only_where_surely_after_the_as_of_date(releases_db):
+    raw = extract_source("probation", sql_source(releases_db), AS_OF, extracted_at=EXTRACTED_AT)
+
+    read = [f"U{n}" for n, (_, kept) in enumerate(RELEASES_AS_TEXT) if kept]
+    assert raw["release_notifications"].frame["urn"].tolist() == read
+    assert raw["release_notifications"].origin == (
+        f"sql table release_notifications on sqlite:///{releases_db}, "
+        "rows dated after 2024-09-30 left out"
+    )
+
+
+def test_nothing_is_cut_without_an_as_of_date_or_from_the_day_of_the_extract(releases_db):
+    source = sql_source(releases_db)
+    for as_of in (None, EXTRACTED_AT.date(), dt.date(2025, 2, 27)):
+        raw = extract_source("probation", source, as_of, extracted_at=EXTRACTED_AT)
+        assert len(raw["release_notifications"].frame) == len(RELEASES_AS_TEXT)
+        assert raw["release_notifications"].origin.endswith(f"sqlite:///{releases_db}")
+
+
+def test_text_in_another_date_format_is_not_cut(releases_db):
+    source = sql_source(releases_db, date_format="%d/%m/%Y %H:%M")
+
+    raw = extract_source("probation", source, AS_OF, extracted_at=EXTRACTED_AT)
+
+    assert len(raw["release_notifications"].frame) == len(RELEASES_AS_TEXT)
+
+
+def test_the_cut_finds_a_renamed_date_column(releases_db):
+    with sqlite3.connect(releases_db) as db:
+        db.execute('ALTER TABLE release_notifications RENAME COLUMN release_at TO "Release Date"')
+    source = sql_source(
+        releases_db,
+        tables={"release_notifications": TableSource(rename={"Release Date": "release_at"})},
+    )
+
+    raw = extract_source("probation", source, AS_OF, extracted_at=EXTRACTED_AT)
+
+    assert len(raw["release_notifications"].frame) == sum(kept for _, kept in RELEASES_AS_TEXT)
+
+
+def test_keyed_tables_are_read_whole(releases_db):
+    with sqlite3.connect(releases_db) as db:
+        db.executemany(  # the second R1 is a duplicate whether or not the first is after D
+            "INSERT INTO vcs_referrals VALUES (?, 'U1', 'V1', ?, NULL, NULL)",
+            [("R1", "2024-12-01T10:00:00"), ("R1", "2024-09-01T10:00:00")],
+        )
+
+    raw = extract_source("probation", sql_source(releases_db), AS_OF, extracted_at=EXTRACTED_AT)
+
+    assert raw["vcs_referrals"].frame["referred_at"].tolist() == [
+        "2024-12-01T10:00:00",
+        "2024-09-01T10:00:00",
+    ]
+
+
+def test_a_query_binds_the_end_of_the_as_of_date(releases_db):
+    query = "SELECT * FROM release_notifications WHERE release_at < :as_of_end"
+    source = sql_source(releases_db, tables={"release_notifications": TableSource(query=query)})
+
+    raw = extract_source("probation", source, AS_OF, extracted_at=EXTRACTED_AT)
+
+    # SQLite compares text: "2024-10-01 00:00:00.000000" is bound, so 30 September's rows pass.
+    frame = raw["release_notifications"].frame
+    assert frame["release_at"].str.startswith("2024-09-30").any()
+    assert not frame["release_at"].str.startswith("2024-10").any()
+    assert raw["release_notifications"].origin == f"sql query on sqlite:///{releases_db}"
+
+
+def test_a_query_with_a_parameter_vcc_does_not_know_is_one_line(releases_db):
+    query = "SELECT * FROM release_notifications WHERE release_at >= :start"
+    source = sql_source(releases_db, tables={"release_notifications": TableSource(query=query)})
+
+    with pytest.raises(SourceError) as error:
+        extract_source("probation", source, AS_OF)
+
+    assert "\n" not in str(error.value)
+    assert "start" in str(error.value)
+
+
+# --- snapshots: a run's extract, reloaded (flows/snapshot.py) -------------------------------
+
+GOLDEN_DATA = Path(__file__).parent / "fixtures" / "golden" / "data"
+
+
+def write_run(raw: dict, out: Path, run_id: str, quarter: str = "2024Q2") -> Path:
+    """The snapshots and the manifest entries of a run, as flows/outputs.py writes them."""
+    from flows.outputs import sha256
+    from flows.snapshot import snapshot_frame
+
+    folder = out / quarter
+    (folder / "snapshots").mkdir(parents=True)
+    checksums = {}
+    for source, tables in raw.items():
+        for table, raw_table in tables.items():
+            path = folder / "snapshots" / f"{source}.{table}.parquet"
+            snapshot_frame(raw_table.frame).to_parquet(path, index=False)
+            checksums[path.name] = sha256(path)
+    manifest = {
+        "run_id": run_id,
+        "quarter": quarter,
+        "configuration": {
+            "sources": {
+                name: {"kind": "files", "tables": {t: r.origin for t, r in tables.items()}}
+                for name, tables in raw.items()
+            }
+        },
+        "snapshots": checksums,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def measured(raw: dict, config) -> tuple[dict, pd.DataFrame]:
+    """extract -> coerce -> validate -> every instance of every measure, as the flow runs them."""
+    from flows.coerce import coerce_source
+    from flows.validate import validate_sources
+    from transforms.calendar import WorkingDayCalendar
+    from transforms.measures import Deadline, compute_instances
+
+    typed, problems = {}, {}
+    for name, tables in raw.items():
+        for table, (frame, found) in coerce_source(tables, config.sources[name], name).items():
+            typed[(name, table)], problems[(name, table)] = frame, found
+    outcome = validate_sources(
+        typed, problems, extracted_at=dt.datetime(2025, 1, 8, 18), districts=config.districts
+    )
+    deadlines = {
+        measure: Deadline(settings.deadline_standard, settings.deadline_enhanced)
+        for measure, settings in config.measures.items()
+    }
+    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
+    instances = compute_instances(outcome.accepted, dt.date(2025, 1, 8), deadlines, calendar)
+    return typed, instances
+
+
+def test_a_snapshot_reproduces_the_run_it_was_taken_from(tmp_path):
+    from flows.config import load_config
+    from flows.snapshot import load_snapshot
+
+    config = load_config(GOLDEN_DATA / "vcc.toml")
+    raw = {name: extract_source(name, source) for name, source in config.sources.items()}
+    write_run(raw, tmp_path / "out", "20250108T180000-abc")
+
+    reloaded, manifest = load_snapshot(tmp_path / "out", "20250108T180000-abc")
+
+    assert manifest["run_id"] == "20250108T180000-abc"
+    assert {s: set(t) for s, t in reloaded.items()} == {s: set(t) for s, t in raw.items()}
+    crimes = reloaded["police"]["crimes"]
+    assert crimes.origin.endswith(
+        f"snapshot of run 20250108T180000-abc; read from {raw['police']['crimes'].origin})"
+    )
+    typed, instances = measured(raw, config)
+    typed_again, instances_again = measured(reloaded, config)
+    for key, frame in typed.items():
+        pd.testing.assert_frame_equal(typed_again[key], frame, obj=".".join(key))
+    assert len(instances) > 1000
+    pd.testing.assert_frame_equal(instances_again, instances)
+
+
+def test_typed_values_survive_the_snapshot_as_text(tmp_path, probation_db):
+    """Values a database, a workbook or a Parquet file gives typed: times (with and without a
+    zone), flags, whole numbers with gaps, numbers and mixed cells."""
+    from flows.coerce import coerce_table
+    from flows.snapshot import load_snapshot
+
+    frames = {
+        "vcs_referrals": pd.DataFrame(
+            {
+                "referral_id": ["P1", "P2", "P3"],
+                "urn": [1001, 1002.0, "U3"],  # mixed cells, as a workbook gives them
+                "victim_id": ["V1", "V2", None],
+                "referred_at": pd.to_datetime(
+                    ["2024-03-31T00:59:59Z", "2024-10-27T01:30:00Z", None]
+                ).as_unit("us"),
+                "first_contact_at": [dt.datetime(2024, 4, 1, 9, 0, 0, 123456), None, "x"],
+                "opted_in": pd.array([True, None, False], dtype="object"),
+            }
+        ),
+        "release_notifications": pd.DataFrame(
+            {
+                "urn": ["U1", "U2"],
+                "victim_id": ["V1", "V2"],
+                "release_at": pd.to_datetime(
+                    ["2024-08-18 08:47:28.5", "2024-01-01"], format="ISO8601"
+                ),
+                "notified_at": [float("nan"), 1.5],  # not a time: unparseable both ways
+            }
+        ),
+    }
+    raw = {"probation": {t: RawTable("probation", t, f, "inline") for t, f in frames.items()}}
+    write_run(raw, tmp_path / "out", "run-1")
+
+    reloaded, _ = load_snapshot(tmp_path / "out", "run-1")
+
+    for table, original in raw["probation"].items():
+        spec = CANONICAL["probation"][table]
+        typed, problems = coerce_table(original, spec)
+        typed_again, problems_again = coerce_table(reloaded["probation"][table], spec)
+        pd.testing.assert_frame_equal(typed_again, typed)
+        pd.testing.assert_frame_equal(problems_again, problems)
+
+
+def test_a_changed_snapshot_is_named(tmp_path):
+    raw = {"probation": extract_source("probation", files_source(probation_folder(tmp_path)))}
+    folder = write_run(raw, tmp_path / "out", "run-1")
+    changed = folder / "snapshots" / "probation.vcs_referrals.parquet"
+    pd.read_parquet(changed).head(1).to_parquet(changed, index=False)
+
+    from flows.snapshot import load_snapshot
+
+    with pytest.raises(SourceError) as error:
+        load_snapshot(tmp_path / "out", "run-1")
+
+    assert str(error.value) == (
+        f"run run-1: snapshot {changed} does not match its SHA-256 in {folder / 'manifest.json'} "
+        "(it has changed since the run)"
+    )
+
+
+def test_a_missing_snapshot_is_named(tmp_path):
+    raw = {"probation": extract_source("probation", files_source(probation_folder(tmp_path)))}
+    folder = write_run(raw, tmp_path / "out", "run-1")
+    (folder / "snapshots" / "probation.release_notifications.parquet").unlink()
+
+    from flows.snapshot import load_snapshot
+
+    with pytest.raises(
+        SourceError,
+        match=r"^run run-1: snapshot .*/2024Q2/snapshots/"
+        r"probation.release_notifications.parquet is missing$",
+    ):
+        load_snapshot(tmp_path / "out", "run-1")
+
+
+def test_snapshots_are_found_for_an_archived_run(tmp_path):
+    raw = {"probation": extract_source("probation", files_source(probation_folder(tmp_path)))}
+    write_run(raw, tmp_path / "out" / "2024Q2" / "runs", "old-run")
+    write_run(raw, tmp_path / "out", "new-run")
+    (tmp_path / "out" / ".staging-2024Q2-x").mkdir()
+    write_run(raw, tmp_path / "out" / ".staging-2024Q2-x", "half-written")
+
+    from flows.snapshot import load_snapshot
+
+    reloaded, manifest = load_snapshot(tmp_path / "out", "old-run")
+    assert manifest["run_id"] == "old-run"
+    assert "/2024Q2/runs/2024Q2/snapshots/" in reloaded["probation"]["vcs_referrals"].origin
+    with pytest.raises(SourceError, match=r"^run half-written: no manifest.json under .* is of"):
+        load_snapshot(tmp_path / "out", "half-written")
+    with pytest.raises(SourceError, match=r"^run other: output folder .*nowhere does not exist$"):
+        load_snapshot(tmp_path / "nowhere", "other")

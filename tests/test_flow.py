@@ -138,6 +138,18 @@ def test_rerun_with_same_inputs_is_byte_identical(first_run, demo_config):
     assert manifest["revised_earlier_figures"] is False
 
 
+def test_rerun_from_an_earlier_runs_snapshot_reproduces_its_figures(first_run, demo_config):
+    folder, manifest = first_run
+    before = (folder / "metrics.csv").read_bytes()
+    run_quarter(QUARTER, AS_OF, demo_config, folder.parent)  # replaces, and archives, the first
+    again = run_quarter(
+        QUARTER, AS_OF, demo_config, folder.parent, from_snapshot=manifest["run_id"]
+    )
+    assert again["from_snapshot"] == manifest["run_id"]
+    assert (folder / "metrics.csv").read_bytes() == before
+    assert (folder.parent / "archive").is_dir()
+
+
 def test_missing_table_stops_the_run_naming_it_and_leaves_outputs_alone(
     prefect_harness, demo_config, tmp_path
 ):

@@ -166,6 +166,23 @@ def test_duplicate_key_keeps_the_first_row(validate):
     assert reasons(outcome, "police", "victims") == {}  # V1's crime CR1 is still there
 
 
+def test_a_row_repeated_in_every_column_keeps_the_first(validate):
+    contact = {"victim_id": "V1", "contact_type": "general_update", "method": None}
+    event = {"crime_ref": "CR1", "event_type": "suspect_charged", "event_at": "2024-03-04 10:00"}
+    outcome = validate(
+        police__victim_contacts=[
+            {**contact, "contacted_at": "2024-03-02 10:00"},
+            {**contact, "contacted_at": "2024-03-02 10:00"},  # a copy, empty method and all
+            {**contact, "contacted_at": "2024-03-02 10:00", "method": "phone"},  # another
+            {**contact, "contacted_at": "2024-03-02 10:00"},  # a second copy
+        ],
+        police__investigation_events=[event, event],
+    )
+    assert reasons(outcome, "police", "victim_contacts") == {1: "duplicate row", 3: "duplicate row"}
+    assert reasons(outcome, "police", "investigation_events") == {1: "duplicate row"}
+    assert failed(outcome, "police", "investigation_events") == {"duplicate row": 1}
+
+
 def test_later_date_before_earlier_date_is_quarantined(validate):
     outcome = validate(
         police__crimes=[
@@ -438,3 +455,33 @@ def test_golden_example_has_nothing_to_quarantine(great_expectations_loaded):
     assert quarantined == {}
     assert len(outcome.accepted) == 17
     assert (outcome.linkage.rate == 1).all()
+
+
+# --- Great Expectations' Data Docs ----------------------------------------------------------------
+
+
+def test_data_docs_show_every_table_and_no_value(validate, tmp_path):
+    from flows.validate import build_data_docs
+
+    outcome = validate(
+        police__crimes=[
+            CRIME,
+            {**CRIME, "crime_ref": "CR2", "offence_category": "burglary_dwelling"},
+            {**CRIME, "district": "Cumberland"},  # a second CR1
+        ],
+        police__victims=[VICTIM, {**VICTIM, "victim_id": "V9", "crime_ref": "CR7"}],
+    )
+
+    index = build_data_docs(outcome, tmp_path / "data-docs", run_name="run-42")
+
+    assert index == tmp_path / "data-docs" / "index.html"
+    pages = {
+        path.relative_to(index.parent).as_posix(): path for path in index.parent.rglob("*.html")
+    }
+    assert len([page for page in pages if page.startswith("validations/")]) == 17
+    assert len([page for page in pages if page.startswith("expectations/")]) == 17
+    crimes = next(path for page, path in pages.items() if page.endswith("/police.crimes.html"))
+    text = crimes.read_text(encoding="utf-8")
+    assert "run-42" in text and "offence_category" in text
+    for value in ("burglary_dwelling", "Cumberland", "CR1", "CR2", "V9", "CR7"):
+        assert not any(value in path.read_text(encoding="utf-8") for path in pages.values()), value
