@@ -3,31 +3,41 @@
 ``compute_instances`` returns one row per instance of every measure: which measure and agency,
 the victim and the record it is about, its trigger, due and action dates, its status (met,
 not_met or pending), whether the victim is owed enhanced rights, and the breakdown attributes.
-The report's figures, drill-downs and audits all read from this one table.
+The report's figures, drill-downs and audits all read from this one table. Its repeated labels
+(measure_id, agency, quarter, status and the breakdowns) are categoricals, identifiers strings:
+at national scale the table has tens of millions of rows.
 
 Each ``_r*`` function below implements one row of the measure table, in the words of the contract.
+Their instance tables stay lean while they work: an instance carries the position of its victim
+in the profile table (``_victim``), not a copy of the profile, and the victim's identifier and
+breakdown attributes are looked up once for every measure together in ``_instance_table``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from transforms.calendar import WorkingDayCalendar
 from transforms.matching import (
+    STATUSES,
     assess_at_once,
     assess_deadline,
     earliest_on_or_after,
     known_by,
     local_date,
+    positions_in,
 )
 from transforms.quarters import quarter_labels
 from transforms.victims import BREAKDOWN_COLUMNS, victim_profiles
 
 Tables = Mapping[tuple[str, str], pd.DataFrame]
+_VICTIMS = ("police", "victims")  # read once, into the victim profiles
 
 INSTANCE_COLUMNS = [
     "measure_id",
@@ -41,6 +51,19 @@ INSTANCE_COLUMNS = [
     "status",
     "enhanced",
     *BREAKDOWN_COLUMNS,
+]
+
+# The columns of a measure's instance table while measures are computed; _victim is the position
+# of the instance's victim in the profile table, -1 for complaints (which carry no victim).
+VICTIM = "_victim"
+LEAN_COLUMNS = [
+    VICTIM,
+    "record_key",
+    "trigger_date",
+    "due_date",
+    "action_date",
+    "status",
+    "enhanced",
 ]
 
 VNA_ITEMS = (
@@ -69,12 +92,31 @@ class MeasureContext:
     as_of: pd.Timestamp
     deadlines: Mapping[str, Deadline]
     calendar: WorkingDayCalendar
+    since: pd.Timestamp | None  # the first day of the window instances are computed for
+
+    @cached_property
+    def victims(self) -> pd.DataFrame:
+        """The profiles with their position (``_victim``), the handle instances carry."""
+        return self.profiles.reset_index(drop=True).assign(
+            **{VICTIM: np.arange(len(self.profiles))}
+        )
+
+    def in_window(self, dates: pd.Series) -> pd.Series:
+        """Whether each date is in the window instances are computed for: ``since`` to D."""
+        inside = dates <= self.as_of
+        return inside if self.since is None else inside & (dates >= self.since)
 
     def dated(self, source: str, table: str, column: str) -> pd.DataFrame:
         """A table with ``<column>`` turned into local dates, rows dated after D left out."""
         frame = self.tables[(source, table)]
         dates = local_date(frame[column])
         return frame.assign(**{column: dates})[dates <= self.as_of]
+
+    def triggers(self, source: str, table: str, column: str) -> pd.DataFrame:
+        """The rows whose ``<column>`` triggers an instance in the window, as local dates. Rows
+        before the window are left out here, before any matching is paid for them."""
+        rows = self.dated(source, table, column)
+        return rows[self.in_window(rows[column])]
 
     def action_dates(self, source: str, table: str, column: str) -> pd.DataFrame:
         """A table of candidate actions: ``action_date`` (local date, blank after D) and
@@ -94,27 +136,28 @@ class MeasureContext:
         )
 
 
-def _for_victims(frame: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
-    """Attach the victim's profile; rows about victims not owed the Code drop out here."""
-    return frame.merge(
-        profiles.drop(columns=["crime_ref"]).reset_index(drop=True),
-        on="victim_id",
-        how="inner",
-    )
+def _for_victims(frame: pd.DataFrame, ctx: MeasureContext) -> pd.DataFrame:
+    """Attach the victim's enhanced status; rows about victims not owed the Code drop out here."""
+    rows = frame[frame[VICTIM] >= 0].reset_index(drop=True)
+    return rows.assign(enhanced=ctx.profiles["enhanced"].to_numpy()[rows[VICTIM].to_numpy()])
 
 
-def _victim_instances(ctx: MeasureContext) -> pd.DataFrame:
-    """One instance per victim owed the Code, triggered by their crime's report date."""
-    victims = ctx.profiles[ctx.profiles["reported_date"] <= ctx.as_of]
-    return victims.reset_index(drop=True).assign(
-        trigger_date=victims["reported_date"].to_numpy(),
-        record_key=victims["crime_ref"].to_numpy(),
+def _victim_instances(ctx: MeasureContext, *columns: str) -> pd.DataFrame:
+    """One instance per victim owed the Code, triggered by their crime's report date, with the
+    profile ``columns`` the measure needs."""
+    victims = ctx.victims
+    chosen = victims.loc[
+        ctx.in_window(victims["reported_date"]),
+        [VICTIM, "crime_ref", "reported_date", "enhanced", *columns],
+    ]
+    return chosen.reset_index(drop=True).rename(
+        columns={"reported_date": "trigger_date", "crime_ref": "record_key"}
     )
 
 
 def _r2_record(ctx: MeasureContext) -> pd.DataFrame:
     """R2-RECORD: each victim, trigger reported_at; met by the crime's recorded_at."""
-    instances = _victim_instances(ctx)
+    instances = _victim_instances(ctx, "recorded_date")
     recorded = known_by(instances["recorded_date"], ctx.as_of)
     action = recorded.where(recorded >= instances["trigger_date"])
     return ctx.assess("R2-RECORD", instances.assign(action_date=action))
@@ -125,7 +168,7 @@ def _r3_ack(ctx: MeasureContext) -> pd.DataFrame:
     instances = _victim_instances(ctx)
     contacts = ctx.action_dates("police", "victim_contacts", "contacted_at")
     acknowledgements = contacts[contacts["contact_type"] == "written_acknowledgement"]
-    matched = earliest_on_or_after(instances, acknowledgements, ["victim_id"])
+    matched = earliest_on_or_after(instances, acknowledgements, [VICTIM])
     return ctx.assess("R3-ACK", instances.assign(action_date=matched["action_date"]))
 
 
@@ -136,7 +179,7 @@ def _r4_vna(ctx: MeasureContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     assessments = ctx.action_dates("police", "needs_assessments", "completed_at")
     complete = assessments[list(VNA_ITEMS)].astype("boolean").fillna(False).all(axis=1)
     matched = earliest_on_or_after(
-        instances, assessments.assign(complete=complete), ["victim_id"], carry=["complete"]
+        instances, assessments.assign(complete=complete), [VICTIM], carry=["complete"]
     )
     vna = ctx.assess("R4-VNA", instances.assign(action_date=matched["action_date"]))
     has_assessment = matched["action_date"].notna()
@@ -149,10 +192,10 @@ def _r4_vna(ctx: MeasureContext) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _r4_refer(ctx: MeasureContext) -> pd.DataFrame:
     """R4-REFER: each victim whose referral_consent is not declined; met by a referral."""
-    instances = _victim_instances(ctx)
+    instances = _victim_instances(ctx, "referral_consent")
     instances = instances[instances["referral_consent"] != "declined"]
     referrals = ctx.action_dates("police", "referrals", "referred_at")
-    matched = earliest_on_or_after(instances, referrals, ["victim_id"])
+    matched = earliest_on_or_after(instances, referrals, [VICTIM])
     return ctx.assess("R4-REFER", instances.assign(action_date=matched["action_date"]))
 
 
@@ -160,8 +203,8 @@ def _r6_update(ctx: MeasureContext) -> pd.DataFrame:
     """R6-UPDATE: each (victim, investigation event) for victims who have not opted out,
     trigger event_at; met by a contact whose contact_type is the event_type.
     Right 6: 5 working days, 1 for victims owed enhanced rights."""
-    events = ctx.dated("police", "investigation_events", "event_at")
-    victims = ctx.profiles[~ctx.profiles["updates_opt_out"]].reset_index(drop=True)
+    events = ctx.triggers("police", "investigation_events", "event_at")
+    victims = ctx.victims.loc[~ctx.victims["updates_opt_out"], ["crime_ref", VICTIM, "enhanced"]]
     instances = events[["crime_ref", "event_type", "event_at"]].merge(
         victims, on="crime_ref", how="inner"
     )
@@ -172,7 +215,7 @@ def _r6_update(ctx: MeasureContext) -> pd.DataFrame:
     contacts = ctx.action_dates("police", "victim_contacts", "contacted_at").rename(
         columns={"contact_type": "event_type"}
     )
-    matched = earliest_on_or_after(instances, contacts, ["victim_id", "event_type"])
+    matched = earliest_on_or_after(instances, contacts, [VICTIM, "event_type"])
     return ctx.assess("R6-UPDATE", instances.assign(action_date=matched["action_date"]))
 
 
@@ -180,12 +223,12 @@ def _r6_vcl(ctx: MeasureContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """R6-VCL: each CPS decision, trigger decided_at; met by a letter with the same urn, victim
     and decision type. Also R6-VRR: each no-charge or discontinuance whose letter was matched;
     met when that letter explains the Victims' Right to Review."""
-    decisions = ctx.dated("cps", "decisions", "decided_at")
-    instances = _for_victims(decisions, ctx.profiles)
+    decisions = ctx.triggers("cps", "decisions", "decided_at")
+    instances = _for_victims(decisions, ctx)
     instances = instances.assign(trigger_date=instances["decided_at"], record_key=instances["urn"])
     letters = ctx.action_dates("cps", "vcl_letters", "sent_at")
     matched = earliest_on_or_after(
-        instances, letters, ["urn", "victim_id", "decision_type"], carry=["vrr_information"]
+        instances, letters, ["urn", VICTIM, "decision_type"], carry=["vrr_information"]
     )
     vcl = ctx.assess("R6-VCL", instances.assign(action_date=matched["action_date"]))
     reviewable = matched["action_date"].notna() & instances["decision_type"].isin(
@@ -202,16 +245,18 @@ def _r7_vps(ctx: MeasureContext) -> pd.DataFrame:
     """R7-VPS: each victim of a crime with a suspect_charged event, trigger the crime's first
     such event; met by a VPS offer at ANY date up to the due date (the on-or-after rule does not
     apply)."""
+    # every charge up to D: a crime's first charge may come before the window
     events = ctx.dated("police", "investigation_events", "event_at")
     charged = events[events["event_type"] == "suspect_charged"]
     first_charge = charged.groupby("crime_ref", as_index=False)["event_at"].min()
-    instances = first_charge.merge(ctx.profiles.reset_index(drop=True), on="crime_ref")
+    first_charge = first_charge[ctx.in_window(first_charge["event_at"])]
+    instances = first_charge.merge(ctx.victims[["crime_ref", VICTIM, "enhanced"]], on="crime_ref")
     instances = instances.assign(
         trigger_date=instances["event_at"], record_key=instances["crime_ref"]
     )
     offers = ctx.action_dates("police", "vps_offers", "offered_at")
-    first_offer = offers.groupby("victim_id", as_index=False)["action_date"].min()
-    instances = instances.merge(first_offer, on="victim_id", how="left")
+    first_offer = offers.groupby(VICTIM, as_index=False)["action_date"].min()
+    instances = instances.merge(first_offer, on=VICTIM, how="left")
     return ctx.assess("R7-VPS", instances)
 
 
@@ -220,7 +265,7 @@ def _notified_rows(
 ) -> pd.DataFrame:
     """R8-HEARING and R9-OUTCOME: each row, trigger received_at; met by its
     victim_notified_at."""
-    rows = _for_victims(ctx.dated("cps", table, "received_at"), ctx.profiles)
+    rows = _for_victims(ctx.triggers("cps", table, "received_at"), ctx)
     notified = known_by(local_date(rows["victim_notified_at"]), ctx.as_of)
     instances = rows.assign(
         trigger_date=rows["received_at"],
@@ -233,23 +278,23 @@ def _notified_rows(
 def _r11_refer(ctx: MeasureContext) -> pd.DataFrame:
     """R11-REFER: each sentence for a VCS specified offence of custody of 12 months or more, or
     a hospital order, trigger outcome_at; met by a VCS referral with the same urn and victim."""
-    outcomes = ctx.dated("cps", "outcomes", "outcome_at")
+    outcomes = ctx.triggers("cps", "outcomes", "outcome_at")
     long_custody = (outcomes["sentence_type"] == "custody") & (outcomes["sentence_months"] >= 12)
     qualifying = (
         (outcomes["outcome_type"] == "sentence")
         & outcomes["vcs_specified_offence"].astype("boolean").fillna(False)
         & (long_custody | (outcomes["sentence_type"] == "hospital_order")).fillna(False)
     )
-    instances = _for_victims(outcomes[qualifying.astype(bool)], ctx.profiles)
+    instances = _for_victims(outcomes[qualifying.astype(bool)], ctx)
     instances = instances.assign(trigger_date=instances["outcome_at"], record_key=instances["urn"])
     referrals = ctx.action_dates("probation", "vcs_referrals", "referred_at")
-    matched = earliest_on_or_after(instances, referrals, ["urn", "victim_id"])
+    matched = earliest_on_or_after(instances, referrals, ["urn", VICTIM])
     return ctx.assess("R11-REFER", instances.assign(action_date=matched["action_date"]))
 
 
 def _r11_contact(ctx: MeasureContext) -> pd.DataFrame:
     """R11-CONTACT: each VCS referral, trigger referred_at; met by its first_contact_at."""
-    rows = _for_victims(ctx.dated("probation", "vcs_referrals", "referred_at"), ctx.profiles)
+    rows = _for_victims(ctx.triggers("probation", "vcs_referrals", "referred_at"), ctx)
     contacted = known_by(local_date(rows["first_contact_at"]), ctx.as_of)
     instances = rows.assign(
         trigger_date=rows["referred_at"],
@@ -262,7 +307,7 @@ def _r11_contact(ctx: MeasureContext) -> pd.DataFrame:
 def _r11_release(ctx: MeasureContext) -> pd.DataFrame:
     """R11-RELEASE: each release on or before D; met only if the victim was notified on a date
     before the release date. Never pending: the releases are already final."""
-    rows = _for_victims(ctx.dated("probation", "release_notifications", "release_at"), ctx.profiles)
+    rows = _for_victims(ctx.triggers("probation", "release_notifications", "release_at"), ctx)
     notified = known_by(local_date(rows["notified_at"]), ctx.as_of)
     instances = rows.assign(
         trigger_date=rows["release_at"], record_key=rows["urn"], action_date=notified
@@ -270,19 +315,20 @@ def _r11_release(ctx: MeasureContext) -> pd.DataFrame:
     return assess_at_once(instances, notified < rows["release_at"])
 
 
-def _r12_ack(ctx: MeasureContext) -> pd.DataFrame:
+def _r12_ack(ctx: MeasureContext) -> dict[str, pd.DataFrame]:
     """R12-ACK: each complaint, trigger received_at; met by its acknowledged_at. Reported once
-    per source that supplies complaints, with the standard deadline and no victim breakdowns."""
-    per_source = []
+    per source that supplies complaints (source -> instances), with the standard deadline and no
+    victim breakdowns."""
+    per_source = {}
     deadline = ctx.deadlines["R12-ACK"]
     for source in ("police", "cps", "probation"):
         if (source, "complaints") not in ctx.tables:
             continue
-        rows = ctx.dated(source, "complaints", "received_at")
+        rows = ctx.triggers(source, "complaints", "received_at")
         acknowledged = known_by(local_date(rows["acknowledged_at"]), ctx.as_of)
         instances = pd.DataFrame(
             {
-                "agency": source,
+                VICTIM: -1,
                 "record_key": rows["complaint_id"],
                 "trigger_date": rows["received_at"],
                 "action_date": acknowledged.where(acknowledged >= rows["received_at"]),
@@ -290,18 +336,16 @@ def _r12_ack(ctx: MeasureContext) -> pd.DataFrame:
             }
         )
         assert deadline.standard is not None
-        per_source.append(
-            assess_deadline(
-                instances, deadline.standard, deadline.standard, ctx.as_of, ctx.calendar
-            )
+        per_source[source] = assess_deadline(
+            instances, deadline.standard, deadline.standard, ctx.as_of, ctx.calendar
         )
-    return pd.concat(per_source, ignore_index=True) if per_source else pd.DataFrame()
+    return per_source
 
 
 def _enh_identified(ctx: MeasureContext) -> pd.DataFrame:
     """ENH-IDENTIFIED: each victim owed enhanced rights; met when the police's enhanced_flag is
     true."""
-    instances = _victim_instances(ctx)
+    instances = _victim_instances(ctx, "enhanced_flag")
     instances = instances[instances["enhanced"]]
     return assess_at_once(instances.assign(action_date=pd.NaT), instances["enhanced_flag"])
 
@@ -322,15 +366,59 @@ _BUILDERS: dict[str, tuple[str, Callable[[MeasureContext], pd.DataFrame]]] = {
 }
 
 
-def _standardise(instances: pd.DataFrame, measure_id: str, agency: str | None) -> pd.DataFrame:
-    frame = instances.assign(measure_id=measure_id)
-    if agency is not None:
-        frame = frame.assign(agency=agency)
-    for column in ("victim_id", *BREAKDOWN_COLUMNS):
-        if column not in frame:
-            frame[column] = pd.NA
-    frame = frame.assign(quarter=quarter_labels(frame["trigger_date"]))
-    return frame[INSTANCE_COLUMNS].reset_index(drop=True)
+def _categorical(codes: np.ndarray, labels: Sequence[str] | pd.api.extensions.ExtensionArray):
+    """``labels[code]`` for each code (missing where it is -1) as a categorical column, its
+    categories in the order the strings sort in. Millions of rows share a few labels: each is
+    kept once, and grouping by them later costs nothing."""
+    return pd.Series(pd.Categorical(labels).take(np.asarray(codes, dtype="int64"), allow_fill=True))
+
+
+def _quarters(trigger: pd.Series) -> pd.Series:
+    """The quarter label of each trigger date, worked out once per distinct date."""
+    codes, distinct = pd.factorize(trigger)
+    return _categorical(codes, quarter_labels(pd.Series(distinct)).array)
+
+
+def _victim_columns(profiles: pd.DataFrame, victim: np.ndarray) -> dict[str, pd.Series]:
+    """Each instance's victim_id and breakdown attributes, by its victim's position (missing
+    for complaints, which have no victim)."""
+    victim_ids = profiles["victim_id"].array.take(victim, allow_fill=True)
+    columns = {"victim_id": pd.Series(victim_ids, dtype="string")}
+    for column in BREAKDOWN_COLUMNS:
+        codes, labels = pd.factorize(profiles[column])
+        codes = pd.api.extensions.take(codes, victim, allow_fill=True, fill_value=-1)
+        columns[column] = _categorical(codes, labels)
+    return columns
+
+
+def _instance_table(parts: Sequence[tuple[str, str, pd.DataFrame]], profiles: pd.DataFrame):
+    """The measures' lean instance tables (measure id, agency, instances) as one table of
+    INSTANCE_COLUMNS: each victim looked up once, repeated labels as categoricals."""
+    found = [(measure_id, agency, frame) for measure_id, agency, frame in parts if len(frame)]
+    if not found:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in INSTANCE_COLUMNS})
+    lean = pd.concat([frame for _, _, frame in found], ignore_index=True)
+    part = np.repeat(np.arange(len(found)), [len(frame) for _, _, frame in found])
+    table = lean.assign(
+        measure_id=_categorical(part, [measure_id for measure_id, _, _ in found]),
+        agency=_categorical(part, [agency for _, agency, _ in found]),
+        quarter=_quarters(lean["trigger_date"]),
+        status=lean["status"].astype(pd.CategoricalDtype(STATUSES)),
+        **_victim_columns(profiles, lean[VICTIM].to_numpy()),
+    )
+    return table[INSTANCE_COLUMNS]
+
+
+def _with_victim_positions(tables: Tables, profiles: pd.DataFrame) -> dict:
+    """The tables, those that name a victim with its position in the profile table as well
+    (``_victim``, -1 for victims not owed the Code): measures then join and match victims on
+    integers, and each victim id is hashed once, here."""
+    named = [key for key, frame in tables.items() if "victim_id" in frame and key != _VICTIMS]
+    positions = positions_in(profiles["victim_id"], *(tables[key]["victim_id"] for key in named))
+    numbered = {
+        key: tables[key].assign(**{VICTIM: at}) for key, at in zip(named, positions, strict=True)
+    }
+    return {**tables, **numbered}
 
 
 def compute_instances(
@@ -343,27 +431,25 @@ def compute_instances(
     """Every instance of every measure whose trigger date is on or before ``as_of`` (and on or
     after ``since``, to limit the work to a trend window). ``tables`` maps (source, table) to the
     validated, typed canonical frames."""
-    profiles = victim_profiles(tables[("police", "victims")], tables[("police", "crimes")])
-    ctx = MeasureContext(tables, profiles, pd.Timestamp(as_of), deadlines, calendar)
+    profiles = victim_profiles(tables[_VICTIMS], tables[("police", "crimes")])
+    tables = _with_victim_positions(tables, profiles)
+    window_start = pd.Timestamp(since) if since is not None else None
+    ctx = MeasureContext(tables, profiles, pd.Timestamp(as_of), deadlines, calendar, window_start)
+    # each measure's instances cut to LEAN_COLUMNS as soon as they are made, to hold no more
     parts = [
-        _standardise(builder(ctx), measure_id, agency)
+        (measure_id, agency, builder(ctx)[LEAN_COLUMNS])
         for measure_id, (agency, builder) in _BUILDERS.items()
     ]
     vna, vna_content = _r4_vna(ctx)
     vcl, vrr = _r6_vcl(ctx)
     parts += [
-        _standardise(vna, "R4-VNA", "police"),
-        _standardise(vna_content, "R4-VNA-CONTENT", "police"),
-        _standardise(vcl, "R6-VCL", "cps"),
-        _standardise(vrr, "R6-VRR", "cps"),
+        ("R4-VNA", "police", vna[LEAN_COLUMNS]),
+        ("R4-VNA-CONTENT", "police", vna_content[LEAN_COLUMNS]),
+        ("R6-VCL", "cps", vcl[LEAN_COLUMNS]),
+        ("R6-VRR", "cps", vrr[LEAN_COLUMNS]),
     ]
-    complaints = _r12_ack(ctx)
-    if len(complaints):
-        parts.append(_standardise(complaints, "R12-ACK", None))
-    found = [part for part in parts if len(part)]
-    if not found:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in INSTANCE_COLUMNS})
-    instances = pd.concat(found, ignore_index=True)
-    if since is not None:
-        instances = instances[instances["trigger_date"] >= pd.Timestamp(since)]
-    return instances.reset_index(drop=True)
+    parts += [
+        ("R12-ACK", source, complaints[LEAN_COLUMNS])
+        for source, complaints in _r12_ack(ctx).items()
+    ]
+    return _instance_table(parts, profiles)

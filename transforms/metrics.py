@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from transforms.catalogue import MEASURES, MEASURES_BY_ID
-from transforms.matching import MET, NOT_MET, PENDING
-from transforms.victims import AGE_BANDS
+from transforms.matching import MET, NOT_MET, PENDING, combined_codes
+from transforms.victims import AGE_BANDS, BREAKDOWN_COLUMNS
 
 METRIC_COLUMNS = [
     "quarter",
@@ -100,9 +100,42 @@ def _groups(instances: pd.DataFrame, dimension: str) -> pd.Series:
     return instances[dimension].astype("string").fillna("unknown")
 
 
-def _count(instances: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    per_victim = instances["measure_id"] != "R12-ACK"
-    frame = instances if dimension == "all" else instances[per_victim]
+def _cells(instances: pd.DataFrame, quarters: Sequence[str]) -> pd.DataFrame:
+    """The instances of ``quarters`` counted (``instances``) per distinct combination of the
+    columns the figures read: thousands of cells in place of millions of rows, so that the
+    breakdowns below label and group cells, not rows. Missing values keep a cell of their own."""
+    columns = ["quarter", "measure_id", "agency", "status", "enhanced", *BREAKDOWN_COLUMNS]
+    in_window = instances.loc[instances["quarter"].isin(list(quarters)), columns]
+    combination = combined_codes(_codes(in_window[column]) for column in columns)
+    cell, _ = pd.factorize(combination)
+    first_rows = pd.Series(cell).drop_duplicates().index  # one row shows each cell's values
+    cells = in_window.iloc[first_rows].reset_index(drop=True)
+    return cells.assign(**_plain(cells), instances=np.bincount(cell))
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """The column's values as integer codes (-1 for missing) and how many codes there are: a
+    categorical's own, or factorize's (which marks missing values without the separate pass that
+    groupby(dropna=False) makes)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), len(column.cat.categories)
+    codes, distinct = pd.factorize(column)
+    return codes, len(distinct)
+
+
+def _plain(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The categorical columns of ``frame`` as columns of their labels' own type: cells are
+    few, and the figures are counted from plain labels whatever the instances' column types."""
+    return {
+        column: frame[column].astype(frame[column].cat.categories.dtype)
+        for column in frame
+        if isinstance(frame[column].dtype, pd.CategoricalDtype)
+    }
+
+
+def _count(cells: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    per_victim = cells["measure_id"] != "R12-ACK"
+    frame = cells if dimension == "all" else cells[per_victim]
     status = frame["status"]
     counts = pd.DataFrame(
         {
@@ -111,9 +144,9 @@ def _count(instances: pd.DataFrame, dimension: str) -> pd.DataFrame:
             "agency": frame["agency"],
             "dimension": dimension,
             "group": _groups(frame, dimension),
-            "met": (status == MET).astype("int64"),
-            "not_met": (status == NOT_MET).astype("int64"),
-            "pending": (status == PENDING).astype("int64"),
+            "met": (status == MET).astype("int64") * frame["instances"],
+            "not_met": (status == NOT_MET).astype("int64") * frame["instances"],
+            "pending": (status == PENDING).astype("int64") * frame["instances"],
         }
     )
     keys = ["quarter", "measure_id", "agency", "dimension", "group"]
@@ -144,8 +177,8 @@ def summarise(
     complaint_sources: Sequence[str] = ("police", "cps", "probation"),
 ) -> pd.DataFrame:
     """The metrics of ``quarters``: every measure and breakdown, ordered as in the catalogue."""
-    in_window = instances[instances["quarter"].isin(list(quarters))]
-    counted = pd.concat([_count(in_window, dimension) for dimension in DIMENSIONS])
+    cells = _cells(instances, quarters)
+    counted = pd.concat([_count(cells, dimension) for dimension in DIMENSIONS])
     keys = ["quarter", "measure_id", "agency", "dimension", "group"]
     metrics = _always_present(quarters, complaint_sources).merge(counted, on=keys, how="outer")
     counts = ["met", "not_met", "pending"]

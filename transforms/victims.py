@@ -7,9 +7,10 @@ victim and the crime, never from the police's ``enhanced_flag``.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from transforms.matching import local_date
+from transforms.matching import local_date, positions_in
 from transforms.schema import (
     ENHANCED_OFFENCE_CATEGORIES,
     OFFENCE_CATEGORIES,
@@ -69,7 +70,12 @@ def age_bands(age: pd.Series) -> pd.Series:
         bins=[-1, 17, 24, 64, 1000],
         labels=list(AGE_BANDS[:-1]),
     )
-    return bands.astype("string").fillna("unknown")
+    # the labels taken by code: turning the categorical into strings row by row is slow
+    codes = bands.cat.codes.to_numpy()
+    codes = np.where(codes < 0, AGE_BANDS.index("unknown"), codes)
+    return pd.Series(
+        pd.array(AGE_BANDS, dtype="string").take(codes), index=age.index, name=age.name
+    )
 
 
 def _with_unknown(column: pd.Series) -> pd.Series:
@@ -95,7 +101,16 @@ def victim_profiles(victims: pd.DataFrame, crimes: pd.DataFrame) -> pd.DataFrame
             "district",
         ]
     ]
-    joined = owed.merge(crime_columns, on="crime_ref", how="inner", validate="many_to_one")
+    # each victim with its crime's columns (victims of no known crime drop out), looked up by
+    # position: a merge would hash the references twice more to check that crimes are unique
+    [crime] = positions_in(crimes["crime_ref"], owed["crime_ref"])
+    joined = pd.concat(
+        [
+            owed[crime >= 0].reset_index(drop=True),
+            crime_columns.drop(columns="crime_ref").take(crime[crime >= 0]).reset_index(drop=True),
+        ],
+        axis=1,
+    )
     disability = joined["has_disability"].astype("boolean")
     profiles = pd.DataFrame(
         {
