@@ -366,7 +366,9 @@ _BUILDERS: dict[str, tuple[str, Callable[[MeasureContext], pd.DataFrame]]] = {
 }
 
 
-def _categorical(codes: np.ndarray, labels: Sequence[str] | pd.api.extensions.ExtensionArray):
+def _categorical(
+    codes: np.ndarray, labels: Sequence[str] | pd.api.extensions.ExtensionArray
+) -> pd.Series:
     """``labels[code]`` for each code (missing where it is -1) as a categorical column, its
     categories in the order the strings sort in. Millions of rows share a few labels: each is
     kept once, and grouping by them later costs nothing."""
@@ -391,7 +393,9 @@ def _victim_columns(profiles: pd.DataFrame, victim: np.ndarray) -> dict[str, pd.
     return columns
 
 
-def _instance_table(parts: Sequence[tuple[str, str, pd.DataFrame]], profiles: pd.DataFrame):
+def _instance_table(
+    parts: Sequence[tuple[str, str, pd.DataFrame]], profiles: pd.DataFrame
+) -> pd.DataFrame:
     """The measures' lean instance tables (measure id, agency, instances) as one table of
     INSTANCE_COLUMNS: each victim looked up once, repeated labels as categoricals."""
     found = [(measure_id, agency, frame) for measure_id, agency, frame in parts if len(frame)]
