@@ -114,33 +114,16 @@ def _accepted_tables(sources):
 
 
 def _run_engine(tables, config, quarter, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The engine as flows.pipeline.measures_task calls it (without Prefect, whose import would
-    weigh on the memory figures, and without the analyses and comparisons that follow):
-    instances over the trend window, then the metrics of each of its quarters, every breakdown."""
-    import pandas as pd
-
+    """The engine exactly as flows.pipeline.measures_task calls it (``compute_figures``, without
+    the analyses and comparisons that follow): instances over the trend window, then the metrics
+    of each of its quarters, every breakdown. Importing flows.pipeline loads Prefect, whose
+    memory counts in the peak figure (the first run also pays that import; the median does not)."""
+    from flows.pipeline import _trend_window, compute_figures
     from transforms.calendar import WorkingDayCalendar
-    from transforms.measures import Deadline, compute_instances
-    from transforms.metrics import Rating, summarise
-    from transforms.quarters import Quarter
 
-    reach = max(config.report.trend_quarters - 1, 4)  # as flows.pipeline._trend_window
-    window = [str(quarter.shift(-back)) for back in range(reach, -1, -1)]
-    deadlines = {
-        measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
-        for measure_id, settings in config.measures.items()
-    }
-    ratings = {
-        measure_id: Rating(s.target, s.rag_tolerance, s.min_eligible_for_rating)
-        for measure_id, s in config.measures.items()
-    }
+    window = _trend_window(quarter, config.report.trend_quarters)
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
-    since = Quarter.parse(window[0]).start
-    instances = compute_instances(tables, as_of, deadlines, calendar, since=since)
-    instances = instances[instances["trigger_date"] <= pd.Timestamp(quarter.end)]
-    complaint_sources = [s for s in config.sources if (s, "complaints") in tables]
-    metrics = summarise(instances, window, ratings, config.districts, complaint_sources)
-    return instances, metrics
+    return compute_figures(tables, config, quarter, as_of, window, calendar)
 
 
 def _baseline(tables) -> None:

@@ -125,13 +125,16 @@ def _trend_window(quarter: Quarter, trend_quarters: int) -> list[str]:
     return [str(quarter.shift(-back)) for back in range(reach, -1, -1)]
 
 
-@task(name="compute-measures", cache_policy=NO_CACHE)
-def measures_task(
-    accepted: dict[tuple[str, str], pd.DataFrame], config: Config, quarter: Quarter, as_of: dt.date
-) -> MeasureResults:
-    """Instances of every measure over the trend window, then the figures of each quarter."""
-    logger = get_run_logger()
-    window = _trend_window(quarter, config.report.trend_quarters)
+def compute_figures(
+    tables: dict[tuple[str, str], pd.DataFrame],
+    config: Config,
+    quarter: Quarter,
+    as_of: dt.date,
+    window: list[str],
+    calendar: WorkingDayCalendar,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The measures engine as configured: instances over ``window`` up to the quarter's end, and
+    the metrics of every quarter in it (also timed alone by benchmarks/bench_measures.py)."""
     deadlines = {
         measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
         for measure_id, settings in config.measures.items()
@@ -140,12 +143,23 @@ def measures_task(
         measure_id: Rating(s.target, s.rag_tolerance, s.min_eligible_for_rating)
         for measure_id, s in config.measures.items()
     }
-    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
     since = Quarter.parse(window[0]).start
-    instances = compute_instances(accepted, as_of, deadlines, calendar, since=since)
+    instances = compute_instances(tables, as_of, deadlines, calendar, since=since)
     instances = instances[instances["trigger_date"] <= pd.Timestamp(quarter.end)]
-    complaint_sources = [s for s in config.sources if (s, "complaints") in accepted]
+    complaint_sources = [s for s in config.sources if (s, "complaints") in tables]
     every_quarter = summarise(instances, window, ratings, config.districts, complaint_sources)
+    return instances, every_quarter
+
+
+@task(name="compute-measures", cache_policy=NO_CACHE)
+def measures_task(
+    accepted: dict[tuple[str, str], pd.DataFrame], config: Config, quarter: Quarter, as_of: dt.date
+) -> MeasureResults:
+    """Instances of every measure over the trend window, then the figures of each quarter."""
+    logger = get_run_logger()
+    window = _trend_window(quarter, config.report.trend_quarters)
+    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
+    instances, every_quarter = compute_figures(accepted, config, quarter, as_of, window, calendar)
     shown = window[-config.report.trend_quarters :]
     results = MeasureResults(
         instances=instances.reset_index(drop=True),
