@@ -17,24 +17,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from transforms.metrics import METRIC_COLUMNS
+
 CONFIDENTIAL = "[c]"
 NOT_APPLICABLE = "[z]"
 NOT_AVAILABLE = "[x]"
-PUBLISHED_COLUMNS = [
-    "quarter",
-    "measure_id",
-    "right",
-    "agency",
-    "dimension",
-    "group",
-    "eligible",
-    "met",
-    "rate",
-    "ci_low",
-    "ci_high",
-    "target",
-    "rag",
-]
+# metrics.csv's columns less not_met and pending, which would give a hidden met back.
+PUBLISHED_COLUMNS = [c for c in METRIC_COLUMNS if c not in ("not_met", "pending")]
 
 
 def is_small(counts: pd.Series, threshold: int) -> pd.Series:
