@@ -18,21 +18,12 @@ that ``ratio`` (engine / baseline) can be compared across machines and loads.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import ctypes
 import datetime as dt
-import gc
-import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,53 +32,22 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+# benchmarks/ is the script's own folder, so its harness imports as a top-level module
+from harness import (  # noqa: E402
+    arguments,
+    current_rss_mib,
+    failed_row,
+    peak_rss_mib,
+    report,
+    reset_peak_rss,
+    run_scales,
+    save,
+    timed,
+)
+
 QUARTER = "2025Q2"  # the reported quarter; the trend window is the 8 quarters ending with it
 AS_OF = dt.date(2025, 7, 15)  # a run two weeks after the quarter ends, as the schedule does
 SEED = 1
-
-
-# --- memory, from the kernel -------------------------------------------------------------------
-
-
-def _status_kib(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def _current_rss_mib() -> float:
-    kib = _status_kib("VmRSS")
-    return round((kib or 0) / 1024, 1)
-
-
-def _peak_rss_mib() -> float:
-    """The process's resident high-water mark since start or the last reset."""
-    kib = _status_kib("VmHWM")
-    if kib is None:  # not Linux: ru_maxrss is KiB on Linux, bytes on macOS
-        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        kib = kib // 1024 if sys.platform == "darwin" else kib
-    return round(kib / 1024, 1)
-
-
-def _reset_peak_rss() -> bool:
-    """Give freed memory back to the kernel and restart the high-water mark (Linux 4.0+).
-    Both malloc and Arrow's allocator keep freed memory for reuse: after generation that is
-    gigabytes the engine did not ask for."""
-    import pyarrow
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # glibc only
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    pyarrow.default_memory_pool().release_unused()
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 # --- the work being timed ----------------------------------------------------------------------
@@ -130,20 +90,6 @@ def _baseline(tables) -> None:
     tables[("police", "victims")].groupby("crime_ref").size()
 
 
-Result = TypeVar("Result")
-
-
-def _timed(function: Callable[..., Result], *args: Any) -> tuple[float, Result]:
-    started = time.perf_counter()
-    result = function(*args)
-    return time.perf_counter() - started, result
-
-
-def _report(stage: str, **figures) -> None:
-    """One JSON line per stage on stdout, so the parent knows how far a child got if it dies."""
-    print(json.dumps({"stage": stage, **figures}), flush=True)
-
-
 def child(scale: float, runs: int) -> None:
     from flows.config import load_config
     from flows.synthetic import generate_sources
@@ -151,31 +97,31 @@ def child(scale: float, runs: int) -> None:
 
     quarter = Quarter.parse(QUARTER)
     first = str(quarter.shift(-7))
-    _report("started", rss_mib=_current_rss_mib())
-    seconds, sources = _timed(
+    report("started", rss_mib=current_rss_mib())
+    seconds, sources = timed(
         lambda: generate_sources(first, QUARTER, scale=scale, seed=SEED, until=AS_OF)
     )
-    _report("generated", seconds=round(seconds, 2), peak_rss_mib=_peak_rss_mib())
+    report("generated", seconds=round(seconds, 2), peak_rss_mib=peak_rss_mib())
     tables = _accepted_tables(sources)
     del sources
     crimes, victims = len(tables[("police", "crimes")]), len(tables[("police", "victims")])
     input_rows = sum(len(frame) for frame in tables.values())
-    generation_peak = _peak_rss_mib()
-    reset = _reset_peak_rss()
-    inputs_rss = _current_rss_mib()
-    _report("cleaned", crimes=crimes, victims=victims, input_rows=input_rows, rss_mib=inputs_rss)
+    generation_peak = peak_rss_mib()
+    reset = reset_peak_rss()
+    inputs_rss = current_rss_mib()
+    report("cleaned", crimes=crimes, victims=victims, input_rows=input_rows, rss_mib=inputs_rss)
 
     config = load_config(REPO / "config" / "default.toml")
-    baseline = statistics.median(_timed(_baseline, tables)[0] for _ in range(max(runs, 5)))
+    baseline = statistics.median(timed(_baseline, tables)[0] for _ in range(max(runs, 5)))
     engine_seconds = []
     for run in range(runs):
-        elapsed, (instances, metrics) = _timed(_run_engine, tables, config, quarter, AS_OF)
+        elapsed, (instances, metrics) = timed(_run_engine, tables, config, quarter, AS_OF)
         engine_seconds.append(elapsed)
-        _report("engine run", run=run + 1, seconds=round(elapsed, 2), peak_rss_mib=_peak_rss_mib())
+        report("engine run", run=run + 1, seconds=round(elapsed, 2), peak_rss_mib=peak_rss_mib())
         instance_count, metric_rows = len(instances), len(metrics)
         del instances, metrics
     median = statistics.median(engine_seconds)
-    _report(
+    report(
         "done",
         scale=scale,
         crimes=crimes,
@@ -187,10 +133,10 @@ def child(scale: float, runs: int) -> None:
         generation_peak_rss_mib=generation_peak,
         engine_seconds=[round(s, 3) for s in engine_seconds],
         engine_seconds_median=round(median, 3),
-        engine_peak_rss_mib=_peak_rss_mib(),
+        engine_peak_rss_mib=peak_rss_mib(),
         engine_peak_is_separate_from_generation=reset,
         inputs_rss_mib=inputs_rss,
-        engine_extra_rss_mib=round(_peak_rss_mib() - inputs_rss, 1),
+        engine_extra_rss_mib=round(peak_rss_mib() - inputs_rss, 1),
         baseline="police victims .groupby('crime_ref').size()",
         baseline_seconds_median=round(baseline, 4),
         ratio_to_baseline=round(median / baseline, 1),
@@ -201,26 +147,6 @@ def child(scale: float, runs: int) -> None:
 # --- the parent: one child per scale, a table at the end ---------------------------------------
 
 
-def _run_child(scale: float, runs: int) -> dict:
-    command = [sys.executable, __file__, "--child", str(scale), "--runs", str(runs)]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
-    last: dict = {}
-    assert process.stdout is not None
-    for line in process.stdout:
-        last = json.loads(line)
-        print(f"  scale {scale:g}: {line.strip()}", file=sys.stderr, flush=True)
-    status = process.wait()
-    if status != 0 or last.get("stage") != "done":
-        elapsed = time.perf_counter() - started
-        return {
-            "scale": scale,
-            "failed": f"child exited with status {status} after {elapsed:.0f} s",
-            "got_as_far_as": last,
-        }
-    return {key: value for key, value in last.items() if key != "stage"}
-
-
 def _markdown(results: list[dict]) -> str:
     lines = [
         "| scale | crimes | instances | engine median s | baseline s | ratio "
@@ -228,8 +154,8 @@ def _markdown(results: list[dict]) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        if "failed" in r:
-            lines.append(f"| {r['scale']:g} | {r['failed']}: {json.dumps(r['got_as_far_as'])} |")
+        if failed := failed_row(r):
+            lines.append(failed)
             continue
         lines.append(
             f"| {r['scale']:g} | {r['crimes']:,} | {r['instances']:,} "
@@ -242,11 +168,7 @@ def _markdown(results: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 45])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0], [1, 10, 45])
     if args.child is not None:
         child(args.child, args.runs)
         return
@@ -254,30 +176,15 @@ def main() -> None:
     import numpy
     import pandas
 
-    load_before = os.getloadavg()
-    results = [_run_child(scale, args.runs) for scale in args.scales]
-    summary = {
-        "quarter": QUARTER,
-        "as_of": AS_OF.isoformat(),
-        "runs": args.runs,
-        "cpus": os.cpu_count(),
-        "versions": {
-            "python": sys.version.split()[0],
-            "pandas": pandas.__version__,
-            "numpy": numpy.__version__,
-        },
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "results": results,
-    }
-    folder = REPO / "benchmarks" / "results"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "measures.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(_markdown(results))
+    versions = {"python": sys.version.split()[0], "pandas": pandas.__version__,
+                "numpy": numpy.__version__}  # fmt: skip
+    summary = run_scales(__file__, args, quarter=QUARTER, as_of=AS_OF.isoformat(),
+                         versions=versions)  # fmt: skip
+    path = save(summary, "measures.json")
+    print(_markdown(summary["results"]))
     print(
         f"\nload average before {summary['load_average_before']}, "
-        f"after {summary['load_average_after']} ({summary['cpus']} CPUs); "
-        f"written to {folder / 'measures.json'}"
+        f"after {summary['load_average_after']} ({summary['cpus']} CPUs); written to {path}"
     )
 
 

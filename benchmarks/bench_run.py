@@ -62,8 +62,7 @@ def main() -> None:
         "prefect_noop_flow_seconds_median": round(median_base, 1),
         "ratio_to_baseline": round(median_total / median_base, 2),
         "stage_seconds_median": {
-            stage: round(statistics.median(run[stage] for run in stages), 1)
-            for stage in stages[0]
+            stage: round(statistics.median(run[stage] for run in stages), 1) for stage in stages[0]
         },
     }
     print(json.dumps(result, indent=2))

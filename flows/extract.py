@@ -308,7 +308,8 @@ def _engine(name: str, url: sa.URL, shown: str) -> sa.Engine:
     try:
         engine = sa.create_engine(url)
     except (sa_exc.ArgumentError, ImportError) as error:
-        raise SourceError(f"source {name}: cannot open database {shown}: {error}") from error
+        reason = _one_line(error, url.password)
+        raise SourceError(f"source {name}: cannot open database {shown}: {reason}") from None
     if engine.dialect.is_async:
         engine.dispose()
         raise SourceError(f"source {name}: {shown} names an asynchronous driver; use a plain one")

@@ -35,6 +35,15 @@ account of what was quarantined.
 Duplicates keep the first row (in the order read) and quarantine the later copies: rows sharing a
 table's key (``duplicate crime_ref``), and in a table without a key, rows equal in every column
 (``duplicate row``), which would count one event, decision or outcome twice.
+
+``ValidationOutcome.freshness(as_of)`` says how up to date each source table is: the date of its
+newest accepted row (by its row date, ``transforms.schema.ROW_DATE``) among those dated on or
+before the as-of date (later rows are ignored by every measure), and how many days before the
+as-of date that is. A table whose newest record is more than ``STALE_AFTER_DAYS`` days old, or
+that has none, is ``stale``: the figures that read it are likely incomplete at the end.
+
+``validate_extract(raw, config, extracted_at)`` is the validation stage of a run as the flow and
+``vcc validate`` both call it: coerce every table of every source, then ``validate_sources``.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,15 +60,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.config import EXPECTATIONS_DIR
+from flows.coerce import coerce_source
+from flows.config import EXPECTATIONS_DIR, Config
 from flows.errors import ValidationFailed
-from transforms.schema import CANONICAL, LINKS
+from flows.extract import RawTable
+from transforms.schema import CANONICAL, LINKS, ROW_DATE
 
 TableKey = tuple[str, str]
 
 LOCAL_TIMEZONE = "Europe/London"  # sources are local wall-clock time (CONTRACT.md §1)
 QUALITY_COLUMNS = ["source", "table", "check", "severity", "failed_rows", "detail"]
 LINKAGE_COLUMNS = ["source", "table", "column", "target", "rows", "linked", "rate"]
+FRESHNESS_COLUMNS = ["source", "table", "newest_record", "days_before_as_of", "stale"]
+# A source whose newest record is older than this many days at the as-of date is probably late
+# in sending (or recording) its data: a fortnight is longer than any table's normal quiet spell
+# at the volume of a force area.
+STALE_AFTER_DAYS = 14
 
 # How a linkage reason names the parent a row failed to link to.
 _PARENT_NAMES: dict[TableKey, str] = {
@@ -113,6 +129,34 @@ class ValidationOutcome:
         columns = ["source", "table", "rows_read", "rows_accepted", "rows_quarantined"]
         return pd.DataFrame(rows, columns=columns)
 
+    def freshness(self, as_of: date) -> pd.DataFrame:
+        """Per table with a row date, FRESHNESS_COLUMNS: the date of its newest accepted row
+        dated on or before ``as_of`` (None when there is none), the days from it to ``as_of``,
+        and whether that is more than STALE_AFTER_DAYS (or there is none)."""
+        end_of_day = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+        rows = []
+        for (source, table), frame in self.accepted.items():
+            if table not in ROW_DATE:
+                continue  # victims and cases carry no date of their own
+            dates = frame[ROW_DATE[table]]
+            newest = dates[dates < end_of_day].max()
+            if pd.isna(newest):
+                rows.append((source, table, None, pd.NA, is_stale(None)))
+                continue
+            days = (as_of - newest.date()).days
+            rows.append((source, table, newest.date(), days, is_stale(days)))
+        return pd.DataFrame(rows, columns=FRESHNESS_COLUMNS).astype(
+            {"days_before_as_of": "Int64", "stale": "bool"}
+        )
+
+
+def is_stale(days_before_as_of: int | None) -> bool:
+    """The freshness rule: a table is stale when nothing in it is dated by the as-of date, or
+    its newest record is more than STALE_AFTER_DAYS days before it."""
+    return days_before_as_of is None or bool(
+        pd.isna(days_before_as_of) or days_before_as_of > STALE_AFTER_DAYS
+    )
+
 
 @dataclass(frozen=True)
 class _Failure:
@@ -137,6 +181,29 @@ class _RuleResult:
     meta: dict[str, Any]
     success: bool
     result: dict[str, Any]
+
+
+def coerce_extract(
+    raw: Mapping[str, Mapping[str, RawTable]], config: Config
+) -> tuple[dict[TableKey, pd.DataFrame], dict[TableKey, pd.DataFrame]]:
+    """Every table of every source typed (``flows.coerce``), with the values it could not read."""
+    typed, problems = {}, {}
+    for source_name, tables in raw.items():
+        coerced = coerce_source(dict(tables), config.sources[source_name], source_name)
+        for table, (frame, table_problems) in coerced.items():
+            typed[(source_name, table)] = frame
+            problems[(source_name, table)] = table_problems
+    return typed, problems
+
+
+def validate_extract(
+    raw: Mapping[str, Mapping[str, RawTable]], config: Config, extracted_at: datetime
+) -> ValidationOutcome:
+    """The validation stage of a run (the flow's and ``vcc validate``'s): coerce, then validate."""
+    typed, problems = coerce_extract(raw, config)
+    return validate_sources(
+        typed, problems, extracted_at=extracted_at, districts=list(config.districts)
+    )
 
 
 def validate_sources(

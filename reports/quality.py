@@ -1,25 +1,33 @@
 """The data-quality section and verdict, from the rows of ``data-quality.csv``: per source table
-the rows read, accepted and quarantined; each failed expectation; each cross-table link's rate.
+the rows read, accepted and quarantined and the date of its newest record; each failed
+expectation; each cross-table link's rate; and a warning for each table whose newest record is
+more than ``flows.validate.STALE_AFTER_DAYS`` days before the as-of date.
 
 Row counts of source tables are counts of records, not of people, and name no one, so they are
-printed in full (as the analysts' data-quality file has them).
+printed in full (as the analysts' data-quality file has them). A table's newest record is shown
+as a date only: the latest day anything was recorded, not an event someone could be found by.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
+from flows.validate import STALE_AFTER_DAYS, is_stale
 from reports.disclosure import format_percent
-from reports.model import ReportData
-from transforms.schema import SOURCES
+from reports.model import DATA_QUALITY_COLUMNS as COUNT_COLUMNS
+from reports.model import ReportData, long_date
+from transforms.schema import ROW_DATE, SOURCES
 
 # The verdict's rule: the share of all rows quarantined, the worst table's share and the worst
 # link. A quarantined row is left out of every measure, so these bound how far a rate can be off.
 GOOD_SHARE, GOOD_TABLE_SHARE, GOOD_LINKAGE = 0.01, 0.05, 0.98
 FAIR_SHARE, FAIR_LINKAGE = 0.05, 0.90
+
+UNDATED = "not dated"  # victims and cases carry no date of their own
 
 # Which measures read each source table, for "what this means for the figures".
 TABLE_MEASURES: dict[str, tuple[str, ...]] = {
@@ -51,6 +59,9 @@ class TableCounts:
     rows_accepted: str
     rows_quarantined: str
     share_quarantined: str
+    # a long date; "none" if nothing is dated by the as-of date; "not dated" for a table without
+    # dates of its own (victims, cases); empty when the data-quality rows do not say
+    newest_record: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,8 @@ class QualityView:
     verdict: str  # Good | Fair | Poor
     verdict_text: str
     meaning: list[str]
+    stale: list[str]  # one sentence per table whose newest record is too old (or missing)
+    stale_after_days: int = STALE_AFTER_DAYS
 
 
 def _source_order(frame: pd.DataFrame) -> pd.DataFrame:
@@ -86,11 +99,10 @@ def _source_order(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _counts(data: ReportData) -> pd.DataFrame:
-    quality = data.quality
+def _counts(quality: pd.DataFrame, fallback: pd.DataFrame | None) -> pd.DataFrame:
     if len(quality.columns) and (quality["check"] == "rows").any():
         return quality[quality["check"] == "rows"]
-    return data.data_quality
+    return fallback if fallback is not None else pd.DataFrame(columns=list(COUNT_COLUMNS))
 
 
 def _linkage_rate(detail: object) -> float:
@@ -106,8 +118,61 @@ def _link_name(check: str) -> str:
     return f"{column} to {parent}" if parent else text
 
 
+def _newest_record(row: pd.Series) -> str:
+    if row["table"] not in ROW_DATE:
+        return UNDATED
+    newest = row.get("newest_record")
+    if isinstance(newest, str) and newest:
+        return long_date(date.fromisoformat(newest))
+    return "none" if "newest_record" in row.index else ""
+
+
+def _stale(counts: pd.DataFrame, as_of: date) -> list[str]:
+    """A sentence for each table whose newest record is more than STALE_AFTER_DAYS days before
+    the as-of date, or that has none dated by then, naming the figures it may leave incomplete."""
+    if "days_before_as_of" not in counts.columns:
+        return []  # a data-quality file from before freshness was recorded
+    lines = []
+    for _, row in counts.iterrows():
+        if row["table"] not in ROW_DATE:
+            continue
+        table = f"{row['source']}.{row['table']}"
+        days = None if pd.isna(row["days_before_as_of"]) else int(row["days_before_as_of"])
+        if not is_stale(days):
+            continue
+        if days is None:
+            said = f"{table} has no record dated on or before {long_date(as_of)}"
+        else:
+            newest = date.fromisoformat(str(row["newest_record"]))
+            said = (
+                f"{table}: its newest record is dated {long_date(newest)}, {days} days "
+                f"before {long_date(as_of)}"
+            )
+        lines.append(
+            f"{said}, so {_measures_of(table)} may be incomplete: records made or sent late "
+            "are missing from them."
+        )
+    return lines
+
+
+def _measures_of(table: str) -> str:
+    measures = list(TABLE_MEASURES.get(table, ("the measures that read it",)))
+    return measures[0] if len(measures) == 1 else ", ".join(measures[:-1]) + " and " + measures[-1]
+
+
 def quality_view(data: ReportData) -> QualityView:
-    counts = _source_order(_counts(data))
+    """The report's data-quality section: from ``data.quality`` (the rows of data-quality.csv),
+    else from the bare counts in ``data.data_quality``."""
+    return quality_summary(data.quality, data.as_of, counts=data.data_quality)
+
+
+def quality_summary(
+    quality: pd.DataFrame, as_of: date, counts: pd.DataFrame | None = None
+) -> QualityView:
+    """What ``data-quality.csv``'s rows (``flows.outputs.data_quality_csv``) say, for the report
+    and for ``vcc validate``; ``counts`` (rows read, accepted and quarantined per table) stand in
+    for the summary rows when ``quality`` has none."""
+    counts = _source_order(_counts(quality, counts))
     table_rows, shares = [], {}
     for _, row in counts.iterrows():
         read = int(row["rows_read"])
@@ -122,13 +187,11 @@ def quality_view(data: ReportData) -> QualityView:
                 rows_accepted=f"{int(row['rows_accepted']):,}",
                 rows_quarantined=f"{quarantined:,}",
                 share_quarantined=format_percent(share) if read else "[z]",
+                newest_record=_newest_record(row),
             )
         )
-    quality = (
-        data.quality
-        if len(data.quality.columns)
-        else pd.DataFrame(columns=["source", "table", "check", "severity", "failed_rows", "detail"])
-    )
+    if not len(quality.columns):
+        quality = pd.DataFrame(columns=["source", "table", "check", "severity", "failed_rows"])
     failed_frame = _source_order(quality[quality["severity"] == "row"])
     failed = [
         FailedCheck(f"{r['source']}.{r['table']}", str(r["check"]), f"{int(r['failed_rows']):,}")
@@ -146,7 +209,14 @@ def quality_view(data: ReportData) -> QualityView:
         for _, r in link_frame.iterrows()
     ]
     verdict, verdict_text, meaning = _verdict(counts, shares, links)
-    return QualityView(table_rows, failed, links, verdict, verdict_text, meaning)
+    stale = _stale(counts, as_of)
+    if stale:
+        tables = "One source table has" if len(stale) == 1 else f"{len(stale)} source tables have"
+        verdict_text += (
+            f" {tables} no record dated within {STALE_AFTER_DAYS} days of {long_date(as_of)}"
+            ", so some figures may be incomplete."
+        )
+    return QualityView(table_rows, failed, links, verdict, verdict_text, meaning, stale)
 
 
 def _verdict(
