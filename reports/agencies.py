@@ -3,16 +3,19 @@
 Every figure printed here comes from the published tables (``ReportData.published_figures``,
 suppressed by ``transforms.disclosure``), so a section, the annex and ``published-tables.csv``
 always agree; only the changes over time are checked here, against the earlier quarter's counts.
+Each section's slowest stages come from ``ReportData.stages`` through
+``transforms.stages.published_stages``, which applies the same disclosure rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
 
-from reports.charts import trend_chart_svg
+from reports.charts import stage_chart_svg, trend_chart_svg
 from reports.disclosure import (
     NOT_APPLICABLE,
     NOT_AVAILABLE,
@@ -22,9 +25,10 @@ from reports.disclosure import (
     published_interval,
     published_percent,
 )
-from reports.model import ReportData, agency_label, measure_sort_key
+from reports.model import ReportData, ReportDataError, agency_label, measure_sort_key
 from reports.summary import STATUS_SHAPES, STATUS_WORDS, trend_finding
 from transforms.catalogue import MEASURES_BY_ID
+from transforms.stages import STAGE_COLUMNS, published_stages
 
 AGENCIES = ("police", "cps", "wcu", "probation")
 AGENCY_HEADINGS = {
@@ -78,6 +82,29 @@ class BreakdownRow:
 
 
 @dataclass(frozen=True)
+class StageLine:
+    measure_id: str
+    title: str
+    deadline: str
+    actioned: str
+    median: str
+    p75: str
+    p90: str
+    after_deadline: str
+    no_action: str
+
+
+@dataclass(frozen=True)
+class StageView:
+    """An agency's slowest stages: the table's lines (slowest first), the chart, its finding."""
+
+    lines: list[StageLine]
+    chart_svg: Markup
+    finding: str
+    shorter_enhanced: bool = False  # a measure with a shorter deadline for enhanced rights
+
+
+@dataclass(frozen=True)
 class AgencySection:
     key: str
     heading: str
@@ -88,6 +115,7 @@ class AgencySection:
     chart_svg: Markup
     chart_finding: str
     quarters: list[str]
+    stages: StageView | None = None  # None: the figures came without stage distributions
 
 
 def _key(row: pd.Series) -> tuple[str, str]:
@@ -168,6 +196,7 @@ def _rate_cell(rows: pd.DataFrame, dimension: str, group: str) -> str:
 
 def agency_sections(data: ReportData, quarters: list[str]) -> list[AgencySection]:
     published = data.published_figures()
+    published_stage_table = stages_published(data)
     columns = _group_columns(published)
     sections = []
     for agency in AGENCIES:
@@ -205,6 +234,9 @@ def agency_sections(data: ReportData, quarters: list[str]) -> list[AgencySection
             f"{quarters[0]} to {quarters[-1]}, with its 95% interval and target. {finding}"
         )
         svg = trend_chart_svg(trend, quarters, data.suppression_threshold, alt, show_agency=False)
+        stages = None if published_stage_table is None else stage_view(
+            data, published_stage_table[published_stage_table["agency"] == agency], label
+        )  # fmt: skip
         sections.append(
             AgencySection(
                 key=agency,
@@ -216,9 +248,172 @@ def agency_sections(data: ReportData, quarters: list[str]) -> list[AgencySection
                 chart_svg=Markup(svg),  # our own SVG: matplotlib escapes its text, we the alt text
                 chart_finding=finding,
                 quarters=quarters,
+                stages=stages,
             )
         )
     return sections
+
+
+# The slowest stages: working days from trigger to action (transforms/stages.py).
+
+# What each stage is, in the words of a caption: "Slowest: hearing notifications, ..."
+STAGE_NAMES = {
+    "R2-RECORD": "crime recording",
+    "R3-ACK": "written acknowledgements",
+    "R4-VNA": "needs assessments",
+    "R4-REFER": "referrals to support services",
+    "R6-UPDATE": "investigation updates",
+    "R6-VCL": "decision letters",
+    "R7-VPS": "Victim Personal Statement offers",
+    "R8-HEARING": "hearing notifications",
+    "R9-OUTCOME": "outcome notifications",
+    "R11-REFER": "Victim Contact Scheme referrals",
+    "R11-CONTACT": "first contact by a Victim Liaison Officer",
+    "R12-ACK": "complaint acknowledgements",
+}
+
+
+def stages_of_run(instances: pd.DataFrame, quarter: str, config: Any) -> pd.DataFrame:
+    """The stage distributions of a run's quarter (``ReportData.stages``), with its configured
+    deadlines and working-day calendar (``config`` is a ``flows.config.Config``)."""
+    from transforms.calendar import WorkingDayCalendar
+    from transforms.measures import Deadline
+    from transforms.stages import stage_distributions
+
+    deadlines = {
+        measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
+        for measure_id, settings in config.measures.items()
+    }
+    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
+    return stage_distributions(instances, quarter, deadlines, calendar)
+
+
+def stages_published(data: ReportData) -> pd.DataFrame | None:
+    """The quarter's stages as they may be published; None when none were supplied."""
+    if not len(data.stages.columns):
+        return None
+    missing = [column for column in STAGE_COLUMNS if column not in data.stages.columns]
+    if missing:
+        raise ReportDataError(f"report stages lack the column(s) {', '.join(missing)}")
+    mine = data.stages[data.stages["quarter"].astype(str) == data.quarter]
+    return published_stages(mine, data.suppression_threshold)
+
+
+def _days(value: str) -> str:
+    """A whole number of working days, in words."""
+    return "1 working day" if value == "1" else f"{value} working days"
+
+
+def deadline_text(standard: str, enhanced: str) -> str:
+    if standard == enhanced:
+        return standard
+    return f"{standard} ({enhanced})"  # DOMAIN.md's "N (1)": 1 for enhanced rights
+
+
+def _deadline_words(standard: str, enhanced: str) -> str:
+    words = f"a deadline of {_days(standard)}"
+    if standard != enhanced:
+        words += f" ({enhanced} for victims owed enhanced rights)"
+    return words
+
+
+def _share(text: str) -> str:
+    """A published share (``0.1234``) as a percentage; GSS symbols as they are."""
+    try:
+        return f"{100 * float(text):.1f}%"
+    except ValueError:
+        return text
+
+
+def _stage_name(measure_id: str) -> str:
+    return STAGE_NAMES.get(measure_id, _title(measure_id).lower())
+
+
+def stage_finding(stages: pd.DataFrame, threshold: int) -> str:
+    """What the chart shows, in a sentence or two: the slowest stage by the 90th percentile
+    against its deadline, and the stage most often actioned late when that is another one."""
+    shown = stages[stages["shown"].astype(bool)]
+    if shown.empty:
+        if (stages["p90_working_days"] == NOT_APPLICABLE).all():
+            return "No instance of these measures was actioned this quarter."
+        return (
+            f"Too few instances were actioned this quarter to show any percentile (fewer than "
+            f"{threshold} for each measure)."
+        )
+    slowest = shown.iloc[0]
+    p90 = str(slowest["p90_working_days"])
+    within = "on the day of the trigger" if p90 == "0" else f"within {_days(p90)}"
+    finding = (
+        f"Slowest: {_stage_name(slowest['measure_id'])} ({slowest['measure_id']}), 90% "
+        f"actioned {within} against "
+        f"{_deadline_words(slowest['deadline_standard'], slowest['deadline_enhanced'])}"
+    )
+    late = str(slowest["after_deadline_share"])
+    finding += f"; {_share(late)} were actioned after it." if _share(late) != late else "."
+    shares = shown.assign(
+        _late=pd.to_numeric(shown["after_deadline_share"], errors="coerce")
+    ).dropna(subset=["_late"])
+    if len(shares):
+        worst = shares.sort_values("_late", ascending=False, kind="stable").iloc[0]
+        if worst["measure_id"] != slowest["measure_id"] and worst["_late"] > 0:
+            finding += (
+                f" Most often late: {_stage_name(worst['measure_id'])} "
+                f"({worst['measure_id']}), {_share(worst['after_deadline_share'])} of those "
+                f"actioned after the deadline."
+            )
+    return finding
+
+
+def _stage_alt(stages: pd.DataFrame, label: str, quarter: str, finding: str) -> str:
+    parts = []
+    for row in stages.itertuples(index=False):
+        deadline = deadline_text(row.deadline_standard, row.deadline_enhanced)
+        if row.shown:
+            parts.append(
+                f"{row.measure_id}: median {row.median_working_days}, 75th percentile "
+                f"{row.p75_working_days}, 90th percentile {row.p90_working_days}, deadline "
+                f"{deadline}"
+            )
+        else:
+            parts.append(f"{row.measure_id}: percentiles withheld, deadline {deadline}")
+    return (
+        f"Bar chart of the working days from trigger to action of each {label} measure with a "
+        f"deadline, {quarter}, slowest first: the median, the 75th and 90th percentiles and the "
+        f"deadline. {'; '.join(parts)}. {finding}"
+    )
+
+
+def stage_view(data: ReportData, stages: pd.DataFrame, label: str) -> StageView:
+    lines = [
+        StageLine(
+            measure_id=row.measure_id,
+            title=_title(row.measure_id),
+            deadline=deadline_text(row.deadline_standard, row.deadline_enhanced),
+            actioned=_count_text(row.actioned),
+            median=row.median_working_days,
+            p75=row.p75_working_days,
+            p90=row.p90_working_days,
+            after_deadline=_share(row.after_deadline_share),
+            no_action=_count_text(row.no_action),
+        )
+        for row in stages.itertuples(index=False)
+    ]
+    finding = stage_finding(stages, data.suppression_threshold) if len(stages) else ""
+    svg = ""  # no chart when every stage is withheld or empty: the table and finding say it
+    if stages["shown"].astype(bool).any():
+        alt = _stage_alt(stages, label, data.quarter, finding)
+        salt = f"vcc-stages-{stages['agency'].iloc[0]}"
+        svg = stage_chart_svg(stages, data.suppression_threshold, alt, salt)
+    # our own SVG: matplotlib escapes its text, and _with_alt_text the alt text
+    shorter = bool((stages["deadline_standard"] != stages["deadline_enhanced"]).any())
+    return StageView(lines=lines, chart_svg=Markup(svg), finding=finding, shorter_enhanced=shorter)
+
+
+def _count_text(text: str) -> str:
+    try:
+        return f"{int(text):,}"
+    except ValueError:
+        return text
 
 
 def _with_trend(data: ReportData, trend: pd.DataFrame) -> ReportData:

@@ -1,4 +1,5 @@
-"""The trend chart: one small panel per measure, drawn by matplotlib as vector SVG for inlining.
+"""The report's charts, drawn by matplotlib as vector SVG for inlining: the trend chart (one small
+panel per measure) and each agency's slowest-stages strip chart.
 
 Text stays text (``svg.fonttype = "none"``) so the PDF can be searched and read aloud, and the
 chart reads in greyscale: the rate is a solid line with round markers, its 95% interval a grey
@@ -7,6 +8,7 @@ band and the target a dashed line, so no meaning rests on colour.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
@@ -15,11 +17,12 @@ from typing import Any
 import matplotlib
 import pandas as pd
 from markupsafe import escape
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.typing import RcKeyType
 
 from reports.disclosure import mask_suppressed_rates
@@ -84,9 +87,20 @@ def _legend_handles() -> list[Line2D | Patch]:
     ]
 
 
+def _own_ids(svg: str, alt_text: str) -> str:
+    """Prefix every element id (and each reference to one) with a tag of this chart's own:
+    matplotlib numbers ids per figure ("patch_9"), so two charts inlined in one page would
+    define the same anchors twice. The tag comes from the content, so it stays stable."""
+    tag = "c" + hashlib.sha256((alt_text + svg).encode()).hexdigest()[:8]
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{tag}-\1"', svg)
+    return re.sub(r"(url\(#|href=\"#)([^)\"]+)", rf"\1{tag}-\2", svg)
+
+
 def _with_alt_text(svg: str, alt_text: str) -> str:
-    """Drop the XML prologue (the SVG is inlined in HTML), let CSS size it, and give it a role
-    and a <title>: WeasyPrint uses the <title> as the tagged PDF figure's alternate text."""
+    """Drop the XML prologue (the SVG is inlined in HTML), let CSS size it, give its ids a tag of
+    their own, and give it a role and a <title>: WeasyPrint uses the <title> as the tagged PDF
+    figure's alternate text."""
+    svg = _own_ids(svg, alt_text)
     start = svg.index("<svg")
     end = svg.index(">", start)
     root = re.sub(r'\s(?:width|height)="[^"]*"', "", svg[start:end])
@@ -132,6 +146,115 @@ def trend_chart_svg(
         figure.legend(handles=_legend_handles(), loc="upper center", ncols=3, frameon=False,
                       fontsize=7)  # fmt: skip
         _fixed_margins(figure)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return _with_alt_text(buffer.getvalue(), alt_text)
+
+
+# The slowest stages: one horizontal strip per measure of an agency, slowest at the top.
+
+STAGE_ROW_INCHES = 0.3
+STAGE_WIDTH_INCHES = 6.0  # printed at 86% of the text width, as the trend charts are
+_P75_GREY, _P90_GREY = "0.5", "0.83"
+_HALO = [patheffects.withStroke(linewidth=2.4, foreground="white")]
+
+
+def _stage_number(text: object) -> float | None:
+    """A published percentile as a number; None for a GSS symbol."""
+    try:
+        return float(str(text))
+    except ValueError:
+        return None
+
+
+def _stage_legend(enhanced_differs: bool) -> list[Line2D | Patch]:
+    handles: list[Line2D | Patch] = [
+        Line2D([], [], marker="o", markersize=4, linestyle="none", markerfacecolor="white",
+               markeredgecolor="black", markeredgewidth=0.8, label="Median"),
+        Patch(facecolor=_P75_GREY, label="75% actioned within"),
+        Patch(facecolor=_P90_GREY, edgecolor="0.45", linewidth=0.4, label="90% actioned within"),
+        Line2D([], [], color="black", linestyle=(0, (3, 1.5)), linewidth=1, label="Deadline"),
+    ]  # fmt: skip
+    if enhanced_differs:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="black",
+                linestyle=(0, (1, 1)),
+                linewidth=1,
+                label="Deadline, enhanced rights",
+            )  # fmt: skip
+        )
+    return handles
+
+
+def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: str) -> str:
+    """A percentile strip per stage: bars from 0 to the 75th and 90th percentiles of the
+    working days to action, a dot at the median and dashed ticks at the deadline (dotted where
+    victims owed enhanced rights have a shorter one). ``stages`` is one agency's published
+    stages (``transforms.stages.published_stages``), slowest first, drawn top down; a stage
+    whose percentiles are withheld says so in words, so nothing hidden is drawn."""
+    count = max(len(stages), 1)
+    height = 0.62 + STAGE_ROW_INCHES * count
+    style = STYLE | {"svg.hashsalt": salt}  # ids unique across the report's charts
+    with matplotlib.rc_context(style):
+        figure = Figure(figsize=(STAGE_WIDTH_INCHES, height))
+        ax = figure.subplots()
+        rows = list(stages.itertuples(index=False))
+        widest = 1.0
+        for row in rows:
+            numbers = [_stage_number(getattr(row, c)) for c in
+                       ("median_working_days", "p75_working_days", "p90_working_days")]  # fmt: skip
+            deadlines = [float(row.deadline_standard), float(row.deadline_enhanced)]
+            widest = max(widest, *deadlines, *(n for n in numbers if n is not None))
+        for y, row in zip(range(len(rows) - 1, -1, -1), rows, strict=True):
+            median, p75, p90 = (
+                _stage_number(getattr(row, c))
+                for c in ("median_working_days", "p75_working_days", "p90_working_days")
+            )
+            standard, enhanced = float(row.deadline_standard), float(row.deadline_enhanced)
+            if median is None or p75 is None or p90 is None:
+                why = (
+                    f"[c] percentiles withheld: fewer than {threshold} actioned"
+                    if str(row.p90_working_days) != "[z]"
+                    else "[z] none actioned"
+                )
+                # on a white ground, over any deadline tick
+                ax.text(0.15, y, why, va="center", ha="left", fontsize=6, style="italic",
+                        color="0.2", zorder=7,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})  # fmt: skip
+            else:
+                ax.barh(y, p90, height=0.55, color=_P90_GREY, edgecolor="0.45", linewidth=0.4)
+                ax.barh(y, p75, height=0.55, color=_P75_GREY, linewidth=0)
+                ax.plot([median], [y], marker="o", markersize=4.5, linestyle="none",
+                        markerfacecolor="white", markeredgecolor="black", markeredgewidth=0.8,
+                        zorder=6)  # fmt: skip
+                ax.text(p90 + widest * 0.012, y, f"{p90:.0f}", va="center", ha="left",
+                        fontsize=6)  # fmt: skip
+            # a white edge keeps the tick visible on the dark bar
+            ax.vlines(standard, y - 0.42, y + 0.42, color="black", linewidth=1.1,
+                      linestyles=(0, (3, 1.5)), zorder=5, path_effects=_HALO)  # fmt: skip
+            if enhanced != standard:
+                ax.vlines(enhanced, y - 0.42, y + 0.42, color="black", linewidth=1.1,
+                          linestyles=(0, (1, 1)), zorder=5, path_effects=_HALO)  # fmt: skip
+        ax.set_yticks(range(len(rows) - 1, -1, -1), [str(r.measure_id) for r in rows],
+                      fontsize=6.5)  # fmt: skip
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.set_xlim(0, widest * 1.1 + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("Working days from trigger to action (0: the same day)", fontsize=6.5)
+        ax.tick_params(length=2, pad=1.5)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="x", color="0.9", linewidth=0.4)
+        ax.set_axisbelow(True)
+        differs = any(str(r.deadline_standard) != str(r.deadline_enhanced) for r in rows)
+        figure.legend(handles=_stage_legend(differs), loc="upper center",
+                      ncols=5 if differs else 4, frameon=False, fontsize=6.5)  # fmt: skip
+        figure.subplots_adjust(
+            left=0.95 / STAGE_WIDTH_INCHES, right=1 - 0.15 / STAGE_WIDTH_INCHES,
+            bottom=0.4 / height, top=1 - 0.3 / height,
+        )  # fmt: skip
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return _with_alt_text(buffer.getvalue(), alt_text)

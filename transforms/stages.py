@@ -1,0 +1,245 @@
+"""The slowest stages: how many working days each deadline measure's action took, per agency.
+
+For one quarter, every measure with a working-day deadline (CONTRACT.md §3; measures met or not
+at once, and ``R11-RELEASE``, have none) gets the distribution of the working days from each
+instance's trigger date to its action date:
+
+- The population is the quarter's **final** instances (``met`` or ``not_met``), the ``eligible``
+  of ``metrics.csv``. Pending instances are left out whether or not they were already actioned:
+  only the fast ones could have been, and a distribution mixing them would flatter the agency.
+- ``actioned``: final instances with an action dated on or before the as-of date; ``no_action``:
+  final instances still without one (all of them past their due date, so not met).
+- Working days are ``WorkingDayCalendar.working_days_between``: 0 when the action is on the
+  trigger's own date, 1 on the next working day, weekends and bank holidays not counted. An
+  ``R7-VPS`` offer may come before the charge it is for (it counts at any date); it waited 0.
+- Percentiles are the **nearest rank** (the inverse of the empirical distribution): the p-th
+  percentile is the smallest number of working days within which at least p% of the actioned
+  instances were actioned. It is always a whole number of days, and "90% within 6 working days"
+  reads off the 90th percentile exactly.
+- ``after_deadline``: actioned instances whose action came after their own due date (the
+  enhanced or standard deadline, as the measure assessed them); its share is of ``actioned``.
+
+``published_stages`` applies disclosure control (CONTRACT.md §4's rule, as for the published
+tables) and ranks each agency's stages **slowest first by the 90th percentile** (then the
+median, then the 75th percentile, then catalogue order); a stage whose percentiles are withheld
+goes after those shown, in catalogue order, so that its place gives nothing away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from transforms.calendar import WorkingDayCalendar
+from transforms.catalogue import MEASURES
+from transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE
+from transforms.matching import MET, NOT_MET, PENDING
+from transforms.measures import Deadline
+from transforms.quarters import Quarter
+
+AGENCIES = ("police", "cps", "wcu", "probation")
+PERCENTILES = (50, 75, 90)
+PERCENTILE_COLUMNS = ("median_working_days", "p75_working_days", "p90_working_days")
+STAGE_COLUMNS = [
+    "quarter",
+    "agency",
+    "measure_id",
+    "deadline_standard",
+    "deadline_enhanced",
+    "final",
+    "met",
+    "pending",
+    "actioned",
+    "no_action",
+    "after_deadline",
+    *PERCENTILE_COLUMNS,
+    "after_deadline_share",
+]
+# What leaves the analysts' hands: counts a reader could combine into met or not_met are left
+# out (final, met and pending are in the published measure tables already), and ``shown`` says
+# whether the percentiles are printed; ``rank`` is 1 for the agency's slowest stage.
+PUBLISHED_STAGE_COLUMNS = [
+    "quarter",
+    "agency",
+    "measure_id",
+    "deadline_standard",
+    "deadline_enhanced",
+    "actioned",
+    "no_action",
+    *PERCENTILE_COLUMNS,
+    "after_deadline_share",
+    "shown",
+    "rank",
+]
+
+
+def _catalogue_position(measure_id: str) -> int:
+    ids = [m.measure_id for m in MEASURES]
+    return ids.index(measure_id) if measure_id in ids else len(ids)
+
+
+def _agency_position(agency: str) -> int:
+    return AGENCIES.index(agency) if agency in AGENCIES else len(AGENCIES)
+
+
+def _stages(instances: pd.DataFrame, timed: list[str]) -> list[tuple[str, str]]:
+    """Every (agency, measure) with a deadline: the catalogue's own, and any other pair in the
+    instances (``R12-ACK`` once per source that supplies complaints), in report order."""
+    pairs = {(m.agency, m.measure_id) for m in MEASURES if m.agency in AGENCIES}
+    if len(instances):
+        found = instances[["agency", "measure_id"]].drop_duplicates().astype(str)
+        pairs |= set(found.itertuples(index=False, name=None))
+    chosen = [(agency, measure_id) for agency, measure_id in pairs if measure_id in timed]
+    return sorted(chosen, key=lambda p: (_agency_position(p[0]), _catalogue_position(p[1]), p))
+
+
+def nearest_rank(days: np.ndarray, percentile: int) -> float:
+    """The smallest value within which at least ``percentile``% of ``days`` lie (NaN if none)."""
+    if not len(days):
+        return np.nan
+    ordered = np.sort(days)
+    rank = -(-percentile * len(ordered) // 100)  # ceil(p * n / 100), in whole numbers
+    return float(ordered[max(rank, 1) - 1])
+
+
+def stage_distributions(
+    instances: pd.DataFrame,
+    quarter: str,
+    deadlines: Mapping[str, Deadline],
+    calendar: WorkingDayCalendar,
+) -> pd.DataFrame:
+    """One row per agency and deadline measure (STAGE_COLUMNS), unsuppressed: the analysts'
+    form. ``instances`` is ``compute_instances``'s table; only its rows triggered in
+    ``quarter`` are counted."""
+    label = str(Quarter.parse(quarter))
+    timed = [
+        measure_id
+        for measure_id, deadline in deadlines.items()
+        if deadline.standard is not None and deadline.enhanced is not None
+    ]
+    stages = _stages(instances, timed)
+    if len(instances):
+        # the quarter's rows first: the comparisons below then touch thousands of rows, not the
+        # millions of a national trend window
+        rows = instances[(instances["quarter"] == label).to_numpy(dtype=bool)]
+    else:
+        rows = pd.DataFrame(columns=["agency", "measure_id", "status", "trigger_date",
+                                     "due_date", "action_date"])  # fmt: skip
+    status = rows["status"].astype(str).to_numpy()
+    final = np.isin(status, [MET, NOT_MET])
+    action = pd.to_datetime(rows["action_date"]).astype("datetime64[s]")
+    actioned = final & action.notna().to_numpy()
+    days = calendar.working_days_between(
+        pd.to_datetime(rows["trigger_date"]).astype("datetime64[s]"), action
+    )
+    days = days.clip(lower=0).to_numpy(dtype="float64", na_value=np.nan)
+    due = pd.to_datetime(rows["due_date"]).astype("datetime64[s]")
+    after = actioned & (action > due).to_numpy()
+    keys = rows["agency"].astype(str).to_numpy() + "|" + rows["measure_id"].astype(str).to_numpy()
+    table = []
+    for agency, measure_id in stages:
+        mine = keys == f"{agency}|{measure_id}"
+        waited = days[mine & actioned]
+        n, deadline = len(waited), deadlines[measure_id]
+        table.append(
+            {
+                "quarter": label,
+                "agency": agency,
+                "measure_id": measure_id,
+                "deadline_standard": deadline.standard,
+                "deadline_enhanced": deadline.enhanced,
+                "final": int((mine & final).sum()),
+                "met": int((mine & (status == MET)).sum()),
+                "pending": int((mine & (status == PENDING)).sum()),
+                "actioned": n,
+                "no_action": int((mine & final & ~actioned).sum()),
+                "after_deadline": int((mine & after).sum()),
+                **{
+                    column: nearest_rank(waited, p)
+                    for column, p in zip(PERCENTILE_COLUMNS, PERCENTILES, strict=True)
+                },
+                "after_deadline_share": (mine & after).sum() / n if n else np.nan,
+            }
+        )
+    frame = pd.DataFrame(table, columns=STAGE_COLUMNS)
+    counts = ["final", "met", "pending", "actioned", "no_action", "after_deadline"]
+    return frame.astype({c: "int64" for c in counts} | {c: "float64" for c in PERCENTILE_COLUMNS})
+
+
+def _small(count: int, threshold: int) -> bool:
+    return 1 <= count < threshold
+
+
+def _hides_met(total: int, part: int, threshold: int) -> bool:
+    """The published rule for ``met`` of ``total``: hidden when either side of it is small."""
+    return _small(total, threshold) or _small(part, threshold) or _small(total - part, threshold)
+
+
+def _count(value: int, hidden: bool) -> str:
+    return CONFIDENTIAL if hidden else str(int(value))
+
+
+def published_stages(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """``stage_distributions`` as it may be published (PUBLISHED_STAGE_COLUMNS, text with GSS
+    symbols), each agency's stages ranked slowest first.
+
+    - ``actioned`` and ``no_action`` add up to the published ``eligible``: a count from 1 to
+      threshold−1 is ``[c]``, and so is the other one of the pair with it.
+    - The percentiles are ``[c]`` when fewer than ``threshold`` instances were actioned (``[z]``
+      when none was).
+    - The share actioned after the deadline is ``[c]`` when the actioned count is hidden, or
+      when the number after the deadline or the number within it is small (the rule for
+      ``met``). Actioned within the deadline is exactly ``met``, and ``eligible - met`` is
+      ``no_action`` plus those after it, so whenever the published ``met`` is hidden one of
+      these rules hides the share too: it cannot give a hidden ``met`` back.
+    """
+    rows = []
+    for row in table.itertuples(index=False):
+        counts_hidden = _small(row.actioned, threshold) or _small(row.no_action, threshold)
+        if row.actioned == 0:
+            percentiles = dict.fromkeys(PERCENTILE_COLUMNS, NOT_APPLICABLE)
+        elif row.actioned < threshold:
+            percentiles = dict.fromkeys(PERCENTILE_COLUMNS, CONFIDENTIAL)
+        else:
+            percentiles = {c: str(int(getattr(row, c))) for c in PERCENTILE_COLUMNS}
+        if row.actioned == 0:
+            share = NOT_APPLICABLE
+        elif counts_hidden or _hides_met(row.actioned, row.after_deadline, threshold):
+            share = CONFIDENTIAL
+        else:
+            share = f"{row.after_deadline_share:.4f}"
+        rows.append(
+            {
+                "quarter": row.quarter,
+                "agency": row.agency,
+                "measure_id": row.measure_id,
+                "deadline_standard": str(int(row.deadline_standard)),
+                "deadline_enhanced": str(int(row.deadline_enhanced)),
+                "actioned": _count(row.actioned, counts_hidden),
+                "no_action": _count(row.no_action, counts_hidden),
+                **percentiles,
+                "after_deadline_share": share,
+                "shown": row.actioned >= threshold,
+                # slowest first: the 90th percentile, then the median, then the 75th
+                **{f"_{c}": -getattr(row, c) for c in PERCENTILE_COLUMNS},
+            }
+        )
+    published = pd.DataFrame(rows)
+    if published.empty:
+        return pd.DataFrame(columns=PUBLISHED_STAGE_COLUMNS)
+    hidden = ~published["shown"]
+    published = published.assign(
+        _agency=published["agency"].map(_agency_position),
+        _hidden=hidden,
+        _catalogue=published["measure_id"].map(_catalogue_position),
+        # a withheld stage sorts by catalogue order alone: its percentiles must not place it
+        **{f"_{c}": published[f"_{c}"].mask(hidden, 0.0) for c in PERCENTILE_COLUMNS},
+    )
+    slowness = [f"_{c}" for c in ("p90_working_days", "median_working_days", "p75_working_days")]
+    published = published.sort_values(
+        ["_agency", "agency", "_hidden", *slowness, "_catalogue", "measure_id"], kind="stable"
+    )
+    published["rank"] = published.groupby("agency", sort=False).cumcount() + 1
+    return published[PUBLISHED_STAGE_COLUMNS].reset_index(drop=True)
