@@ -159,6 +159,94 @@ def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Pat
         _run_one(quarter, as_of, config, out, "backfill")
 
 
+def _warehouse(config: Path | None, out: Path | None):
+    """The configured warehouse and output folder, for the commands that read them."""
+    from flows.config import load_config
+    from flows.warehouse import open_warehouse
+
+    settings = load_config(config)
+    output_root = out or settings.output_dir
+    return settings, open_warehouse(settings, output_root), output_root
+
+
+def place_options(command):
+    """--config and --out, for commands that read what runs wrote."""
+    options = [
+        click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Configuration TOML [./vcc.toml, else the shipped defaults]."),
+        click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+                     help="Output folder the runs wrote to [out]."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter, YYYYQn.")
+@click.option("--by", "by", required=True, help="Who signs the report off (name and role).")
+@click.option("--note", help="A note kept with the approval.")
+@place_options
+def approve(quarter: Quarter, by: str, note: str | None, config, out) -> None:
+    """Record sign-off of the quarter's current report (the exact PDF now published)."""
+    from flows.circulation import approve as record_approval
+
+    _, warehouse, output_root = _warehouse(config, out)
+    approval, new = record_approval(warehouse, output_root, str(quarter), by.strip(), note)
+    what = f"{quarter} version {approval['version']} (run {approval['run_id']})"
+    if new:
+        click.echo(f"vcc: approved {what} by {approval['approved_by']}")
+    else:
+        click.echo(
+            f"vcc: {what} was already approved by {approval['approved_by']} on "
+            f"{approval['approved_at']:%d %B %Y %H:%M}; nothing changed"
+        )
+
+
+@main.command()
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter, YYYYQn.")
+@click.option("--by", "by", help="Who is sending it [the logged-in user].")
+@click.option("--resend", is_flag=True, help="Send again to recipients who already have it.")
+@place_options
+def circulate(quarter: Quarter, by: str | None, resend: bool, config, out) -> None:
+    """Email the approved report to the distribution list ([mail] in the configuration)."""
+    import getpass
+
+    from flows.circulation import circulate as send_report
+
+    settings, warehouse, output_root = _warehouse(config, out)
+    result = send_report(
+        warehouse, settings, output_root, str(quarter), by or getpass.getuser(), resend,
+        progress=lambda line: click.echo(f"vcc: {line}"),
+    )  # fmt: skip
+    version = f"{quarter} version {result.report.version}"
+    click.echo(f"vcc: sent {version} to {len(result.sent)} recipient(s)")
+    if result.already:
+        click.echo(f"vcc: {len(result.already)} recipient(s) already had it and were skipped")
+
+
+@main.command()
+@click.option("--quarter", "-q", type=QUARTER, help="Only this quarter [every quarter].")
+@place_options
+def history(quarter: Quarter | None, config, out) -> None:
+    """List runs and report versions, with their approvals and circulation."""
+    from flows.history import history_text
+
+    _, warehouse, _ = _warehouse(config, out)
+    click.echo(history_text(warehouse, str(quarter) if quarter else None), nl=False)
+
+
+@main.command()
+@click.argument("run_id")
+@place_options
+def show(run_id: str, config, out) -> None:
+    """Show one run's record and manifest (RUN_ID as `vcc history` lists it)."""
+    from flows.history import show_text
+
+    _, warehouse, _ = _warehouse(config, out)
+    click.echo(show_text(warehouse, run_id), nl=False)
+
+
 @main.command()
 @click.option(
     "--out",
@@ -225,11 +313,109 @@ def demo(out: Path) -> None:
 
 
 @main.command()
-def serve() -> None:
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter the data is for.")
+@click.option(
+    "--as-of",
+    type=DATE,
+    metavar="YYYY-MM-DD",
+    help="Data complete up to the end of this day [today].",
+)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration TOML [./vcc.toml, else the shipped defaults].",
+)
+def validate(quarter: Quarter, as_of, config: Path | None) -> None:
+    """Extract and validate the sources only, and summarise what was found (writes nothing).
+
+    Exit status 0 when the data is usable, 1 when a source cannot be read or a critical
+    expectation fails. No Prefect server is started unless a source's URL is in a Secret block.
+    """
+    from flows.config import load_config
+    from flows.source_check import check_sources, summary_lines
+
+    settings = load_config(config)
+    click.echo(f"vcc: validating the sources for {quarter} (nothing is written)")
+    try:
+        check = check_sources(
+            settings,
+            quarter,
+            as_of.date() if as_of else dt.date.today(),
+            progress=lambda line: click.echo(f"vcc: {line}"),
+        )
+    except (VccError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback (its text may hold data)
+        _fail(f"unexpected {type(error).__name__} while validating the sources")
+    for line in summary_lines(check):
+        click.echo(line)
+
+
+@main.command()
+@place_options
+def serve(config: Path | None, out: Path | None) -> None:
     """Keep the quarterly schedule running (a Prefect deployment served from this process)."""
     from flows.schedule import serve_quarterly
 
-    serve_quarterly()
+    serve_quarterly(config, out)
+
+
+@main.command()
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter to sample, YYYYQn.")
+@click.option("--size", type=click.IntRange(min=1), help="Cases to sample [[qaf] sample_size: 40].")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Random seed; the same quarter, data and seed give the same sample [a new one, printed].",
+)
+@place_options
+def sample(quarter: Quarter, size: int | None, seed: int | None, config, out) -> None:
+    """Draw the Quality Assessment Framework's dip sample of a run quarter: case review pack and
+    review form."""
+    from flows.review import draw_quarter_sample
+
+    settings, warehouse, output_root = _warehouse(config, out)
+    click.echo(f"vcc: sampling {quarter} from its published run in {output_root}")
+    drawn = draw_quarter_sample(settings, output_root, quarter, size, seed, warehouse)
+    chosen = drawn.sample
+    again = " (drawn before with the same run, seed and size)" if drawn.reused else ""
+    click.echo(
+        f"vcc: sample {chosen.sample_id}{again}: {chosen.size} of {chosen.frame_size:,} victims, "
+        f"seed {chosen.seed}, run {chosen.run_id}"
+    )
+    for row in drawn.design.itertuples(index=False):
+        weight = f"weight {row.weight:.2f}" if row.sample else "none sampled"
+        click.echo(f"vcc:   {row.label}: {row.sample} of {row.frame} ({weight})")
+    click.echo(f"vcc: case review pack ({settings.qaf.pack_marking}): {drawn.pack}")
+    click.echo(f"vcc: review form: {drawn.form}")
+
+
+@main.group(cls=VccGroup)
+def review() -> None:
+    """Quality Assessment Framework case reviews: import a completed review form."""
+
+
+@review.command(name="import")
+@click.argument("form", type=click.Path(path_type=Path, dir_okay=False))
+@place_options
+def import_form(form: Path, config, out) -> None:
+    """Check a completed review form and store its ratings (the latest import counts)."""
+    from flows.review import import_review_form
+    from flows.review_form import FormProblems
+
+    settings, warehouse, output_root = _warehouse(config, out)
+    try:
+        imported = import_review_form(settings, output_root, form, warehouse)
+    except FormProblems as problems:
+        for line in problems.problems:
+            click.echo(f"vcc: {form.name}: {line}", err=True)
+        raise
+    replaced = f", replacing import {imported.replaces}" if imported.replaces else ""
+    click.echo(
+        f"vcc: imported {imported.rows} rows ({imported.cases} cases) into sample "
+        f"{imported.sample_id} as import {imported.import_id}{replaced}"
+    )
 
 
 if __name__ == "__main__":

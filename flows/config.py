@@ -14,9 +14,16 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from flows.errors import ConfigError
 
@@ -45,8 +52,11 @@ class TableSource(_Strict):
 
 class SourceConfig(_Strict):
     kind: Literal["sql", "files"]
-    url: str | None = None  # sql: an SQLAlchemy URL without secrets
-    url_env: str | None = None  # sql: the environment variable holding the URL
+    # sql: exactly one of these three says where the SQLAlchemy URL is. ``url`` is written in the
+    # file, so it may not hold a password; the other two keep the whole URL out of the file.
+    url: str | None = None
+    url_env: str | None = None  # the environment variable holding the URL
+    url_secret: str | None = None  # the Prefect Secret block holding the URL
     path: Path | None = None  # files: the folder
     encoding: str = "utf-8"
     delimiter: str = ","
@@ -55,9 +65,19 @@ class SourceConfig(_Strict):
     tables: dict[str, TableSource] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _kind_has_its_location(self) -> SourceConfig:
-        if self.kind == "sql" and not (self.url or self.url_env):
-            raise ValueError("a sql source needs url or url_env")
+    def _kind_has_its_location(self, info: ValidationInfo) -> SourceConfig:
+        if self.kind == "sql":
+            given = [key for key in URL_KEYS if getattr(self, key)]
+            if len(given) != 1:
+                found = f" (it has {' and '.join(given)})" if given else ""
+                raise ValueError(f"a sql source needs exactly one of {', '.join(URL_KEYS)}{found}")
+            # Checked only for a configuration file, where a password would sit in plain text.
+            if self.url and (info.context or {}).get(FROM_FILE) and _has_password(self.url):
+                raise ValueError(
+                    "url holds a password, which must not be written in the file: put the "
+                    "whole URL in an environment variable named by url_env, or in a Prefect "
+                    "Secret block named by url_secret"
+                )
         if self.kind == "files" and self.path is None:
             raise ValueError("a files source needs path")
         return self
@@ -66,6 +86,8 @@ class SourceConfig(_Strict):
         return self.tables.get(name, TableSource())
 
     def resolved_url(self, source_name: str) -> str:
+        """The URL itself, read from the environment or a Prefect Secret block if so configured.
+        Errors name the variable or block, never the value."""
         if self.url_env:
             value = os.environ.get(self.url_env)
             if not value:
@@ -73,8 +95,47 @@ class SourceConfig(_Strict):
                     f"source {source_name}: environment variable {self.url_env} is not set"
                 )
             return value
+        if self.url_secret:
+            return _secret_url(source_name, self.url_secret)
         assert self.url is not None
         return self.url
+
+
+URL_KEYS = ("url", "url_env", "url_secret")
+FROM_FILE = "from_file"  # validation context: the settings come from a configuration file
+
+
+def _has_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return bool(make_url(url).password)
+    except ArgumentError:
+        return False  # not a URL at all: extraction says so, without quoting it
+
+
+def _secret_url(source_name: str, block: str) -> str:
+    """The URL held by the Prefect ``Secret`` block ``block`` (``prefect.blocks.system``)."""
+    from prefect.blocks.system import Secret  # Prefect is slow to import; only this needs it
+
+    where = f"source {source_name}: Prefect Secret block {block!r}"
+    try:
+        # _sync: Prefect would hand an async caller a coroutine instead of the block.
+        secret = cast(Secret, Secret.load(block, _sync=True))  # type: ignore[call-arg]
+    except ValueError as error:
+        if "Unable to find" in str(error):
+            raise ConfigError(f"{where} does not exist") from None
+        raise ConfigError(f"{where} cannot be read ({type(error).__name__})") from None
+    except Exception as error:  # noqa: BLE001 - any failure to reach Prefect is the user's to fix
+        raise ConfigError(
+            f"{where} cannot be read: the Prefect API is not reachable ({type(error).__name__}); "
+            "set PREFECT_API_URL to the server that holds it"
+        ) from None
+    value = secret.get()
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where} does not hold a database URL")
+    return value.strip()
 
 
 class MeasureSettings(_Strict):
@@ -109,6 +170,81 @@ class DisclosureSettings(_Strict):
     threshold: int = 5
 
 
+class WarehouseSettings(_Strict):
+    """Where runs, versions, approvals and circulation are recorded: the environment variable
+    holding an SQLAlchemy URL (e.g. PostgreSQL), else an SQLite file in the output folder."""
+
+    url_env: str | None = None
+
+    def url(self, output_root: Path) -> str:
+        from flows.warehouse import default_url
+
+        if not self.url_env:
+            return default_url(output_root)
+        value = os.environ.get(self.url_env)
+        if not value:
+            raise ConfigError(f"warehouse: environment variable {self.url_env} is not set")
+        return value
+
+
+_NOT_IN_AN_ADDRESS = set('<>()[],;:\\"')
+
+
+def is_plausible_address(address: str) -> bool:
+    """A bare ASCII address such as ``name@example.org`` (or ``vcc@localhost``): one ``@``, no
+    spaces, display names or header punctuation, and a domain of letters, digits and hyphens."""
+    local, at, domain = address.rpartition("@")
+    if not (at and local and domain and address.isascii() and "@" not in local):
+        return False
+    if any(c in _NOT_IN_AN_ADDRESS or c.isspace() or not c.isprintable() for c in address):
+        return False
+    return all(
+        label and label[0] != "-" and label[-1] != "-" and label.replace("-", "").isalnum()
+        for label in domain.split(".")
+    )
+
+
+class MailSettings(_Strict):
+    """The SMTP server that sends the report (``vcc circulate``) and failure notices of scheduled
+    runs. Credentials are read from the environment variables named here, never from the file."""
+
+    host: str = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False  # true: upgrade with STARTTLS or send nothing
+    tls_verify: bool = True  # check the server's certificate and host name
+    ca_file: Path | None = None  # PEM certificates to trust instead of the system's
+    username_env: str | None = None  # the environment variable holding the SMTP user name
+    password_env: str | None = None  # the environment variable holding the SMTP password
+    sender: str = "vcc@localhost"
+    distribution: list[str] = Field(default_factory=list)  # the partnership's list
+    failure_notify: list[str] = Field(default_factory=list)  # told when a scheduled run fails
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _addresses_and_credentials(self) -> MailSettings:
+        for key in ("sender", "distribution", "failure_notify"):
+            value = getattr(self, key)
+            for address in [value] if isinstance(value, str) else value:
+                if not is_plausible_address(address):
+                    raise ValueError(f"{key}: {address!r} is not an email address")
+        if bool(self.username_env) != bool(self.password_env):
+            raise ValueError("username_env and password_env go together: give both or neither")
+        if self.username_env and not self.starttls:
+            # A password is never sent over a connection that is not encrypted.
+            raise ValueError("username_env and password_env need starttls = true")
+        if self.ca_file is not None and not self.ca_file.is_absolute():
+            raise ValueError(f"ca_file: {self.ca_file} must be an absolute path")
+        return self
+
+
+class QafSettings(_Strict):
+    """The Quality Assessment Framework's dip sample (``vcc sample``) and its case review pack."""
+
+    sample_size: int = Field(default=40, ge=1)  # cases per sample, unless --size says otherwise
+    enhanced_oversampling: float = Field(default=2.0, gt=0)  # enhanced strata's share multiplier
+    pack_marking: str = "OFFICIAL-SENSITIVE"  # on every page of the pack and on the form
+
+
 class Config(_Strict):
     sources: dict[str, SourceConfig]
     measures: dict[str, MeasureSettings]
@@ -116,6 +252,9 @@ class Config(_Strict):
     calendar: CalendarSettings = CalendarSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    warehouse: WarehouseSettings = WarehouseSettings()
+    mail: MailSettings = MailSettings()
+    qaf: QafSettings = QafSettings()
     districts: list[str]
     output_dir: Path = Path("out")
     # The files this configuration was read from, for the manifest.
@@ -126,7 +265,9 @@ class Config(_Strict):
 
     def fingerprint(self) -> str:
         """A SHA-256 of the settings that can change a figure (not of the file paths read)."""
-        payload = self.model_dump(mode="json", exclude={"files"})
+        payload = self.model_dump(
+            mode="json", exclude={"files", "mail", "warehouse", "schedule", "output_dir"}
+        )
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -156,6 +297,9 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
                 source["url"] = "sqlite:///" + str((base / relative).resolve())
     if "output_dir" in raw:
         raw["output_dir"] = str((base / raw["output_dir"]).resolve())
+    mail = raw.get("mail")
+    if isinstance(mail, dict) and isinstance(mail.get("ca_file"), str):
+        mail["ca_file"] = str((base / mail["ca_file"]).resolve())
     return raw
 
 
@@ -183,7 +327,7 @@ def load_config(path: Path | None = None) -> Config:
         files.append(str(path))
     raw["files"] = files
     try:
-        return Config.model_validate(raw)
+        return Config.model_validate(raw, context={FROM_FILE: True})
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -13,6 +13,7 @@ import os
 import platform
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,13 @@ class RunOutputs:
     timer: dict[str, float]
     triggered_by: str
     from_snapshot: str | None = None
+    warehouse: Any = None  # flows.warehouse.Warehouse: decides the report's version
+
+    def facts(self, snapshots: dict[str, str]) -> Any:
+        """What this run's figures were made from (flows.warehouse.RunFacts)."""
+        from flows.warehouse import RunFacts
+
+        return RunFacts(self.as_of, self.config.fingerprint(), code_version(), snapshots)
 
     @property
     def final_dir(self) -> Path:
@@ -92,10 +100,17 @@ def metrics_csv(metrics: pd.DataFrame) -> str:
     return text.to_csv(index=False, lineterminator="\n")
 
 
-def data_quality_csv(outcome: Any) -> pd.DataFrame:
-    """``data-quality.csv``: per source table its rows read, accepted and quarantined, then each
-    failed expectation with its count, then the linkage rate of every cross-table link."""
+def data_quality_csv(outcome: Any, as_of: dt.date) -> pd.DataFrame:
+    """``data-quality.csv``: per source table its rows read, accepted and quarantined and its
+    freshness (the date of its newest record by the as-of date, and the days from it to the
+    as-of date; empty for a table without dates of its own), then each failed expectation with
+    its count, then the linkage rate of every cross-table link."""
     counts = outcome.table_counts()
+    fresh = outcome.freshness(as_of)[["source", "table", "newest_record", "days_before_as_of"]]
+    counts = counts.merge(fresh, on=["source", "table"], how="left")
+    counts["newest_record"] = counts["newest_record"].map(
+        lambda day: day.isoformat() if isinstance(day, dt.date) else ""
+    )
     tables = counts.assign(check="rows", severity="summary", failed_rows=counts["rows_quarantined"])
     failures = outcome.quality[outcome.quality["check"] != "rows"]
     linkage = outcome.linkage
@@ -110,10 +125,12 @@ def data_quality_csv(outcome: Any) -> pd.DataFrame:
         }
     )
     columns = [
-        "source", "table", "check", "severity", "failed_rows",
-        "rows_read", "rows_accepted", "rows_quarantined", "detail",
+        "source", "table", "check", "severity", "failed_rows", "rows_read", "rows_accepted",
+        "rows_quarantined", "newest_record", "days_before_as_of", "detail",
     ]  # fmt: skip
-    return pd.concat([tables, failures, links], ignore_index=True).reindex(columns=columns)
+    quality = pd.concat([tables, failures, links], ignore_index=True).reindex(columns=columns)
+    counted = ["failed_rows", "rows_read", "rows_accepted", "rows_quarantined", "days_before_as_of"]
+    return quality.astype({column: "Int64" for column in counted})
 
 
 def _write_quarantine(run: RunOutputs, folder: Path) -> dict[str, int]:
@@ -142,21 +159,16 @@ def _write_snapshots(run: RunOutputs, folder: Path) -> dict[str, str]:
     return checksums
 
 
-def _version_label(revised: bool | None) -> str:
-    if revised is None:
-        return "First issue"
-    return (
-        "Revised: figures changed since the previous run" if revised else "Rerun: figures unchanged"
-    )
-
-
 def _render(
     run: RunOutputs,
     counts: pd.DataFrame,
     quality: pd.DataFrame,
     published: pd.DataFrame,
     staging: Path,
+    plan: Any,
 ) -> None:
+    from flows.review import qaf_summary
+    from reports.agencies import stages_of_run
     from reports.model import ReportData, long_date
     from reports.render import render_report
     from reports.workbook import write_published_workbook
@@ -177,7 +189,10 @@ def _render(
         analyses=run.measures.analyses,
         quality=quality,
         published=published,
-        version_label=_version_label(_revised(run.final_dir, staging)),
+        version_label=plan.label,
+        revisions=plan.revisions,
+        stages=stages_of_run(run.measures.instances, str(run.quarter), run.config),
+        qaf=qaf_summary(run.config, run.output_root, str(run.quarter), warehouse=run.warehouse),
     )
     report = run.config.report
     write_published_workbook(
@@ -190,14 +205,18 @@ def _render(
         as_of=long_date(run.as_of),
         threshold=run.config.disclosure.threshold,
     )
+    started = time.perf_counter()
     render_report(data, staging / f"{run.report_name}.pdf", staging / f"{run.report_name}.html")
+    run.timer["render"] = round(time.perf_counter() - started, 3)  # within "outputs"
 
 
-def write_outputs(run: RunOutputs) -> Path:
-    """Write every output file of the run into its staging folder and return that folder."""
+def write_outputs(run: RunOutputs) -> tuple[Path, Any]:
+    """Write every output file of the run into its staging folder; return that folder and the
+    report version the figures are published as (flows.warehouse.VersionPlan)."""
     staging = run.staging_dir
     staging.mkdir(parents=True)
-    (staging / "metrics.csv").write_text(metrics_csv(run.measures.metrics), encoding="utf-8")
+    metrics_text = metrics_csv(run.measures.metrics)
+    (staging / "metrics.csv").write_text(metrics_text, encoding="utf-8")
     analyses = {"changes": run.measures.changes, **run.measures.analyses}
     for stem, table in analyses.items():
         four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
@@ -208,14 +227,21 @@ def write_outputs(run: RunOutputs) -> Path:
         # rows read = rows accepted + rows quarantined, against what extraction really read
         if read != len(run.raw[source][table].frame):
             raise AssertionError(f"{source}.{table}: rows were lost between extract and validate")
-    quality = data_quality_csv(run.outcome)
+    quality = data_quality_csv(run.outcome, run.as_of)
     quality.to_csv(staging / "data-quality.csv", index=False, lineterminator="\n")
     _write_quarantine(run, staging / "quarantine")
     run.measures.instances.to_parquet(staging / "instances.parquet", index=False)
-    _write_snapshots(run, staging / "snapshots")
+    snapshots = _write_snapshots(run, staging / "snapshots")
     build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
-    _render(run, counts, quality, published, staging)
-    return staging
+    plan = run.warehouse.plan_version(
+        str(run.quarter),
+        run.measures.metrics,
+        sha256(staging / "metrics.csv"),
+        run.facts(snapshots),
+        run.config.disclosure.threshold,
+    )
+    _render(run, counts, quality, published, staging, plan)
+    return staging, plan
 
 
 def _revised(previous: Path, staging: Path) -> bool | None:
@@ -267,15 +293,35 @@ def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str,
     }
 
 
-def publish(staging: Path, run: RunOutputs, total_seconds: float) -> dict[str, Any]:
-    """Add the manifest, then swap the staging folder in place of ``<out>/<quarter>/``."""
+def publish(staging: Path, run: RunOutputs, plan: Any, total_seconds: float) -> dict[str, Any]:
+    """Add the manifest, then, in the warehouse transaction that records the run, swap the
+    staging folder in place of ``<out>/<quarter>/``: both change or neither does."""
     manifest = _manifest(run, staging, total_seconds)
+    manifest["version"] = {"number": plan.version, "label": plan.label, "reasons": plan.reasons}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     final = run.final_dir
     retired = run.output_root / f".retired-{run.quarter}-{run.run_id}"
-    if final.exists():
-        os.replace(final, retired)
-    os.replace(staging, final)
+
+    def swap() -> None:
+        if final.exists():
+            os.replace(final, retired)
+        try:
+            os.replace(staging, final)
+        except OSError:
+            if retired.exists():
+                os.replace(retired, final)
+            raise
+
+    run.warehouse.finish_run(
+        run.run_id,
+        plan,
+        run.measures.metrics,
+        manifest["outputs"]["checksums"]["metrics.csv"],
+        manifest["outputs"]["checksums"][f"{run.report_name}.pdf"],
+        run.facts(manifest["snapshots"]),
+        manifest,
+        publish=swap,
+    )
     if retired.exists():
         _archive(retired, run.output_root / "archive")
         shutil.rmtree(retired, ignore_errors=True)
@@ -296,7 +342,21 @@ def _archive(retired: Path, archive: Path) -> None:
         os.replace(retired / "snapshots", kept / "snapshots")
 
 
-def discard(run_root: Path) -> None:
-    """Remove staging folders a failed run left behind."""
-    for leftover in run_root.glob(".staging-*"):
+def recover(output_root: Path, quarter: Quarter) -> list[str]:
+    """Tidy what a killed run of ``quarter`` left behind; call it holding the quarter's lock.
+    A staging folder is half-written and goes. A retired folder is the previous outputs: put
+    back if the kill came between the two renames of ``publish``, else archived and removed."""
+    done = []
+    for leftover in sorted(output_root.glob(f".staging-{quarter}-*")):
         shutil.rmtree(leftover, ignore_errors=True)
+        done.append(f"removed the half-written {leftover.name}")
+    final = output_root / str(quarter)
+    for retired in sorted(output_root.glob(f".retired-{quarter}-*")):
+        if not final.exists():
+            os.replace(retired, final)
+            done.append(f"restored the previous outputs from {retired.name}")
+        else:
+            _archive(retired, output_root / "archive")
+            shutil.rmtree(retired, ignore_errors=True)
+            done.append(f"archived {retired.name}")
+    return done

@@ -18,12 +18,13 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.coerce import coerce_source
 from flows.config import Config, load_config
-from flows.errors import SourceUnavailable
+from flows.errors import SourceUnavailable, VccError
 from flows.extract import RawTable, extract_source
-from flows.outputs import RunOutputs, publish, write_outputs
+from flows.outputs import RunOutputs, code_version, publish, recover, write_outputs
 from flows.snapshot import load_snapshot
+from flows.summary import run_summary_markdown
+from flows.warehouse import RunFacts, VersionPlan, Warehouse, open_warehouse
 from transforms.calendar import WorkingDayCalendar
 from transforms.changes import compare_quarters
 from transforms.enhanced_gap import identification_by_reason, update_delay_by_identification
@@ -74,18 +75,10 @@ def extract_task(
 
 @task(name="validate-sources", cache_policy=NO_CACHE)
 def validate_task(raw: dict[str, dict[str, RawTable]], config: Config, extracted_at: dt.datetime):
-    from flows.validate import validate_sources  # Great Expectations is slow to import
+    from flows.validate import validate_extract  # Great Expectations is slow to import
 
     logger = get_run_logger()
-    typed, problems = {}, {}
-    for source_name, tables in raw.items():
-        coerced = coerce_source(tables, config.sources[source_name], source_name)
-        for table, (frame, table_problems) in coerced.items():
-            typed[(source_name, table)] = frame
-            problems[(source_name, table)] = table_problems
-    outcome = validate_sources(
-        typed, problems, extracted_at=extracted_at, districts=list(config.districts)
-    )
+    outcome = validate_extract(raw, config, extracted_at)
     for (source_name, table), reasons in outcome.rejected.items():
         if len(reasons):
             logger.info("%s.%s: %d rows quarantined", source_name, table, len(reasons))
@@ -185,10 +178,10 @@ def measures_task(
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
-def outputs_task(run: RunOutputs) -> Path:
-    staging = write_outputs(run)
-    get_run_logger().info("outputs written to %s", staging)
-    return staging
+def outputs_task(run: RunOutputs) -> tuple[Path, VersionPlan]:
+    staging, plan = write_outputs(run)
+    get_run_logger().info("outputs written to %s as %s", staging, plan.label)
+    return staging, plan
 
 
 @flow(name="quarterly-compliance-report", log_prints=True)
@@ -203,8 +196,6 @@ def quarterly_compliance_report(
     """Produce the Victims' Code compliance report of one quarter (default: the last complete
     quarter, as a scheduled run wants); returns its manifest."""
     logger = get_run_logger()
-    timer = StageTimer()
-    started_run = time.perf_counter()
     config = load_config(Path(config_path) if config_path else None)
     as_of_date = as_of or dt.date.today()
     target_quarter = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
@@ -212,7 +203,83 @@ def quarterly_compliance_report(
     output_root = Path(out_dir) if out_dir else config.output_dir
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     logger.info("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
+    warehouse = open_warehouse(config, output_root)
+    warehouse.start_run(
+        run_id,
+        str(target_quarter),
+        as_of_date,
+        triggered_by,
+        {"quarter": quarter, "as_of": as_of, "config_path": config_path, "out_dir": out_dir,
+         "from_snapshot": from_snapshot},
+        RunFacts(as_of_date, config.fingerprint(), code_version(), {}),
+    )  # fmt: skip
+    for line in recover(output_root, target_quarter):
+        logger.warning("a killed run of %s: %s", target_quarter, line)
+    try:
+        manifest = _produce(
+            run_id, target_quarter, as_of_date, extracted_at, config, output_root,
+            triggered_by, from_snapshot, warehouse,
+        )  # fmt: skip
+    except BaseException as error:
+        reason = _one_line(error)
+        warehouse.fail_run(run_id, str(target_quarter), reason)
+        if triggered_by == "schedule":
+            _notify_failure(config, str(target_quarter), run_id, reason)
+        raise
+    _publish_artifact(manifest, target_quarter)
+    return manifest
 
+
+def _one_line(error: BaseException) -> str:
+    """A failure's reason for the run log, the warehouse and the notice: the project's errors say
+    what is wrong in one line; anything else is named by its type (its text may hold data)."""
+    if isinstance(error, VccError):
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    return f"unexpected {type(error).__name__}; see the Prefect run log"
+
+
+def _notify_failure(config: Config, quarter: str, run_id: str, reason: str) -> None:
+    from flows.mail import notify_failure
+
+    logger = get_run_logger()
+    try:
+        notified = notify_failure(config.mail, quarter, run_id, reason)
+    except VccError as error:
+        logger.error("could not send the failure notice: %s", error)
+        return
+    if notified:
+        logger.info("failure notice sent to %d address(es)", len(notified))
+
+
+def _publish_artifact(manifest: dict, quarter: Quarter) -> None:
+    """A markdown summary of the run in the Prefect UI: version, headline figures as published,
+    data quality, and where the report is."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        key=f"vcc-report-{str(quarter).lower()}",
+        markdown=run_summary_markdown(manifest),
+        description=f"Victims' Code compliance report {quarter}",
+    )
+
+
+def _produce(
+    run_id: str,
+    target_quarter: Quarter,
+    as_of_date: dt.date,
+    extracted_at: dt.datetime,
+    config: Config,
+    output_root: Path,
+    triggered_by: str,
+    from_snapshot: str | None,
+    warehouse: Warehouse,
+) -> dict:
+    """Extract, validate, measure and publish one quarter; returns the manifest."""
+    logger = get_run_logger()
+    timer = StageTimer()
+    started_run = time.perf_counter()
     started = time.perf_counter()
     if from_snapshot:
         raw, earlier = load_snapshot(output_root, from_snapshot)
@@ -247,12 +314,13 @@ def quarterly_compliance_report(
         timer=timer.seconds,
         triggered_by=triggered_by,
         from_snapshot=from_snapshot,
+        warehouse=warehouse,
     )
     started = time.perf_counter()
     try:
-        staging = outputs_task(run)
+        staging, plan = outputs_task(run)
         timer.record("outputs", started)
-        manifest = publish(staging, run, time.perf_counter() - started_run)
+        manifest = publish(staging, run, plan, time.perf_counter() - started_run)
     except BaseException:
         shutil.rmtree(run.staging_dir, ignore_errors=True)  # nothing half-written survives
         raise

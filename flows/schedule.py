@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 
@@ -74,21 +75,40 @@ def prefect_server(port: int = 4200) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def serve_quarterly(config: Config | None = None) -> None:
-    """Serve the flow on the quarterly schedule until interrupted."""
-    config = config or load_config()
+def serve_quarterly(config_path: Path | None = None, out_dir: Path | None = None) -> None:
+    """Serve the flow on the quarterly schedule until interrupted; its runs read ``config_path``
+    and write to ``out_dir`` (absolute, so that they do not depend on the worker's directory)."""
+    config = load_config(config_path)
+    defaults = {
+        "config_path": str(config_path.resolve()) if config_path else None,
+        "out_dir": str((out_dir or config.output_dir).resolve()),
+    }
     with prefect_server():
-        _serve(config)
+        _serve(config, defaults)
 
 
-def _serve(config: Config) -> None:
+def _serve(config: Config, defaults: dict[str, str | None]) -> None:
+    from prefect import serve
+
+    deployment = quarterly_deployment(config, defaults, dt.date.today())
+    starts = [
+        s.schedule.rrule.split("\n")[0].removeprefix("DTSTART:") for s in deployment.schedules
+    ]
+    moments = [dt.datetime.strptime(start, "%Y%m%dT%H%M%S") for start in starts]
+    print("vcc: next scheduled runs: " + ", ".join(f"{m:%Y-%m-%d %H:%M}" for m in moments[:4]))
+    serve(deployment)
+
+
+def quarterly_deployment(config: Config, defaults: dict[str, str | None], today: dt.date):
+    """The flow's deployment: the next eight quarterly run moments, each a one-off RRule in the
+    configured time zone, and the parameters every run of it gets."""
     from prefect.schedules import RRule
 
     from flows.pipeline import quarterly_compliance_report
 
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
     runs = quarterly_run_dates(
-        dt.date.today(),
+        today,
         count=8,
         calendar=calendar,
         working_days=config.schedule.working_days_after_quarter,
@@ -102,5 +122,6 @@ def _serve(config: Config) -> None:
         )
         for moment in runs
     ]
-    print("vcc: next scheduled runs: " + ", ".join(f"{m:%Y-%m-%d %H:%M}" for m in runs[:4]))
-    quarterly_compliance_report.serve(name=DEPLOYMENT_NAME, schedules=schedules)
+    return quarterly_compliance_report.to_deployment(
+        name=DEPLOYMENT_NAME, schedules=schedules, parameters=defaults
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -104,7 +105,16 @@ class ReportData:
     analyses: dict[str, pd.DataFrame] = field(default_factory=dict)  # keys ANALYSES_COLUMNS
     quality: pd.DataFrame = field(default_factory=pd.DataFrame)  # data-quality.csv rows
     published: pd.DataFrame = field(default_factory=pd.DataFrame)  # published_tables output
-    version_label: str = "First issue"  # or e.g. "Revision 1: late CPS data added"
+    version_label: str = "First issue"  # or e.g. "Revision 1 (version 2)"
+    # flows.warehouse.Revision items (version, produced, reasons, changes), oldest first; empty
+    # for a first issue.
+    revisions: list = field(default_factory=list)
+    # transforms.stages.stage_distributions of the quarter (unsuppressed; the agency sections
+    # publish it through published_stages); empty: the sections say it was not supplied.
+    stages: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # flows.review.QafSummary: the Quality Assessment Framework's case reviews (aggregates,
+    # already suppressed); None when no review of the quarter's sample was imported.
+    qaf: Any = None
 
     def __post_init__(self) -> None:
         parse_quarter(self.quarter)

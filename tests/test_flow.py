@@ -7,7 +7,6 @@ CSV and XLSX, with the injected defects that validation must quarantine.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -20,29 +19,15 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from flows.config import DEFAULT_CONFIG
 from flows.errors import SourceError
 from flows.pipeline import run_quarter
-from flows.synthetic import generate_sources, write_demo_sources
+from flows.warehouse import Warehouse, default_url
+from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
 from transforms.catalogue import MEASURES
 
 pytestmark = pytest.mark.flow
-QUARTER = "2024Q4"
-AS_OF = dt.date(2025, 2, 14)
-
-
-@pytest.fixture(scope="session")
-def demo_config(tmp_path_factory) -> Path:
-    """The shipped configuration beside small demo sources laid out as ``vcc demo`` lays them."""
-    root = tmp_path_factory.mktemp("demo")
-    (root / "config").mkdir()
-    config = root / "config" / "vcc.toml"
-    shutil.copy(DEFAULT_CONFIG, config)
-    from flows.config import load_config
-
-    sources = generate_sources("2024Q1", "2024Q4", scale=0.05, seed=7, until=AS_OF)
-    write_demo_sources(sources, root / "demo-data", load_config(config))
-    return config
+QUARTER = FLOW_QUARTER
+AS_OF = FLOW_AS_OF
 
 
 @pytest.fixture(scope="session")
@@ -163,7 +148,10 @@ def test_missing_table_stops_the_run_naming_it_and_leaves_outputs_alone(
     with pytest.raises(SourceError, match=r"source cps, table hearings"):
         run_quarter(QUARTER, AS_OF, broken / "config" / "vcc.toml", out)
     assert (out / QUARTER / "metrics.csv").read_text() == "earlier run\n"
-    assert sorted(p.name for p in out.iterdir()) == [QUARTER]
+    assert sorted(p.name for p in out.iterdir()) == [QUARTER, "vcc-warehouse.sqlite"]
+    (failed,) = Warehouse(default_url(out)).list_runs(QUARTER)
+    assert failed["status"] == "failed" and failed["error"].startswith("source cps, table hearings")
+    assert Warehouse(default_url(out)).count("metrics") == 0
 
 
 def _vcc(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

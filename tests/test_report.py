@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
-import time
 from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
@@ -22,6 +20,7 @@ from pypdf import PdfReader
 
 from flows.config import MeasureSettings, ReportSettings
 from reports import render
+from reports.agencies import AGENCY_HEADINGS
 from reports.charts import trend_chart_svg
 from reports.model import (
     METRIC_COLUMNS,
@@ -35,6 +34,7 @@ from reports.summary import summary_rows
 from transforms.catalogue import MEASURES
 from transforms.changes import compare_quarters
 from transforms.disclosure import published_tables
+from transforms.stages import STAGE_COLUMNS
 
 THRESHOLD = 5
 TITLE = "Victims' Code compliance report"
@@ -454,8 +454,9 @@ def test_render_module_has_no_prefect() -> None:
 
 SECTIONS = [
     "Summary of compliance", "Police", "Crown Prosecution Service", "Witness Care Unit",
-    "Probation Service", "Enhanced rights", "Victim needs assessments", "Data quality",
-    "Methodology", "Annex: published tables",
+    "Probation Service", "Enhanced rights", "Victim needs assessments",
+    "Quality Assessment Framework: case reviews", "Data quality", "Methodology",
+    "Annex: published tables",
 ]  # fmt: skip
 
 
@@ -638,11 +639,274 @@ def full_size_quarter() -> ReportData:
     )  # fmt: skip
 
 
-def test_a_full_size_report_renders_in_under_30_seconds(tmp_path) -> None:
-    data = full_size_quarter()
-    started = time.perf_counter()
-    render_report(data, tmp_path / "r.pdf", tmp_path / "r.html")
-    seconds = time.perf_counter() - started
-    assert seconds < 30, f"rendering took {seconds:.1f} s"
-    assert len(PdfReader(tmp_path / "r.pdf").pages) > 15
-    assert statistics.median([seconds]) < 30
+def test_a_full_size_report_renders_every_section(tmp_path) -> None:
+    # eight quarters of every measure and breakdown: how long it takes is measured by
+    # benchmarks/bench_run.py (the manifest's "render" timing), not asserted here
+    render_report(full_size_quarter(), tmp_path / "r.pdf", tmp_path / "r.html")
+    reader = PdfReader(tmp_path / "r.pdf")
+    outline = str(reader.outline)
+    for agency in AGENCY_HEADINGS.values():
+        assert f"'/Title': '{agency}'" in outline, agency
+    assert len(reader.pages) > 15
+
+
+# The slowest stages of each agency (transforms/stages.py, issue 5): a compact table and a
+# strip chart per section. Hand-made stages for the quarter above (threshold 5):
+
+STAGE_ROWS = [
+    # agency, measure, deadlines, final, met, actioned, no action, after, median, p75, p90
+    ("police", "R3-ACK", 5, 5, 120, 99, 110, 10, 11, 2, 4, 8),
+    # 48 actioned (percentiles shown) but 2 without action: both counts are [c], and the share
+    # after the deadline with them; its 90th percentile, 12, is still the police's slowest
+    ("police", "R12-ACK", 10, 10, 50, 45, 48, 2, 3, 4, 7, 12),
+    ("police", "R6-UPDATE", 5, 1, 0, 0, 0, 0, 0, None, None, None),  # nothing: [z], last
+    # 39 actioned, 1 without action and 2 late: counts and share [c], percentiles shown
+    ("cps", "R6-VCL", 5, 1, 40, 37, 39, 1, 2, 1, 3, 6),
+    # 3 hearings, all notified: fewer than 5 actioned, so nothing of it may print
+    ("wcu", "R8-HEARING", 1, 1, 3, 3, 3, 0, 0, 0, 1, 1),
+    ("probation", "R11-CONTACT", 20, 20, 0, 0, 0, 0, 0, None, None, None),
+]  # fmt: skip
+
+
+def hand_made_stages() -> pd.DataFrame:
+    rows = [
+        {
+            "quarter": "2024Q3", "agency": agency, "measure_id": measure_id,
+            "deadline_standard": standard, "deadline_enhanced": enhanced, "final": final,
+            "met": met, "pending": 0, "actioned": actioned, "no_action": no_action,
+            "after_deadline": after, "median_working_days": median, "p75_working_days": p75,
+            "p90_working_days": p90,
+            "after_deadline_share": after / actioned if actioned else math.nan,
+        }
+        for (agency, measure_id, standard, enhanced, final, met, actioned, no_action, after,
+             median, p75, p90) in STAGE_ROWS
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=STAGE_COLUMNS).astype(
+        {c: float for c in ("median_working_days", "p75_working_days", "p90_working_days")}
+    )
+
+
+@pytest.fixture(scope="module")
+def staged_html() -> str:
+    """The hand-made quarter with its stages, as HTML (the PDF is checked on the golden data)."""
+    data = replace(a_quarter(), stages=hand_made_stages())
+    return render._template().render(**render.report_context(data), inline_css=None)
+
+
+def _section(html: str, agency: str) -> str:
+    return re.search(rf'<section class="agency" id="agency-{agency}".*?</section>', html, re.S)[0]
+
+
+def _cells(row: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", " ", c).split()[0] if c.strip() else "" for c in
+            re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]  # fmt: skip
+
+
+def test_every_agency_section_shows_its_slowest_stages(staged_html) -> None:
+    for agency in ("police", "cps", "wcu", "probation"):
+        section = _section(staged_html, agency)
+        assert "Slowest stages: working days to action" in section, agency
+        assert "slowest first by the 90th percentile" in section
+        assert '<th scope="col" class="num">90th percentile</th>' in section
+
+
+def test_stages_table_prints_the_figures_slowest_first(staged_html) -> None:
+    table = _table(_section(staged_html, "police"), "working days from trigger to action")
+    rows = re.findall(r"<tbody>.*?</tbody>", table, re.S)[0]
+    order = re.findall(r'<span class="measure-id">([^<]+)</span>', rows)
+    assert order == ["R12-ACK", "R3-ACK", "R6-UPDATE"]  # by the 90th percentile; empty last
+    # deadline, actioned, median, 75th, 90th, share after the deadline, still without action
+    assert _cells(_row(table, "R3-ACK"))[1:] == ["5", "110", "2", "4", "8", "10.0%", "10"]
+    assert _cells(_row(table, "R12-ACK"))[1:] == ["10", "[c]", "4", "7", "12", "[c]", "[c]"]
+    assert _cells(_row(table, "R6-UPDATE"))[1:] == ["5", "0", "[z]", "[z]", "[z]", "[z]", "0"]
+    assert "5 (1)" in _row(_table(_section(staged_html, "cps"), "trigger to action"), "R6-VCL")
+
+
+def test_stages_of_few_actioned_are_withheld(staged_html) -> None:
+    wcu = _table(_section(staged_html, "wcu"), "working days from trigger to action")
+    assert _cells(_row(wcu, "R8-HEARING"))[2:] == ["[c]"] * 6
+    cps = _table(_section(staged_html, "cps"), "working days from trigger to action")
+    assert _cells(_row(cps, "R6-VCL"))[2:] == ["[c]", "1", "3", "6", "[c]", "[c]"]
+
+
+def test_stage_chart_caption_states_its_finding(staged_html) -> None:
+    police = _section(staged_html, "police")
+    caption = re.findall(r"<figcaption>(.*?)</figcaption>", police, re.S)[-1]
+    assert (
+        "Slowest: complaint acknowledgements (R12-ACK), 90% actioned within 12 working days "
+        "against a deadline of 10 working days." in caption
+    )
+    assert "Most often late: written acknowledgements (R3-ACK), 10.0%" in caption
+    wcu = _section(staged_html, "wcu")
+    assert "<p>Too few instances were actioned this quarter to show any percentile" in wcu
+    probation = _section(staged_html, "probation")
+    assert "No instance of these measures was actioned this quarter." in probation
+
+
+def test_stage_charts_are_vector_with_alternative_text(staged_html) -> None:
+    charts = re.findall(r"<svg[^>]*>", staged_html)
+    # the trend of each agency, and the stages of the police and the CPS: the WCU's and
+    # probation's stages are all withheld or empty, and their finding stands alone
+    assert len(charts) == 6
+    for tag in charts:
+        assert 'role="img"' in tag and re.search(r'aria-label="[^"]{40,}"', tag)
+    police = _section(staged_html, "police")
+    alt = re.findall(r'<svg[^>]*aria-label="([^"]+)"', police)[-1]
+    assert "R3-ACK: median 2, 75th percentile 4, 90th percentile 8, deadline 5" in alt
+    assert "R6-UPDATE: percentiles withheld, deadline 5 (1)" in alt
+    cps = re.findall(r'<svg[^>]*aria-label="([^"]+)"', _section(staged_html, "cps"))[-1]
+    assert "R6-VCL: median 1, 75th percentile 3, 90th percentile 6, deadline 5 (1)" in cps
+    assert "R8-HEARING" not in "".join(re.findall(r'aria-label="([^"]+)"', staged_html))
+    assert "<text" in police  # text stays text in the SVG
+
+
+def test_stages_keep_headings_in_order_and_no_personal_data(staged_html) -> None:
+    outline = Outline()
+    outline.feed(staged_html)
+    levels = [level for level, _ in outline.titles]
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+    stages = [lvl for lvl, t in outline.titles if "Slowest stages" in t]
+    assert stages == [3, 3, 3, 3]
+    assert_no_personal_data(re.sub(r"<[^>]+>", " ", staged_html), a_quarter())
+
+
+def test_a_report_without_stages_says_so(rendered) -> None:
+    _, html = rendered
+    assert html.count("The working-day distributions were not supplied with these figures") == 4
+
+
+# The same on the golden example (tests/fixtures/golden), through the measures engine: the
+# Witness Care Unit's stages, worked out again here from the CSV files and the bank-holiday list.
+
+GOLDEN_QUARTER, GOLDEN_AS_OF = "2024Q2", date(2024, 7, 12)
+
+
+@pytest.fixture(scope="module")
+def golden_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReportData, str, str]:
+    from flows.coerce import coerce_source
+    from flows.config import load_config
+    from flows.extract import extract_source
+    from flows.pipeline import compute_figures
+    from reports.agencies import stages_of_run
+    from tests.conftest import GOLDEN
+    from transforms.calendar import WorkingDayCalendar
+    from transforms.quarters import Quarter
+
+    config = load_config(GOLDEN / "data" / "vcc.toml")
+    typed = {}
+    for name, source in config.sources.items():
+        for table, (frame, problems) in coerce_source(
+            extract_source(name, source), source, name
+        ).items():
+            assert problems.empty, (name, table)
+            typed[(name, table)] = frame
+    quarter = Quarter.parse(GOLDEN_QUARTER)
+    window = [str(quarter.shift(-back)) for back in range(4, -1, -1)]
+    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
+    instances, every = compute_figures(typed, config, quarter, GOLDEN_AS_OF, window, calendar)
+    metrics = every[every["quarter"] == GOLDEN_QUARTER].reset_index(drop=True)
+    data = replace(
+        a_quarter(), quarter=GOLDEN_QUARTER, as_of=GOLDEN_AS_OF, produced_on=GOLDEN_AS_OF,
+        metrics=metrics, trend=every[every["dimension"] == "all"].reset_index(drop=True),
+        measure_settings=dict(config.measures), changes=compare_quarters(every, GOLDEN_QUARTER),
+        analyses={}, published=published_tables(metrics, THRESHOLD),
+        stages=stages_of_run(instances, GOLDEN_QUARTER, config),
+    )  # fmt: skip
+    folder = tmp_path_factory.mktemp("golden-report")
+    render_report(data, folder / "report.pdf", folder / "report.html")
+    pdf = " ".join(pdf_text(PdfReader(folder / "report.pdf")).split())
+    return data, pdf, (folder / "report.html").read_text(encoding="utf-8")
+
+
+def _hand_worked_notifications(table: str) -> dict:
+    """R8-HEARING (hearings) or R9-OUTCOME (outcomes) of GOLDEN_QUARTER, by hand: each row
+    received in the quarter about a victim owed the Code; notified on or after receipt and by
+    the as-of date; 1 working day allowed; working days counted one by one against the
+    bank-holiday list in tests/fixtures."""
+    from tests.conftest import FIXTURES, GOLDEN
+
+    holidays = set(pd.read_csv(FIXTURES / "bank_holidays_england_wales.csv")["date"])
+    rows = pd.read_csv(GOLDEN / "data" / "cps" / f"{table}.csv", dtype=str)
+    victims = pd.read_csv(GOLDEN / "data" / "police" / "victims.csv", dtype=str)
+    owed = set(victims.loc[victims["victim_type"] != "business", "victim_id"])
+
+    def working(day: date) -> bool:
+        return day.weekday() < 5 and day.isoformat() not in holidays
+
+    def day_after(day: date) -> date:
+        return date.fromordinal(day.toordinal() + 1)
+
+    waits, late, without = [], 0, 0
+    for row in rows.itertuples(index=False):
+        received = date.fromisoformat(row.received_at[:10])
+        if row.victim_id not in owed or not date(2024, 4, 1) <= received <= date(2024, 6, 30):
+            continue
+        due = received
+        while not working(due):  # a non-working day counts from the working day before
+            due = date.fromordinal(due.toordinal() - 1)
+        due = day_after(due)
+        while not working(due):
+            due = day_after(due)
+        notified = (
+            date.fromisoformat(row.victim_notified_at[:10])
+            if isinstance(row.victim_notified_at, str) else None
+        )  # fmt: skip
+        if notified is None or notified < received or notified > GOLDEN_AS_OF:
+            without += 1
+            continue
+        day, wait = received, 0
+        while day < notified:
+            day = day_after(day)
+            wait += working(day)
+        waits.append(wait)
+        late += notified > due
+    waits.sort()
+
+    def rank(p: int) -> int:
+        return waits[math.ceil(p * len(waits) / 100) - 1]
+
+    return {
+        "actioned": len(waits), "no_action": without, "after_deadline": late,
+        "median_working_days": rank(50), "p75_working_days": rank(75),
+        "p90_working_days": rank(90),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("measure_id", "table"), [("R8-HEARING", "hearings"),
+                                                   ("R9-OUTCOME", "outcomes")])  # fmt: skip
+def test_golden_stages_match_a_hand_calculation(golden_report, measure_id, table) -> None:
+    data, _, _ = golden_report
+    row = data.stages[data.stages["measure_id"] == measure_id].iloc[0]
+    expected = _hand_worked_notifications(table)
+    assert {key: int(row[key]) for key in expected} == expected
+    # the final instances are the eligible of the independent implementation's expected.csv
+    from tests.conftest import GOLDEN
+
+    golden = pd.read_csv(GOLDEN / "expected.csv", dtype=str)
+    figures = golden[
+        (golden["quarter"] == GOLDEN_QUARTER) & (golden["as_of"] == GOLDEN_AS_OF.isoformat())
+        & (golden["measure_id"] == measure_id) & (golden["dimension"] == "all")
+    ].iloc[0]  # fmt: skip
+    assert (row["final"], row["met"]) == (int(figures["eligible"]), int(figures["met"]))
+
+
+def test_golden_report_shows_the_witness_care_units_stages(golden_report) -> None:
+    data, pdf, html = golden_report
+    # R9-OUTCOME: 34 notified, 5 not, 10 of the 34 late; R8-HEARING: 43 notified but 3 not,
+    # a small count that hides both; R11-REFER: 2 referrals made, too few for percentiles
+    table = _table(_section(html, "wcu"), "working days from trigger to action")
+    order = re.findall(r'<span class="measure-id">([^<]+)</span>', table)
+    assert order == ["R9-OUTCOME", "R8-HEARING", "R11-REFER"]
+    assert _cells(_row(table, "R9-OUTCOME"))[1:] == ["1", "34", "1", "1", "3", "29.4%", "5"]
+    assert _cells(_row(table, "R8-HEARING"))[1:] == ["1", "[c]", "0", "1", "2", "[c]", "[c]"]
+    assert _cells(_row(table, "R11-REFER"))[1:] == ["10", "[c]"] + ["[c]"] * 5
+    finding = (
+        "Slowest: outcome notifications (R9-OUTCOME), 90% actioned within 3 working days "
+        "against a deadline of 1 working day; 29.4% were actioned after it."
+    )
+    assert finding in pdf
+    assert pdf.count("Slowest stages: working days to action") == 4
+    assert "R9-OUTCOME Victim told of verdict and sentence 1 34 1 1 3 29.4% 5" in pdf
+    assert not IDENTIFIER.search(pdf), IDENTIFIER.search(pdf)
+    allowed = {"30 June 2024", "12 July 2024", GOLDEN_AS_OF.isoformat()}  # quarter end, as-of
+    assert set(EVENT_DATE.findall(pdf)) <= allowed
