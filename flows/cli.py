@@ -355,7 +355,8 @@ def validate(quarter: Quarter, as_of, config: Path | None) -> None:
 @main.command()
 @place_options
 def serve(config: Path | None, out: Path | None) -> None:
-    """Keep the quarterly schedule running (a Prefect deployment served from this process)."""
+    """Keep the quarterly schedule running (a Prefect deployment served from this process,
+    with a second, unscheduled one for backfills started from Prefect)."""
     from flows.schedule import serve_quarterly
 
     serve_quarterly(config, out)

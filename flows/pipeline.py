@@ -31,7 +31,7 @@ from transforms.enhanced_gap import identification_by_reason, update_delay_by_id
 from transforms.measures import Deadline, compute_instances
 from transforms.metrics import Rating, summarise
 from transforms.needs_assessment import assessment_timeliness, missing_items
-from transforms.quarters import Quarter
+from transforms.quarters import Quarter, quarter_range
 from transforms.schema import CANONICAL
 
 
@@ -228,6 +228,29 @@ def quarterly_compliance_report(
         raise
     _publish_artifact(manifest, target_quarter)
     return manifest
+
+
+@flow(name="backfill-quarters", log_prints=True)
+def backfill_quarters(
+    first: str,
+    last: str,
+    as_of: dt.date | None = None,
+    config_path: str | None = None,
+    out_dir: str | None = None,
+) -> list[str]:
+    """Run every quarter from ``first`` to ``last``, oldest first, each as its own run of the
+    quarterly flow; stops at the first quarter that fails. Returns the reports' paths."""
+    logger = get_run_logger()
+    quarters = quarter_range(Quarter.parse(first), Quarter.parse(last))
+    reports = []
+    for number, quarter in enumerate(quarters, start=1):
+        logger.info("backfill %d/%d: %s", number, len(quarters), quarter)
+        manifest = quarterly_compliance_report(
+            quarter=str(quarter), as_of=as_of, config_path=config_path, out_dir=out_dir,
+            triggered_by="backfill",
+        )  # fmt: skip
+        reports.append(manifest["outputs"]["report"])
+    return reports
 
 
 def _one_line(error: BaseException) -> str:

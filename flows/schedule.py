@@ -91,12 +91,17 @@ def _serve(config: Config, defaults: dict[str, str | None]) -> None:
     from prefect import serve
 
     deployment = quarterly_deployment(config, defaults, dt.date.today())
+    backfill = backfill_deployment(defaults)
     starts = [
         s.schedule.rrule.split("\n")[0].removeprefix("DTSTART:") for s in deployment.schedules
     ]
     moments = [dt.datetime.strptime(start, "%Y%m%dT%H%M%S") for start in starts]
     print("vcc: next scheduled runs: " + ", ".join(f"{m:%Y-%m-%d %H:%M}" for m in moments[:4]))
-    serve(deployment)
+    print(
+        f"vcc: deployments {deployment.flow_name}/{deployment.name} (scheduled) and "
+        f"{backfill.flow_name}/{backfill.name} (on demand, parameters first and last)"
+    )
+    serve(deployment, backfill)
 
 
 def quarterly_deployment(config: Config, defaults: dict[str, str | None], today: dt.date):
@@ -125,3 +130,11 @@ def quarterly_deployment(config: Config, defaults: dict[str, str | None], today:
     return quarterly_compliance_report.to_deployment(
         name=DEPLOYMENT_NAME, schedules=schedules, parameters=defaults
     )
+
+
+def backfill_deployment(defaults: dict[str, str | None]):
+    """A deployment with no schedule that reruns a range of quarters when asked, for example
+    ``prefect deployment run backfill-quarters/backfill -p first=2025Q1 -p last=2025Q4``."""
+    from flows.pipeline import backfill_quarters
+
+    return backfill_quarters.to_deployment(name="backfill", parameters=defaults)

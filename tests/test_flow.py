@@ -20,7 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from flows.errors import SourceError
-from flows.pipeline import run_quarter
+from flows.pipeline import backfill_quarters, run_quarter
 from flows.warehouse import Warehouse, default_url
 from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
 from transforms.catalogue import MEASURES
@@ -152,6 +152,21 @@ def test_missing_table_stops_the_run_naming_it_and_leaves_outputs_alone(
     (failed,) = Warehouse(default_url(out)).list_runs(QUARTER)
     assert failed["status"] == "failed" and failed["error"].startswith("source cps, table hearings")
     assert Warehouse(default_url(out)).count("metrics") == 0
+
+
+def test_backfill_flow_runs_each_quarter_oldest_first(prefect_harness, demo_config, tmp_path):
+    # the flow behind the "backfill" deployment, with the parameters a deployment run passes
+    reports = backfill_quarters(
+        "2024Q3", QUARTER, as_of=AS_OF, config_path=str(demo_config), out_dir=str(tmp_path)
+    )
+    assert reports == [str(tmp_path / q / f"vcc-{q}-report.pdf") for q in ("2024Q3", QUARTER)]
+    runs = Warehouse(default_url(tmp_path)).list_runs()
+    assert [(r["quarter"], r["status"], r["triggered_by"]) for r in runs] == [
+        ("2024Q3", "succeeded", "backfill"),
+        (QUARTER, "succeeded", "backfill"),
+    ]
+    q3 = pd.read_csv(tmp_path / "2024Q3" / "metrics.csv")
+    assert set(q3["quarter"]) == {"2024Q3"}
 
 
 def _vcc(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -56,3 +56,12 @@ def test_the_served_deployment_runs_each_quarter_with_the_configured_files():
     ]
     assert {s.timezone for s in schedules} == {"Europe/London"}
     assert all(e.parameters == {"triggered_by": "schedule"} for e in deployment.schedules)
+
+
+def test_the_backfill_deployment_runs_on_demand_with_the_configured_files():
+    from flows.schedule import backfill_deployment
+
+    defaults = {"config_path": "/etc/vcc/vcc.toml", "out_dir": "/srv/vcc/out"}
+    deployment = backfill_deployment(defaults)
+    assert (deployment.flow_name, deployment.name) == ("backfill-quarters", "backfill")
+    assert deployment.parameters == defaults and deployment.schedules == []
