@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -202,3 +203,41 @@ def test_a_second_run_of_a_quarter_being_run_refuses_in_one_line(
     assert "Traceback" not in errors
     assert [run["run_id"] for run in warehouse.list_runs()] == ["running-elsewhere"]
     assert not (out / QUARTER).exists()
+
+
+def test_a_failed_scheduled_run_notifies_with_its_reason_and_a_manual_one_does_not(
+    prefect_harness, demo_config, tmp_path
+):
+    from flows.errors import SourceError
+    from flows.pipeline import quarterly_compliance_report
+
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_config.parent.parent, broken)
+    next((broken / "demo-data" / "cps").glob("hearings*")).unlink()
+    out = tmp_path / "out"
+    with running_smtp_server() as smtp:
+        config = broken / "config" / "notify.toml"
+        config.write_text(
+            (broken / "config" / demo_config.name).read_text(encoding="utf-8")
+            + f'\n[mail]\nhost = "127.0.0.1"\nport = {smtp.port}\n'
+            'sender = "vcc@opfcc.example.org"\nfailure_notify = ["analyst@opfcc.example.org"]\n',
+            encoding="utf-8",
+        )
+        with pytest.raises(SourceError):
+            run_quarter(QUARTER, FLOW_AS_OF, config, out)  # by hand: the analyst sees it
+        assert smtp.messages == []
+        with pytest.raises(SourceError):
+            quarterly_compliance_report(
+                quarter=QUARTER, as_of=FLOW_AS_OF, config_path=str(config), out_dir=str(out),
+                triggered_by="schedule",
+            )  # fmt: skip
+    (notice,) = smtp.messages
+    assert notice["To"] == "analyst@opfcc.example.org"
+    assert notice["Subject"] == f"vcc: scheduled run of {QUARTER} failed"
+    assert "Reason: source cps, table hearings" in notice.get_content()
+    runs = Warehouse(default_url(out)).list_runs(QUARTER)
+    assert [(r["triggered_by"], r["status"]) for r in runs] == [
+        ("manual", "failed"), ("schedule", "failed"),
+    ]  # fmt: skip
+    (scheduled,) = [r for r in runs if r["triggered_by"] == "schedule"]
+    assert f"Run id: {scheduled['run_id']}" in notice.get_content()
