@@ -64,7 +64,16 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
             ]
         )
     if version_rows:
-        header = ["quarter", "issue", "version", "run", "produced", "approved", "circulated", "why"]
+        header = [
+            "quarter",
+            "issue",
+            "version",
+            "run",
+            "first produced",
+            "approved",
+            "circulated",
+            "why",
+        ]
         lines += [f"Report versions ({len(version_rows)}):", *_table(header, version_rows), ""]
     return "\n".join(lines) + "\n"
 
