@@ -68,6 +68,9 @@ from transforms import schema
 LOCAL_TIMEZONE = "Europe/London"  # the extract moment is compared as London time (validation)
 
 SQL_CHUNK_ROWS = 50_000
+# A database that is unavailable for now (SourceUnavailable) is tried again after each of these
+# waits, by the flow's extract task and by `vcc validate` alike, then the run fails.
+RETRY_DELAYS_SECONDS = (2, 5, 15)
 CSV_ERROR_PREFIX = "Error tokenizing data. C error: "
 LAST_ROW_BYTES = 1 << 16  # enough for the longest row of any canonical table
 FILE_KINDS = (".csv", ".xlsx", ".parquet")

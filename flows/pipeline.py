@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.config import Config, load_config
 from flows.errors import SourceUnavailable, VccError
-from flows.extract import RawTable, extract_source
+from flows.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from flows.outputs import RunOutputs, code_version, publish, recover, write_outputs
 from flows.snapshot import load_snapshot
 from flows.summary import run_summary_markdown
@@ -58,8 +58,8 @@ def _retry_only_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Pref
 
 @task(
     name="extract-source",
-    retries=3,
-    retry_delay_seconds=[2, 5, 15],
+    retries=len(RETRY_DELAYS_SECONDS),
+    retry_delay_seconds=list(RETRY_DELAYS_SECONDS),
     retry_condition_fn=_retry_only_transient,
     cache_policy=NO_CACHE,
 )

@@ -2,7 +2,8 @@
 
 Nothing is written and no Prefect server is started: the functions the flow's extract and
 validate tasks call (``flows.extract.extract_source``, ``flows.validate.validate_extract``) run
-here directly, once each, so a source that is unavailable for now is not retried. The summary is
+here directly; a database that is unavailable for now is tried again after the same waits as the
+flow's (``flows.extract.RETRY_DELAYS_SECONDS``), each announced. The summary is
 what the run's ``data-quality.csv`` and the report's data-quality section would say: the same
 rows (``flows.outputs.data_quality_csv``), the same verdict and freshness warnings
 (``reports.quality.quality_summary``). A source whose URL is in a Prefect Secret block needs the
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from flows.config import Config
-from flows.extract import RawTable, extract_source
+from flows.errors import SourceUnavailable
+from flows.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from flows.outputs import data_quality_csv
 from flows.validate import ValidationOutcome, validate_extract
 from transforms.quarters import Quarter
@@ -43,6 +45,7 @@ def check_sources(
     as_of: dt.date,
     progress: Callable[[str], None],
     extracted_at: dt.datetime | None = None,
+    delays: Sequence[float] = RETRY_DELAYS_SECONDS,
 ) -> SourceCheck:
     """Extract every configured source (one progress line each), then coerce and validate them
     as a run would. A critical failure raises ``ValidationFailed``; a source that cannot be read
@@ -53,13 +56,33 @@ def check_sources(
         if name not in config.sources:
             continue
         started = time.perf_counter()
-        raw[name] = extract_source(name, config.sources[name], as_of, extracted_at=extracted_at)
+        raw[name] = _extract_with_retries(name, config, as_of, extracted_at, progress, delays)
         rows = sum(len(table.frame) for table in raw[name].values())
         seconds = time.perf_counter() - started
         progress(f"{name}: {len(raw[name])} tables, {rows:,} rows read in {seconds:.1f} s")
     progress("validating: types, expectation suites and linkage")
     outcome = validate_extract(raw, config, extracted_at)
     return SourceCheck(quarter, as_of, extracted_at, outcome, data_quality_csv(outcome, as_of))
+
+
+def _extract_with_retries(
+    name: str,
+    config: Config,
+    as_of: dt.date,
+    extracted_at: dt.datetime,
+    progress: Callable[[str], None],
+    delays: Sequence[float],
+) -> dict[str, RawTable]:
+    """One source, tried again after each of ``delays`` while it is unavailable for now."""
+    source = config.sources[name]
+    for attempt, delay in enumerate(delays, start=2):
+        try:
+            return extract_source(name, source, as_of, extracted_at=extracted_at)
+        except SourceUnavailable as error:
+            progress(f"{error}; trying again in {delay:g} s (attempt {attempt} of "
+                     f"{len(delays) + 1})")  # fmt: skip
+            time.sleep(delay)
+    return extract_source(name, source, as_of, extracted_at=extracted_at)  # the last try
 
 
 def summary_lines(check: SourceCheck) -> list[str]:

@@ -212,3 +212,36 @@ def test_cli_run_end_to_end_and_a_source_error_as_one_line(prefect_harness, demo
     assert len(errors) == 1
     assert errors[0].startswith("vcc: error: source police") and "nowhere" in errors[0]
     assert "Traceback" not in failed.stderr
+
+
+def test_the_extract_task_tries_a_locked_database_again(prefect_harness, demo_config):
+    import datetime as dt
+    import sqlite3
+    import threading
+
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+
+    from flows.config import load_config
+    from flows.pipeline import extract_task
+
+    config = load_config(demo_config)
+    police = config.sources["police"]
+    unwaiting = police.model_copy(update={"url": police.url + "?timeout=0"})
+    config = config.model_copy(update={"sources": {**config.sources, "police": unwaiting}})
+    holder = sqlite3.connect(police.url.removeprefix("sqlite:///"), isolation_level=None,
+                             check_same_thread=False)  # fmt: skip
+    holder.execute("BEGIN EXCLUSIVE")  # released after 1 s, before the first retry (2 s)
+    release = threading.Timer(1.0, lambda: (holder.rollback(), holder.close()))
+
+    @flow
+    def extract_police():
+        release.start()
+        return extract_task("police", config, AS_OF, dt.datetime(2025, 2, 15, 7), return_state=True)
+
+    state = extract_police()
+    release.join()
+    assert state.is_completed() and len(state.result()["crimes"].frame) > 0
+    with get_client(sync_client=True) as client:
+        task_run = client.read_task_run(state.state_details.task_run_id)
+    assert task_run.run_count == 2  # failed once on the lock, then read it

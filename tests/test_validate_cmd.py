@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,69 @@ def test_an_as_of_date_inside_the_quarter_is_warned_of(great_expectations_loaded
     ) in result.output
     # rows dated after the as-of date are not in the quarter's count, nor the newest record
     assert table_line(result.output, "police.crimes")[4:] == ["82", "2024-11-15", "0"]
+
+
+# A database that is locked for now is tried again, each wait announced, as the flow's extract
+# task does; one still locked after the last wait fails with its one line.
+
+
+def _locked_police(demo_config: Path):
+    """The demo configuration with the police database waiting for no lock (timeout=0), and a
+    connection that holds that database's write lock until it is released."""
+    import sqlite3
+
+    from flows.config import load_config
+
+    config = load_config(demo_config)
+    police = config.sources["police"]
+    path = police.url.removeprefix("sqlite:///")
+    unwaiting = police.model_copy(update={"url": police.url + "?timeout=0"})
+    config = config.model_copy(update={"sources": {**config.sources, "police": unwaiting}})
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")  # another process is writing
+    return config, holder
+
+
+def test_a_locked_database_is_tried_again_until_it_is_free(great_expectations_loaded, demo_config):
+    import threading
+
+    from flows.source_check import check_sources
+    from transforms.quarters import Quarter
+
+    config, holder = _locked_police(demo_config)
+    release = threading.Timer(0.5, lambda: (holder.rollback(), holder.close()))
+    release.start()
+    lines: list[str] = []
+    try:
+        check = check_sources(
+            config, Quarter.parse("2024Q4"), date(2025, 2, 14), lines.append, delays=(1.5, 1.5)
+        )
+    finally:
+        release.join()
+    retried = [line for line in lines if "trying again" in line]
+    assert retried == [
+        f"source police, table crimes: database {config.sources['police'].url} "
+        "unavailable: database is locked; trying again in 1.5 s (attempt 2 of 3)"
+    ]
+    assert lines[1].startswith("police: 8 tables")
+    assert check.outcome.table_counts()["rows_read"].sum() > 0
+
+
+def test_a_database_still_locked_after_the_last_wait_fails(demo_config):
+    from flows.errors import SourceUnavailable
+    from flows.source_check import check_sources
+    from transforms.quarters import Quarter
+
+    config, holder = _locked_police(demo_config)
+    lines: list[str] = []
+    try:
+        with pytest.raises(SourceUnavailable, match=r"unavailable: database is locked$"):
+            check_sources(config, Quarter.parse("2024Q4"), date(2025, 2, 14), lines.append,
+                          delays=(0.1, 0.2))  # fmt: skip
+    finally:
+        holder.rollback()
+        holder.close()
+    assert [line.rsplit("; ", 1)[1] for line in lines] == [
+        "trying again in 0.1 s (attempt 2 of 3)",
+        "trying again in 0.2 s (attempt 3 of 3)",
+    ]
