@@ -70,7 +70,7 @@ def read_summary(manifest: dict) -> RunSummary:
             AGENCIES.get(row.agency, row.agency),
             row.eligible,
             _percent(row.rate),
-            row.rag or "not rated",
+            "not rated" if row.rag in ("", "none") else row.rag,  # too few eligible to rate
         )
         for row in published.itertuples(index=False)
     ]
