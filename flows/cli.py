@@ -255,8 +255,18 @@ def show(run_id: str, config, out) -> None:
     show_default=True,
     help="Folder to write the sources into.",
 )
-@click.option("--from", "first", type=QUARTER, help="First quarter [7 before --to: 8 quarters].")
-@click.option("--to", "last", type=QUARTER, help="Last quarter [the last complete quarter].")
+@click.option(
+    "--from",
+    "first",
+    type=QUARTER,
+    help="First quarter [7 before the last complete quarter: 8 quarters].",
+)
+@click.option(
+    "--to",
+    "last",
+    type=QUARTER,
+    help="Last quarter [the quarter in progress, up to today, as an agency's system holds it].",
+)
 @click.option(
     "--scale",
     type=click.FloatRange(min=0.01),
@@ -277,11 +287,13 @@ def _generate(out: Path, first: Quarter | None, last: Quarter | None, scale: flo
     from flows.synthetic import generate_sources, write_demo_sources
 
     today = dt.date.today()
-    last = last or Quarter.last_complete(today)
-    first = first or last.shift(-7)
+    # the records of the quarter in progress too, as a live system holds them on the as-of day:
+    # a source whose newest record is the last quarter's end would look weeks late
+    first = first or (last or Quarter.last_complete(today)).shift(-7)
+    last = last or Quarter.last_complete(today).next()
     if last < first:
         raise click.BadParameter(f"--to {last} is before --from {first}")
-    click.echo(f"vcc: generating {first} to {last} at scale {scale:g} (seed {seed})")
+    click.echo(f"vcc: generating {first} to {last} up to {today} at scale {scale:g} (seed {seed})")
     sources = generate_sources(str(first), str(last), scale=scale, seed=seed, until=today)
     for source, tables in sources.items():
         rows = sum(len(frame) for frame in tables.values())
