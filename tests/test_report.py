@@ -693,6 +693,17 @@ def staged_html() -> str:
     return render._template().render(**render.report_context(data), inline_css=None)
 
 
+def test_every_element_id_is_unique_across_the_charts(staged_html) -> None:
+    # matplotlib numbers each figure's ids from 1 ("patch_9"); inlined side by side, the trend
+    # and stage charts would define the same anchors twice unless each chart tags its own
+    ids = re.findall(r'\sid="([^"]+)"', staged_html)
+    assert sum("patch_" in i for i in ids) > 10  # several charts, each with its own patches
+    repeated = {i for i in ids if ids.count(i) > 1}
+    assert not repeated, sorted(repeated)[:5]
+    for target in re.findall(r'(?:url\(#|href="#)([^)"]+)', staged_html):
+        assert target in ids, target  # every reference still finds its element
+
+
 def _section(html: str, agency: str) -> str:
     return re.search(rf'<section class="agency" id="agency-{agency}".*?</section>', html, re.S)[0]
 
