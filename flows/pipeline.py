@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -33,6 +34,9 @@ from transforms.metrics import Rating, summarise
 from transforms.needs_assessment import assessment_timeliness, missing_items
 from transforms.quarters import Quarter, quarter_range
 from transforms.schema import CANONICAL
+
+if TYPE_CHECKING:
+    from flows.validate import ValidationOutcome  # imports Great Expectations: slow
 
 
 @dataclass
@@ -74,7 +78,9 @@ def extract_task(
 
 
 @task(name="validate-sources", cache_policy=NO_CACHE)
-def validate_task(raw: dict[str, dict[str, RawTable]], config: Config, extracted_at: dt.datetime):
+def validate_task(
+    raw: dict[str, dict[str, RawTable]], config: Config, extracted_at: dt.datetime
+) -> ValidationOutcome:
     from flows.validate import validate_extract  # Great Expectations is slow to import
 
     logger = get_run_logger()

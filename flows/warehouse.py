@@ -261,9 +261,9 @@ class Warehouse:
             self.engine = _engine(url)
             self._upgrade()
         except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error  # the driver's own error, if any
             raise WarehouseError(
-                f"warehouse {self.shown_url}: {type(error.orig or error).__name__}: "
-                f"{str(getattr(error, 'orig', None) or error).splitlines()[0]}"
+                f"warehouse {self.shown_url}: {type(cause).__name__}: {str(cause).splitlines()[0]}"
             ) from None
 
     def _upgrade(self) -> None:
