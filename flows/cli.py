@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from flows.config import MAX_SAMPLE_SIZE
 from flows.errors import VccError
 from transforms.quarters import Quarter, quarter_range
 
@@ -376,7 +377,11 @@ def serve(config: Path | None, out: Path | None) -> None:
 
 @main.command()
 @click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter to sample, YYYYQn.")
-@click.option("--size", type=click.IntRange(min=1), help="Cases to sample [[qaf] sample_size: 40].")
+@click.option(
+    "--size",
+    type=click.IntRange(min=1, max=MAX_SAMPLE_SIZE),
+    help=f"Cases to sample, at most {MAX_SAMPLE_SIZE} [[qaf] sample_size: 40].",
+)
 @click.option(
     "--seed",
     type=click.IntRange(min=0),
@@ -390,7 +395,15 @@ def sample(quarter: Quarter, size: int | None, seed: int | None, config, out) ->
 
     settings, warehouse, output_root = _warehouse(config, out)
     click.echo(f"vcc: sampling {quarter} from its published run in {output_root}")
-    drawn = draw_quarter_sample(settings, output_root, quarter, size, seed, warehouse)
+    drawn = draw_quarter_sample(
+        settings,
+        output_root,
+        quarter,
+        size,
+        seed,
+        warehouse,
+        progress=lambda line: click.echo(f"vcc: {line}"),
+    )
     chosen = drawn.sample
     again = " (drawn before with the same run, seed and size)" if drawn.reused else ""
     click.echo(

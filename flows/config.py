@@ -237,10 +237,16 @@ class MailSettings(_Strict):
         return self
 
 
+# A dip sample is read case by case by the Victims' Quality Champion: 40 cases a quarter is usual,
+# and a case review pack of 200 cases is already some 400 pages (about 2 minutes to render).
+MAX_SAMPLE_SIZE = 200
+
+
 class QafSettings(_Strict):
     """The Quality Assessment Framework's dip sample (``vcc sample``) and its case review pack."""
 
-    sample_size: int = Field(default=40, ge=1)  # cases per sample, unless --size says otherwise
+    # cases per sample, unless --size says otherwise
+    sample_size: int = Field(default=40, ge=1, le=MAX_SAMPLE_SIZE)
     enhanced_oversampling: float = Field(default=2.0, gt=0)  # enhanced strata's share multiplier
     pack_marking: str = "OFFICIAL-SENSITIVE"  # on every page of the pack and on the form
 

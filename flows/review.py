@@ -17,6 +17,7 @@ import datetime as dt
 import getpass
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,9 +134,10 @@ def draw_quarter_sample(
     size: int | None = None,
     seed: int | None = None,
     warehouse: Warehouse | None = None,
+    progress: Callable[[str], None] = lambda line: None,
 ) -> SampleOutcome:
     """Draw (or find, when drawn before with the same run, seed and design) the quarter's dip
-    sample, record it and write its pack and form."""
+    sample, record it and write its pack and form; ``progress`` hears of each long step."""
     folder, manifest = published_run(output_root, quarter)
     run_id = str(manifest["run_id"])
     as_of = dt.date.fromisoformat(manifest["as_of"])
@@ -157,10 +159,12 @@ def draw_quarter_sample(
                 "another warehouse?); move them away, then run vcc sample again"
             )
 
+    progress(f"reading run {run_id}'s snapshot and validating it again")
     tables = accepted_tables(config, output_root, run_id)
     frame = sampling_frame(tables, quarter, as_of)
     if frame.empty:
         raise QafError(f"no victim's case reached the CPS in {quarter}: there is nothing to sample")
+    progress(f"drawing {min(size, len(frame))} of {len(frame):,} victims with seed {seed}")
     sizes = stratum_sizes(frame)
     allocation = allocate(sizes, size, oversampling)
     drawn = draw_sample(frame, allocation, seed)
@@ -199,6 +203,7 @@ def draw_quarter_sample(
     pack, form = _paths(output_root, sample)
     pack.parent.mkdir(parents=True, exist_ok=True)
     if not pack.is_file():
+        progress(f"writing the case review pack of {sample.size} cases (about a second a case)")
         _write_pack(pack, config, sample, design, cases, tables, instances, records, quarter)
     if not form.is_file():  # never overwrite a form a reviewer may be filling in
         _write_form(form, config, sample, cases, records)

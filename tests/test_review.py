@@ -18,6 +18,8 @@ from pypdf import PdfReader
 from sqlalchemy import create_engine, inspect, text
 
 from flows.cli import main
+from flows.config import load_config
+from flows.errors import ConfigError
 from flows.review_form import (
     FormCase,
     FormError,
@@ -378,10 +380,25 @@ def test_sample_refuses_a_quarter_not_yet_run(demo_config, tmp_path):
     )
 
 
+def test_a_sample_larger_than_a_review_team_reads_is_refused(demo_config, tmp_path):
+    result = vcc("sample", "--quarter", "2024Q3", "--size", 201, "--out", tmp_path)
+    assert result.exit_code == 2
+    assert "Invalid value for '--size': 201 is not in the range 1<=x<=200." in result.output
+    config = tmp_path / "vcc.toml"
+    config.write_text("[qaf]\nsample_size = 500\n")
+    with pytest.raises(
+        ConfigError, match=r"qaf\.sample_size: Input should be less than or equal to 200"
+    ):
+        load_config(config)
+
+
 @pytest.mark.flow
 def test_sample_is_recorded_with_its_seed_run_and_frame(sampled, run_out):
     output, pack, form = sampled
     assert "sample 2024Q4-1: 12 of" in output and "seed 2024" in output
+    # each long step is announced before it starts
+    assert re.search(r"drawing 12 of [\d,]+ victims with seed 2024\n", output)
+    assert "writing the case review pack of 12 cases" in output
     assert pack.parent == run_out / "qaf" / FLOW_QUARTER / "sample-1" and form.is_file()
     store = ReviewStore(Warehouse(f"sqlite:///{run_out / 'vcc-warehouse.sqlite'}"))
     sample = store.sample("2024Q4-1")
@@ -397,7 +414,6 @@ def test_sample_is_recorded_with_its_seed_run_and_frame(sampled, run_out):
 
 @pytest.mark.flow
 def test_same_quarter_data_and_seed_give_the_same_sample(sampled, run_out, demo_config, tmp_path):
-    from flows.config import load_config
     from flows.review import QafError, draw_quarter_sample
     from transforms.quarters import Quarter
 
