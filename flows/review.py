@@ -17,6 +17,8 @@ import datetime as dt
 import getpass
 import json
 import secrets
+import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,43 +176,79 @@ def draw_quarter_sample(
     records = case_records(instances, cases).merge(
         cases[["victim_id", "case_number"]], on="victim_id"
     )
-    if earlier is not None:
+    if earlier is not None:  # drawn before, its files since lost: write them again
         _check_same_cases(earlier, store, drawn)
-        sample = earlier
-    else:
-        row = {
-            "quarter": str(quarter),
-            "run_id": run_id,
-            "as_of": as_of,
-            "seed": seed,
-            "size_requested": size,
-            "size": int(drawn["selected"].sum()),
-            "frame_size": len(frame),
-            "oversampling": oversampling,
-            "design": {
-                "frame": "victims owed the Code with a CPS decision, hearing or outcome dated "
-                "in the quarter",
-                "rule": ALLOCATION_RULE,
-                "strata": design[["stratum", "frame", "sample", "weight"]].to_dict("records"),
-                "numpy": np.__version__,
-            },
-            "config_sha256": config.fingerprint(),
-            "drawn_at": dt.datetime.now().replace(microsecond=0),
-            "drawn_by": _user(),
-        }
-        sample = _save_sample(store, number, row, drawn, records)
+        pack, form = _paths(output_root, earlier)
+        pack.parent.mkdir(parents=True, exist_ok=True)
+        _write_files(pack, form, config, earlier, design, cases, tables, instances, records,
+                     quarter, progress)  # fmt: skip
+        store.set_files(earlier.sample_id, sha256(pack), sha256(form))
+        found = store.sample(earlier.sample_id)
+        assert found is not None
+        return SampleOutcome(found, pack.parent, pack, form, design, True)
 
-    pack, form = _paths(output_root, sample)
-    pack.parent.mkdir(parents=True, exist_ok=True)
+    row: dict[str, Any] = {
+        "quarter": str(quarter),
+        "run_id": run_id,
+        "as_of": as_of,
+        "seed": seed,
+        "size_requested": size,
+        "size": int(drawn["selected"].sum()),
+        "frame_size": len(frame),
+        "oversampling": oversampling,
+        "design": {
+            "frame": "victims owed the Code with a CPS decision, hearing or outcome dated "
+            "in the quarter",
+            "rule": ALLOCATION_RULE,
+            "strata": design[["stratum", "frame", "sample", "weight"]].to_dict("records"),
+            "numpy": np.__version__,
+        },
+        "config_sha256": config.fingerprint(),
+        "drawn_at": dt.datetime.now().replace(microsecond=0),
+        "drawn_by": _user(),
+    }
+    # The pack and form are written to a hidden folder beside their own and moved into place only
+    # once the sample is recorded: an interrupted draw leaves neither a sample without its files
+    # nor files without their sample.
+    unsaved = Sample(sample_id=f"{quarter}-{number}", number=number, pack_sha256=None,
+                     form_sha256=None, **row)  # fmt: skip
+    final_pack, final_form = _paths(output_root, unsaved)
+    staging = taken.parent / f".staging-{taken.name}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    try:
+        pack, form = staging / final_pack.name, staging / final_form.name
+        _write_files(pack, form, config, unsaved, design, cases, tables, instances, records,
+                     quarter, progress)  # fmt: skip
+        row |= {"pack_sha256": sha256(pack), "form_sha256": sha256(form)}
+        sample = _save_sample(store, number, row, drawn, records)
+        if taken.is_dir():
+            taken.rmdir()  # empty: checked above
+        staging.rename(taken)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return SampleOutcome(sample, taken, final_pack, final_form, design, False)
+
+
+def _write_files(
+    pack: Path,
+    form: Path,
+    config: Config,
+    sample: Sample,
+    design: pd.DataFrame,
+    cases: pd.DataFrame,
+    tables: dict,
+    instances: pd.DataFrame,
+    records: pd.DataFrame,
+    quarter: Quarter,
+    progress: Callable[[str], None],
+) -> None:
+    """The sample's case review pack and review form, each unless it is already there (a form a
+    reviewer may be filling in is never overwritten)."""
     if not pack.is_file():
         progress(f"writing the case review pack of {sample.size} cases (about a second a case)")
         _write_pack(pack, config, sample, design, cases, tables, instances, records, quarter)
-    if not form.is_file():  # never overwrite a form a reviewer may be filling in
+    if not form.is_file():
         _write_form(form, config, sample, cases, records)
-    store.set_files(sample.sample_id, sha256(pack), sha256(form))
-    found = store.sample(sample.sample_id)
-    assert found is not None
-    return SampleOutcome(found, pack.parent, pack, form, design, earlier is not None)
 
 
 def _save_sample(

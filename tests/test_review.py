@@ -437,6 +437,42 @@ def test_same_quarter_data_and_seed_give_the_same_sample(sampled, run_out, demo_
 
 
 @pytest.mark.flow
+def test_an_interrupted_draw_leaves_neither_a_sample_nor_files(run_out, demo_config, tmp_path,
+                                                               monkeypatch):  # fmt: skip
+    import flows.review
+    from flows.review import draw_quarter_sample
+    from flows.snapshot import sha256
+    from transforms.quarters import Quarter
+
+    config, quarter = load_config(demo_config), Quarter.parse(FLOW_QUARTER)
+    copy = tmp_path / "copy"
+    shutil.copytree(run_out / FLOW_QUARTER, copy / FLOW_QUARTER)
+    warehouse = Warehouse(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+
+    def stopped(*args, **kwargs):  # the user presses Ctrl-C once the pack is written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(flows.review, "_write_form", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        draw_quarter_sample(config, copy, quarter, 3, 99, warehouse)
+    assert ReviewStore(warehouse).samples(FLOW_QUARTER) == []
+    assert list((copy / "qaf" / FLOW_QUARTER).iterdir()) == []
+    monkeypatch.undo()
+    drawn = draw_quarter_sample(config, copy, quarter, 3, 99, warehouse)
+    assert drawn.sample.sample_id == f"{FLOW_QUARTER}-1" and not drawn.reused
+    assert drawn.pack.parent == copy / "qaf" / FLOW_QUARTER / "sample-1"
+    assert sorted(p.name for p in drawn.pack.parent.iterdir()) == [drawn.pack.name, drawn.form.name]
+    assert drawn.sample.pack_sha256 == sha256(drawn.pack)
+    assert drawn.sample.form_sha256 == sha256(drawn.form)
+    # a pack lost since is written again by the same draw; the form is left as it is
+    form_written = drawn.form.stat().st_mtime_ns
+    drawn.pack.unlink()
+    again = draw_quarter_sample(config, copy, quarter, 3, 99, warehouse)
+    assert again.reused and again.sample.sample_id == drawn.sample.sample_id
+    assert again.pack.is_file() and again.form.stat().st_mtime_ns == form_written
+
+
+@pytest.mark.flow
 def test_pack_holds_every_sampled_cases_timeline(sampled, run_out):
     _, pack, _ = sampled
     store = ReviewStore(Warehouse(f"sqlite:///{run_out / 'vcc-warehouse.sqlite'}"))
