@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 
 from flows.config import MAX_SAMPLE_SIZE
-from flows.errors import VccError
-from transforms.quarters import Quarter, quarter_range
+from flows.errors import RunDatesError, VccError
+from transforms.quarters import Quarter, part_quarter, quarter_range, unreportable
 
 # The temporary Prefect server would try to send telemetry out of a closed network.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -90,6 +90,16 @@ def _quiet_prefect_tracebacks() -> None:
             handler.addFilter(quiet)
 
 
+def _check_dates(quarter: Quarter, as_of) -> dt.date:
+    """The as-of date asked for (else today); refuses a quarter not begun by it, or a date after
+    today, before any source is read or Prefect server started."""
+    today = dt.date.today()
+    day = as_of.date() if as_of else today
+    if problem := unreportable(quarter, day, today):
+        raise RunDatesError(problem)
+    return day
+
+
 def _run_one(
     quarter: Quarter,
     as_of,
@@ -102,6 +112,12 @@ def _run_one(
     from flows.pipeline import run_quarter  # Prefect is slow to import; --help stays fast
 
     load_config(config)  # a bad configuration fails here, before a Prefect server starts
+    if not snapshot and part_quarter(quarter, _check_dates(quarter, as_of)):
+        # (a run from snapshots takes their as-of date: the flow checks that one)
+        click.echo(
+            f"vcc: {quarter} had not ended on the as-of date: its report covers part of the "
+            "quarter and says so"
+        )
     _quiet_prefect_tracebacks()
     click.echo(f"vcc: running {quarter} (this starts a local Prefect server if none is set)")
     started = time.perf_counter()
@@ -120,7 +136,8 @@ def run_options(command):
     """The options every command that runs the flow shares."""
     options = [
         click.option("--as-of", type=DATE, metavar="YYYY-MM-DD",
-                     help="Data complete up to the end of this day [today]."),
+                     help="Data complete up to the end of this day, not after today [today; "
+                     "with --from-snapshot, that run's]."),
         click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
                      help="Configuration TOML [./vcc.toml, else the shipped defaults]."),
         click.option("--out", type=click.Path(path_type=Path, file_okay=False),
@@ -155,6 +172,7 @@ def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Pat
         quarters = quarter_range(first, last)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
+    _check_dates(last, as_of)  # before any quarter is run
     for number, quarter in enumerate(quarters, start=1):
         click.echo(f"vcc: backfill {number}/{len(quarters)}")
         _run_one(quarter, as_of, config, out, "backfill")
@@ -331,7 +349,7 @@ def demo(out: Path) -> None:
     "--as-of",
     type=DATE,
     metavar="YYYY-MM-DD",
-    help="Data complete up to the end of this day [today].",
+    help="Data complete up to the end of this day, not after today [today].",
 )
 @click.option(
     "--config",
@@ -349,12 +367,13 @@ def validate(quarter: Quarter, as_of, config: Path | None) -> None:
     from flows.source_check import check_sources, summary_lines
 
     settings = load_config(config)
+    day = _check_dates(quarter, as_of)
     click.echo(f"vcc: validating the sources for {quarter} (nothing is written)")
     try:
         check = check_sources(
             settings,
             quarter,
-            as_of.date() if as_of else dt.date.today(),
+            day,
             progress=lambda line: click.echo(f"vcc: {line}"),
         )
     except (VccError, KeyboardInterrupt):

@@ -6,6 +6,10 @@ class VccError(Exception):
     """Anything vcc reports to its user as one clear line."""
 
 
+class RunDatesError(VccError):
+    """The quarter and as-of date asked for cannot be reported (a quarter not yet begun)."""
+
+
 class ConfigError(VccError):
     """The configuration file is missing, malformed or inconsistent."""
 

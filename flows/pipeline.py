@@ -20,10 +20,10 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import Config, load_config
-from flows.errors import SourceUnavailable, VccError
+from flows.errors import RunDatesError, SourceUnavailable, VccError
 from flows.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from flows.outputs import RunOutputs, code_version, publish, recover, write_outputs
-from flows.snapshot import load_snapshot
+from flows.snapshot import load_snapshot, snapshot_as_of
 from flows.summary import run_summary_markdown
 from flows.warehouse import RunFacts, VersionPlan, Warehouse, open_warehouse
 from transforms.calendar import WorkingDayCalendar
@@ -32,7 +32,7 @@ from transforms.enhanced_gap import identification_by_reason, update_delay_by_id
 from transforms.measures import Deadline, compute_instances
 from transforms.metrics import Rating, summarise
 from transforms.needs_assessment import assessment_timeliness, missing_items
-from transforms.quarters import Quarter, quarter_range
+from transforms.quarters import Quarter, quarter_range, unreportable
 from transforms.schema import CANONICAL
 
 if TYPE_CHECKING:
@@ -190,6 +190,21 @@ def outputs_task(run: RunOutputs) -> tuple[Path, VersionPlan]:
     return staging, plan
 
 
+def run_as_of(as_of: dt.date | None, output_root: Path, from_snapshot: str | None) -> dt.date:
+    """The run's as-of date: the one asked for, else today; for a run from an earlier run's
+    snapshots, that run's own as-of date, which a later one may not exceed (the snapshots hold
+    nothing after it, and would read as actions missing)."""
+    if not from_snapshot:
+        return as_of or dt.date.today()
+    taken = snapshot_as_of(output_root, from_snapshot)
+    if as_of is not None and as_of > taken:
+        raise RunDatesError(
+            f"run {from_snapshot}'s snapshots hold the sources up to {taken}: an as-of date after "
+            f"it ({as_of}) is not allowed with --from-snapshot"
+        )
+    return as_of or taken
+
+
 @flow(name="quarterly-compliance-report", log_prints=True)
 def quarterly_compliance_report(
     quarter: str | None = None,
@@ -203,10 +218,12 @@ def quarterly_compliance_report(
     quarter, as a scheduled run wants); returns its manifest."""
     logger = get_run_logger()
     config = load_config(Path(config_path) if config_path else None)
-    as_of_date = as_of or dt.date.today()
-    target_quarter = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
-    extracted_at = dt.datetime.now()
     output_root = Path(out_dir) if out_dir else config.output_dir
+    as_of_date = run_as_of(as_of, output_root, from_snapshot)
+    target_quarter = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
+    if problem := unreportable(target_quarter, as_of_date, dt.date.today()):
+        raise RunDatesError(problem)
+    extracted_at = dt.datetime.now()
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     logger.info("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
     warehouse = open_warehouse(config, output_root)

@@ -18,6 +18,7 @@ manifest lists must be there with its checksum: a missing or changed file is an 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -70,6 +71,15 @@ def load_snapshot(
         origin += f"; read from {origins[(source, table)]})" if (source, table) in origins else ")"
         raw.setdefault(source, {})[table] = RawTable(source, table, frame, origin)
     return raw, manifest
+
+
+def snapshot_as_of(output_root: Path, run_id: str) -> dt.date:
+    """The as-of date of an earlier run, whose snapshots hold its sources up to that day."""
+    manifest_path = find_manifest(output_root, run_id)
+    try:
+        return dt.date.fromisoformat(str(_read_manifest(manifest_path)["as_of"]))
+    except (KeyError, ValueError):
+        raise SourceError(f"run {run_id}: {manifest_path} has no valid as_of date") from None
 
 
 def snapshot_frame(frame: pd.DataFrame) -> pd.DataFrame:

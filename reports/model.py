@@ -17,7 +17,7 @@ from flows.config import MeasureSettings, ReportSettings
 from flows.errors import VccError
 from transforms.catalogue import MEASURES
 from transforms.disclosure import PUBLISHED_COLUMNS, published_tables
-from transforms.quarters import Quarter
+from transforms.quarters import Quarter, part_quarter
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "quarter", "measure_id", "right", "agency", "dimension", "group", "eligible", "met",
@@ -70,6 +70,18 @@ def quarter_period(quarter: str) -> str:
     """``"2024Q3"`` -> ``"1 July to 30 September 2024"``."""
     parsed = parse_quarter(quarter)
     return f"1 {parsed.start:%B} to {parsed.end.day} {parsed.end:%B %Y}"
+
+
+def part_quarter_note(quarter: str, as_of: date) -> str | None:
+    """What the report says when its quarter had not ended on the as-of date, else None."""
+    parsed = parse_quarter(quarter)
+    if not part_quarter(parsed, as_of):
+        return None
+    return (
+        f"The quarter had not ended on the as-of date: these figures cover 1 {parsed.start:%B} to "
+        f"{long_date(as_of)} only, and instances due after that day are pending, not counted. "
+        "The report of the whole quarter will differ."
+    )
 
 
 def long_date(day: date) -> str:

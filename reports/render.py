@@ -36,6 +36,7 @@ from reports.model import (
     ReportData,
     financial_year_label,
     long_date,
+    part_quarter_note,
     quarter_period,
     quarters_ending,
 )
@@ -126,6 +127,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "fy_label": fy_label,
         "period": quarter_period(data.quarter),
         "as_of": long_date(data.as_of),
+        "part_quarter": part_quarter_note(data.quarter, data.as_of),
         "produced_on": long_date(data.produced_on),
         "headline": headline(data),
         "summary": summary_rows(data),

@@ -7,6 +7,7 @@ CSV and XLSX, with the injected defects that validation must quarantine.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from flows.errors import SourceError
+from flows.errors import RunDatesError, SourceError
 from flows.pipeline import backfill_quarters, run_quarter
 from flows.warehouse import Warehouse, default_url
 from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
@@ -127,11 +128,13 @@ def test_rerun_from_an_earlier_runs_snapshot_reproduces_its_figures(first_run, d
     folder, manifest = first_run
     before = (folder / "metrics.csv").read_bytes()
     run_quarter(QUARTER, AS_OF, demo_config, folder.parent)  # replaces, and archives, the first
-    again = run_quarter(
-        QUARTER, AS_OF, demo_config, folder.parent, from_snapshot=manifest["run_id"]
-    )
-    assert again["from_snapshot"] == manifest["run_id"]
+    # without --as-of, the snapshots' own as-of date: the figures as they were published
+    again = run_quarter(QUARTER, None, demo_config, folder.parent, from_snapshot=manifest["run_id"])
+    assert again["from_snapshot"] == manifest["run_id"] and again["as_of"] == str(AS_OF)
     assert (folder / "metrics.csv").read_bytes() == before
+    later = AS_OF + dt.timedelta(days=1)
+    with pytest.raises(RunDatesError, match=f"hold the sources up to {AS_OF}: an as-of date after"):
+        run_quarter(QUARTER, later, demo_config, folder.parent, from_snapshot=manifest["run_id"])
     assert (folder.parent / "archive").is_dir()
 
 

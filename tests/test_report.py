@@ -481,6 +481,21 @@ def test_cover_says_which_version_this_is(rendered) -> None:
     assert "Revision 1: late CPS data added" in rendered[0].pages[0].extract_text()
 
 
+def test_a_whole_quarter_says_nothing_of_a_part_quarter(rendered) -> None:
+    assert "Part quarter" not in rendered[1] and "part of the quarter" not in rendered[1]
+
+
+def test_a_quarter_not_ended_on_the_as_of_date_says_it_covers_part_of_it() -> None:
+    data = replace(a_quarter(), as_of=date(2024, 9, 12))
+    html = render._template().render(**render.report_context(data), inline_css=None)
+    assert "the end of 12 September 2024 (part of the quarter only)" in html
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    assert (
+        "Part quarter. The quarter had not ended on the as-of date: these figures cover 1 July to "
+        "12 September 2024 only, and instances due after that day are pending, not counted."
+    ) in text
+
+
 def test_every_chart_has_alternative_text(rendered) -> None:
     _, html = rendered
     charts = re.findall(r"<svg[^>]*>", html)

@@ -75,3 +75,32 @@ def quarter_labels(days: pd.Series) -> pd.Series:
         + "Q"
         + days.dt.quarter.astype("Int64").astype("string")
     )
+
+
+def _long(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def unreportable(quarter: Quarter, as_of: dt.date, today: dt.date) -> str | None:
+    """Why ``quarter`` cannot be reported with data complete up to ``as_of`` on ``today``, or None.
+
+    The as-of date cannot be after today (no extract is complete up to a day that has not ended),
+    and the quarter must have begun by it. A quarter still in progress on the as-of date can be
+    reported: its report says it covers part of the quarter (``part_quarter``)."""
+    if as_of > today:
+        return (
+            f"the as-of date {_long(as_of)} is after today ({_long(today)}): the data cannot be "
+            "complete up to a day that has not ended"
+        )
+    if quarter.start > as_of:
+        return (
+            f"{quarter} begins on {_long(quarter.start)}, after the as-of date {_long(as_of)}: "
+            f"there is nothing to report yet (the last complete quarter is "
+            f"{Quarter.last_complete(as_of)})"
+        )
+    return None
+
+
+def part_quarter(quarter: Quarter, as_of: dt.date) -> bool:
+    """Whether the quarter had not ended on the as-of date."""
+    return as_of < quarter.end
