@@ -84,6 +84,18 @@ class SampleOutcome:
     reused: bool  # an identical sample had been drawn before
 
 
+@dataclass(frozen=True)
+class _PackInputs:
+    """What the pack and form of a drawn sample are written from."""
+
+    quarter: Quarter
+    design: pd.DataFrame  # transforms.sampling.design_table
+    cases: pd.DataFrame  # the drawn frame rows, in case order
+    tables: dict  # the run's validated canonical tables
+    instances: pd.DataFrame  # the run's instances.parquet
+    records: pd.DataFrame  # transforms.qaf.case_records, with case_number
+
+
 def _user() -> str:
     try:
         return getpass.getuser()
@@ -176,12 +188,12 @@ def draw_quarter_sample(
     records = case_records(instances, cases).merge(
         cases[["victim_id", "case_number"]], on="victim_id"
     )
+    inputs = _PackInputs(quarter, design, cases, tables, instances, records)
     if earlier is not None:  # drawn before, its files since lost: write them again
         _check_same_cases(earlier, store, drawn)
         pack, form = _paths(output_root, earlier)
         pack.parent.mkdir(parents=True, exist_ok=True)
-        _write_files(pack, form, config, earlier, design, cases, tables, instances, records,
-                     quarter, progress)  # fmt: skip
+        _write_files(pack, form, config, earlier, inputs, progress)
         store.set_files(earlier.sample_id, sha256(pack), sha256(form))
         found = store.sample(earlier.sample_id)
         assert found is not None
@@ -217,8 +229,7 @@ def draw_quarter_sample(
     staging.mkdir(parents=True)
     try:
         pack, form = staging / final_pack.name, staging / final_form.name
-        _write_files(pack, form, config, unsaved, design, cases, tables, instances, records,
-                     quarter, progress)  # fmt: skip
+        _write_files(pack, form, config, unsaved, inputs, progress)
         row |= {"pack_sha256": sha256(pack), "form_sha256": sha256(form)}
         sample = _save_sample(store, number, row, drawn, records)
         if taken.is_dir():
@@ -234,21 +245,16 @@ def _write_files(
     form: Path,
     config: Config,
     sample: Sample,
-    design: pd.DataFrame,
-    cases: pd.DataFrame,
-    tables: dict,
-    instances: pd.DataFrame,
-    records: pd.DataFrame,
-    quarter: Quarter,
+    inputs: _PackInputs,
     progress: Callable[[str], None],
 ) -> None:
     """The sample's case review pack and review form, each unless it is already there (a form a
     reviewer may be filling in is never overwritten)."""
     if not pack.is_file():
         progress(f"writing the case review pack of {sample.size} cases (about a second a case)")
-        _write_pack(pack, config, sample, design, cases, tables, instances, records, quarter)
+        _write_pack(pack, config, sample, inputs)
     if not form.is_file():
-        _write_form(form, config, sample, cases, records)
+        _write_form(form, config, sample, inputs.cases, inputs.records)
 
 
 def _save_sample(
@@ -394,22 +400,14 @@ def _describe_outcome(row: Any) -> str:
     return f"sentence: {sentence or 'type not recorded'} (case {row.urn})"
 
 
-def _write_pack(
-    path: Path,
-    config: Config,
-    sample: Sample,
-    design: pd.DataFrame,
-    cases: pd.DataFrame,
-    tables: dict,
-    instances: pd.DataFrame,
-    records: pd.DataFrame,
-    quarter: Quarter,
-) -> None:
+def _write_pack(path: Path, config: Config, sample: Sample, inputs: _PackInputs) -> None:
     from reports.pack import PackCase, PackData, render_pack
 
+    tables, instances = inputs.tables, inputs.instances
+    cases, records = inputs.cases, inputs.records
     victims = tables[("police", "victims")]
     crimes = tables[("police", "crimes")]
-    cut = pd.Timestamp(min(quarter.end, sample.as_of))
+    cut = pd.Timestamp(min(inputs.quarter.end, sample.as_of))
     mine = instances[instances["victim_id"].isin(cases["victim_id"])]
     mine = mine.assign(outcome=instance_outcomes(mine))
     urns = tables[("cps", "cases")]
@@ -450,7 +448,7 @@ def _write_pack(
         as_of=sample.as_of,
         drawn_at=sample.drawn_at,
         frame_size=sample.frame_size,
-        design=design,
+        design=inputs.design,
         cases=pack_cases,
     )
     render_pack(data, path)
