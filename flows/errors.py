@@ -10,6 +10,10 @@ class RunDatesError(VccError):
     """The quarter and as-of date asked for cannot be reported (a quarter not yet begun)."""
 
 
+class EmptyQuarterError(VccError):
+    """No Victims' Code duty fell in the quarter in the sources: there is nothing to report."""
+
+
 class ConfigError(VccError):
     """The configuration file is missing, malformed or inconsistent."""
 

@@ -20,7 +20,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import Config, load_config
-from flows.errors import RunDatesError, SourceUnavailable, VccError
+from flows.errors import EmptyQuarterError, RunDatesError, SourceUnavailable, VccError
 from flows.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from flows.outputs import RunOutputs, code_version, publish, recover, write_outputs
 from flows.snapshot import load_snapshot, snapshot_as_of
@@ -170,6 +170,12 @@ def measures_task(
         analyses=_analyses(instances, accepted, str(quarter), as_of, calendar),
     )
     in_quarter = instances[instances["quarter"] == str(quarter)]
+    if in_quarter.empty:  # a report of nothing but zeros would read as if nothing was owed
+        raise EmptyQuarterError(
+            f"no Victims' Code duty fell in {quarter} in the validated sources (no crime, "
+            "decision, hearing, outcome, release or complaint dated in it): they may not reach "
+            "back that far; nothing is published"
+        )
     status = in_quarter["status"].value_counts()
     logger.info(
         "%d instances in %s (%d met, %d not met, %d pending) across %d measures",

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from flows.errors import RunDatesError, SourceError
+from flows.errors import EmptyQuarterError, RunDatesError, SourceError
 from flows.pipeline import backfill_quarters, run_quarter
 from flows.warehouse import Warehouse, default_url
 from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
@@ -155,6 +155,16 @@ def test_missing_table_stops_the_run_naming_it_and_leaves_outputs_alone(
     (failed,) = Warehouse(default_url(out)).list_runs(QUARTER)
     assert failed["status"] == "failed" and failed["error"].startswith("source cps, table hearings")
     assert Warehouse(default_url(out)).count("metrics") == 0
+
+
+def test_a_quarter_before_the_sources_begin_publishes_nothing(prefect_harness, demo_config,
+                                                              tmp_path):  # fmt: skip
+    # the demo sources begin in 2024Q1: a report of 2022Q1, all zeros, would read as nothing owed
+    with pytest.raises(EmptyQuarterError, match=r"^no Victims' Code duty fell in 2022Q1 in the"):
+        run_quarter("2022Q1", AS_OF, demo_config, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vcc-warehouse.sqlite"]
+    (failed,) = Warehouse(default_url(tmp_path)).list_runs("2022Q1")
+    assert failed["status"] == "failed" and "they may not reach back that far" in failed["error"]
 
 
 def test_backfill_flow_runs_each_quarter_oldest_first(prefect_harness, demo_config, tmp_path):
