@@ -7,7 +7,9 @@ import datetime as dt
 import logging
 import os
 import sys
+import tempfile
 import time
+import traceback
 from pathlib import Path
 
 import click
@@ -53,6 +55,37 @@ class VccGroup(click.Group):
             _fail(str(error))
         except KeyboardInterrupt:
             _fail("interrupted; the previous outputs were left as they were")
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # --help, --version and command-line errors: click reports them
+        except Exception as error:  # noqa: BLE001 - a bug: one line here, the traceback to a file
+            if os.environ.get("VCC_DEBUG"):
+                raise
+            _fail(
+                f"unexpected {type(error).__name__} (a fault in vcc, not in your data or "
+                f"configuration); the details are in {_crash_report(error)}: send it to the vcc "
+                "maintainers, then delete it (it may quote case data)"
+            )
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vcc")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+def _crash_report(error: Exception) -> Path:
+    """The traceback of an unexpected error, written where only this user can read it. It is not
+    printed: a traceback can quote the values (case data) it failed on."""
+    descriptor, name = tempfile.mkstemp(  # a new file, readable by this user alone
+        prefix=f"vcc-crash-{dt.datetime.now():%Y%m%dT%H%M%S}-", suffix=".log"
+    )
+    with os.fdopen(descriptor, "w", encoding="utf-8") as log:
+        log.write(f"command line: {' '.join(sys.argv)}\nvcc {_version()}\n\n")
+        log.write("".join(traceback.format_exception(error)))
+    return Path(name)
 
 
 @click.group(cls=VccGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -369,17 +402,7 @@ def validate(quarter: Quarter, as_of, config: Path | None) -> None:
     settings = load_config(config)
     day = _check_dates(quarter, as_of)
     click.echo(f"vcc: validating the sources for {quarter} (nothing is written)")
-    try:
-        check = check_sources(
-            settings,
-            quarter,
-            day,
-            progress=lambda line: click.echo(f"vcc: {line}"),
-        )
-    except (VccError, KeyboardInterrupt):
-        raise
-    except Exception as error:  # noqa: BLE001 - one line, never a traceback (its text may hold data)
-        _fail(f"unexpected {type(error).__name__} while validating the sources")
+    check = check_sources(settings, quarter, day, progress=lambda line: click.echo(f"vcc: {line}"))
     for line in summary_lines(check):
         click.echo(line)
 
