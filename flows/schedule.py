@@ -104,9 +104,14 @@ def _serve(config: Config, defaults: dict[str, str | None]) -> None:
     serve(deployment, backfill)
 
 
+SCHEDULED_QUARTERS = 40
+
+
 def quarterly_deployment(config: Config, defaults: dict[str, str | None], today: dt.date):
-    """The flow's deployment: the next eight quarterly run moments, each a one-off RRule in the
-    configured time zone, and the parameters every run of it gets."""
+    """The flow's deployment: the quarterly run moments of the next ten years (SCHEDULED_QUARTERS),
+    each a one-off RRule in the configured time zone, and the parameters every run of it gets.
+    No cron or RRule says "the 10th working day" with bank holidays, so each moment is computed;
+    ten years outlasts any service's uptime, and each start of ``vcc serve`` computes them anew."""
     from prefect.schedules import RRule
 
     from flows.pipeline import quarterly_compliance_report
@@ -114,7 +119,7 @@ def quarterly_deployment(config: Config, defaults: dict[str, str | None], today:
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
     runs = quarterly_run_dates(
         today,
-        count=8,
+        count=SCHEDULED_QUARTERS,
         calendar=calendar,
         working_days=config.schedule.working_days_after_quarter,
         at=config.schedule.time,

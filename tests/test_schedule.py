@@ -55,6 +55,10 @@ def test_the_served_deployment_runs_each_quarter_with_the_configured_files():
         "DTSTART:20270414T070000",
     ]
     assert {s.timezone for s in schedules} == {"Europe/London"}
+    # ten years of quarters; the last, after 2036Q3 ends on Tuesday 30 September: 1 to 3, 6 to 10,
+    # 13 and 14 October make Tuesday 14 October the 10th working day
+    assert len(schedules) == 40
+    assert schedules[-1].rrule.split("\n")[0] == "DTSTART:20361014T070000"
     assert all(e.parameters == {"triggered_by": "schedule"} for e in deployment.schedules)
 
 
