@@ -67,23 +67,16 @@ class VccGroup(click.Group):
             )
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("vcc")
-    except PackageNotFoundError:
-        return "(not installed)"
-
-
 def _crash_report(error: Exception) -> Path:
     """The traceback of an unexpected error, written where only this user can read it. It is not
     printed: a traceback can quote the values (case data) it failed on."""
+    from flows.version import code_version
+
     descriptor, name = tempfile.mkstemp(  # a new file, readable by this user alone
         prefix=f"vcc-crash-{dt.datetime.now():%Y%m%dT%H%M%S}-", suffix=".log"
     )
     with os.fdopen(descriptor, "w", encoding="utf-8") as log:
-        log.write(f"command line: {' '.join(sys.argv)}\nvcc {_version()}\n\n")
+        log.write(f"command line: {' '.join(sys.argv)}\nvcc {code_version()}\n\n")
         log.write("".join(traceback.format_exception(error)))
     return Path(name)
 

@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from flows.config import REPO_ROOT, Config
+from flows.config import Config
 from flows.extract import RawTable
 from flows.snapshot import sha256, snapshot_frame
 from flows.validate import build_data_docs
+from flows.version import code_version
 from transforms.disclosure import published_tables
 from transforms.quarters import Quarter
 
@@ -61,27 +61,6 @@ class RunOutputs:
     @property
     def report_name(self) -> str:
         return f"vcc-{self.quarter}-report"
-
-
-def code_version() -> str:
-    """The package version and, in a git checkout, the commit (marked when files differ)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        package = version("vcc")
-    except PackageNotFoundError:
-        package = "unknown"
-    try:
-        described = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return package
-    return f"{package}+{described}"
 
 
 def four_places(frame: pd.DataFrame) -> pd.DataFrame:
@@ -169,9 +148,10 @@ def _render(
 ) -> None:
     from flows.review import qaf_summary
     from reports.agencies import stages_of_run
-    from reports.model import ReportData, long_date
+    from reports.model import ReportData
     from reports.render import render_report
     from reports.workbook import write_published_workbook
+    from transforms.quarters import long_date
 
     data = ReportData(
         quarter=str(run.quarter),

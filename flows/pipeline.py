@@ -22,9 +22,10 @@ from prefect.cache_policies import NO_CACHE
 from flows.config import Config, load_config
 from flows.errors import EmptyQuarterError, RunDatesError, SourceUnavailable, VccError
 from flows.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
-from flows.outputs import RunOutputs, code_version, publish, recover, write_outputs
+from flows.outputs import RunOutputs, publish, recover, write_outputs
 from flows.snapshot import load_snapshot, snapshot_as_of
 from flows.summary import run_summary_markdown
+from flows.version import code_version
 from flows.warehouse import RunFacts, VersionPlan, Warehouse, open_warehouse
 from transforms.calendar import WorkingDayCalendar
 from transforms.changes import compare_quarters
@@ -159,6 +160,13 @@ def measures_task(
     window = _trend_window(quarter, config.report.trend_quarters)
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
     instances, every_quarter = compute_figures(accepted, config, quarter, as_of, window, calendar)
+    in_quarter = instances[instances["quarter"] == str(quarter)]
+    if in_quarter.empty:  # a report of nothing but zeros would read as if nothing was owed
+        raise EmptyQuarterError(
+            f"no Victims' Code duty fell in {quarter} in the validated sources (no crime, "
+            "decision, hearing, outcome, release or complaint dated in it): they may not reach "
+            "back that far; nothing is published"
+        )
     shown = window[-config.report.trend_quarters :]
     results = MeasureResults(
         instances=instances.reset_index(drop=True),
@@ -169,13 +177,6 @@ def measures_task(
         changes=compare_quarters(every_quarter, str(quarter)),
         analyses=_analyses(instances, accepted, str(quarter), as_of, calendar),
     )
-    in_quarter = instances[instances["quarter"] == str(quarter)]
-    if in_quarter.empty:  # a report of nothing but zeros would read as if nothing was owed
-        raise EmptyQuarterError(
-            f"no Victims' Code duty fell in {quarter} in the validated sources (no crime, "
-            "decision, hearing, outcome, release or complaint dated in it): they may not reach "
-            "back that far; nothing is published"
-        )
     status = in_quarter["status"].value_counts()
     logger.info(
         "%d instances in %s (%d met, %d not met, %d pending) across %d measures",

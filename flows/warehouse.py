@@ -54,6 +54,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from flows.errors import VccError
 from transforms.disclosure import published_tables
 from transforms.metrics import METRIC_COLUMNS
+from transforms.quarters import long_date
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WAREHOUSE_FILE = "vcc-warehouse.sqlite"
@@ -543,7 +544,9 @@ def _reasons(earlier: dict[str, Any] | None, facts: RunFacts) -> list[str]:
     reasons = []
     earlier_sources = json.loads(earlier["sources_sha256"] or "{}")
     if earlier["as_of"] != facts.as_of:
-        reasons.append(f"later data: as of {_day(facts.as_of)} (was {_day(earlier['as_of'])})")
+        reasons.append(
+            f"later data: as of {long_date(facts.as_of)} (was {long_date(earlier['as_of'])})"
+        )
     if earlier_sources != facts.sources_sha256:
         changed = sorted(
             {name.split(".")[0] for name in set(earlier_sources) | set(facts.sources_sha256)
@@ -555,10 +558,6 @@ def _reasons(earlier: dict[str, Any] | None, facts: RunFacts) -> list[str]:
     if earlier["code_version"] != facts.code_version:
         reasons.append(f"code change ({earlier['code_version']} to {facts.code_version})")
     return reasons or ["figures changed with the same data, configuration and code"]
-
-
-def _day(date: dt.date) -> str:
-    return f"{date.day} {date:%B %Y}"
 
 
 def changed_headlines(before: pd.DataFrame, after: pd.DataFrame, threshold: int) -> list[str]:

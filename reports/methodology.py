@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flows.config import MeasureSettings
 from reports.model import ReportData, agency_label
 from transforms.catalogue import MEASURES
+from transforms.quarters import long_date
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def configuration_rows(data: ReportData) -> list[tuple[str, str]]:
     return [
         ("Area", settings.area),
         ("Districts reported", ", ".join(districts) if districts else "none in the data"),
-        ("Data complete to the end of", f"{data.as_of.day} {data.as_of:%B %Y}"),
+        ("Data complete to the end of", long_date(data.as_of)),
         (
             "Suppression threshold",
             f"counts from 1 to {data.suppression_threshold - 1} shown as [c]",

@@ -17,7 +17,7 @@ from flows.config import MeasureSettings, ReportSettings
 from flows.errors import VccError
 from transforms.catalogue import MEASURES
 from transforms.disclosure import PUBLISHED_COLUMNS, published_tables
-from transforms.quarters import Quarter, part_quarter
+from transforms.quarters import Quarter, long_date, part_quarter
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "quarter", "measure_id", "right", "agency", "dimension", "group", "eligible", "met",
@@ -82,11 +82,6 @@ def part_quarter_note(quarter: str, as_of: date) -> str | None:
         f"{long_date(as_of)} only, and instances due after that day are pending, not counted. "
         "The report of the whole quarter will differ."
     )
-
-
-def long_date(day: date) -> str:
-    """GOV.UK style: ``15 October 2024`` (no leading zero, no ordinal)."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def _require_columns(frame: pd.DataFrame, expected: tuple[str, ...], name: str) -> None:

@@ -19,7 +19,8 @@ import pandas as pd
 from flows.validate import STALE_AFTER_DAYS, is_stale
 from reports.disclosure import format_percent
 from reports.model import DATA_QUALITY_COLUMNS as COUNT_COLUMNS
-from reports.model import ReportData, long_date
+from reports.model import ReportData
+from transforms.quarters import long_date
 from transforms.schema import ROW_DATE, SOURCES
 
 # The verdict's rule: the share of all rows quarantined, the worst table's share and the worst

@@ -35,13 +35,13 @@ from reports.methodology import configuration_rows, methodology_rows, rating_rul
 from reports.model import (
     ReportData,
     financial_year_label,
-    long_date,
     part_quarter_note,
     quarter_period,
     quarters_ending,
 )
 from reports.quality import quality_view
 from reports.summary import STATUS_SHAPES, STATUS_WORDS, headline, summary_rows, trend_finding
+from transforms.quarters import long_date
 
 REPORTS_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = REPORTS_DIR / "templates"

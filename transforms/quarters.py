@@ -77,7 +77,8 @@ def quarter_labels(days: pd.Series) -> pd.Series:
     )
 
 
-def _long(day: dt.date) -> str:
+def long_date(day: dt.date) -> str:
+    """GOV.UK style: ``15 October 2024`` (no leading zero, no ordinal)."""
     return f"{day.day} {day:%B %Y}"
 
 
@@ -89,13 +90,13 @@ def unreportable(quarter: Quarter, as_of: dt.date, today: dt.date) -> str | None
     reported: its report says it covers part of the quarter (``part_quarter``)."""
     if as_of > today:
         return (
-            f"the as-of date {_long(as_of)} is after today ({_long(today)}): the data cannot be "
-            "complete up to a day that has not ended"
+            f"the as-of date {long_date(as_of)} is after today ({long_date(today)}): the data "
+            "cannot be complete up to a day that has not ended"
         )
     if quarter.start > as_of:
         return (
-            f"{quarter} begins on {_long(quarter.start)}, after the as-of date {_long(as_of)}: "
-            f"there is nothing to report yet (the last complete quarter is "
+            f"{quarter} begins on {long_date(quarter.start)}, after the as-of date "
+            f"{long_date(as_of)}: there is nothing to report yet (the last complete quarter is "
             f"{Quarter.last_complete(as_of)})"
         )
     return None
