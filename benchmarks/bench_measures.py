@@ -4,8 +4,9 @@ For each scale a fresh child process generates the synthetic sources in memory (
 Cumbria-sized force, about 9,000 crimes a quarter; 45 is roughly every police area of England and
 Wales at once) for the 8-quarter trend window plus the year before it that the generator adds,
 drops the rows validation would quarantine for duplicate keys and failed links (a plain pandas
-stand-in for ``flows.validate``, which imports Great Expectations and is slow), then runs the
-engine exactly as ``flows.pipeline.measures_task`` does, ``--runs`` times.
+stand-in for ``flows.sources.validate``, which imports Great Expectations and is slow), then runs
+the
+engine exactly as ``vcc.flows.run.flow.measures_task`` does, ``--runs`` times.
 
 Reported per scale: the median engine time; the engine's peak resident memory (the kernel's
 high-water mark is reset after generation, so generation's own, separately reported peak cannot
@@ -55,10 +56,11 @@ SEED = 1
 
 def _accepted_tables(sources):
     """What validation would accept, as far as the engine cares: the first row of each duplicated
-    key kept (as flows.validate does), rows whose links fail left out. Other injected defects
+    key kept (as flows.sources.validate does), rows whose links fail left out. Other injected
+    defects
     (unknown codes, dates out of order) stay in: they cost the engine the same work."""
-    from transforms.matching import positions_in
-    from transforms.schema import CANONICAL, LINKS
+    from vcc.transforms.matching import positions_in
+    from vcc.transforms.schema import CANONICAL, LINKS
 
     tables = {}
     for source, frames in sources.items():
@@ -74,12 +76,12 @@ def _accepted_tables(sources):
 
 
 def _run_engine(tables, config, quarter, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The engine exactly as flows.pipeline.measures_task calls it (``compute_figures``, without
+    """The engine exactly as vcc.flows.run.flow.measures_task calls it (``compute_figures``, without
     the analyses and comparisons that follow): instances over the trend window, then the metrics
-    of each of its quarters, every breakdown. Importing flows.pipeline loads Prefect, whose
+    of each of its quarters, every breakdown. Importing vcc.flows.run.flow loads Prefect, whose
     memory counts in the peak figure (the first run also pays that import; the median does not)."""
-    from flows.pipeline import _trend_window, compute_figures
-    from transforms.calendar import WorkingDayCalendar
+    from vcc.flows.run.flow import _trend_window, compute_figures
+    from vcc.transforms.calendar import WorkingDayCalendar
 
     window = _trend_window(quarter, config.report.trend_quarters)
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
@@ -91,9 +93,9 @@ def _baseline(tables) -> None:
 
 
 def child(scale: float, runs: int) -> None:
-    from flows.config import load_config
-    from flows.synthetic import generate_sources
-    from transforms.quarters import Quarter
+    from vcc.flows.config import load_config
+    from vcc.flows.synthetic import generate_sources
+    from vcc.transforms.quarters import Quarter
 
     quarter = Quarter.parse(QUARTER)
     first = str(quarter.shift(-7))

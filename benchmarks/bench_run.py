@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-VCC = [sys.executable, "-m", "flows.cli"]
+VCC = [sys.executable, "-m", "vcc.flows.cli"]
 BASELINE = "from prefect import flow\nflow(name='noop')(lambda: 1)()\n"
 
 
@@ -39,7 +39,7 @@ def main() -> None:
 
     if not (REPO / "demo-data" / "police.sqlite").exists():
         subprocess.run([*VCC, "generate"], cwd=REPO, check=True)
-    from transforms.quarters import Quarter
+    from vcc.transforms.quarters import Quarter
 
     quarter = str(Quarter.last_complete(dt.date.today()))
     baseline, totals, stages = [], [], []

@@ -3,12 +3,13 @@
 For each scale a fresh child process generates the synthetic sources (the 8-quarter trend window
 ending at ``QUARTER``, plus the year before it that the generator adds, with its injected
 defects), writes them as folders of canonical CSV files and reads them back with
-``flows.extract.extract_source``, as a ``kind = "files"`` source with no mapping is read. Then,
+``flows.sources.extract.extract_source``, as a ``kind = "files"`` source with no mapping is read.
+Then,
 ``--runs`` times each, in the same process on the same tables:
 
 - the baseline: reading the CSV files (``extract_source`` for the three sources);
-- coercion alone (``flows.validate.coerce_extract``);
-- validation: ``flows.validate.validate_extract``, what the flow's validate task and
+- coercion alone (``vcc.flows.sources.validate.coerce_extract``);
+- validation: ``vcc.flows.sources.validate.validate_extract``, what the flow's validate task and
   ``vcc validate`` run (coercion, the 17 Great Expectations suites, linkage).
 
 Importing Great Expectations is timed once, before any run, and is in no run's figure (the first
@@ -44,8 +45,8 @@ SEED = 1
 def _write_canonical_csv(sources: dict, folder: Path) -> dict:
     """Every table as ``<folder>/<source>/<table>.csv`` with canonical names; the sources that
     read them back."""
-    from flows.config import SourceConfig
-    from flows.synthetic.writers import write_files
+    from vcc.flows.config import SourceConfig
+    from vcc.flows.synthetic.writers import write_files
 
     configured = {}
     for name, tables in sources.items():
@@ -56,11 +57,11 @@ def _write_canonical_csv(sources: dict, folder: Path) -> dict:
 
 
 def child(scale: float, runs: int) -> None:
-    from flows.config import DEFAULT_CONFIG, load_config
-    from flows.extract import extract_source
-    from flows.synthetic import generate_sources
-    from flows.validate import coerce_extract, validate_extract
-    from transforms.quarters import Quarter
+    from vcc.flows.config import DEFAULT_CONFIG, load_config
+    from vcc.flows.sources.extract import extract_source
+    from vcc.flows.sources.validate import coerce_extract, validate_extract
+    from vcc.flows.synthetic import generate_sources
+    from vcc.transforms.quarters import Quarter
 
     first = str(Quarter.parse(QUARTER).shift(-7))
     seconds, sources = timed(

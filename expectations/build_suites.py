@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from transforms.schema import CANONICAL, Table
+from vcc.transforms.schema import CANONICAL, Table
 
 SUITES_DIR = Path(__file__).resolve().parent
 

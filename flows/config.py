@@ -25,11 +25,12 @@ from pydantic import (
     model_validator,
 )
 
-from flows.errors import ConfigError
+from vcc import shipped
+from vcc.flows.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = REPO_ROOT / "config" / "default.toml"
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+DEFAULT_CONFIG = shipped("config", "default.toml")
+EXPECTATIONS_DIR = shipped("expectations")
 
 
 class _Strict(BaseModel):
@@ -177,7 +178,7 @@ class WarehouseSettings(_Strict):
     url_env: str | None = None
 
     def url(self, output_root: Path) -> str:
-        from flows.warehouse import default_url
+        from vcc.flows.warehouse.store import default_url
 
         if not self.url_env:
             return default_url(output_root)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import subprocess
 
-from flows.config import REPO_ROOT
+from vcc.flows.config import REPO_ROOT
 
 
 @functools.cache  # the code a process runs is the code it loaded: asked once

@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from reports.charts import stage_chart_svg, trend_chart_svg
-from reports.disclosure import (
+from vcc.reports.charts import stage_chart_svg, trend_chart_svg
+from vcc.reports.disclosure import (
     NOT_APPLICABLE,
     NOT_AVAILABLE,
     SUPPRESSED,
@@ -25,10 +25,10 @@ from reports.disclosure import (
     published_interval,
     published_percent,
 )
-from reports.model import ReportData, ReportDataError, agency_label, measure_sort_key
-from reports.summary import STATUS_SHAPES, STATUS_WORDS, trend_finding
-from transforms.catalogue import MEASURES_BY_ID
-from transforms.stages import STAGE_COLUMNS, published_stages
+from vcc.reports.model import ReportData, ReportDataError, agency_label, measure_sort_key
+from vcc.reports.summary import STATUS_SHAPES, STATUS_WORDS, trend_finding
+from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.transforms.stages import STAGE_COLUMNS, published_stages
 
 AGENCIES = ("police", "cps", "wcu", "probation")
 AGENCY_HEADINGS = {
@@ -276,9 +276,9 @@ STAGE_NAMES = {
 def stages_of_run(instances: pd.DataFrame, quarter: str, config: Any) -> pd.DataFrame:
     """The stage distributions of a run's quarter (``ReportData.stages``), with its configured
     deadlines and working-day calendar (``config`` is a ``flows.config.Config``)."""
-    from transforms.calendar import WorkingDayCalendar
-    from transforms.measures import Deadline
-    from transforms.stages import stage_distributions
+    from vcc.transforms.calendar import WorkingDayCalendar
+    from vcc.transforms.measures import Deadline
+    from vcc.transforms.stages import stage_distributions
 
     deadlines = {
         measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)

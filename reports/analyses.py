@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reports.disclosure import (
+from vcc.reports.disclosure import (
     NOT_APPLICABLE,
     NOT_AVAILABLE,
     SUPPRESSED,
@@ -26,7 +26,7 @@ from reports.disclosure import (
     is_small,
     met_is_hidden,
 )
-from reports.model import ReportData
+from vcc.reports.model import ReportData
 
 _REASON_LABELS = {
     "all": "Every victim owed enhanced rights (counted once)",

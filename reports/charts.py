@@ -25,9 +25,9 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.typing import RcKeyType
 
-from reports.disclosure import mask_suppressed_rates
-from reports.model import agency_label, parse_quarter
-from reports.summary import overall_rows
+from vcc.reports.disclosure import mask_suppressed_rates
+from vcc.reports.model import agency_label, parse_quarter
+from vcc.reports.summary import overall_rows
 
 # No display on the server. The chart is drawn through Figure (not pyplot, which keeps every
 # figure alive), and the backend is set anyway so that nothing ever looks for a display.

@@ -16,8 +16,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from transforms.disclosure import CONFIDENTIAL as SUPPRESSED  # GSS: confidential
-from transforms.disclosure import (
+from vcc.transforms.disclosure import CONFIDENTIAL as SUPPRESSED  # GSS: confidential
+from vcc.transforms.disclosure import (
     NOT_APPLICABLE,  # GSS: not applicable (no eligible instances)
     NOT_AVAILABLE,  # GSS: not available
 )

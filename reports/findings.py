@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports.agencies import change_text
-from reports.analyses import delay_finding, identification_finding
-from reports.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
-from reports.model import ReportData, agency_label, previous_quarter
-from reports.summary import SummaryRow, headline, summary_rows
+from vcc.reports.agencies import change_text
+from vcc.reports.analyses import delay_finding, identification_finding
+from vcc.reports.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
+from vcc.reports.model import ReportData, agency_label, previous_quarter
+from vcc.reports.summary import SummaryRow, headline, summary_rows
 
 WORST_SHOWN = 3  # measures named as furthest below target
 

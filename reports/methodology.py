@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from flows.config import MeasureSettings
-from reports.model import ReportData, agency_label
-from transforms.catalogue import MEASURES
-from transforms.quarters import long_date
+from vcc.flows.config import MeasureSettings
+from vcc.reports.model import ReportData, agency_label
+from vcc.transforms.catalogue import MEASURES
+from vcc.transforms.quarters import long_date
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from flows.config import MeasureSettings, ReportSettings
-from flows.errors import VccError
-from transforms.catalogue import MEASURES
-from transforms.disclosure import PUBLISHED_COLUMNS, published_tables
-from transforms.quarters import Quarter, long_date, part_quarter
+from vcc.flows.config import MeasureSettings, ReportSettings
+from vcc.flows.errors import VccError
+from vcc.transforms.catalogue import MEASURES
+from vcc.transforms.disclosure import PUBLISHED_COLUMNS, published_tables
+from vcc.transforms.quarters import Quarter, long_date, part_quarter
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "quarter", "measure_id", "right", "agency", "dimension", "group", "eligible", "met",
@@ -113,13 +113,14 @@ class ReportData:
     quality: pd.DataFrame = field(default_factory=pd.DataFrame)  # data-quality.csv rows
     published: pd.DataFrame = field(default_factory=pd.DataFrame)  # published_tables output
     version_label: str = "First issue"  # or e.g. "Revision 1 (version 2)"
-    # flows.warehouse.Revision items (version, produced, reasons, changes), oldest first; empty
+    # flows.warehouse.store.Revision items (version, produced, reasons, changes), oldest first;
+    # empty
     # for a first issue.
     revisions: list = field(default_factory=list)
     # transforms.stages.stage_distributions of the quarter (unsuppressed; the agency sections
     # publish it through published_stages); empty: the sections say it was not supplied.
     stages: pd.DataFrame = field(default_factory=pd.DataFrame)
-    # flows.review.QafSummary: the Quality Assessment Framework's case reviews (aggregates,
+    # vcc.flows.qaf.review.QafSummary: the Quality Assessment Framework's case reviews (aggregates,
     # already suppressed); None when no review of the quarter's sample was imported.
     qaf: Any = None
 

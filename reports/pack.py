@@ -19,11 +19,11 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from weasyprint import HTML
 
-from reports.model import agency_label, quarter_period
-from reports.render import STATIC_DIR, TEMPLATES_DIR, StaticOnlyFetcher
-from transforms.catalogue import MEASURES, MEASURES_BY_ID
-from transforms.qaf import THEME_LABELS, THEMES
-from transforms.quarters import long_date
+from vcc.reports.model import agency_label, quarter_period
+from vcc.reports.render import STATIC_DIR, TEMPLATES_DIR, StaticOnlyFetcher
+from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
+from vcc.transforms.qaf import THEME_LABELS, THEMES
+from vcc.transforms.quarters import long_date
 
 # The twelve rights of the Victims' Code (2020) and who owes each (DOMAIN.md).
 RIGHTS: dict[int, tuple[str, str]] = {

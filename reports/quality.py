@@ -1,7 +1,7 @@
 """The data-quality section and verdict, from the rows of ``data-quality.csv``: per source table
 the rows read, accepted and quarantined and the date of its newest record; each failed
 expectation; each cross-table link's rate; and a warning for each table whose newest record is
-more than ``flows.validate.STALE_AFTER_DAYS`` days before the as-of date.
+more than ``vcc.flows.sources.validate.STALE_AFTER_DAYS`` days before the as-of date.
 
 Row counts of source tables are counts of records, not of people, and name no one, so they are
 printed in full (as the analysts' data-quality file has them). A table's newest record is shown
@@ -16,12 +16,12 @@ from datetime import date
 
 import pandas as pd
 
-from flows.validate import STALE_AFTER_DAYS, is_stale
-from reports.disclosure import format_percent
-from reports.model import DATA_QUALITY_COLUMNS as COUNT_COLUMNS
-from reports.model import ReportData
-from transforms.quarters import long_date
-from transforms.schema import ROW_DATE, SOURCES
+from vcc.flows.sources.validate import STALE_AFTER_DAYS, is_stale
+from vcc.reports.disclosure import format_percent
+from vcc.reports.model import DATA_QUALITY_COLUMNS as COUNT_COLUMNS
+from vcc.reports.model import ReportData
+from vcc.transforms.quarters import long_date
+from vcc.transforms.schema import ROW_DATE, SOURCES
 
 # The verdict's rule: the share of all rows quarantined, the worst table's share and the worst
 # link. A quarantined row is left out of every measure, so these bound how far a rate can be off.
@@ -170,7 +170,7 @@ def quality_view(data: ReportData) -> QualityView:
 def quality_summary(
     quality: pd.DataFrame, as_of: date, counts: pd.DataFrame | None = None
 ) -> QualityView:
-    """What ``data-quality.csv``'s rows (``flows.outputs.data_quality_csv``) say, for the report
+    """What ``data-quality.csv``'s rows (``flows.run.outputs.data_quality_csv``) say, for the report
     and for ``vcc validate``; ``counts`` (rows read, accepted and quarantined per table) stand in
     for the summary rows when ``quality`` has none."""
     counts = _source_order(_counts(quality, counts))

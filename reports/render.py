@@ -20,8 +20,8 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from reports.agencies import agency_sections, annex_tables
-from reports.analyses import (
+from vcc.reports.agencies import agency_sections, annex_tables
+from vcc.reports.analyses import (
     delay_finding,
     delay_rows,
     identification_finding,
@@ -29,19 +29,19 @@ from reports.analyses import (
     missing_item_rows,
     timeliness_rows,
 )
-from reports.disclosure import GSS_SYMBOLS
-from reports.findings import headline_findings
-from reports.methodology import configuration_rows, methodology_rows, rating_rule
-from reports.model import (
+from vcc.reports.disclosure import GSS_SYMBOLS
+from vcc.reports.findings import headline_findings
+from vcc.reports.methodology import configuration_rows, methodology_rows, rating_rule
+from vcc.reports.model import (
     ReportData,
     financial_year_label,
     part_quarter_note,
     quarter_period,
     quarters_ending,
 )
-from reports.quality import quality_view
-from reports.summary import STATUS_SHAPES, STATUS_WORDS, headline, summary_rows, trend_finding
-from transforms.quarters import long_date
+from vcc.reports.quality import quality_view
+from vcc.reports.summary import STATUS_SHAPES, STATUS_WORDS, headline, summary_rows, trend_finding
+from vcc.transforms.quarters import long_date
 
 REPORTS_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = REPORTS_DIR / "templates"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reports.disclosure import (
+from vcc.reports.disclosure import (
     NOT_APPLICABLE,
     NOT_AVAILABLE,
     SUPPRESSED,
@@ -21,9 +21,9 @@ from reports.disclosure import (
     mask_suppressed_rates,
     met_is_hidden,
 )
-from reports.model import ReportData, agency_label, measure_sort_key, previous_quarter
-from transforms.catalogue import MEASURES_BY_ID
-from transforms.changes import newcombe_interval
+from vcc.reports.model import ReportData, agency_label, measure_sort_key, previous_quarter
+from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.transforms.changes import newcombe_interval
 
 # RAG as a word and a shape, so that it reads without colour (WCAG 2.2, 1.4.1 Use of colour).
 STATUS_WORDS = {

@@ -16,9 +16,9 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 
-from reports.model import agency_label, financial_year_label, measure_sort_key, quarter_period
-from transforms.catalogue import MEASURES_BY_ID
-from transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
+from vcc.reports.model import agency_label, financial_year_label, measure_sort_key, quarter_period
+from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
 
 SYMBOLS = (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE)
 _DIMENSIONS = {

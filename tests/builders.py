@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from transforms.schema import CANONICAL
+from vcc.transforms.schema import CANONICAL
 
 DTYPES = {"datetime": "datetime64[ns]", "bool": "boolean", "int": "Int64", "float": "Float64"}
 

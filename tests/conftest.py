@@ -35,8 +35,8 @@ def prefect_harness():
 @pytest.fixture(scope="session")
 def demo_config(tmp_path_factory) -> Path:
     """The shipped configuration beside small demo sources laid out as ``vcc demo`` lays them."""
-    from flows.config import DEFAULT_CONFIG, load_config
-    from flows.synthetic import generate_sources, write_demo_sources
+    from vcc.flows.config import DEFAULT_CONFIG, load_config
+    from vcc.flows.synthetic import generate_sources, write_demo_sources
 
     root = tmp_path_factory.mktemp("demo")
     (root / "config").mkdir()

@@ -10,9 +10,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from flows.cli import main
+from vcc.flows.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
 

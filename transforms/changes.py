@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms.quarters import Quarter
+from vcc.transforms.quarters import Quarter
 
 CHANGE_COLUMNS = [
     "quarter",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms.metrics import METRIC_COLUMNS
+from vcc.transforms.metrics import METRIC_COLUMNS
 
 CONFIDENTIAL = "[c]"
 NOT_APPLICABLE = "[z]"

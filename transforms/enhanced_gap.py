@@ -23,11 +23,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from transforms.calendar import WorkingDayCalendar
-from transforms.matching import MET, NOT_MET
-from transforms.metrics import wilson_interval
-from transforms.quarters import Quarter, quarter_labels
-from transforms.victims import enhanced_reasons, victim_profiles
+from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.matching import MET, NOT_MET
+from vcc.transforms.metrics import wilson_interval
+from vcc.transforms.quarters import Quarter, quarter_labels
+from vcc.transforms.victims import enhanced_reasons, victim_profiles
 
 Tables = Mapping[tuple[str, str], pd.DataFrame]
 

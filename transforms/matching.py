@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from transforms.calendar import WorkingDayCalendar
+from vcc.transforms.calendar import WorkingDayCalendar
 
 MET, NOT_MET, PENDING = "met", "not_met", "pending"
 STATUSES = (MET, NOT_MET, PENDING)

@@ -23,8 +23,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from transforms.calendar import WorkingDayCalendar
-from transforms.matching import (
+from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.matching import (
     STATUSES,
     assess_at_once,
     assess_deadline,
@@ -33,8 +33,8 @@ from transforms.matching import (
     local_date,
     positions_in,
 )
-from transforms.quarters import quarter_labels
-from transforms.victims import BREAKDOWN_COLUMNS, victim_profiles
+from vcc.transforms.quarters import quarter_labels
+from vcc.transforms.victims import BREAKDOWN_COLUMNS, victim_profiles
 
 Tables = Mapping[tuple[str, str], pd.DataFrame]
 _VICTIMS = ("police", "victims")  # read once, into the victim profiles

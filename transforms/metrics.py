@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from transforms.catalogue import MEASURES, MEASURES_BY_ID
-from transforms.matching import MET, NOT_MET, PENDING, combined_codes
-from transforms.victims import AGE_BANDS, BREAKDOWN_COLUMNS
+from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
+from vcc.transforms.matching import MET, NOT_MET, PENDING, combined_codes
+from vcc.transforms.victims import AGE_BANDS, BREAKDOWN_COLUMNS
 
 METRIC_COLUMNS = [
     "quarter",

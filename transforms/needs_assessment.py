@@ -18,10 +18,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from transforms.calendar import WorkingDayCalendar
-from transforms.matching import PENDING, earliest_on_or_after, known_by, local_date
-from transforms.measures import VNA_ITEMS
-from transforms.quarters import Quarter
+from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.matching import PENDING, earliest_on_or_after, known_by, local_date
+from vcc.transforms.measures import VNA_ITEMS
+from vcc.transforms.quarters import Quarter
 
 Tables = Mapping[tuple[str, str], pd.DataFrame]
 

@@ -35,8 +35,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, is_small
-from transforms.metrics import wilson_interval
+from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, is_small
+from vcc.transforms.metrics import wilson_interval
 
 THEMES = (
     "care_and_respect",

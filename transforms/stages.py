@@ -32,12 +32,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from transforms.calendar import WorkingDayCalendar
-from transforms.catalogue import MEASURES
-from transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE
-from transforms.matching import MET, NOT_MET, PENDING
-from transforms.measures import Deadline
-from transforms.quarters import Quarter
+from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.catalogue import MEASURES
+from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE
+from vcc.transforms.matching import MET, NOT_MET, PENDING
+from vcc.transforms.measures import Deadline
+from vcc.transforms.quarters import Quarter
 
 AGENCIES = ("police", "cps", "wcu", "probation")
 PERCENTILES = (50, 75, 90)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms.matching import local_date, positions_in
-from transforms.schema import (
+from vcc.transforms.matching import local_date, positions_in
+from vcc.transforms.schema import (
     ENHANCED_OFFENCE_CATEGORIES,
     OFFENCE_CATEGORIES,
     VICTIMS_OWED_THE_CODE,

@@ -8,7 +8,7 @@ probation folder), using the demo ``[sources]`` of ``config/default.toml`` as th
 The intended compliance patterns are in ``flows.synthetic.compliance``.
 """
 
-from flows.synthetic.generate import generate_sources
-from flows.synthetic.writers import write_demo_sources
+from vcc.flows.synthetic.generate import generate_sources
+from vcc.flows.synthetic.writers import write_demo_sources
 
 __all__ = ["generate_sources", "write_demo_sources"]

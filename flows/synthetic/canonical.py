@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from flows.synthetic.court import CourtRecords
-from flows.synthetic.probation import ProbationRecords
-from transforms.schema import (
+from vcc.flows.synthetic.court import CourtRecords
+from vcc.flows.synthetic.probation import ProbationRecords
+from vcc.transforms.schema import (
     CANONICAL,
     DEFAULT_DISTRICTS,
     ETHNICITIES,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flows.synthetic.compliance import PROFILES, draw_actions
-from flows.synthetic.timeline import NAT, Window, after_days, arrivals
+from vcc.flows.synthetic.compliance import PROFILES, draw_actions
+from vcc.flows.synthetic.timeline import NAT, Window, after_days, arrivals
 
 COMPLAINTS_PER_QUARTER = {"police": 100, "cps": 20, "probation": 10}
 RESPONDED_SHARE = 0.75

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flows.synthetic.timeline import NAT, Window, after_working_days, quarter_of
-from transforms.schema import DEFAULT_DISTRICTS
+from vcc.flows.synthetic.timeline import NAT, Window, after_working_days, quarter_of
+from vcc.transforms.schema import DEFAULT_DISTRICTS
 
 # Police compliance by district (local policing areas differ); Barrow-in-Furness is the one a
 # report should pick out as noticeably worse.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from flows.synthetic.compliance import PROFILES, draw_actions
-from flows.synthetic.timeline import (
+from vcc.flows.synthetic.compliance import PROFILES, draw_actions
+from vcc.flows.synthetic.timeline import (
     Window,
     after_days,
     between,
@@ -21,7 +21,7 @@ from flows.synthetic.timeline import (
     plus_hours,
     working_day,
 )
-from transforms.schema import OFFENCE_CATEGORIES, SENTENCE_TYPES
+from vcc.transforms.schema import OFFENCE_CATEGORIES, SENTENCE_TYPES
 
 DISCONTINUED_SHARE = 0.08
 CHARGE_ALTERED_SHARE = 0.10

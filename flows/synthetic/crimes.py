@@ -9,20 +9,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flows.synthetic.compliance import (
+from vcc.flows.synthetic.compliance import (
     ENH_FLAGGED_WRONGLY,
     ENH_IDENTIFIED,
     PROFILES,
     draw_actions,
     draw_flags,
 )
-from flows.synthetic.timeline import Window, arrivals
-from transforms.schema import (
+from vcc.flows.synthetic.timeline import Window, arrivals
+from vcc.transforms.schema import (
     DEFAULT_DISTRICTS,
     OFFENCE_CATEGORIES,
     VICTIM_TYPES,
 )
-from transforms.victims import owed_enhanced_rights
+from vcc.transforms.victims import owed_enhanced_rights
 
 CRIMES_PER_QUARTER = 9_000
 # More crime in summer, less in winter.

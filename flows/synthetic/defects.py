@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flows.synthetic import canonical as f
-from transforms.schema import CANONICAL
+from vcc.flows.synthetic import canonical as f
+from vcc.transforms.schema import CANONICAL
 
 RATE = 0.003
 # Codes no contract list holds: an old Home Office offence name, a contact recorded by its

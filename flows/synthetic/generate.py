@@ -7,22 +7,22 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from flows.errors import VccError
-from flows.synthetic.canonical import cps_tables, police_tables, probation_tables
-from flows.synthetic.complaints import generate_complaints
-from flows.synthetic.court import generate_court
-from flows.synthetic.crimes import generate_crimes, generate_victims
-from flows.synthetic.defects import inject_defects
-from flows.synthetic.investigation import generate_investigations
-from flows.synthetic.police_actions import (
+from vcc.flows.errors import VccError
+from vcc.flows.synthetic.canonical import cps_tables, police_tables, probation_tables
+from vcc.flows.synthetic.complaints import generate_complaints
+from vcc.flows.synthetic.court import generate_court
+from vcc.flows.synthetic.crimes import generate_crimes, generate_victims
+from vcc.flows.synthetic.defects import inject_defects
+from vcc.flows.synthetic.investigation import generate_investigations
+from vcc.flows.synthetic.police_actions import (
     generate_contacts,
     generate_needs_assessments,
     generate_referrals,
     generate_vps_offers,
 )
-from flows.synthetic.probation import generate_probation
-from flows.synthetic.timeline import Window
-from transforms.quarters import Quarter
+from vcc.flows.synthetic.probation import generate_probation
+from vcc.flows.synthetic.timeline import Window
+from vcc.transforms.quarters import Quarter
 
 Sources = dict[str, dict[str, pd.DataFrame]]
 # Each stage draws from its own stream, so changing one stage leaves the others' data alone.

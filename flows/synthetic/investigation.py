@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flows.synthetic.timeline import NAT, Window, after_days, between, office_hours, plus_hours
-from transforms.schema import OFFENCE_CATEGORIES
+from vcc.flows.synthetic.timeline import NAT, Window, after_days, between, office_hours, plus_hours
+from vcc.transforms.schema import OFFENCE_CATEGORIES
 
 # Per offence group: (share screened out, share with a suspect, share of suspects charged).
 PATHS = {

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flows.synthetic.compliance import PROFILES, draw_actions
-from flows.synthetic.timeline import Window, after_days, between, office_hours
-from transforms.schema import OFFENCE_CATEGORIES, REFERRAL_CONSENT
+from vcc.flows.synthetic.compliance import PROFILES, draw_actions
+from vcc.flows.synthetic.timeline import Window, after_days, between, office_hours
+from vcc.transforms.schema import OFFENCE_CATEGORIES, REFERRAL_CONSENT
 
 # How contacts are made (free text in the source).
 CONTACT_METHODS = ("email", "phone", "letter", "text message", "in person")

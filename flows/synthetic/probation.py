@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from flows.synthetic.compliance import PROFILES, RELEASE_NOTIFIED_BEFORE, draw_actions
-from flows.synthetic.timeline import NAT, Window, office_hours
-from transforms.schema import SENTENCE_TYPES, VICTIM_TYPES
+from vcc.flows.synthetic.compliance import PROFILES, RELEASE_NOTIFIED_BEFORE, draw_actions
+from vcc.flows.synthetic.timeline import NAT, Window, office_hours
+from vcc.transforms.schema import SENTENCE_TYPES, VICTIM_TYPES
 
 OPTED_IN_SHARE = 0.70
 DAYS_PER_MONTH = 30.44

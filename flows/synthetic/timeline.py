@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from transforms.calendar import WorkingDayCalendar
-from transforms.quarters import Quarter
+from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.quarters import Quarter
 
 NAT = np.datetime64("NaT", "s")
 DAY = np.timedelta64(1, "D")

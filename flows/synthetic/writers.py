@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from flows.config import Config, SourceConfig, TableSource
-from transforms.schema import CANONICAL
+from vcc.flows.config import Config, SourceConfig, TableSource
+from vcc.transforms.schema import CANONICAL
 
 SQLITE_TYPES = {
     "str": "TEXT",

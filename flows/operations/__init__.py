@@ -1,0 +1,1 @@
+"""Operating vcc: the schedule, circulation by mail, history and run summaries."""

@@ -1,0 +1,237 @@
+"""Sign-off and circulation of a quarter's report (``vcc approve``, ``vcc circulate``).
+
+The report to approve or send is the one published in ``<out>/<quarter>/``; the warehouse says
+which run and version it is. Approval binds the exact PDF (its SHA-256): a rerun, even with the
+same figures, needs approving again. Circulation sends only an approved PDF that is still the
+current one, one message per recipient, records each message as it is accepted, and never sends
+a version to someone who already has it unless asked to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from vcc.flows.config import Config
+from vcc.flows.errors import VccError
+from vcc.flows.operations.summary import run_summary_text
+from vcc.flows.sources.snapshot import sha256
+from vcc.flows.warehouse.store import Warehouse, approvals, circulated_instances, circulations
+
+
+class CirculationError(VccError):
+    """A report cannot be approved or sent as asked."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """The report currently published for a quarter, as the warehouse knows it."""
+
+    quarter: str
+    run_id: str
+    version: int
+    folder: Path
+    pdf: Path
+    pdf_sha256: str
+    manifest: dict[str, Any]
+
+
+def current_report(warehouse: Warehouse, output_root: Path, quarter: str) -> Published:
+    """The published report of ``quarter``, checked against its manifest and the warehouse."""
+    folder = output_root / quarter
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise CirculationError(
+            f"no report for {quarter} in {output_root}; run `vcc run --quarter {quarter}` first"
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    run = warehouse.run(manifest["run_id"])
+    if run is None or run["status"] != "succeeded" or run["version"] is None:
+        raise CirculationError(
+            f"the report in {folder} (run {manifest['run_id']}) is not in the warehouse "
+            f"{warehouse.shown_url}; rerun the quarter with `vcc run --quarter {quarter}`"
+        )
+    pdf = Path(manifest["outputs"]["report"])
+    pdf = folder / pdf.name  # the output folder may have moved since the run
+    expected = manifest["outputs"]["checksums"][pdf.name]
+    if not pdf.exists() or sha256(pdf) != expected:
+        raise CirculationError(
+            f"{pdf} is missing or is not the file run {manifest['run_id']} produced "
+            f"(SHA-256 differs); rerun the quarter with `vcc run --quarter {quarter}`"
+        )
+    return Published(quarter, run["run_id"], run["version"], folder, pdf, expected, manifest)
+
+
+def approve(warehouse: Warehouse, output_root: Path, quarter: str, by: str, note: str | None):
+    """Record sign-off of the quarter's current report; returns (approval row, newly made)."""
+    report = current_report(warehouse, output_root, quarter)
+    earlier = _approval_of(warehouse, report)
+    if earlier:
+        return earlier, False
+    row = dict(
+        quarter=quarter,
+        version=report.version,
+        run_id=report.run_id,
+        pdf_sha256=report.pdf_sha256,
+        approved_by=by,
+        approved_at=dt.datetime.now().replace(microsecond=0),
+        note=note,
+    )
+    with warehouse.transaction() as connection:
+        connection.execute(insert(approvals).values(**row))
+    return row, True
+
+
+def _approval_of(warehouse: Warehouse, report: Published) -> dict[str, Any] | None:
+    with warehouse.transaction() as connection:
+        found = connection.execute(
+            select(approvals)
+            .where(approvals.c.run_id == report.run_id)
+            .where(approvals.c.pdf_sha256 == report.pdf_sha256)
+            .order_by(approvals.c.id)
+            .limit(1)
+        ).first()
+    return dict(found._mapping) if found else None
+
+
+@dataclass
+class CirculationResult:
+    report: Published
+    sent: list[str]
+    already: list[str]
+
+
+def circulate(
+    warehouse: Warehouse,
+    config: Config,
+    output_root: Path,
+    quarter: str,
+    sent_by: str,
+    resend: bool = False,
+    progress=None,  # noqa: ANN001 - a callable taking one line of text
+) -> CirculationResult:
+    """Email the approved current report to the distribution list."""
+    from vcc.flows.operations.mail import send_message
+
+    report = current_report(warehouse, output_root, quarter)
+    latest = warehouse.latest_version(quarter)
+    if latest is None or latest["version"] != report.version:
+        raise CirculationError(f"version {report.version} of {quarter} has been superseded")
+    if _approval_of(warehouse, report) is None:
+        raise CirculationError(_not_approved(warehouse, report))
+    recipients = list(config.mail.distribution)
+    if not recipients:
+        raise CirculationError("no distribution list: set [mail] distribution in the configuration")
+    already = sorted(set(_recipients_of(warehouse, report)) & set(recipients))
+    to_send = recipients if resend else [r for r in recipients if r not in already]
+    if not to_send:
+        when = _last_sent(warehouse, report)
+        raise CirculationError(
+            f"version {report.version} of {quarter} was already sent to all {len(recipients)} "
+            f"recipients (last on {when:%d %B %Y %H:%M}); nothing sent. Use --resend to send "
+            "it again"
+        )
+    _keep_instances(warehouse, report)
+    subject = (
+        f"{config.report.title}, {config.report.area}, {quarter}: "
+        f"{report.manifest.get('version', {}).get('label', f'version {report.version}')}"
+    )
+    body = (
+        f"Please find attached the {config.report.area} Victims' Code compliance report for "
+        f"{quarter}, marked {config.report.marking}.\n\n{run_summary_text(report.manifest)}\n"
+        f"Sent by {config.report.produced_by}.\n"
+    )
+    sent: list[str] = []
+    for number, recipient in enumerate(to_send, start=1):
+        try:
+            message_id = send_message(config.mail, recipient, subject, body, [report.pdf])
+        except VccError as error:
+            raise CirculationError(
+                f"{error}; sent to {len(sent)} of {len(to_send)} before it failed (recorded); "
+                f"run `vcc circulate --quarter {quarter}` again to send to the rest"
+            ) from None
+        with warehouse.transaction() as connection:
+            connection.execute(
+                insert(circulations).values(
+                    quarter=quarter,
+                    version=report.version,
+                    run_id=report.run_id,
+                    recipient=recipient,
+                    pdf_sha256=report.pdf_sha256,
+                    message_id=message_id,
+                    sent_at=dt.datetime.now().replace(microsecond=0),
+                    sent_by=sent_by,
+                )
+            )
+        sent.append(recipient)
+        if progress:
+            progress(f"sent {number}/{len(to_send)}")
+    return CirculationResult(report, sent, [] if resend else already)
+
+
+def _not_approved(warehouse: Warehouse, report: Published) -> str:
+    earlier = [a for a in warehouse.table("approvals", report.quarter)]
+    if earlier:
+        last = earlier[-1]
+        return (
+            f"the current {report.quarter} report (run {report.run_id}, version {report.version}) "
+            f"is not approved: the approval by {last['approved_by']} on "
+            f"{last['approved_at']:%d %B %Y} was for run {last['run_id']}, which a rerun has "
+            f"superseded. Check the new report, then `vcc approve --quarter {report.quarter} "
+            "--by NAME`"
+        )
+    return (
+        f"the {report.quarter} report (version {report.version}) is not approved; check it, then "
+        f"`vcc approve --quarter {report.quarter} --by NAME`"
+    )
+
+
+def _recipients_of(warehouse: Warehouse, report: Published) -> list[str]:
+    return [
+        row["recipient"]
+        for row in warehouse.table("circulations", report.quarter)
+        if row["version"] == report.version and row["pdf_sha256"] == report.pdf_sha256
+    ]
+
+
+def _last_sent(warehouse: Warehouse, report: Published) -> dt.datetime:
+    return max(
+        row["sent_at"]
+        for row in warehouse.table("circulations", report.quarter)
+        if row["version"] == report.version
+    )
+
+
+def _keep_instances(warehouse: Warehouse, report: Published) -> None:
+    """Keep the instance table behind a version the first time it is circulated."""
+    if any(row["version"] == report.version for row in _kept(warehouse, report.quarter)):
+        return
+    path = report.folder / "instances.parquet"
+    data = path.read_bytes()
+    if sha256(path) != report.manifest["outputs"]["checksums"]["instances.parquet"]:
+        raise CirculationError(f"{path} is not the file run {report.run_id} produced")
+    with warehouse.transaction() as connection:
+        connection.execute(
+            insert(circulated_instances).values(
+                quarter=report.quarter,
+                version=report.version,
+                run_id=report.run_id,
+                sha256=sha256(path),
+                parquet=data,
+            )
+        )
+
+
+def _kept(warehouse: Warehouse, quarter: str) -> list[dict[str, Any]]:
+    with warehouse.transaction() as connection:
+        found = connection.execute(
+            select(circulated_instances.c.quarter, circulated_instances.c.version).where(
+                circulated_instances.c.quarter == quarter
+            )
+        ).all()
+    return [dict(row._mapping) for row in found]

@@ -1,0 +1,1 @@
+"""The Quality Assessment Framework: dip samples, case review packs and forms, imports."""

@@ -1,0 +1,400 @@
+"""The Prefect flow ``quarterly-compliance-report``: extract, validate, measure, render, publish.
+
+Each stage is a task; the flow wires them and times them. Figures are computed by the pure
+functions of ``transforms/``; files are written by ``flows/outputs.py`` into a staging folder that
+replaces ``<out>/<quarter>/`` only when everything has succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from vcc.flows.config import Config, load_config
+from vcc.flows.errors import EmptyQuarterError, RunDatesError, SourceUnavailable, VccError
+from vcc.flows.operations.summary import run_summary_markdown
+from vcc.flows.run.outputs import RunOutputs, publish, recover, write_outputs
+from vcc.flows.sources.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
+from vcc.flows.sources.snapshot import load_snapshot, snapshot_as_of
+from vcc.flows.version import code_version
+from vcc.flows.warehouse.store import RunFacts, VersionPlan, Warehouse, open_warehouse
+from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.changes import compare_quarters
+from vcc.transforms.enhanced_gap import identification_by_reason, update_delay_by_identification
+from vcc.transforms.measures import Deadline, compute_instances
+from vcc.transforms.metrics import Rating, summarise
+from vcc.transforms.needs_assessment import assessment_timeliness, missing_items
+from vcc.transforms.quarters import Quarter, quarter_range, unreportable
+from vcc.transforms.schema import CANONICAL
+
+if TYPE_CHECKING:
+    from vcc.flows.sources.validate import ValidationOutcome  # imports Great Expectations: slow
+
+
+@dataclass
+class StageTimer:
+    """Wall-clock seconds per stage, for the manifest and the README's figures."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def record(self, stage: str, started: float) -> None:
+        self.seconds[stage] = round(time.perf_counter() - started, 3)
+
+
+def _retry_only_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's signature
+    """Retry a source read only when the failure may pass (connection refused, locked, timeout)."""
+    try:
+        state.result()
+    except SourceUnavailable:
+        return True
+    except Exception:  # noqa: BLE001 - anything else is not worth retrying
+        return False
+    return False
+
+
+@task(
+    name="extract-source",
+    retries=len(RETRY_DELAYS_SECONDS),
+    retry_delay_seconds=list(RETRY_DELAYS_SECONDS),
+    retry_condition_fn=_retry_only_transient,
+    cache_policy=NO_CACHE,
+)
+def extract_task(
+    name: str, config: Config, as_of: dt.date, extracted_at: dt.datetime
+) -> dict[str, RawTable]:
+    logger = get_run_logger()
+    tables = extract_source(name, config.sources[name], as_of, extracted_at=extracted_at)
+    for table, raw in tables.items():
+        logger.info("%s.%s: %d rows read from %s", name, table, len(raw.frame), raw.origin)
+    return tables
+
+
+@task(name="validate-sources", cache_policy=NO_CACHE)
+def validate_task(
+    raw: dict[str, dict[str, RawTable]], config: Config, extracted_at: dt.datetime
+) -> ValidationOutcome:
+    from vcc.flows.sources.validate import validate_extract  # Great Expectations is slow to import
+
+    logger = get_run_logger()
+    outcome = validate_extract(raw, config, extracted_at)
+    for (source_name, table), reasons in outcome.rejected.items():
+        if len(reasons):
+            logger.info("%s.%s: %d rows quarantined", source_name, table, len(reasons))
+    return outcome
+
+
+@dataclass
+class MeasureResults:
+    instances: pd.DataFrame  # every instance over the trend window (analysts only)
+    metrics: pd.DataFrame  # the quarter's metrics, every breakdown (metrics.csv)
+    trend: pd.DataFrame  # the `all` rows of every quarter in the trend window
+    changes: pd.DataFrame  # change on the previous quarter and on a year before
+    analyses: dict[str, pd.DataFrame]  # output file stem -> table (enhanced gap, assessments)
+
+
+def _analyses(
+    instances: pd.DataFrame,
+    accepted: dict[tuple[str, str], pd.DataFrame],
+    quarter: str,
+    as_of: dt.date,
+    calendar: WorkingDayCalendar,
+) -> dict[str, pd.DataFrame]:
+    """The enhanced-rights identification gap and the needs-assessment standard."""
+    return {
+        "enhanced-identification": identification_by_reason(accepted, quarter, as_of),
+        "enhanced-update-delay": update_delay_by_identification(
+            instances, accepted, quarter, calendar
+        ),
+        "needs-assessment-timeliness": assessment_timeliness(instances, quarter, calendar),
+        "needs-assessment-missing-items": missing_items(instances, accepted, quarter, as_of),
+    }
+
+
+def _trend_window(quarter: Quarter, trend_quarters: int) -> list[str]:
+    """The trend window ending at ``quarter``, widened to reach a year back for the changes."""
+    reach = max(trend_quarters - 1, 4)
+    return [str(quarter.shift(-back)) for back in range(reach, -1, -1)]
+
+
+def compute_figures(
+    tables: dict[tuple[str, str], pd.DataFrame],
+    config: Config,
+    quarter: Quarter,
+    as_of: dt.date,
+    window: list[str],
+    calendar: WorkingDayCalendar,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The measures engine as configured: instances over ``window`` up to the quarter's end, and
+    the metrics of every quarter in it (also timed alone by benchmarks/bench_measures.py)."""
+    deadlines = {
+        measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
+        for measure_id, settings in config.measures.items()
+    }
+    ratings = {
+        measure_id: Rating(s.target, s.rag_tolerance, s.min_eligible_for_rating)
+        for measure_id, s in config.measures.items()
+    }
+    since = Quarter.parse(window[0]).start
+    instances = compute_instances(tables, as_of, deadlines, calendar, since=since)
+    instances = instances[instances["trigger_date"] <= pd.Timestamp(quarter.end)]
+    complaint_sources = [s for s in config.sources if (s, "complaints") in tables]
+    every_quarter = summarise(instances, window, ratings, config.districts, complaint_sources)
+    return instances, every_quarter
+
+
+@task(name="compute-measures", cache_policy=NO_CACHE)
+def measures_task(
+    accepted: dict[tuple[str, str], pd.DataFrame], config: Config, quarter: Quarter, as_of: dt.date
+) -> MeasureResults:
+    """Instances of every measure over the trend window, then the figures of each quarter."""
+    logger = get_run_logger()
+    window = _trend_window(quarter, config.report.trend_quarters)
+    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
+    instances, every_quarter = compute_figures(accepted, config, quarter, as_of, window, calendar)
+    in_quarter = instances[instances["quarter"] == str(quarter)]
+    if in_quarter.empty:  # a report of nothing but zeros would read as if nothing was owed
+        raise EmptyQuarterError(
+            f"no Victims' Code duty fell in {quarter} in the validated sources (no crime, "
+            "decision, hearing, outcome, release or complaint dated in it): they may not reach "
+            "back that far; nothing is published"
+        )
+    shown = window[-config.report.trend_quarters :]
+    results = MeasureResults(
+        instances=instances.reset_index(drop=True),
+        metrics=every_quarter[every_quarter["quarter"] == str(quarter)].reset_index(drop=True),
+        trend=every_quarter[
+            (every_quarter["dimension"] == "all") & every_quarter["quarter"].isin(shown)
+        ].reset_index(drop=True),
+        changes=compare_quarters(every_quarter, str(quarter)),
+        analyses=_analyses(instances, accepted, str(quarter), as_of, calendar),
+    )
+    status = in_quarter["status"].value_counts()
+    logger.info(
+        "%d instances in %s (%d met, %d not met, %d pending) across %d measures",
+        len(in_quarter),
+        quarter,
+        status.get("met", 0),
+        status.get("not_met", 0),
+        status.get("pending", 0),
+        in_quarter["measure_id"].nunique(),
+    )
+    return results
+
+
+@task(name="write-outputs", cache_policy=NO_CACHE)
+def outputs_task(run: RunOutputs) -> tuple[Path, VersionPlan]:
+    staging, plan = write_outputs(run)
+    get_run_logger().info("outputs written to %s as %s", staging, plan.label)
+    return staging, plan
+
+
+def run_as_of(as_of: dt.date | None, output_root: Path, from_snapshot: str | None) -> dt.date:
+    """The run's as-of date: the one asked for, else today; for a run from an earlier run's
+    snapshots, that run's own as-of date, which a later one may not exceed (the snapshots hold
+    nothing after it, and would read as actions missing)."""
+    if not from_snapshot:
+        return as_of or dt.date.today()
+    taken = snapshot_as_of(output_root, from_snapshot)
+    if as_of is not None and as_of > taken:
+        raise RunDatesError(
+            f"run {from_snapshot}'s snapshots hold the sources up to {taken}: an as-of date after "
+            f"it ({as_of}) is not allowed with --from-snapshot"
+        )
+    return as_of or taken
+
+
+@flow(name="quarterly-compliance-report", log_prints=True)
+def quarterly_compliance_report(
+    quarter: str | None = None,
+    as_of: dt.date | None = None,
+    config_path: str | None = None,
+    out_dir: str | None = None,
+    triggered_by: str = "manual",
+    from_snapshot: str | None = None,
+) -> dict:
+    """Produce the Victims' Code compliance report of one quarter (default: the last complete
+    quarter, as a scheduled run wants); returns its manifest."""
+    logger = get_run_logger()
+    config = load_config(Path(config_path) if config_path else None)
+    output_root = Path(out_dir) if out_dir else config.output_dir
+    as_of_date = run_as_of(as_of, output_root, from_snapshot)
+    target_quarter = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
+    if problem := unreportable(target_quarter, as_of_date, dt.date.today()):
+        raise RunDatesError(problem)
+    extracted_at = dt.datetime.now()
+    run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    logger.info("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
+    warehouse = open_warehouse(config, output_root)
+    warehouse.start_run(
+        run_id,
+        str(target_quarter),
+        as_of_date,
+        triggered_by,
+        {"quarter": quarter, "as_of": as_of, "config_path": config_path, "out_dir": out_dir,
+         "from_snapshot": from_snapshot},
+        RunFacts(as_of_date, config.fingerprint(), code_version(), {}),
+    )  # fmt: skip
+    for line in recover(output_root, target_quarter):
+        logger.warning("a killed run of %s: %s", target_quarter, line)
+    try:
+        manifest = _produce(
+            run_id, target_quarter, as_of_date, extracted_at, config, output_root,
+            triggered_by, from_snapshot, warehouse,
+        )  # fmt: skip
+    except BaseException as error:
+        reason = _one_line(error)
+        warehouse.fail_run(run_id, str(target_quarter), reason)
+        if triggered_by == "schedule":
+            _notify_failure(config, str(target_quarter), run_id, reason)
+        raise
+    _publish_artifact(manifest, target_quarter)
+    return manifest
+
+
+@flow(name="backfill-quarters", log_prints=True)
+def backfill_quarters(
+    first: str,
+    last: str,
+    as_of: dt.date | None = None,
+    config_path: str | None = None,
+    out_dir: str | None = None,
+) -> list[str]:
+    """Run every quarter from ``first`` to ``last``, oldest first, each as its own run of the
+    quarterly flow; stops at the first quarter that fails. Returns the reports' paths."""
+    logger = get_run_logger()
+    quarters = quarter_range(Quarter.parse(first), Quarter.parse(last))
+    reports = []
+    for number, quarter in enumerate(quarters, start=1):
+        logger.info("backfill %d/%d: %s", number, len(quarters), quarter)
+        manifest = quarterly_compliance_report(
+            quarter=str(quarter), as_of=as_of, config_path=config_path, out_dir=out_dir,
+            triggered_by="backfill",
+        )  # fmt: skip
+        reports.append(manifest["outputs"]["report"])
+    return reports
+
+
+def _one_line(error: BaseException) -> str:
+    """A failure's reason for the run log, the warehouse and the notice: the project's errors say
+    what is wrong in one line; anything else is named by its type (its text may hold data)."""
+    if isinstance(error, VccError):
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    return f"unexpected {type(error).__name__}; see the Prefect run log"
+
+
+def _notify_failure(config: Config, quarter: str, run_id: str, reason: str) -> None:
+    from vcc.flows.operations.mail import notify_failure
+
+    logger = get_run_logger()
+    try:
+        notified = notify_failure(config.mail, quarter, run_id, reason)
+    except VccError as error:
+        logger.error("could not send the failure notice: %s", error)
+        return
+    if notified:
+        logger.info("failure notice sent to %d address(es)", len(notified))
+
+
+def _publish_artifact(manifest: dict, quarter: Quarter) -> None:
+    """A markdown summary of the run in the Prefect UI: version, headline figures as published,
+    data quality, and where the report is."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        key=f"vcc-report-{str(quarter).lower()}",
+        markdown=run_summary_markdown(manifest),
+        description=f"Victims' Code compliance report {quarter}",
+    )
+
+
+def _produce(
+    run_id: str,
+    target_quarter: Quarter,
+    as_of_date: dt.date,
+    extracted_at: dt.datetime,
+    config: Config,
+    output_root: Path,
+    triggered_by: str,
+    from_snapshot: str | None,
+    warehouse: Warehouse,
+) -> dict:
+    """Extract, validate, measure and publish one quarter; returns the manifest."""
+    logger = get_run_logger()
+    timer = StageTimer()
+    started_run = time.perf_counter()
+    started = time.perf_counter()
+    if from_snapshot:
+        raw, earlier = load_snapshot(output_root, from_snapshot)
+        extracted_at = dt.datetime.fromisoformat(earlier["extracted_at"])
+        logger.info("sources read from the snapshots of run %s", from_snapshot)
+    else:
+        raw = {
+            name: extract_task(name, config, as_of_date, extracted_at)
+            for name in CANONICAL
+            if name in config.sources
+        }
+    timer.record("extract", started)
+
+    started = time.perf_counter()
+    outcome = validate_task(raw, config, extracted_at)
+    timer.record("validate", started)
+
+    started = time.perf_counter()
+    measures = measures_task(outcome.accepted, config, target_quarter, as_of_date)
+    timer.record("measures", started)
+
+    run = RunOutputs(
+        run_id=run_id,
+        quarter=target_quarter,
+        as_of=as_of_date,
+        extracted_at=extracted_at,
+        config=config,
+        raw=raw,
+        outcome=outcome,
+        measures=measures,
+        output_root=output_root,
+        timer=timer.seconds,
+        triggered_by=triggered_by,
+        from_snapshot=from_snapshot,
+        warehouse=warehouse,
+    )
+    started = time.perf_counter()
+    try:
+        staging, plan = outputs_task(run)
+        timer.record("outputs", started)
+        manifest = publish(staging, run, plan, time.perf_counter() - started_run)
+    except BaseException:
+        shutil.rmtree(run.staging_dir, ignore_errors=True)  # nothing half-written survives
+        raise
+    logger.info("report published: %s", manifest["outputs"]["report"])
+    return manifest
+
+
+def run_quarter(
+    quarter: str,
+    as_of: dt.date | None,
+    config_path: Path | None,
+    out_dir: Path | None,
+    triggered_by: str = "manual",
+    from_snapshot: str | None = None,
+) -> dict:
+    """Run the flow for one quarter (the CLI's entry point)."""
+    return quarterly_compliance_report(
+        quarter=quarter,
+        as_of=as_of,
+        config_path=str(config_path) if config_path else None,
+        out_dir=str(out_dir) if out_dir else None,
+        triggered_by=triggered_by,
+        from_snapshot=from_snapshot,
+    )

@@ -1,0 +1,342 @@
+"""The output files of a run (CONTRACT.md §4), written all-or-nothing.
+
+Everything is written into a staging folder beside ``<out>/<quarter>/``; ``publish`` adds the
+manifest and swaps the staging folder in only when every file is complete, so a failed run
+leaves the previous outputs as they were and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from vcc.flows.config import Config
+from vcc.flows.sources.extract import RawTable
+from vcc.flows.sources.snapshot import sha256, snapshot_frame
+from vcc.flows.sources.validate import build_data_docs
+from vcc.flows.version import code_version
+from vcc.transforms.disclosure import published_tables
+from vcc.transforms.quarters import Quarter
+
+
+@dataclass
+class RunOutputs:
+    run_id: str
+    quarter: Quarter
+    as_of: dt.date
+    extracted_at: dt.datetime
+    config: Config
+    raw: dict[str, dict[str, RawTable]]
+    outcome: Any  # vcc.flows.sources.validate.ValidationOutcome
+    measures: Any  # vcc.flows.run.flow.MeasureResults
+    output_root: Path
+    timer: dict[str, float]
+    triggered_by: str
+    from_snapshot: str | None = None
+    warehouse: Any = None  # vcc.flows.warehouse.store.Warehouse: decides the report's version
+
+    def facts(self, snapshots: dict[str, str]) -> Any:
+        """What this run's figures were made from (vcc.flows.warehouse.store.RunFacts)."""
+        from vcc.flows.warehouse.store import RunFacts
+
+        return RunFacts(self.as_of, self.config.fingerprint(), code_version(), snapshots)
+
+    @property
+    def final_dir(self) -> Path:
+        return self.output_root / str(self.quarter)
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.output_root / f".staging-{self.quarter}-{self.run_id}"
+
+    @property
+    def report_name(self) -> str:
+        return f"vcc-{self.quarter}-report"
+
+
+def four_places(frame: pd.DataFrame) -> pd.DataFrame:
+    """Analysts' CSV form: every float column to 4 decimal places, empty when undefined."""
+    text = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            text[column] = frame[column].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+    return text
+
+
+def metrics_csv(metrics: pd.DataFrame) -> str:
+    """``metrics.csv``: counts as integers, rates and bounds to 4 places, empty when undefined."""
+    text = four_places(metrics)
+    text["target"] = metrics["target"].map(lambda v: f"{v:.2f}")
+    return text.to_csv(index=False, lineterminator="\n")
+
+
+def data_quality_csv(outcome: Any, as_of: dt.date) -> pd.DataFrame:
+    """``data-quality.csv``: per source table its rows read, accepted and quarantined and its
+    freshness (the date of its newest record by the as-of date, and the days from it to the
+    as-of date; empty for a table without dates of its own), then each failed expectation with
+    its count, then the linkage rate of every cross-table link."""
+    counts = outcome.table_counts()
+    fresh = outcome.freshness(as_of)[["source", "table", "newest_record", "days_before_as_of"]]
+    counts = counts.merge(fresh, on=["source", "table"], how="left")
+    counts["newest_record"] = counts["newest_record"].map(
+        lambda day: day.isoformat() if isinstance(day, dt.date) else ""
+    )
+    tables = counts.assign(check="rows", severity="summary", failed_rows=counts["rows_quarantined"])
+    failures = outcome.quality[outcome.quality["check"] != "rows"]
+    linkage = outcome.linkage
+    links = pd.DataFrame(
+        {
+            "source": linkage["source"],
+            "table": linkage["table"],
+            "check": "linkage: " + linkage["column"] + " -> " + linkage["target"],
+            "severity": "linkage",
+            "failed_rows": linkage["rows"] - linkage["linked"],
+            "detail": linkage["rate"].map(lambda r: "" if pd.isna(r) else f"linkage rate {r:.4f}"),
+        }
+    )
+    columns = [
+        "source", "table", "check", "severity", "failed_rows", "rows_read", "rows_accepted",
+        "rows_quarantined", "newest_record", "days_before_as_of", "detail",
+    ]  # fmt: skip
+    quality = pd.concat([tables, failures, links], ignore_index=True).reindex(columns=columns)
+    counted = ["failed_rows", "rows_read", "rows_accepted", "rows_quarantined", "days_before_as_of"]
+    return quality.astype({column: "Int64" for column in counted})
+
+
+def _write_quarantine(run: RunOutputs, folder: Path) -> dict[str, int]:
+    """Every rejected row as it arrived, with a ``reason`` column."""
+    folder.mkdir()
+    written = {}
+    for (source, table), reasons in run.outcome.rejected.items():
+        if not len(reasons):
+            continue
+        rows = run.raw[source][table].frame.loc[reasons.index]
+        rows = rows.assign(reason=reasons.to_numpy())
+        rows.to_csv(folder / f"{source}.{table}.csv", index=False, lineterminator="\n")
+        written[f"{source}.{table}"] = len(rows)
+    return written
+
+
+def _write_snapshots(run: RunOutputs, folder: Path) -> dict[str, str]:
+    """The extract exactly as read, so any figure can be traced to the data it came from."""
+    folder.mkdir()
+    checksums = {}
+    for source, tables in run.raw.items():
+        for table, raw in tables.items():
+            path = folder / f"{source}.{table}.parquet"
+            snapshot_frame(raw.frame).to_parquet(path, index=False)
+            checksums[path.name] = sha256(path)
+    return checksums
+
+
+def _render(
+    run: RunOutputs,
+    counts: pd.DataFrame,
+    quality: pd.DataFrame,
+    published: pd.DataFrame,
+    staging: Path,
+    plan: Any,
+) -> None:
+    from vcc.flows.qaf.review import qaf_summary
+    from vcc.reports.agencies import stages_of_run
+    from vcc.reports.model import ReportData
+    from vcc.reports.render import render_report
+    from vcc.reports.workbook import write_published_workbook
+    from vcc.transforms.quarters import long_date
+
+    data = ReportData(
+        quarter=str(run.quarter),
+        as_of=run.as_of,
+        produced_on=run.extracted_at.date(),
+        settings=run.config.report,
+        metrics=run.measures.metrics,
+        trend=run.measures.trend,
+        measure_settings=dict(run.config.measures),
+        data_quality=counts,
+        suppression_threshold=run.config.disclosure.threshold,
+        code_version=code_version(),
+        run_id=run.run_id,
+        changes=run.measures.changes,
+        analyses=run.measures.analyses,
+        quality=quality,
+        published=published,
+        version_label=plan.label,
+        revisions=plan.revisions,
+        stages=stages_of_run(run.measures.instances, str(run.quarter), run.config),
+        qaf=qaf_summary(run.config, run.output_root, str(run.quarter), warehouse=run.warehouse),
+    )
+    report = run.config.report
+    write_published_workbook(
+        published,
+        staging / "published-tables.xlsx",
+        title=report.title,
+        quarter=str(run.quarter),
+        area=report.area,
+        produced_by=report.produced_by,
+        as_of=long_date(run.as_of),
+        threshold=run.config.disclosure.threshold,
+    )
+    started = time.perf_counter()
+    render_report(data, staging / f"{run.report_name}.pdf", staging / f"{run.report_name}.html")
+    run.timer["render"] = round(time.perf_counter() - started, 3)  # within "outputs"
+
+
+def write_outputs(run: RunOutputs) -> tuple[Path, Any]:
+    """Write every output file of the run into its staging folder; return that folder and the
+    report version the figures are published as (vcc.flows.warehouse.store.VersionPlan)."""
+    staging = run.staging_dir
+    staging.mkdir(parents=True)
+    metrics_text = metrics_csv(run.measures.metrics)
+    (staging / "metrics.csv").write_text(metrics_text, encoding="utf-8")
+    analyses = {"changes": run.measures.changes, **run.measures.analyses}
+    for stem, table in analyses.items():
+        four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
+    published = published_tables(run.measures.metrics, run.config.disclosure.threshold)
+    published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
+    counts = run.outcome.table_counts()
+    for source, table, read in counts[["source", "table", "rows_read"]].itertuples(index=False):
+        # rows read = rows accepted + rows quarantined, against what extraction really read
+        if read != len(run.raw[source][table].frame):
+            raise AssertionError(f"{source}.{table}: rows were lost between extract and validate")
+    quality = data_quality_csv(run.outcome, run.as_of)
+    quality.to_csv(staging / "data-quality.csv", index=False, lineterminator="\n")
+    _write_quarantine(run, staging / "quarantine")
+    run.measures.instances.to_parquet(staging / "instances.parquet", index=False)
+    snapshots = _write_snapshots(run, staging / "snapshots")
+    build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
+    plan = run.warehouse.plan_version(
+        str(run.quarter),
+        run.measures.metrics,
+        sha256(staging / "metrics.csv"),
+        run.facts(snapshots),
+        run.config.disclosure.threshold,
+    )
+    _render(run, counts, quality, published, staging, plan)
+    return staging, plan
+
+
+def _revised(previous: Path, staging: Path) -> bool | None:
+    """Whether this run changes the figures of an earlier run of the same quarter."""
+    if not (previous / "metrics.csv").exists():
+        return None
+    return (previous / "metrics.csv").read_bytes() != (staging / "metrics.csv").read_bytes()
+
+
+def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str, Any]:
+    counts = run.outcome.table_counts()
+    return {
+        "run_id": run.run_id,
+        "quarter": str(run.quarter),
+        "as_of": run.as_of.isoformat(),
+        "extracted_at": run.extracted_at.isoformat(timespec="seconds"),
+        "triggered_by": run.triggered_by,
+        "from_snapshot": run.from_snapshot,
+        "code_version": code_version(),
+        "python": platform.python_version(),
+        "configuration": {
+            "files": run.config.files,
+            "sha256": run.config.fingerprint(),
+            "settings": json.loads(run.config.model_dump_json(exclude={"files", "sources"})),
+            "sources": {
+                name: {
+                    "kind": source.kind,
+                    "timezone": source.timezone,
+                    "date_format": source.date_format,
+                    "tables": {table: raw.origin for table, raw in run.raw.get(name, {}).items()},
+                }
+                for name, source in run.config.sources.items()
+            },
+        },
+        "rows": counts.to_dict(orient="records"),
+        "snapshots": {
+            path.name: sha256(path) for path in sorted((staging / "snapshots").glob("*"))
+        },
+        "outputs": {
+            "report": str(run.final_dir / f"{run.report_name}.pdf"),
+            "checksums": {
+                str(path.relative_to(staging)): sha256(path)
+                for path in sorted(staging.rglob("*"))
+                if path.is_file() and path.parent.name != "snapshots"
+            },
+        },
+        "timings_seconds": {**run.timer, "total": round(total_seconds, 3)},
+        "revised_earlier_figures": _revised(run.final_dir, staging),
+    }
+
+
+def publish(staging: Path, run: RunOutputs, plan: Any, total_seconds: float) -> dict[str, Any]:
+    """Add the manifest, then, in the warehouse transaction that records the run, swap the
+    staging folder in place of ``<out>/<quarter>/``: both change or neither does."""
+    manifest = _manifest(run, staging, total_seconds)
+    manifest["version"] = {"number": plan.version, "label": plan.label, "reasons": plan.reasons}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    final = run.final_dir
+    retired = run.output_root / f".retired-{run.quarter}-{run.run_id}"
+
+    def swap() -> None:
+        if final.exists():
+            os.replace(final, retired)
+        try:
+            os.replace(staging, final)
+        except OSError:
+            if retired.exists():
+                os.replace(retired, final)
+            raise
+
+    run.warehouse.finish_run(
+        run.run_id,
+        plan,
+        run.measures.metrics,
+        manifest["outputs"]["checksums"]["metrics.csv"],
+        manifest["outputs"]["checksums"][f"{run.report_name}.pdf"],
+        run.facts(manifest["snapshots"]),
+        manifest,
+        publish=swap,
+    )
+    if retired.exists():
+        _archive(retired, run.output_root / "archive")
+        shutil.rmtree(retired, ignore_errors=True)
+    return manifest
+
+
+def _archive(retired: Path, archive: Path) -> None:
+    """Keep a replaced run's manifest and snapshots, so that its figures stay reproducible
+    (``vcc run --from-snapshot RUN_ID``)."""
+    manifest = retired / "manifest.json"
+    if not manifest.exists():
+        return
+    run_id = json.loads(manifest.read_text(encoding="utf-8"))["run_id"]
+    kept = archive / run_id
+    kept.mkdir(parents=True, exist_ok=True)
+    os.replace(manifest, kept / "manifest.json")
+    if (retired / "snapshots").exists():
+        os.replace(retired / "snapshots", kept / "snapshots")
+
+
+def recover(output_root: Path, quarter: Quarter) -> list[str]:
+    """Tidy what a killed run of ``quarter`` left behind; call it holding the quarter's lock.
+    A staging folder is half-written and goes. A retired folder is the previous outputs: put
+    back if the kill came between the two renames of ``publish``, else archived and removed."""
+    done = []
+    for leftover in sorted(output_root.glob(f".staging-{quarter}-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+        done.append(f"removed the half-written {leftover.name}")
+    final = output_root / str(quarter)
+    for retired in sorted(output_root.glob(f".retired-{quarter}-*")):
+        if not final.exists():
+            os.replace(retired, final)
+            done.append(f"restored the previous outputs from {retired.name}")
+        else:
+            _archive(retired, output_root / "archive")
+            shutil.rmtree(retired, ignore_errors=True)
+            done.append(f"archived {retired.name}")
+    return done

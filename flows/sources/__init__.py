@@ -1,0 +1,1 @@
+"""Reading the agencies' sources: extraction, coercion, validation, snapshots."""

@@ -1,0 +1,1 @@
+"""The warehouse of record: runs, metrics history, versions, approvals, reviews."""

@@ -1,0 +1,18 @@
+"""Alembic environment of the vcc warehouse. vcc runs the migrations itself when it opens a
+warehouse (flows/warehouse.py), passing the connection in ``config.attributes``."""
+
+from alembic import context
+
+import vcc.flows.warehouse.reviews  # noqa: F401 - the QAF tables, on the same metadata
+from vcc.flows.warehouse.store import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise SystemExit("vcc's warehouse migrations run from vcc itself (flows/warehouse.py)")
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

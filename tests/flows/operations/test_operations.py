@@ -1,0 +1,243 @@
+"""The operating routine for real: runs recorded in the warehouse, a revision after late data,
+approval and circulation through a real SMTP server, a run killed in the middle and two runs of one
+quarter at once. Flows run on the session's Prefect harness; the CLI runs as a subprocess."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
+from tests.smtp_server import running_smtp_server
+from vcc.flows.cli import main
+from vcc.flows.config import load_config
+from vcc.flows.operations.circulation import CirculationError, approve, circulate
+from vcc.flows.run.flow import run_quarter
+from vcc.flows.warehouse.store import RunFacts, Warehouse, default_url
+
+pytestmark = pytest.mark.flow
+QUARTER = FLOW_QUARTER
+EARLY = dt.date(2025, 1, 3)  # three days after the quarter: many actions not yet recorded
+BOARD = ["chair@partnership.example.org", "analyst@opfcc.example.org"]
+
+
+def _config_with_mail(demo_config: Path, name: str, port: int) -> Path:
+    """The demo configuration, with the distribution list sent through the test's SMTP server."""
+    path = demo_config.parent / name
+    mail = (
+        f'\n[mail]\nhost = "127.0.0.1"\nport = {port}\nsender = "vcc@opfcc.example.org"\n'
+        f"distribution = {json.dumps(BOARD)}\n"
+    )
+    path.write_text(demo_config.read_text(encoding="utf-8") + mail, encoding="utf-8")
+    return path
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _pdf_text(path: Path) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_approval_circulation_and_a_revision_after_late_data(
+    prefect_harness, demo_config, tmp_path
+):
+    out = tmp_path / "out"
+    warehouse = Warehouse(default_url(out))
+    with running_smtp_server() as smtp:
+        config_path = _config_with_mail(demo_config, "with-mail.toml", smtp.port)
+        config = load_config(config_path)
+        first = run_quarter(QUARTER, EARLY, config_path, out)
+        assert first["version"]["label"] == "First issue (version 1)"
+        pdf = out / QUARTER / f"vcc-{QUARTER}-report.pdf"
+
+        with pytest.raises(CirculationError, match=r"not approved; check it, then `vcc approve"):
+            circulate(warehouse, config, out, QUARTER, "analyst")
+        approval, new = approve(warehouse, out, QUARTER, "Head of Victims Services", None)
+        assert new and approval["version"] == 1 and approval["run_id"] == first["run_id"]
+        assert approve(warehouse, out, QUARTER, "Someone else", None)[1] is False
+
+        sent = circulate(warehouse, config, out, QUARTER, "analyst")
+        assert sent.sent == BOARD and len(smtp.messages) == 2
+        message = smtp.messages[0]
+        assert (
+            message["To"] == BOARD[0]
+            and f"{QUARTER}: First issue (version 1)" in (message["Subject"])
+        )
+        (attachment,) = list(message.iter_attachments())
+        assert attachment.get_filename() == pdf.name
+        assert attachment.get_content() == pdf.read_bytes()
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        assert "Crime recorded without delay" in body and "Data quality:" in body
+        log = warehouse.table("circulations", QUARTER)
+        assert [(row["recipient"], row["version"]) for row in log] == [(r, 1) for r in BOARD]
+        (kept,) = warehouse.table("circulated_instances", QUARTER)
+        assert kept["sha256"] == first["outputs"]["checksums"]["instances.parquet"]
+
+        with pytest.raises(CirculationError, match=r"already sent to all 2 recipients"):
+            circulate(warehouse, config, out, QUARTER, "analyst")
+        assert len(smtp.messages) == 2
+
+        # Six weeks later the late records have arrived: the figures change, so this is a revision.
+        second = run_quarter(QUARTER, FLOW_AS_OF, config_path, out)
+        assert second["version"]["number"] == 2
+        assert second["version"]["reasons"][0] == (
+            "later data: as of 14 February 2025 (was 3 January 2025)"
+        )
+        text = _pdf_text(pdf)
+        assert "Revision 1 (version 2)" in text and "Revisions to the 2024Q4 report" in text
+        assert "later data: as of 14 February 2025" in text
+        with pytest.raises(CirculationError, match=r"was for run .*which a rerun has superseded"):
+            circulate(warehouse, config, out, QUARTER, "analyst")
+        approve(warehouse, out, QUARTER, "Head of Victims Services", "late CPS results")
+        circulate(warehouse, config, out, QUARTER, "analyst")
+        assert len(smtp.messages) == 4 and "Revision 1 (version 2)" in smtp.messages[3]["Subject"]
+
+    # A rerun on the same data keeps version 2 and byte-identical figures, but its new PDF is
+    # not the one approved: it needs signing off again before it can go out.
+    before = (out / QUARTER / "metrics.csv").read_bytes()
+    third = run_quarter(QUARTER, FLOW_AS_OF, config_path, out)
+    assert third["version"]["number"] == 2
+    assert (out / QUARTER / "metrics.csv").read_bytes() == before
+    with pytest.raises(CirculationError, match="not approved"):
+        circulate(warehouse, config, out, QUARTER, "analyst")
+
+    history = CliRunner().invoke(
+        main, ["history", "--quarter", QUARTER, "--config", str(config_path), "--out", str(out)]
+    )
+    assert history.exit_code == 0, history.output
+    lines = history.output.splitlines()
+    assert lines[0] == f"Runs for {QUARTER} (3):"
+    assert sum(" succeeded " in line for line in lines) == 3
+    versions = [line for line in lines if line.startswith(f"{QUARTER}  ")][-2:]
+    assert "First issue" in versions[0] and "2 recipient(s)" in versions[0]
+    assert "Revision 1" in versions[1] and "Head of Victims Services" not in versions[1]
+    from prefect.artifacts import Artifact
+
+    artifact = Artifact.get(f"vcc-report-{QUARTER.lower()}")
+    assert artifact is not None and "Revision 1 (version 2)" in artifact.data
+    assert "| R2-RECORD Crime recorded without delay | Police |" in artifact.data
+    assert (out / QUARTER / f"vcc-{QUARTER}-report.pdf").resolve().as_uri() in artifact.data
+    shown = CliRunner().invoke(main, ["show", third["run_id"], "--out", str(out)])
+    assert shown.exit_code == 0 and f'"run_id": "{third["run_id"]}"' in shown.output
+
+
+def _vcc(*args: str, **kwargs) -> subprocess.Popen:
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    command = [sys.executable, "-m", "vcc.flows.cli", *args]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **kwargs)  # fmt: skip
+
+
+def _wait_for(condition, seconds: float = 240) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_a_run_killed_while_writing_leaves_the_last_outputs_and_warehouse_intact(
+    prefect_harness, demo_config, tmp_path
+):
+    out = tmp_path / "out"
+    run_quarter(QUARTER, FLOW_AS_OF, demo_config, out)
+    folder = out / QUARTER
+    before = {path.name: _sha(path) for path in folder.iterdir() if path.is_file()}
+    warehouse = Warehouse(default_url(out))
+    runs_before, metrics_before = warehouse.list_runs(), warehouse.count("metrics")
+
+    args = ["run", "-q", QUARTER, "--as-of", "2025-02-20", "--config", str(demo_config)]
+    killed = _vcc(*args, "--out", str(out), start_new_session=True)
+    _wait_for(lambda: any(out.glob(".staging-*")) or killed.poll() is not None)
+    os.killpg(killed.pid, signal.SIGKILL)  # in the middle of writing the outputs
+    killed.wait()
+
+    assert {path.name: _sha(path) for path in folder.iterdir() if path.is_file()} == before
+    assert warehouse.count("metrics") == metrics_before
+    runs = warehouse.list_runs()
+    assert [r["status"] for r in runs] == [r["status"] for r in runs_before] + ["running"]
+    assert [v["version"] for v in warehouse.table("report_versions")] == [1]
+
+    # The next run finds the dead run's lock, takes it over and tidies its staging folder.
+    after = run_quarter(QUARTER, FLOW_AS_OF, demo_config, out)
+    assert after["version"]["number"] == 1
+    assert warehouse.run(runs[-1]["run_id"])["status"] == "abandoned"
+    assert not list(out.glob(".staging-*"))
+
+
+def test_a_second_run_of_a_quarter_being_run_refuses_in_one_line(
+    prefect_harness, demo_config, tmp_path
+):
+    """The lock is held here, by a run of this (live) process; tests/test_warehouse.py races two
+    processes for it."""
+    out = tmp_path / "out"
+    warehouse = Warehouse(default_url(out))
+    facts = RunFacts(FLOW_AS_OF, "c" * 64, "test", {})
+    warehouse.start_run("running-elsewhere", QUARTER, FLOW_AS_OF, "manual", {}, facts)
+    args = ["run", "-q", QUARTER, "--as-of", FLOW_AS_OF.isoformat(), "--config", str(demo_config)]
+    second = _vcc(*args, "--out", str(out))
+    _, errors = second.communicate(timeout=300)
+    assert second.returncode == 1
+    lines = [line for line in errors.splitlines() if line.startswith("vcc: error")]
+    assert lines == [
+        f"vcc: error: {QUARTER} is already being run (run running-elsewhere, started "
+        f"{warehouse.table('run_locks')[0]['acquired_at']:%Y-%m-%d %H:%M} by process "
+        f"{os.getpid()} on {socket.gethostname()}); wait for it to finish, then run again"
+    ]
+    assert "Traceback" not in errors
+    assert [run["run_id"] for run in warehouse.list_runs()] == ["running-elsewhere"]
+    assert not (out / QUARTER).exists()
+
+
+def test_a_failed_scheduled_run_notifies_with_its_reason_and_a_manual_one_does_not(
+    prefect_harness, demo_config, tmp_path
+):
+    from vcc.flows.errors import SourceError
+    from vcc.flows.run.flow import quarterly_compliance_report
+
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_config.parent.parent, broken)
+    next((broken / "demo-data" / "cps").glob("hearings*")).unlink()
+    out = tmp_path / "out"
+    with running_smtp_server() as smtp:
+        config = broken / "config" / "notify.toml"
+        config.write_text(
+            (broken / "config" / demo_config.name).read_text(encoding="utf-8")
+            + f'\n[mail]\nhost = "127.0.0.1"\nport = {smtp.port}\n'
+            'sender = "vcc@opfcc.example.org"\nfailure_notify = ["analyst@opfcc.example.org"]\n',
+            encoding="utf-8",
+        )
+        with pytest.raises(SourceError):
+            run_quarter(QUARTER, FLOW_AS_OF, config, out)  # by hand: the analyst sees it
+        assert smtp.messages == []
+        with pytest.raises(SourceError):
+            quarterly_compliance_report(
+                quarter=QUARTER, as_of=FLOW_AS_OF, config_path=str(config), out_dir=str(out),
+                triggered_by="schedule",
+            )  # fmt: skip
+    (notice,) = smtp.messages
+    assert notice["To"] == "analyst@opfcc.example.org"
+    assert notice["Subject"] == f"vcc: scheduled run of {QUARTER} failed"
+    assert "Reason: source cps, table hearings" in notice.get_content()
+    runs = Warehouse(default_url(out)).list_runs(QUARTER)
+    assert [(r["triggered_by"], r["status"]) for r in runs] == [
+        ("manual", "failed"), ("schedule", "failed"),
+    ]  # fmt: skip
+    (scheduled,) = [r for r in runs if r["triggered_by"] == "schedule"]
+    assert f"Run id: {scheduled['run_id']}" in notice.get_content()

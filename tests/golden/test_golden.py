@@ -1,0 +1,45 @@
+"""Acceptance: the worked example of CONTRACT.md (tests/fixtures/golden) through the real flow.
+
+Every row of ``expected.csv`` (figures from an independent implementation) must be reproduced
+exactly by ``metrics.csv``; a breakdown row absent from ``expected.csv`` has no instances, so
+vcc may only list it with zero counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from tests.conftest import GOLDEN
+from vcc.flows.run.flow import run_quarter
+
+KEYS = ["measure_id", "agency", "dimension", "group"]
+COMPARED = ["eligible", "met", "pending", "ci_low", "ci_high"]
+
+
+@pytest.mark.flow
+@pytest.mark.parametrize(("quarter", "as_of"), [("2024Q2", "2024-07-12"), ("2024Q4", "2025-01-08")])
+def test_golden_example_is_reproduced_exactly(prefect_harness, tmp_path, quarter, as_of):
+    manifest = run_quarter(
+        quarter, dt.date.fromisoformat(as_of), GOLDEN / "data" / "vcc.toml", tmp_path
+    )
+    expected = pd.read_csv(GOLDEN / "expected.csv", dtype=str, keep_default_na=False)
+    expected = expected[(expected["quarter"] == quarter) & (expected["as_of"] == as_of)]
+    produced = pd.read_csv(tmp_path / quarter / "metrics.csv", dtype=str, keep_default_na=False)
+
+    joined = expected.merge(
+        produced, on=KEYS, how="outer", suffixes=("_expected", ""), indicator=True
+    )
+    missing = joined[joined["_merge"] == "left_only"]
+    assert missing.empty, f"rows vcc did not produce:\n{missing[KEYS]}"
+    extra = joined[joined["_merge"] == "right_only"]
+    assert (extra[["eligible", "met", "pending"]] == "0").all().all(), extra[KEYS]
+    both = joined[joined["_merge"] == "both"]
+    for column in COMPARED:
+        differ = both[both[column] != both[f"{column}_expected"]]
+        assert differ.empty, f"{column} differs:\n{differ[[*KEYS, column, column + '_expected']]}"
+    assert len(both) == len(expected)
+    # the example is clean: nothing quarantined apart from nothing at all
+    assert all(row["rows_quarantined"] == 0 for row in manifest["rows"])

@@ -1,0 +1,99 @@
+"""published-tables.xlsx: the published tables as a spreadsheet in the Government Analysis
+Function's form (cover, contents, notes, one table per sheet, GSS symbols explained)."""
+
+from __future__ import annotations
+
+import math
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from vcc.reports.workbook import write_published_workbook
+from vcc.transforms.disclosure import published_tables
+
+THRESHOLD = 5
+
+
+def metric(
+    measure_id: str, agency: str, dimension: str, group: str, eligible: int, met: int
+) -> dict:
+    rate = met / eligible if eligible else math.nan
+    return {
+        "quarter": "2024Q3", "measure_id": measure_id, "right": 3 if measure_id == "R3-ACK" else 12,
+        "agency": agency, "dimension": dimension, "group": group, "eligible": eligible,
+        "met": met, "not_met": eligible - met, "pending": 0, "rate": rate,
+        "ci_low": rate - 0.05 if eligible else math.nan,
+        "ci_high": rate + 0.05 if eligible else math.nan, "target": 0.9, "rag": "amber",
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    metrics = pd.DataFrame(
+        [
+            metric("R3-ACK", "police", "all", "all", 120, 99),
+            metric("R3-ACK", "police", "district", "Carlisle", 77, 64),
+            metric("R3-ACK", "police", "district", "Copeland", 40, 32),
+            metric("R3-ACK", "police", "district", "Eden", 3, 3),  # below the threshold
+            metric("R12-ACK", "police", "all", "all", 50, 45),
+            metric("R12-ACK", "cps", "all", "all", 0, 0),  # no complaint: no rate
+        ]
+    )
+    path = tmp_path_factory.mktemp("xlsx") / "published-tables.xlsx"
+    written = write_published_workbook(
+        published_tables(metrics, THRESHOLD), path, "Victims' Code compliance report", "2024Q3",
+        area="Cumbria", produced_by="OPFCC", as_of="15 October 2024", threshold=THRESHOLD,
+    )  # fmt: skip
+    assert written == path
+    return openpyxl.load_workbook(path)
+
+
+def rows(sheet) -> list[tuple]:
+    return [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
+
+
+def test_cover_contents_and_notes_come_first_then_one_sheet_per_measure(workbook) -> None:
+    assert workbook.sheetnames == [
+        "Cover", "Contents", "Notes", "R3-ACK", "R12-ACK Police", "R12-ACK CPS",
+    ]  # fmt: skip
+
+
+def test_cover_names_the_report_area_and_quarter(workbook) -> None:
+    title = rows(workbook["Cover"])[0][0]
+    assert "Victims' Code compliance report" in title and "Cumbria" in title
+    assert "1 July to 30 September 2024" in title
+
+
+def test_contents_lists_every_table_sheet(workbook) -> None:
+    listed = [r[0] for r in rows(workbook["Contents"])]
+    for name in ("R3-ACK", "R12-ACK Police", "R12-ACK CPS"):
+        assert name in listed
+
+
+def test_notes_explain_every_gss_symbol_and_the_threshold(workbook) -> None:
+    text = " ".join(str(v) for r in rows(workbook["Notes"]) for v in r if v is not None)
+    for symbol in ("[c] confidential", "[z] not applicable", "[x] not available"):
+        assert symbol in text
+    assert "from 1 to 4" in text
+
+
+def test_each_table_sheet_holds_one_excel_table(workbook) -> None:
+    for name in ("R3-ACK", "R12-ACK Police", "R12-ACK CPS"):
+        assert len(workbook[name].tables) == 1
+
+
+def test_figures_are_numbers_and_suppressed_cells_are_c(workbook) -> None:
+    table = rows(workbook["R3-ACK"])
+    header = next(i for i, r in enumerate(table) if r[0] == "Breakdown")
+    data = {r[1]: r for r in table[header + 1 :]}
+    assert data["all"][2:5] == (120, 99, 82.5)
+    assert data["Eden"][2] == "[c]" and data["Eden"][4] == "[c]"
+    assert data["Copeland"][3] == "[c]"  # secondary: the smallest other district goes too
+    assert data["Carlisle"][2] == 77
+
+
+def test_an_empty_denominator_is_z(workbook) -> None:
+    table = rows(workbook["R12-ACK CPS"])
+    overall = next(r for r in table if r[0] == "All victims")
+    assert overall[2] == 0 and overall[4] == "[z]"

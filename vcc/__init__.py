@@ -1,0 +1,26 @@
+"""vcc, the Victims' Code compliance pipeline: ``vcc.flows`` (orchestration, I/O, the command line),
+``vcc.transforms`` (pure logic: every figure) and ``vcc.reports`` (formatting only).
+
+The repository keeps the three folders at its root, beside ``config/`` and ``expectations/``; the
+wheel installs them, with those two folders, inside this package, so that the generic names
+``flows``, ``transforms`` and ``reports`` never meet another project's. In the repository this
+``__init__`` makes the root part of the package's path, so the same ``vcc.…`` imports work in both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+if not (_HERE / "flows").is_dir():  # a checkout: the packages sit beside this folder
+    __path__.append(str(_HERE.parent))
+
+
+def shipped(*parts: str) -> Path:
+    """A file or folder that ships with vcc (``shipped("config", "default.toml")``): inside the
+    installed package, or at the repository's root in a checkout."""
+    for folder in __path__:
+        candidate = Path(folder).joinpath(*parts)
+        if candidate.exists():
+            return candidate
+    return Path(__path__[-1]).joinpath(*parts)
