@@ -6,7 +6,7 @@ Wales at once) for the 8-quarter trend window plus the year before it that the g
 drops the rows validation would quarantine for duplicate keys and failed links (a plain pandas
 stand-in for ``flows.sources.validate``, which imports Great Expectations and is slow), then runs
 the
-engine exactly as ``vcc.flows.run.flow.measures_task`` does, ``--runs`` times.
+engine exactly as ``flows.run.figures.quarter_figures`` does, ``--runs`` times.
 
 Reported per scale: the median engine time; the engine's peak resident memory (the kernel's
 high-water mark is reset after generation, so generation's own, separately reported peak cannot
@@ -76,16 +76,14 @@ def _accepted_tables(sources):
 
 
 def _run_engine(tables, config, quarter, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The engine exactly as vcc.flows.run.flow.measures_task calls it (``compute_figures``, without
+    """The engine as flows.run.figures.quarter_figures calls it (``instances_and_metrics``, without
     the analyses and comparisons that follow): instances over the trend window, then the metrics
-    of each of its quarters, every breakdown. Importing vcc.flows.run.flow loads Prefect, whose
-    memory counts in the peak figure (the first run also pays that import; the median does not)."""
-    from vcc.flows.run.flow import _trend_window, compute_figures
-    from vcc.transforms.calendar import WorkingDayCalendar
+    of each of its quarters, every breakdown."""
+    from vcc.flows.run.figures import FigureSettings, instances_and_metrics, trend_window
 
-    window = _trend_window(quarter, config.report.trend_quarters)
-    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
-    return compute_figures(tables, config, quarter, as_of, window, calendar)
+    settings = FigureSettings.of(config)
+    window = trend_window(quarter, settings.trend_quarters)
+    return instances_and_metrics(tables, settings, quarter, as_of, window, settings.calendar())
 
 
 def _baseline(tables) -> None:

@@ -94,13 +94,15 @@ def child(scale: float, runs: int) -> None:
 
     coerce_seconds = []
     for _ in range(runs):
-        elapsed, _ = timed(lambda: coerce_extract(raw, config))
+        elapsed, _ = timed(lambda: coerce_extract(raw, config.sources))
         coerce_seconds.append(elapsed)
     report("coerced", seconds=[round(s, 2) for s in coerce_seconds])
 
     validate_seconds, quarantined = [], 0
     for run in range(runs):
-        elapsed, outcome = timed(lambda: validate_extract(raw, config, EXTRACTED_AT))
+        elapsed, outcome = timed(
+            lambda: validate_extract(raw, config.sources, config.districts, EXTRACTED_AT)
+        )
         validate_seconds.append(elapsed)
         quarantined = sum(len(reasons) for reasons in outcome.rejected.values())
         report("validated", run=run + 1, seconds=round(elapsed, 2), peak_rss_mib=peak_rss_mib())

@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -27,17 +25,20 @@ from pydantic import (
 
 from vcc import shipped
 from vcc.flows.errors import ConfigError
+from vcc.transforms.settings import (
+    CalendarSettings,
+    DisclosureSettings,
+    MeasureSettings,
+    ReportSettings,
+    Strict,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = shipped("config", "default.toml")
 EXPECTATIONS_DIR = shipped("expectations")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TableSource(_Strict):
+class TableSource(Strict):
     """Where one canonical table comes from, and how its columns and codes map onto CONTRACT.md."""
 
     table: str | None = None  # sql: a table or view name (default: the canonical name)
@@ -51,7 +52,7 @@ class TableSource(_Strict):
     delimiter: str | None = None
 
 
-class SourceConfig(_Strict):
+class SourceConfig(Strict):
     kind: Literal["sql", "files"]
     # sql: exactly one of these three says where the SQLAlchemy URL is. ``url`` is written in the
     # file, so it may not hold a password; the other two keep the whole URL out of the file.
@@ -139,39 +140,13 @@ def _secret_url(source_name: str, block: str) -> str:
     return value.strip()
 
 
-class MeasureSettings(_Strict):
-    """Deadlines in working days (None: the measure has no deadline), target and rating rule."""
-
-    deadline_standard: int | None = None
-    deadline_enhanced: int | None = None
-    target: float = 0.90
-    rag_tolerance: float = 0.10
-    min_eligible_for_rating: int = 10
-
-
-class ReportSettings(_Strict):
-    area: str = "Cumbria"
-    title: str = "Victims' Code compliance report"
-    marking: str = "OFFICIAL"
-    produced_by: str = "Office of the Police, Fire and Crime Commissioner"
-    trend_quarters: int = 8
-
-
-class CalendarSettings(_Strict):
-    extra_holidays: list[dt.date] = Field(default_factory=list)
-
-
-class ScheduleSettings(_Strict):
+class ScheduleSettings(Strict):
     working_days_after_quarter: int = 10
     time: dt.time = dt.time(7, 0)
     timezone: str = "Europe/London"
 
 
-class DisclosureSettings(_Strict):
-    threshold: int = 5
-
-
-class WarehouseSettings(_Strict):
+class WarehouseSettings(Strict):
     """Where runs, versions, approvals and circulation are recorded: the environment variable
     holding an SQLAlchemy URL (e.g. PostgreSQL), else an SQLite file in the output folder."""
 
@@ -205,7 +180,7 @@ def is_plausible_address(address: str) -> bool:
     )
 
 
-class MailSettings(_Strict):
+class MailSettings(Strict):
     """The SMTP server that sends the report (``vcc circulate``) and failure notices of scheduled
     runs. Credentials are read from the environment variables named here, never from the file."""
 
@@ -243,7 +218,7 @@ class MailSettings(_Strict):
 MAX_SAMPLE_SIZE = 200
 
 
-class QafSettings(_Strict):
+class QafSettings(Strict):
     """The Quality Assessment Framework's dip sample (``vcc sample``) and its case review pack."""
 
     # cases per sample, unless --size says otherwise
@@ -252,7 +227,7 @@ class QafSettings(_Strict):
     pack_marking: str = "OFFICIAL-SENSITIVE"  # on every page of the pack and on the form
 
 
-class Config(_Strict):
+class Config(Strict):
     sources: dict[str, SourceConfig]
     measures: dict[str, MeasureSettings]
     report: ReportSettings = ReportSettings()

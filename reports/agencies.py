@@ -9,8 +9,7 @@ Each section's slowest stages come from ``ReportData.stages`` through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from markupsafe import Markup
@@ -20,17 +19,15 @@ from vcc.reports.disclosure import (
     NOT_APPLICABLE,
     NOT_AVAILABLE,
     SUPPRESSED,
-    met_is_hidden,
     published_count,
     published_interval,
     published_percent,
 )
-from vcc.reports.model import ReportData, ReportDataError, agency_label, measure_sort_key
-from vcc.reports.summary import STATUS_SHAPES, STATUS_WORDS, trend_finding
+from vcc.reports.model import ReportData, measure_sort_key
+from vcc.reports.summary import STATUS_WORDS, ShowsStatus, change_on, trend_finding
+from vcc.transforms.agencies import AGENCIES, agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
-from vcc.transforms.stages import STAGE_COLUMNS, published_stages
 
-AGENCIES = ("police", "cps", "wcu", "probation")
 AGENCY_HEADINGS = {
     "police": "Police",
     "cps": "Crown Prosecution Service",
@@ -54,7 +51,7 @@ RIGHTS_GROUPS = (("rights", "enhanced", "Enhanced"), ("rights", "standard", "Sta
 
 
 @dataclass(frozen=True)
-class MeasureLine:
+class MeasureLine(ShowsStatus):
     measure_id: str
     title: str
     right: str
@@ -65,14 +62,6 @@ class MeasureLine:
     status: str
     change_previous: str
     change_year: str
-
-    @property
-    def status_word(self) -> str:
-        return STATUS_WORDS[self.status]
-
-    @property
-    def status_shape(self) -> str:
-        return STATUS_SHAPES[self.status]
 
 
 @dataclass(frozen=True)
@@ -141,43 +130,6 @@ def _status(rag: str) -> str:
     return rag if rag in STATUS_WORDS else "none"
 
 
-def change_text(data: ReportData, measure_id: str, agency: str, comparison: str) -> str:
-    """The change of a measure's ``all`` rate on an earlier quarter, in points, with whether it
-    is significant; a GSS symbol where either rate is empty or hidden."""
-    changes = data.changes
-    if not len(changes.columns):
-        return NOT_AVAILABLE
-    rows = changes[
-        (changes["measure_id"] == measure_id) & (changes["agency"] == agency)
-        & (changes["dimension"] == "all") & (changes["comparison"] == comparison)
-    ]  # fmt: skip
-    if rows.empty:
-        return NOT_AVAILABLE
-    row = rows.iloc[0]
-    earlier = data.trend[
-        (data.trend["quarter"] == row["compared_quarter"])
-        & (data.trend["measure_id"] == measure_id)
-        & (data.trend["agency"] == agency) & (data.trend["dimension"] == "all")
-    ]  # fmt: skip
-    current = data.metrics[
-        (data.metrics["measure_id"] == measure_id) & (data.metrics["agency"] == agency)
-        & (data.metrics["dimension"] == "all")
-    ]  # fmt: skip
-    if earlier.empty or current.empty:
-        return NOT_AVAILABLE
-    if earlier.iloc[0]["eligible"] == 0 or current.iloc[0]["eligible"] == 0:
-        return NOT_APPLICABLE
-    if any(met_is_hidden(r["eligible"], r["met"], data.suppression_threshold)
-           for r in (earlier.iloc[0], current.iloc[0])):  # fmt: skip
-        return SUPPRESSED  # a change would give a hidden rate back
-    points = 100 * float(row["change"])
-    if round(points, 1) == 0:
-        return "No change"
-    significant = str(row["significant"]).lower() == "true"
-    direction = "Up" if points > 0 else "Down"
-    return f"{direction} {abs(points):.1f} ({'significant' if significant else 'not significant'})"
-
-
 def _group_columns(published: pd.DataFrame) -> list[tuple[str, str, str]]:
     districts = list(dict.fromkeys(published.loc[published["dimension"] == "district", "group"]))
     return [
@@ -218,8 +170,8 @@ def agency_sections(data: ReportData, quarters: list[str]) -> list[AgencySection
                     interval=published_interval(row["ci_low"], row["ci_high"]),
                     target=published_percent(row["target"], decimals=0),
                     status=_status(row["rag"]),
-                    change_previous=change_text(data, measure_id, agency, "previous quarter"),
-                    change_year=change_text(data, measure_id, agency, "a year before"),
+                    change_previous=str(change_on(data, measure_id, agency, "previous quarter")),
+                    change_year=str(change_on(data, measure_id, agency, "a year before")),
                 )
             )
             rows = mine[mine["measure_id"] == measure_id]
@@ -273,30 +225,12 @@ STAGE_NAMES = {
 }
 
 
-def stages_of_run(instances: pd.DataFrame, quarter: str, config: Any) -> pd.DataFrame:
-    """The stage distributions of a run's quarter (``ReportData.stages``), with its configured
-    deadlines and working-day calendar (``config`` is a ``flows.config.Config``)."""
-    from vcc.transforms.calendar import WorkingDayCalendar
-    from vcc.transforms.measures import Deadline
-    from vcc.transforms.stages import stage_distributions
-
-    deadlines = {
-        measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
-        for measure_id, settings in config.measures.items()
-    }
-    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
-    return stage_distributions(instances, quarter, deadlines, calendar)
-
-
 def stages_published(data: ReportData) -> pd.DataFrame | None:
-    """The quarter's stages as they may be published; None when none were supplied."""
-    if not len(data.stages.columns):
+    """The quarter's stages as published (ranked, suppressed); None when none were supplied."""
+    if not len(data.figures.published_stages.columns):
         return None
-    missing = [column for column in STAGE_COLUMNS if column not in data.stages.columns]
-    if missing:
-        raise ReportDataError(f"report stages lack the column(s) {', '.join(missing)}")
-    mine = data.stages[data.stages["quarter"].astype(str) == data.quarter]
-    return published_stages(mine, data.suppression_threshold)
+    stages = data.figures.published_stages
+    return stages[stages["quarter"].astype(str) == data.quarter]
 
 
 def _days(value: str) -> str:
@@ -417,9 +351,7 @@ def _count_text(text: str) -> str:
 
 
 def _with_trend(data: ReportData, trend: pd.DataFrame) -> ReportData:
-    from dataclasses import replace
-
-    return replace(data, trend=trend)
+    return replace(data, figures=replace(data.figures, trend=trend))
 
 
 # Annex: every published figure of the all, rights and district breakdowns.

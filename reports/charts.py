@@ -26,8 +26,9 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.typing import RcKeyType
 
 from vcc.reports.disclosure import mask_suppressed_rates
-from vcc.reports.model import agency_label, parse_quarter
+from vcc.reports.model import parse_quarter
 from vcc.reports.summary import overall_rows
+from vcc.transforms.agencies import agency_label
 
 # No display on the server. The chart is drawn through Figure (not pyplot, which keeps every
 # figure alive), and the backend is set anyway so that nothing ever looks for a display.

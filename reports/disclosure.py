@@ -20,6 +20,8 @@ from vcc.transforms.disclosure import CONFIDENTIAL as SUPPRESSED  # GSS: confide
 from vcc.transforms.disclosure import (
     NOT_APPLICABLE,  # GSS: not applicable (no eligible instances)
     NOT_AVAILABLE,  # GSS: not available
+    is_small,
+    met_is_hidden,
 )
 
 GSS_SYMBOLS: tuple[tuple[str, str], ...] = (
@@ -27,21 +29,6 @@ GSS_SYMBOLS: tuple[tuple[str, str], ...] = (
     (NOT_AVAILABLE, "not available: for example, no figure for the previous quarter"),
     (NOT_APPLICABLE, "not applicable: no instance was eligible, so there is no rate"),
 )
-
-
-def is_small(count: float, threshold: int) -> bool:
-    """A count that must not be published: at least 1 and below the threshold."""
-    return 1 <= count < threshold
-
-
-def met_is_hidden(eligible: float, met: float, threshold: int) -> bool:
-    """Whether ``met``, and every figure worked from it (rate, interval, status, change), must
-    be hidden."""
-    return (
-        is_small(eligible, threshold)
-        or is_small(met, threshold)
-        or is_small(eligible - met, threshold)  # the people not met
-    )
 
 
 def format_count(count: float, threshold: int) -> str:
@@ -129,7 +116,7 @@ def hidden_cells(
     secondary suppression along each ``line`` (cells adding up to a shown total), repeated until
     no line hides exactly one cell."""
     counts = np.asarray(counts, dtype=float)
-    hidden = (counts >= 1) & (counts < threshold)
+    hidden = is_small(counts, threshold)
     changed = True
     while changed:
         changed = False

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vcc.reports.agencies import change_text
 from vcc.reports.analyses import delay_finding, identification_finding
 from vcc.reports.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
-from vcc.reports.model import ReportData, agency_label, previous_quarter
-from vcc.reports.summary import SummaryRow, headline, summary_rows
+from vcc.reports.model import ReportData, previous_quarter
+from vcc.reports.summary import Change, SummaryRow, change_on, headline, summary_rows
+from vcc.transforms.agencies import AGENCIES, agency_label
 
 WORST_SHOWN = 3  # measures named as furthest below target
 
@@ -40,18 +40,17 @@ def _significant_moves(data: ReportData, rows: list[SummaryRow]) -> list[Move]:
     moves = []
     for row in rows:
         agency = _agency_key(row.agency)
-        text = change_text(data, row.measure_id, agency, "previous quarter")
-        if "(significant)" not in text:
+        change = change_on(data, row.measure_id, agency)
+        if not isinstance(change, Change) or not change.significant:
             continue
-        points = float(text.split()[1]) * (1 if text.startswith("Up") else -1)
-        moves.append(Move(_name(row), points, row.rate))
+        points = round(change.points, 1)  # as the summary table prints it
+        if points:
+            moves.append(Move(_name(row), points, row.rate))
     return moves
 
 
 def _agency_key(label: str) -> str:
-    return next(
-        (key for key in ("police", "cps", "wcu", "probation") if agency_label(key) == label), label
-    )
+    return next((key for key in AGENCIES if agency_label(key) == label), label)
 
 
 def _published_rate(row: SummaryRow) -> float | None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from vcc.flows.config import MeasureSettings
-from vcc.reports.model import ReportData, agency_label
+from vcc.reports.model import ReportData
+from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES
 from vcc.transforms.quarters import long_date
+from vcc.transforms.settings import MeasureSettings
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import pandas as pd
 
-from vcc.flows.config import MeasureSettings, ReportSettings
 from vcc.flows.errors import VccError
+from vcc.transforms.agencies import agency_rank
 from vcc.transforms.catalogue import MEASURES
-from vcc.transforms.disclosure import PUBLISHED_COLUMNS, published_tables
+from vcc.transforms.disclosure import PUBLISHED_COLUMNS
+from vcc.transforms.figures import QafFigures, QuarterFigures
 from vcc.transforms.quarters import Quarter, long_date, part_quarter
+from vcc.transforms.settings import MeasureSettings, ReportSettings
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "quarter", "measure_id", "right", "agency", "dimension", "group", "eligible", "met",
@@ -92,64 +93,82 @@ def _require_columns(frame: pd.DataFrame, expected: tuple[str, ...], name: str) 
 
 @dataclass(frozen=True)
 class ReportData:
-    """One quarter's report: its figures (unsuppressed; the renderer applies disclosure control),
-    the trend behind them, the settings the methodology describes, and the run's provenance."""
+    """One quarter's report: its figures (``transforms.figures.QuarterFigures``, made by the flow;
+    the report formats them and computes none), the settings the methodology describes, and the
+    run's provenance."""
 
-    quarter: str  # "2024Q3"
-    as_of: date  # the extract is complete up to the end of this day
+    figures: QuarterFigures
     produced_on: date
     settings: ReportSettings
-    metrics: pd.DataFrame  # quarter Q, every breakdown, columns METRIC_COLUMNS
-    trend: pd.DataFrame  # dimension "all" only, up to settings.trend_quarters ending at Q
     measure_settings: dict[str, MeasureSettings]
     data_quality: pd.DataFrame  # one row per source table, columns DATA_QUALITY_COLUMNS
     suppression_threshold: int
     code_version: str
     run_id: str
-    # Optional, so that a caller with only the figures above still gets a report; a section
-    # whose table is missing says so instead of printing numbers.
-    changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # compare_quarters output
-    analyses: dict[str, pd.DataFrame] = field(default_factory=dict)  # keys ANALYSES_COLUMNS
     quality: pd.DataFrame = field(default_factory=pd.DataFrame)  # data-quality.csv rows
-    published: pd.DataFrame = field(default_factory=pd.DataFrame)  # published_tables output
     version_label: str = "First issue"  # or e.g. "Revision 1 (version 2)"
-    # flows.warehouse.store.Revision items (version, produced, reasons, changes), oldest first;
-    # empty
+    # flows.warehouse Revision items (version, produced, reasons, changes), oldest first; empty
     # for a first issue.
     revisions: list = field(default_factory=list)
-    # transforms.stages.stage_distributions of the quarter (unsuppressed; the agency sections
-    # publish it through published_stages); empty: the sections say it was not supplied.
-    stages: pd.DataFrame = field(default_factory=pd.DataFrame)
-    # vcc.flows.qaf.review.QafSummary: the Quality Assessment Framework's case reviews (aggregates,
-    # already suppressed); None when no review of the quarter's sample was imported.
-    qaf: Any = None
 
     def __post_init__(self) -> None:
-        parse_quarter(self.quarter)
-        _require_columns(self.metrics, METRIC_COLUMNS, "metrics")
-        _require_columns(self.trend, METRIC_COLUMNS, "trend")
+        figures = self.figures
+        _require_columns(figures.metrics, METRIC_COLUMNS, "metrics")
+        _require_columns(figures.trend, METRIC_COLUMNS, "trend")
+        _require_columns(figures.published, tuple(PUBLISHED_COLUMNS), "published tables")
         _require_columns(self.data_quality, DATA_QUALITY_COLUMNS, "data quality")
-        if len(self.changes.columns):
-            _require_columns(self.changes, CHANGE_COLUMNS, "changes")
+        if len(figures.changes.columns):
+            _require_columns(figures.changes, CHANGE_COLUMNS, "changes")
         if len(self.quality.columns):
             _require_columns(self.quality, QUALITY_COLUMNS, "quality")
-        if len(self.published.columns):
-            _require_columns(self.published, tuple(PUBLISHED_COLUMNS), "published tables")
-        for name, table in self.analyses.items():
+        for name, table in figures.analyses.items():
             if name in ANALYSES_COLUMNS:
                 _require_columns(table, ANALYSES_COLUMNS[name], f"analysis {name}")
         if self.suppression_threshold < 1:
             raise ReportDataError("the suppression threshold must be 1 or more")
 
+    # The figures, as the report's modules read them.
+    @property
+    def period(self) -> Quarter:
+        return self.figures.quarter
+
+    @property
+    def quarter(self) -> str:
+        """The quarter's label, ``2024Q3``, as the tables' ``quarter`` column holds it."""
+        return str(self.figures.quarter)
+
+    @property
+    def as_of(self) -> date:
+        return self.figures.as_of
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        return self.figures.metrics
+
+    @property
+    def trend(self) -> pd.DataFrame:
+        return self.figures.trend
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        return self.figures.changes
+
+    @property
+    def analyses(self) -> dict[str, pd.DataFrame]:
+        return self.figures.analyses
+
+    @property
+    def stages(self) -> pd.DataFrame:
+        return self.figures.stages
+
+    @property
+    def qaf(self) -> QafFigures | None:
+        return self.figures.qaf
+
     def published_figures(self) -> pd.DataFrame:
-        """The quarter's figures as published (text, ``[c]``/``[z]``): the ``published`` table
-        the flow wrote, else the same rule (``transforms.disclosure``) applied to ``metrics``.
-        The report never decides suppression of these figures itself."""
-        table = (
-            self.published
-            if len(self.published.columns)
-            else (published_tables(self.metrics, self.suppression_threshold))
-        )
+        """The quarter's figures as published (text, ``[c]``/``[z]``), exactly as
+        ``published-tables.csv`` holds them."""
+        table = self.figures.published
         table = table[table["quarter"].astype(str) == self.quarter]
         return table.astype({c: "string" for c in PUBLISHED_COLUMNS}).fillna("")
 
@@ -159,28 +178,13 @@ class ReportData:
         return self.measure_settings.get(measure_id, MeasureSettings())
 
 
-_AGENCY_LABELS = {
-    "police": "Police",
-    "cps": "CPS",
-    "wcu": "Witness Care Unit",
-    "probation": "Probation",
-    "each source": "each source",
-}
-_AGENCY_ORDER = ("police", "cps", "wcu", "probation")
-
-
-def agency_label(agency: str) -> str:
-    return _AGENCY_LABELS.get(agency, agency)
-
-
 def measure_sort_key(measure_id: str, agency: str) -> tuple[int, int, str, str]:
     """Catalogue order, then police, CPS, WCU, probation (R12-ACK has a row per source); a
     measure the catalogue does not know goes last rather than being dropped."""
     position = next(
         (index for index, m in enumerate(MEASURES) if m.measure_id == measure_id), len(MEASURES)
     )
-    agency_rank = _AGENCY_ORDER.index(agency) if agency in _AGENCY_ORDER else len(_AGENCY_ORDER)
-    return position, agency_rank, measure_id, agency
+    return position, agency_rank(agency), measure_id, agency
 
 
 def quarters_ending(quarter: str, count: int) -> list[str]:

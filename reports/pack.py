@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from weasyprint import HTML
 
-from vcc.reports.model import agency_label, quarter_period
-from vcc.reports.render import STATIC_DIR, TEMPLATES_DIR, StaticOnlyFetcher
+from vcc.reports.model import quarter_period
+from vcc.reports.render import STATIC_DIR, StaticOnlyFetcher, template
+from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
 from vcc.transforms.qaf import THEME_LABELS, THEMES
 from vcc.transforms.quarters import long_date
@@ -142,20 +141,6 @@ def _rights_rows(case: PackCase) -> list[dict[str, str]]:
     return rows
 
 
-@cache
-def _template() -> Template:
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(
-            enabled_extensions=("html", "j2"), default_for_string=True, default=True
-        ),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return environment.get_template("pack.html.j2")
-
-
 def pack_context(data: PackData) -> dict[str, object]:
     cases = [
         {
@@ -197,7 +182,7 @@ def pack_context(data: PackData) -> dict[str, object]:
 
 def render_pack(data: PackData, pdf_path: Path) -> None:
     """Write the pack as a tagged PDF (PDF/UA-1), marked on every page."""
-    html = _template().render(**pack_context(data))
+    html = template("pack.html.j2").render(**pack_context(data))
     document = HTML(
         string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
     )

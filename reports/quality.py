@@ -1,7 +1,7 @@
 """The data-quality section and verdict, from the rows of ``data-quality.csv``: per source table
 the rows read, accepted and quarantined and the date of its newest record; each failed
 expectation; each cross-table link's rate; and a warning for each table whose newest record is
-more than ``vcc.flows.sources.validate.STALE_AFTER_DAYS`` days before the as-of date.
+more than ``transforms.freshness.STALE_AFTER_DAYS`` days before the as-of date.
 
 Row counts of source tables are counts of records, not of people, and name no one, so they are
 printed in full (as the analysts' data-quality file has them). A table's newest record is shown
@@ -16,10 +16,10 @@ from datetime import date
 
 import pandas as pd
 
-from vcc.flows.sources.validate import STALE_AFTER_DAYS, is_stale
 from vcc.reports.disclosure import format_percent
 from vcc.reports.model import DATA_QUALITY_COLUMNS as COUNT_COLUMNS
 from vcc.reports.model import ReportData
+from vcc.transforms.freshness import STALE_AFTER_DAYS, is_stale
 from vcc.transforms.quarters import long_date
 from vcc.transforms.schema import ROW_DATE, SOURCES
 

@@ -39,6 +39,7 @@ from vcc.reports.model import (
     quarter_period,
     quarters_ending,
 )
+from vcc.reports.qaf import qaf_view
 from vcc.reports.quality import quality_view
 from vcc.reports.summary import STATUS_SHAPES, STATUS_WORDS, headline, summary_rows, trend_finding
 from vcc.transforms.quarters import long_date
@@ -94,8 +95,15 @@ def static_file(url: str) -> Path | None:
 
 
 @cache
-def _template() -> Template:
-    environment = Environment(
+def template(name: str) -> Template:
+    """One of the templates under ``reports/templates``, from the one Jinja environment the report
+    and the case review pack share: every value escaped, a misspelt variable an error."""
+    return _environment().get_template(name)
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(
             enabled_extensions=("html", "j2"), default_for_string=True, default=True
@@ -104,7 +112,6 @@ def _template() -> Template:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return environment.get_template("report.html.j2")
 
 
 def _trend_quarters(data: ReportData) -> list[str]:
@@ -145,6 +152,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "configuration": configuration_rows(data),
         "rating_rule": rating_rule(data),
         "annex": annex_tables(data),
+        "qaf": qaf_view(data),
     }
 
 
@@ -175,10 +183,10 @@ def render_report(data: ReportData, pdf_path: Path, html_path: Path | None = Non
     """Write the report as a tagged PDF (PDF/UA-1: title, language, structure tree and bookmarks
     from the headings) and, if asked, as a self-contained HTML file from the same templates."""
     context = report_context(data)
-    template = _template()
+    report = template("report.html.j2")
     # The PDF links the stylesheet, fetched through the restricted fetcher.
     document = HTML(
-        string=template.render(**context, inline_css=None),
+        string=report.render(**context, inline_css=None),
         base_url=STATIC_DIR.as_uri() + "/",
         url_fetcher=StaticOnlyFetcher(),
     )
@@ -186,4 +194,4 @@ def render_report(data: ReportData, pdf_path: Path, html_path: Path | None = Non
     if html_path is not None:
         # The HTML file travels alone, so it carries its stylesheet inline.
         css = Markup(STYLESHEET.read_text(encoding="utf-8"))
-        html_path.write_text(template.render(**context, inline_css=css), encoding="utf-8")
+        html_path.write_text(report.render(**context, inline_css=css), encoding="utf-8")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from vcc.reports.disclosure import (
@@ -21,9 +20,9 @@ from vcc.reports.disclosure import (
     mask_suppressed_rates,
     met_is_hidden,
 )
-from vcc.reports.model import ReportData, agency_label, measure_sort_key, previous_quarter
+from vcc.reports.model import ReportData, measure_sort_key, previous_quarter
+from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
-from vcc.transforms.changes import newcombe_interval
 
 # RAG as a word and a shape, so that it reads without colour (WCAG 2.2, 1.4.1 Use of colour).
 STATUS_WORDS = {
@@ -36,8 +35,22 @@ STATUS_WORDS = {
 STATUS_SHAPES = {"green": "✔", "amber": "▲", "red": "✖", "none": "–", "suppressed": ""}
 
 
+class ShowsStatus:
+    """A line of a table whose RAG status prints as a word and a shape."""
+
+    status: str  # green | amber | red | none | suppressed
+
+    @property
+    def status_word(self) -> str:
+        return STATUS_WORDS[self.status]
+
+    @property
+    def status_shape(self) -> str:
+        return STATUS_SHAPES[self.status]
+
+
 @dataclass(frozen=True)
-class SummaryRow:
+class SummaryRow(ShowsStatus):
     measure_id: str
     right: str
     agency: str
@@ -50,14 +63,6 @@ class SummaryRow:
     target: str
     status: str  # green | amber | red | none | suppressed
     change: str
-
-    @property
-    def status_word(self) -> str:
-        return STATUS_WORDS[self.status]
-
-    @property
-    def status_shape(self) -> str:
-        return STATUS_SHAPES[self.status]
 
 
 @dataclass(frozen=True)
@@ -86,29 +91,43 @@ def overall_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return rows.loc[order]
 
 
-def newcombe_significant(current: pd.Series, previous: pd.Series) -> bool:
-    """Whether the change in rate is statistically meaningful at the 95% level (see
-    ``transforms.changes``: Newcombe's interval for the difference excludes zero)."""
-    low, high = newcombe_interval(
-        *(np.array([row[column]], dtype=float) for row in (current, previous)
-          for column in ("rate", "ci_low", "ci_high"))
-    )  # fmt: skip
-    return bool(low[0] > 0 or high[0] < 0)
-
-
-def compare(current: pd.Series, previous: pd.Series | None, threshold: int) -> Change | str:
-    """The change on the previous quarter, or the GSS symbol that says why there is none."""
-    if previous is None:
+def change_on(
+    data: ReportData, measure_id: str, agency: str, comparison: str = "previous quarter"
+) -> Change | str:
+    """How a measure's ``all`` rate moved on an earlier quarter (``comparison``: ``previous
+    quarter`` or ``a year before``), as ``transforms.changes`` found it; the GSS symbol that says
+    why there is no change to show where either rate is missing, empty or hidden."""
+    changes = data.changes
+    if not len(changes.columns):
         return NOT_AVAILABLE
-    if current["eligible"] == 0 or previous["eligible"] == 0:
+    rows = changes[
+        (changes["measure_id"] == measure_id) & (changes["agency"] == agency)
+        & (changes["dimension"] == "all") & (changes["comparison"] == comparison)
+    ]  # fmt: skip
+    if rows.empty:
+        return NOT_AVAILABLE
+    row = rows.iloc[0]
+    earlier = data.trend[
+        (data.trend["quarter"] == row["compared_quarter"])
+        & (data.trend["measure_id"] == measure_id)
+        & (data.trend["agency"] == agency) & (data.trend["dimension"] == "all")
+    ]  # fmt: skip
+    current = data.metrics[
+        (data.metrics["measure_id"] == measure_id) & (data.metrics["agency"] == agency)
+        & (data.metrics["dimension"] == "all")
+    ]  # fmt: skip
+    if earlier.empty or current.empty:
+        return NOT_AVAILABLE
+    if earlier.iloc[0]["eligible"] == 0 or current.iloc[0]["eligible"] == 0:
         return NOT_APPLICABLE
-    if any(met_is_hidden(r["eligible"], r["met"], threshold) for r in (current, previous)):
+    if any(met_is_hidden(r["eligible"], r["met"], data.suppression_threshold)
+           for r in (earlier.iloc[0], current.iloc[0])):  # fmt: skip
         return SUPPRESSED  # a change would give a hidden rate back
     return Change(
-        measure_id=current["measure_id"],
-        agency=current["agency"],
-        points=100 * (current["rate"] - previous["rate"]),
-        significant=newcombe_significant(current, previous),
+        measure_id=measure_id,
+        agency=agency,
+        points=100 * float(row["change"]),
+        significant=str(row["significant"]).lower() == "true",
     )
 
 
@@ -118,11 +137,6 @@ def _status(row: pd.Series, threshold: int) -> str:
     return row["rag"] if row["rag"] in STATUS_WORDS else "none"
 
 
-def _previous_rows(data: ReportData) -> dict[tuple[str, str], pd.Series]:
-    before = data.trend[data.trend["quarter"] == previous_quarter(data.quarter)]
-    return {(row["measure_id"], row["agency"]): row for _, row in overall_rows(before).iterrows()}
-
-
 def _title(measure_id: str) -> str:
     definition = MEASURES_BY_ID.get(measure_id)
     return definition.title if definition else measure_id
@@ -130,11 +144,9 @@ def _title(measure_id: str) -> str:
 
 def summary_rows(data: ReportData) -> list[SummaryRow]:
     threshold = data.suppression_threshold
-    previous = _previous_rows(data)
     rows = []
     for _, row in overall_rows(data.metrics).iterrows():
         eligible, met = row["eligible"], row["met"]
-        before = previous.get((row["measure_id"], row["agency"]))
         rows.append(
             SummaryRow(
                 measure_id=row["measure_id"],
@@ -148,16 +160,15 @@ def summary_rows(data: ReportData) -> list[SummaryRow]:
                 interval=format_interval(eligible, met, row["ci_low"], row["ci_high"], threshold),
                 target=format_percent(row["target"], decimals=0),
                 status=_status(row, threshold),
-                change=str(compare(row, before, threshold)),
+                change=str(change_on(data, row["measure_id"], row["agency"])),
             )
         )
     return rows
 
 
 def significant_changes(data: ReportData) -> list[Change]:
-    previous = _previous_rows(data)
     changes = (
-        compare(row, previous.get((row["measure_id"], row["agency"])), data.suppression_threshold)
+        change_on(data, row["measure_id"], row["agency"])
         for _, row in overall_rows(data.metrics).iterrows()
     )
     return [c for c in changes if isinstance(c, Change) and c.significant]

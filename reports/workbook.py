@@ -16,7 +16,8 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 
-from vcc.reports.model import agency_label, financial_year_label, measure_sort_key, quarter_period
+from vcc.reports.model import financial_year_label, measure_sort_key, quarter_period
+from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
 from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
 

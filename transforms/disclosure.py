@@ -14,6 +14,8 @@ one-way breakdowns only, so no cell can be worked back through a second dimensio
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -26,8 +28,21 @@ NOT_AVAILABLE = "[x]"
 PUBLISHED_COLUMNS = [c for c in METRIC_COLUMNS if c not in ("not_met", "pending")]
 
 
-def is_small(counts: pd.Series, threshold: int) -> pd.Series:
+def is_small(counts: Any, threshold: int) -> Any:
+    """The small-count rule: a count of people that must not be published, from 1 to
+    ``threshold - 1``. Works on one count or element by element (a Series or an array)."""
     return (counts > 0) & (counts < threshold)
+
+
+def met_is_hidden(eligible: Any, met: Any, threshold: int) -> Any:
+    """Whether ``met`` of ``eligible``, and every figure worked from it (rate, interval, status,
+    change), must be hidden: either side of it is small (``eligible - met`` would reveal the
+    people not met). One pair of counts, or element by element."""
+    return (
+        is_small(eligible, threshold)
+        | is_small(met, threshold)
+        | is_small(eligible - met, threshold)
+    )
 
 
 def _secondary(hidden: pd.Series, eligible: pd.Series, breakdown: pd.Series) -> pd.Series:
@@ -67,7 +82,7 @@ def published_tables(metrics: pd.DataFrame, threshold: int) -> pd.DataFrame:
         table["dimension"] != "all", breakdown + "|" + table.index.astype(str)
     )
     hide_eligible = _secondary(is_small(eligible, threshold), eligible, in_breakdown)
-    hide_met = hide_eligible | is_small(met, threshold) | is_small(eligible - met, threshold)
+    hide_met = hide_eligible | met_is_hidden(eligible, met, threshold)
     hide_met = _secondary(hide_met, eligible, in_breakdown)
     empty = eligible == 0
     published = table.assign(

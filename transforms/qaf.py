@@ -35,6 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from vcc.transforms.agencies import AGENCIES
 from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, is_small
 from vcc.transforms.metrics import wilson_interval
 
@@ -52,7 +53,6 @@ THEME_LABELS = {
 }
 RATINGS = ("met", "partly met", "not met", "not evidenced")
 EVIDENCED = RATINGS[:3]
-AGENCIES = ("police", "cps", "wcu", "probation")
 OUTCOMES = ("met", "late", "missing", "not met", "pending")
 # Agencies every sampled case is reviewed against: it was reported to the police and reached
 # the CPS. The Witness Care Unit and Probation join when the records show them involved.

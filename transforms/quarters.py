@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from dataclasses import dataclass
 
 import pandas as pd
@@ -105,3 +106,14 @@ def unreportable(quarter: Quarter, as_of: dt.date, today: dt.date) -> str | None
 def part_quarter(quarter: Quarter, as_of: dt.date) -> bool:
     """Whether the quarter had not ended on the as-of date."""
     return as_of < quarter.end
+
+
+LOCAL_TIMEZONE = "Europe/London"  # sources are local wall-clock time (CONTRACT.md §1)
+
+
+def local_wall_clock(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as naive London wall-clock time, the form every typed column holds; a naive
+    ``moment`` is taken to be that already."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(zoneinfo.ZoneInfo(LOCAL_TIMEZONE)).replace(tzinfo=None)

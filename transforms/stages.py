@@ -32,14 +32,14 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from vcc.transforms.agencies import AGENCIES, agency_rank
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.catalogue import MEASURES
-from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE
+from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, is_small, met_is_hidden
 from vcc.transforms.matching import MET, NOT_MET, PENDING
 from vcc.transforms.measures import Deadline
 from vcc.transforms.quarters import Quarter
 
-AGENCIES = ("police", "cps", "wcu", "probation")
 PERCENTILES = (50, 75, 90)
 PERCENTILE_COLUMNS = ("median_working_days", "p75_working_days", "p90_working_days")
 STAGE_COLUMNS = [
@@ -80,10 +80,6 @@ def _catalogue_position(measure_id: str) -> int:
     return ids.index(measure_id) if measure_id in ids else len(ids)
 
 
-def _agency_position(agency: str) -> int:
-    return AGENCIES.index(agency) if agency in AGENCIES else len(AGENCIES)
-
-
 def _stages(instances: pd.DataFrame, timed: list[str]) -> list[tuple[str, str]]:
     """Every (agency, measure) with a deadline: the catalogue's own, and any other pair in the
     instances (``R12-ACK`` once per source that supplies complaints), in report order."""
@@ -92,7 +88,7 @@ def _stages(instances: pd.DataFrame, timed: list[str]) -> list[tuple[str, str]]:
         found = instances[["agency", "measure_id"]].drop_duplicates().astype(str)
         pairs |= set(found.itertuples(index=False, name=None))
     chosen = [(agency, measure_id) for agency, measure_id in pairs if measure_id in timed]
-    return sorted(chosen, key=lambda p: (_agency_position(p[0]), _catalogue_position(p[1]), p))
+    return sorted(chosen, key=lambda p: (agency_rank(p[0]), _catalogue_position(p[1]), p))
 
 
 def nearest_rank(days: np.ndarray, percentile: int) -> float:
@@ -168,15 +164,6 @@ def stage_distributions(
     return frame.astype({c: "int64" for c in counts} | {c: "float64" for c in PERCENTILE_COLUMNS})
 
 
-def _small(count: int, threshold: int) -> bool:
-    return 1 <= count < threshold
-
-
-def _hides_met(total: int, part: int, threshold: int) -> bool:
-    """The published rule for ``met`` of ``total``: hidden when either side of it is small."""
-    return _small(total, threshold) or _small(part, threshold) or _small(total - part, threshold)
-
-
 def _count(value: int, hidden: bool) -> str:
     return CONFIDENTIAL if hidden else str(int(value))
 
@@ -197,7 +184,7 @@ def published_stages(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """
     rows = []
     for row in table.itertuples(index=False):
-        counts_hidden = _small(row.actioned, threshold) or _small(row.no_action, threshold)
+        counts_hidden = is_small(row.actioned, threshold) or is_small(row.no_action, threshold)
         if row.actioned == 0:
             percentiles = dict.fromkeys(PERCENTILE_COLUMNS, NOT_APPLICABLE)
         elif row.actioned < threshold:
@@ -206,7 +193,7 @@ def published_stages(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
             percentiles = {c: str(int(getattr(row, c))) for c in PERCENTILE_COLUMNS}
         if row.actioned == 0:
             share = NOT_APPLICABLE
-        elif counts_hidden or _hides_met(row.actioned, row.after_deadline, threshold):
+        elif counts_hidden or met_is_hidden(row.actioned, row.after_deadline, threshold):
             share = CONFIDENTIAL
         else:
             share = f"{row.after_deadline_share:.4f}"
@@ -231,7 +218,7 @@ def published_stages(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
         return pd.DataFrame(columns=PUBLISHED_STAGE_COLUMNS)
     hidden = ~published["shown"]
     published = published.assign(
-        _agency=published["agency"].map(_agency_position),
+        _agency=published["agency"].map(agency_rank),
         _hidden=hidden,
         _catalogue=published["measure_id"].map(_catalogue_position),
         # a withheld stage sorts by catalogue order alone: its percentiles must not place it

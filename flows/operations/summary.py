@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES
 
 TITLES = {measure.measure_id: measure.title for measure in MEASURES}
-AGENCIES = {"police": "Police", "cps": "CPS", "wcu": "Witness Care Unit", "probation": "Probation"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def read_summary(manifest: dict) -> RunSummary:
         Headline(
             row.measure_id,
             TITLES.get(row.measure_id, row.measure_id),
-            AGENCIES.get(row.agency, row.agency),
+            agency_label(row.agency),
             row.eligible,
             _percent(row.rate),
             "not rated" if row.rag in ("", "none") else row.rag,  # too few eligible to rate

@@ -29,7 +29,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from vcc.flows.errors import VccError
-from vcc.reports.model import agency_label
+from vcc.transforms.agencies import agency_label
 from vcc.transforms.qaf import AGENCIES, RATINGS, THEME_LABELS, THEMES
 
 REVIEWS_SHEET = "Reviews"

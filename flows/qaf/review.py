@@ -1,13 +1,13 @@
 """The Quality Assessment Framework (README "Quality Assessment Framework"): draw a reproducible
 dip sample of a published quarter (``vcc sample``), write its case review pack and review form,
-import completed forms (``vcc review import``) and summarise the reviews for the quarterly report
-(``qaf_summary``).
+import completed forms (``vcc review import``). The quarterly report's estimates from the reviews
+are figures, made with the rest in ``flows.run.figures``.
 
 A sample is drawn from the files of the quarter's published run, ``<out>/<Q>/``: its sources are
 reloaded from the run's checked snapshots and validated as the run validated them (so the frame
 holds exactly the rows the figures were computed from), and the case timelines are the run's
 ``instances.parquet``. Nothing here starts Prefect. The sample, its seed and its whole frame are
-recorded in the warehouse (``flows/review_store.py``) with the run id; the pack (PDF) and form
+recorded in the warehouse (``flows/warehouse/reviews.py``) with the run id; the pack (PDF) and form
 (XLSX) go to ``<out>/qaf/<Q>/sample-<n>/``, outside the quarter's folder, which a rerun replaces.
 """
 
@@ -20,7 +20,7 @@ import secrets
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +34,10 @@ from vcc.flows.qaf.form import FormCase, form_sample_id, read_form, write_form
 from vcc.flows.sources.snapshot import MANIFEST, load_snapshot, sha256
 from vcc.flows.warehouse.reviews import ReviewStore, Sample
 from vcc.flows.warehouse.store import Warehouse, open_warehouse
-from vcc.reports.disclosure import format_count, published_interval, published_percent
-from vcc.reports.model import agency_label
 from vcc.transforms.matching import local_date
 from vcc.transforms.qaf import (
-    THEME_LABELS,
     case_records,
-    disagreements,
     instance_outcomes,
-    published_disagreements,
-    published_estimates,
-    theme_estimates,
 )
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.sampling import (
@@ -133,7 +126,7 @@ def accepted_tables(
             "does not name; use the configuration the run used (--config)"
         )
     extracted_at = dt.datetime.fromisoformat(manifest["extracted_at"])
-    return validate_extract(raw, config, extracted_at).accepted
+    return validate_extract(raw, config.sources, config.districts, extracted_at).accepted
 
 
 def sample_folder(output_root: Path, quarter: str, number: int) -> Path:
@@ -491,82 +484,4 @@ def import_review_form(
         len(expected),
         ratings["victim_id"].nunique(),
         earlier[-1]["import_id"] if earlier else None,
-    )
-
-
-# --- the quarterly report's QAF section ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QafSummary:
-    """What the quarterly report shows of the case reviews: aggregates only, suppressed as
-    CONTRACT.md §4 says (text, with ``[c]`` and ``[z]``); no case reference."""
-
-    sample_id: str
-    drawn_on: dt.date
-    imported_on: dt.date
-    frame_size: str
-    sample_size: str
-    cases_reviewed: str
-    oversampling: float
-    threshold: int
-    estimates: list[dict[str, str]] = field(default_factory=list)  # agency, theme, ...
-    disagreements: list[dict[str, str]] = field(default_factory=list)
-    published: pd.DataFrame = field(default_factory=pd.DataFrame)  # published_estimates
-
-
-def qaf_summary(
-    config: Config,
-    output_root: Path,
-    quarter: str,
-    threshold: int | None = None,
-    warehouse: Warehouse | None = None,
-) -> QafSummary | None:
-    """The QAF section of the quarter's report, from the newest import of the quarter's newest
-    reviewed sample; None when no review of a sample of the quarter has been imported.
-    ``threshold``: the disclosure threshold [``[disclosure] threshold``]."""
-    threshold = config.disclosure.threshold if threshold is None else threshold
-    store = ReviewStore(warehouse or open_warehouse(config, output_root))
-    found = store.latest_reviewed_sample(quarter)
-    if found is None:
-        return None
-    sample, latest = found
-    frame = store.frame(sample.sample_id)
-    ratings = store.ratings(latest["import_id"])
-    weighted = ratings.merge(frame[["victim_id", "weight"]], on="victim_id", how="left")
-    estimates = theme_estimates(weighted)
-    published = published_estimates(estimates, threshold)
-    shown_estimates = [
-        {
-            "agency": agency_label(row.agency),
-            "theme": THEME_LABELS[row.theme],
-            "rated": row.rated,
-            "not_evidenced": row.not_evidenced,
-            "share": published_percent(row.share),
-            "interval": published_interval(row.ci_low, row.ci_high),
-        }
-        for row in published.itertuples(index=False)
-    ]
-    counted = published_disagreements(
-        disagreements(ratings, store.case_records(sample.sample_id)), threshold
-    )
-    return QafSummary(
-        sample_id=sample.sample_id,
-        drawn_on=sample.drawn_at.date(),
-        imported_on=latest["imported_at"].date(),
-        frame_size=format_count(sample.frame_size, threshold),
-        sample_size=format_count(sample.size, threshold),
-        cases_reviewed=format_count(ratings["victim_id"].nunique(), threshold),
-        oversampling=sample.oversampling,
-        threshold=threshold,
-        estimates=shown_estimates,
-        disagreements=[
-            {
-                "agency": agency_label(row.agency),
-                "records_met_reviewers_not": row.records_met_reviewers_not,
-                "records_not_met_reviewers_met": row.records_not_met_reviewers_met,
-            }
-            for row in counted.itertuples(index=False)
-        ],
-        published=published,
     )

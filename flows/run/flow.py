@@ -19,20 +19,17 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from vcc.flows.config import Config, load_config
-from vcc.flows.errors import EmptyQuarterError, RunDatesError, SourceUnavailable, VccError
+from vcc.flows.config import Config, SourceConfig, load_config
+from vcc.flows.errors import RunDatesError, SourceUnavailable, VccError
 from vcc.flows.operations.summary import run_summary_markdown
+from vcc.flows.run.figures import FigureSettings, quarter_figures
 from vcc.flows.run.outputs import RunOutputs, publish, recover, write_outputs
 from vcc.flows.sources.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from vcc.flows.sources.snapshot import load_snapshot, snapshot_as_of
 from vcc.flows.version import code_version
+from vcc.flows.warehouse.reviews import ReviewStore
 from vcc.flows.warehouse.store import RunFacts, VersionPlan, Warehouse, open_warehouse
-from vcc.transforms.calendar import WorkingDayCalendar
-from vcc.transforms.changes import compare_quarters
-from vcc.transforms.enhanced_gap import identification_by_reason, update_delay_by_identification
-from vcc.transforms.measures import Deadline, compute_instances
-from vcc.transforms.metrics import Rating, summarise
-from vcc.transforms.needs_assessment import assessment_timeliness, missing_items
+from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter, quarter_range, unreportable
 from vcc.transforms.schema import CANONICAL
 
@@ -69,10 +66,10 @@ def _retry_only_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Pref
     cache_policy=NO_CACHE,
 )
 def extract_task(
-    name: str, config: Config, as_of: dt.date, extracted_at: dt.datetime
+    name: str, source: SourceConfig, as_of: dt.date, extracted_at: dt.datetime
 ) -> dict[str, RawTable]:
     logger = get_run_logger()
-    tables = extract_source(name, config.sources[name], as_of, extracted_at=extracted_at)
+    tables = extract_source(name, source, as_of, extracted_at=extracted_at)
     for table, raw in tables.items():
         logger.info("%s.%s: %d rows read from %s", name, table, len(raw.frame), raw.origin)
     return tables
@@ -80,105 +77,35 @@ def extract_task(
 
 @task(name="validate-sources", cache_policy=NO_CACHE)
 def validate_task(
-    raw: dict[str, dict[str, RawTable]], config: Config, extracted_at: dt.datetime
+    raw: dict[str, dict[str, RawTable]],
+    sources: dict[str, SourceConfig],
+    districts: list[str],
+    extracted_at: dt.datetime,
 ) -> ValidationOutcome:
     from vcc.flows.sources.validate import validate_extract  # Great Expectations is slow to import
 
     logger = get_run_logger()
-    outcome = validate_extract(raw, config, extracted_at)
+    outcome = validate_extract(raw, sources, districts, extracted_at)
     for (source_name, table), reasons in outcome.rejected.items():
         if len(reasons):
             logger.info("%s.%s: %d rows quarantined", source_name, table, len(reasons))
     return outcome
 
 
-@dataclass
-class MeasureResults:
-    instances: pd.DataFrame  # every instance over the trend window (analysts only)
-    metrics: pd.DataFrame  # the quarter's metrics, every breakdown (metrics.csv)
-    trend: pd.DataFrame  # the `all` rows of every quarter in the trend window
-    changes: pd.DataFrame  # change on the previous quarter and on a year before
-    analyses: dict[str, pd.DataFrame]  # output file stem -> table (enhanced gap, assessments)
-
-
-def _analyses(
-    instances: pd.DataFrame,
+@task(name="compute-figures", cache_policy=NO_CACHE)
+def figures_task(
     accepted: dict[tuple[str, str], pd.DataFrame],
-    quarter: str,
-    as_of: dt.date,
-    calendar: WorkingDayCalendar,
-) -> dict[str, pd.DataFrame]:
-    """The enhanced-rights identification gap and the needs-assessment standard."""
-    return {
-        "enhanced-identification": identification_by_reason(accepted, quarter, as_of),
-        "enhanced-update-delay": update_delay_by_identification(
-            instances, accepted, quarter, calendar
-        ),
-        "needs-assessment-timeliness": assessment_timeliness(instances, quarter, calendar),
-        "needs-assessment-missing-items": missing_items(instances, accepted, quarter, as_of),
-    }
-
-
-def _trend_window(quarter: Quarter, trend_quarters: int) -> list[str]:
-    """The trend window ending at ``quarter``, widened to reach a year back for the changes."""
-    reach = max(trend_quarters - 1, 4)
-    return [str(quarter.shift(-back)) for back in range(reach, -1, -1)]
-
-
-def compute_figures(
-    tables: dict[tuple[str, str], pd.DataFrame],
-    config: Config,
+    settings: FigureSettings,
     quarter: Quarter,
     as_of: dt.date,
-    window: list[str],
-    calendar: WorkingDayCalendar,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The measures engine as configured: instances over ``window`` up to the quarter's end, and
-    the metrics of every quarter in it (also timed alone by benchmarks/bench_measures.py)."""
-    deadlines = {
-        measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
-        for measure_id, settings in config.measures.items()
-    }
-    ratings = {
-        measure_id: Rating(s.target, s.rag_tolerance, s.min_eligible_for_rating)
-        for measure_id, s in config.measures.items()
-    }
-    since = Quarter.parse(window[0]).start
-    instances = compute_instances(tables, as_of, deadlines, calendar, since=since)
-    instances = instances[instances["trigger_date"] <= pd.Timestamp(quarter.end)]
-    complaint_sources = [s for s in config.sources if (s, "complaints") in tables]
-    every_quarter = summarise(instances, window, ratings, config.districts, complaint_sources)
-    return instances, every_quarter
-
-
-@task(name="compute-measures", cache_policy=NO_CACHE)
-def measures_task(
-    accepted: dict[tuple[str, str], pd.DataFrame], config: Config, quarter: Quarter, as_of: dt.date
-) -> MeasureResults:
-    """Instances of every measure over the trend window, then the figures of each quarter."""
-    logger = get_run_logger()
-    window = _trend_window(quarter, config.report.trend_quarters)
-    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
-    instances, every_quarter = compute_figures(accepted, config, quarter, as_of, window, calendar)
-    in_quarter = instances[instances["quarter"] == str(quarter)]
-    if in_quarter.empty:  # a report of nothing but zeros would read as if nothing was owed
-        raise EmptyQuarterError(
-            f"no Victims' Code duty fell in {quarter} in the validated sources (no crime, "
-            "decision, hearing, outcome, release or complaint dated in it): they may not reach "
-            "back that far; nothing is published"
-        )
-    shown = window[-config.report.trend_quarters :]
-    results = MeasureResults(
-        instances=instances.reset_index(drop=True),
-        metrics=every_quarter[every_quarter["quarter"] == str(quarter)].reset_index(drop=True),
-        trend=every_quarter[
-            (every_quarter["dimension"] == "all") & every_quarter["quarter"].isin(shown)
-        ].reset_index(drop=True),
-        changes=compare_quarters(every_quarter, str(quarter)),
-        analyses=_analyses(instances, accepted, str(quarter), as_of, calendar),
-    )
+    reviews: ReviewStore,
+) -> QuarterFigures:
+    """Every figure of the quarter (``flows.run.figures``): instances of every measure over the
+    trend window, then the figures of each quarter, the analyses and the case reviews."""
+    figures = quarter_figures(accepted, settings, quarter, as_of, reviews)
+    in_quarter = figures.instances[figures.instances["quarter"] == str(quarter)]
     status = in_quarter["status"].value_counts()
-    logger.info(
+    get_run_logger().info(
         "%d instances in %s (%d met, %d not met, %d pending) across %d measures",
         len(in_quarter),
         quarter,
@@ -187,7 +114,7 @@ def measures_task(
         status.get("pending", 0),
         in_quarter["measure_id"].nunique(),
     )
-    return results
+    return figures
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
@@ -340,18 +267,21 @@ def _produce(
         logger.info("sources read from the snapshots of run %s", from_snapshot)
     else:
         raw = {
-            name: extract_task(name, config, as_of_date, extracted_at)
+            name: extract_task(name, config.sources[name], as_of_date, extracted_at)
             for name in CANONICAL
             if name in config.sources
         }
     timer.record("extract", started)
 
     started = time.perf_counter()
-    outcome = validate_task(raw, config, extracted_at)
+    outcome = validate_task(raw, dict(config.sources), list(config.districts), extracted_at)
     timer.record("validate", started)
 
     started = time.perf_counter()
-    measures = measures_task(outcome.accepted, config, target_quarter, as_of_date)
+    figures = figures_task(
+        outcome.accepted, FigureSettings.of(config), target_quarter, as_of_date,
+        ReviewStore(warehouse),
+    )  # fmt: skip
     timer.record("measures", started)
 
     run = RunOutputs(
@@ -362,7 +292,7 @@ def _produce(
         config=config,
         raw=raw,
         outcome=outcome,
-        measures=measures,
+        figures=figures,
         output_root=output_root,
         timer=timer.seconds,
         triggered_by=triggered_by,

@@ -15,17 +15,20 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from vcc.flows.config import Config
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.snapshot import sha256, snapshot_frame
-from vcc.flows.sources.validate import build_data_docs
 from vcc.flows.version import code_version
-from vcc.transforms.disclosure import published_tables
+from vcc.flows.warehouse.store import RunFacts, VersionPlan, Warehouse
+from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter
+
+if TYPE_CHECKING:
+    from vcc.flows.sources.validate import ValidationOutcome  # imports Great Expectations: slow
 
 
 @dataclass
@@ -36,18 +39,16 @@ class RunOutputs:
     extracted_at: dt.datetime
     config: Config
     raw: dict[str, dict[str, RawTable]]
-    outcome: Any  # vcc.flows.sources.validate.ValidationOutcome
-    measures: Any  # vcc.flows.run.flow.MeasureResults
+    outcome: ValidationOutcome
+    figures: QuarterFigures
     output_root: Path
     timer: dict[str, float]
     triggered_by: str
+    warehouse: Warehouse  # decides the report's version
     from_snapshot: str | None = None
-    warehouse: Any = None  # vcc.flows.warehouse.store.Warehouse: decides the report's version
 
-    def facts(self, snapshots: dict[str, str]) -> Any:
-        """What this run's figures were made from (vcc.flows.warehouse.store.RunFacts)."""
-        from vcc.flows.warehouse.store import RunFacts
-
+    def facts(self, snapshots: dict[str, str]) -> RunFacts:
+        """What this run's figures were made from."""
         return RunFacts(self.as_of, self.config.fingerprint(), code_version(), snapshots)
 
     @property
@@ -79,7 +80,7 @@ def metrics_csv(metrics: pd.DataFrame) -> str:
     return text.to_csv(index=False, lineterminator="\n")
 
 
-def data_quality_csv(outcome: Any, as_of: dt.date) -> pd.DataFrame:
+def data_quality_csv(outcome: ValidationOutcome, as_of: dt.date) -> pd.DataFrame:
     """``data-quality.csv``: per source table its rows read, accepted and quarantined and its
     freshness (the date of its newest record by the as-of date, and the days from it to the
     as-of date; empty for a table without dates of its own), then each failed expectation with
@@ -139,69 +140,54 @@ def _write_snapshots(run: RunOutputs, folder: Path) -> dict[str, str]:
 
 
 def _render(
-    run: RunOutputs,
-    counts: pd.DataFrame,
-    quality: pd.DataFrame,
-    published: pd.DataFrame,
-    staging: Path,
-    plan: Any,
+    run: RunOutputs, counts: pd.DataFrame, quality: pd.DataFrame, staging: Path, plan: VersionPlan
 ) -> None:
-    from vcc.flows.qaf.review import qaf_summary
-    from vcc.reports.agencies import stages_of_run
     from vcc.reports.model import ReportData
     from vcc.reports.render import render_report
     from vcc.reports.workbook import write_published_workbook
     from vcc.transforms.quarters import long_date
 
+    config = run.config
     data = ReportData(
-        quarter=str(run.quarter),
-        as_of=run.as_of,
+        figures=run.figures,
         produced_on=run.extracted_at.date(),
-        settings=run.config.report,
-        metrics=run.measures.metrics,
-        trend=run.measures.trend,
-        measure_settings=dict(run.config.measures),
+        settings=config.report,
+        measure_settings=dict(config.measures),
         data_quality=counts,
-        suppression_threshold=run.config.disclosure.threshold,
+        suppression_threshold=config.disclosure.threshold,
         code_version=code_version(),
         run_id=run.run_id,
-        changes=run.measures.changes,
-        analyses=run.measures.analyses,
         quality=quality,
-        published=published,
         version_label=plan.label,
         revisions=plan.revisions,
-        stages=stages_of_run(run.measures.instances, str(run.quarter), run.config),
-        qaf=qaf_summary(run.config, run.output_root, str(run.quarter), warehouse=run.warehouse),
     )
-    report = run.config.report
     write_published_workbook(
-        published,
+        run.figures.published,
         staging / "published-tables.xlsx",
-        title=report.title,
+        title=config.report.title,
         quarter=str(run.quarter),
-        area=report.area,
-        produced_by=report.produced_by,
+        area=config.report.area,
+        produced_by=config.report.produced_by,
         as_of=long_date(run.as_of),
-        threshold=run.config.disclosure.threshold,
+        threshold=config.disclosure.threshold,
     )
     started = time.perf_counter()
     render_report(data, staging / f"{run.report_name}.pdf", staging / f"{run.report_name}.html")
     run.timer["render"] = round(time.perf_counter() - started, 3)  # within "outputs"
 
 
-def write_outputs(run: RunOutputs) -> tuple[Path, Any]:
+def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     """Write every output file of the run into its staging folder; return that folder and the
-    report version the figures are published as (vcc.flows.warehouse.store.VersionPlan)."""
+    report version the figures are published as."""
+    from vcc.flows.sources.validate import build_data_docs  # imports Great Expectations
+
     staging = run.staging_dir
     staging.mkdir(parents=True)
-    metrics_text = metrics_csv(run.measures.metrics)
-    (staging / "metrics.csv").write_text(metrics_text, encoding="utf-8")
-    analyses = {"changes": run.measures.changes, **run.measures.analyses}
-    for stem, table in analyses.items():
+    figures = run.figures
+    (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
+    for stem, table in {"changes": figures.changes, **figures.analyses}.items():
         four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
-    published = published_tables(run.measures.metrics, run.config.disclosure.threshold)
-    published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
+    figures.published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
     counts = run.outcome.table_counts()
     for source, table, read in counts[["source", "table", "rows_read"]].itertuples(index=False):
         # rows read = rows accepted + rows quarantined, against what extraction really read
@@ -210,17 +196,17 @@ def write_outputs(run: RunOutputs) -> tuple[Path, Any]:
     quality = data_quality_csv(run.outcome, run.as_of)
     quality.to_csv(staging / "data-quality.csv", index=False, lineterminator="\n")
     _write_quarantine(run, staging / "quarantine")
-    run.measures.instances.to_parquet(staging / "instances.parquet", index=False)
+    figures.instances.to_parquet(staging / "instances.parquet", index=False)
     snapshots = _write_snapshots(run, staging / "snapshots")
     build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
     plan = run.warehouse.plan_version(
         str(run.quarter),
-        run.measures.metrics,
+        figures.metrics,
         sha256(staging / "metrics.csv"),
         run.facts(snapshots),
         run.config.disclosure.threshold,
     )
-    _render(run, counts, quality, published, staging, plan)
+    _render(run, counts, quality, staging, plan)
     return staging, plan
 
 
@@ -273,7 +259,9 @@ def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str,
     }
 
 
-def publish(staging: Path, run: RunOutputs, plan: Any, total_seconds: float) -> dict[str, Any]:
+def publish(
+    staging: Path, run: RunOutputs, plan: VersionPlan, total_seconds: float
+) -> dict[str, Any]:
     """Add the manifest, then, in the warehouse transaction that records the run, swap the
     staging folder in place of ``<out>/<quarter>/``: both change or neither does."""
     manifest = _manifest(run, staging, total_seconds)
@@ -295,7 +283,7 @@ def publish(staging: Path, run: RunOutputs, plan: Any, total_seconds: float) -> 
     run.warehouse.finish_run(
         run.run_id,
         plan,
-        run.measures.metrics,
+        run.figures.metrics,
         manifest["outputs"]["checksums"]["metrics.csv"],
         manifest["outputs"]["checksums"][f"{run.report_name}.pdf"],
         run.facts(manifest["snapshots"]),

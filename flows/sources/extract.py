@@ -64,8 +64,7 @@ from sqlalchemy import exc as sa_exc
 from vcc.flows.config import SourceConfig, TableSource
 from vcc.flows.errors import SourceError, SourceUnavailable
 from vcc.transforms import schema
-
-LOCAL_TIMEZONE = "Europe/London"  # the extract moment is compared as London time (validation)
+from vcc.transforms.quarters import local_wall_clock
 
 SQL_CHUNK_ROWS = 50_000
 # A database that is unavailable for now (SourceUnavailable) is tried again after each of these
@@ -119,8 +118,8 @@ def extract_source(
     tables = list(schema.CANONICAL[name].values())
     if source.kind == "sql":
         moment = extracted_at or dt.datetime.now()
-        cut = DateCut(as_of, _local_naive(moment), source.timezone) if as_of else None
-        as_of_end = _day_after(as_of or _local_naive(moment).date())
+        cut = DateCut(as_of, local_wall_clock(moment), source.timezone) if as_of else None
+        as_of_end = _day_after(as_of or local_wall_clock(moment).date())
         return _extract_database(name, source, tables, cut, as_of_end)
     return _extract_folder(name, source, tables)
 
@@ -477,13 +476,6 @@ def _dated_after_as_of(
 
 def _day_after(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
-
-
-def _local_naive(moment: dt.datetime) -> dt.datetime:
-    """``moment`` as naive London time, the form validation compares dates with."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(zoneinfo.ZoneInfo(LOCAL_TIMEZONE)).replace(tzinfo=None)
 
 
 @contextmanager

@@ -42,8 +42,9 @@ before the as-of date (later rows are ignored by every measure), and how many da
 as-of date that is. A table whose newest record is more than ``STALE_AFTER_DAYS`` days old, or
 that has none, is ``stale``: the figures that read it are likely incomplete at the end.
 
-``validate_extract(raw, config, extracted_at)`` is the validation stage of a run as the flow and
-``vcc validate`` both call it: coerce every table of every source, then ``validate_sources``.
+``validate_extract(raw, sources, districts, extracted_at)`` is the validation stage of a run as
+the flow and ``vcc validate`` both call it: coerce every table of every source, then
+``validate_sources``.
 """
 
 from __future__ import annotations
@@ -60,22 +61,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vcc.flows.config import EXPECTATIONS_DIR, Config
+from vcc.flows.config import EXPECTATIONS_DIR, SourceConfig
 from vcc.flows.errors import ValidationFailed
 from vcc.flows.sources.coerce import coerce_source
 from vcc.flows.sources.extract import RawTable
-from vcc.transforms.schema import CANONICAL, LINKS, ROW_DATE
+from vcc.transforms.freshness import freshness
+from vcc.transforms.quarters import local_wall_clock
+from vcc.transforms.schema import CANONICAL, LINKS
 
 TableKey = tuple[str, str]
 
-LOCAL_TIMEZONE = "Europe/London"  # sources are local wall-clock time (CONTRACT.md §1)
 QUALITY_COLUMNS = ["source", "table", "check", "severity", "failed_rows", "detail"]
 LINKAGE_COLUMNS = ["source", "table", "column", "target", "rows", "linked", "rate"]
-FRESHNESS_COLUMNS = ["source", "table", "newest_record", "days_before_as_of", "stale"]
 # A source whose newest record is older than this many days at the as-of date is probably late
 # in sending (or recording) its data: a fortnight is longer than any table's normal quiet spell
 # at the volume of a force area.
-STALE_AFTER_DAYS = 14
 
 # How a linkage reason names the parent a row failed to link to.
 _PARENT_NAMES: dict[TableKey, str] = {
@@ -130,32 +130,9 @@ class ValidationOutcome:
         return pd.DataFrame(rows, columns=columns)
 
     def freshness(self, as_of: date) -> pd.DataFrame:
-        """Per table with a row date, FRESHNESS_COLUMNS: the date of its newest accepted row
-        dated on or before ``as_of`` (None when there is none), the days from it to ``as_of``,
-        and whether that is more than STALE_AFTER_DAYS (or there is none)."""
-        end_of_day = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-        rows = []
-        for (source, table), frame in self.accepted.items():
-            if table not in ROW_DATE:
-                continue  # victims and cases carry no date of their own
-            dates = frame[ROW_DATE[table]]
-            newest = dates[dates < end_of_day].max()
-            if pd.isna(newest):
-                rows.append((source, table, None, pd.NA, is_stale(None)))
-                continue
-            days = (as_of - newest.date()).days
-            rows.append((source, table, newest.date(), days, is_stale(days)))
-        return pd.DataFrame(rows, columns=FRESHNESS_COLUMNS).astype(
-            {"days_before_as_of": "Int64", "stale": "bool"}
-        )
-
-
-def is_stale(days_before_as_of: int | None) -> bool:
-    """The freshness rule: a table is stale when nothing in it is dated by the as-of date, or
-    its newest record is more than STALE_AFTER_DAYS days before it."""
-    return days_before_as_of is None or bool(
-        pd.isna(days_before_as_of) or days_before_as_of > STALE_AFTER_DAYS
-    )
+        """Per table with a row date, its newest record and whether it is stale
+        (``transforms.freshness``)."""
+        return freshness(self.accepted, as_of)
 
 
 @dataclass(frozen=True)
@@ -184,13 +161,13 @@ class _RuleResult:
 
 
 def coerce_extract(
-    raw: Mapping[str, Mapping[str, RawTable]], config: Config
+    raw: Mapping[str, Mapping[str, RawTable]], sources: Mapping[str, SourceConfig]
 ) -> tuple[dict[TableKey, pd.DataFrame], dict[TableKey, pd.DataFrame]]:
     """Every table of every source typed (``flows.sources.coerce``), with the values it could not
     read."""
     typed, problems = {}, {}
     for source_name, tables in raw.items():
-        coerced = coerce_source(dict(tables), config.sources[source_name], source_name)
+        coerced = coerce_source(dict(tables), sources[source_name], source_name)
         for table, (frame, table_problems) in coerced.items():
             typed[(source_name, table)] = frame
             problems[(source_name, table)] = table_problems
@@ -198,13 +175,14 @@ def coerce_extract(
 
 
 def validate_extract(
-    raw: Mapping[str, Mapping[str, RawTable]], config: Config, extracted_at: datetime
+    raw: Mapping[str, Mapping[str, RawTable]],
+    sources: Mapping[str, SourceConfig],
+    districts: Iterable[str],
+    extracted_at: datetime,
 ) -> ValidationOutcome:
     """The validation stage of a run (the flow's and ``vcc validate``'s): coerce, then validate."""
-    typed, problems = coerce_extract(raw, config)
-    return validate_sources(
-        typed, problems, extracted_at=extracted_at, districts=list(config.districts)
-    )
+    typed, problems = coerce_extract(raw, sources)
+    return validate_sources(typed, problems, extracted_at=extracted_at, districts=list(districts))
 
 
 def validate_sources(
@@ -219,7 +197,10 @@ def validate_sources(
     if unknown:
         raise ValueError(f"not canonical tables: {', '.join('.'.join(key) for key in unknown)}")
     order = [key for key in _canonical_order() if key in typed]
-    parameters = {"extracted_at": _local_naive(extracted_at), "districts": list(districts)}
+    parameters = {
+        "extracted_at": pd.Timestamp(local_wall_clock(extracted_at)),
+        "districts": list(districts),
+    }
 
     validated_at = datetime.now().astimezone()
     runner = _SuiteRunner()
@@ -530,11 +511,3 @@ def _columns(kwargs: Mapping[str, Any]) -> str:
         kwargs[name] for name in ("column", "column_A", "column_B") if name in kwargs
     ]
     return ", ".join(names) or "the table"
-
-
-def _local_naive(moment: datetime) -> pd.Timestamp:
-    """Typed columns are naive local time, so compare with ``moment`` as naive local time."""
-    stamp = pd.Timestamp(moment)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert(LOCAL_TIMEZONE).tz_localize(None)
-    return stamp

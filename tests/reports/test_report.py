@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from vcc.flows.config import MeasureSettings, ReportSettings
 from vcc.reports import render
 from vcc.reports.agencies import AGENCY_HEADINGS
 from vcc.reports.charts import trend_chart_svg
@@ -34,7 +33,10 @@ from vcc.reports.summary import summary_rows
 from vcc.transforms.catalogue import MEASURES
 from vcc.transforms.changes import compare_quarters
 from vcc.transforms.disclosure import published_tables
-from vcc.transforms.stages import STAGE_COLUMNS
+from vcc.transforms.figures import QuarterFigures
+from vcc.transforms.quarters import Quarter
+from vcc.transforms.settings import MeasureSettings, ReportSettings
+from vcc.transforms.stages import STAGE_COLUMNS, published_stages, stage_distributions
 
 THRESHOLD = 5
 TITLE = "Victims' Code compliance report"
@@ -92,13 +94,20 @@ def a_quarter(settings: ReportSettings | None = None) -> ReportData:
     metrics = pd.concat(
         [trend[trend["quarter"] == "2024Q3"], pd.DataFrame(breakdown)], ignore_index=True
     )
-    return ReportData(
-        quarter="2024Q3",
+    figures = QuarterFigures(
+        quarter=Quarter.parse("2024Q3"),
         as_of=date(2024, 10, 15),
-        produced_on=date(2024, 10, 16),
-        settings=settings or ReportSettings(),
+        instances=pd.DataFrame(),
         metrics=metrics,
         trend=trend,
+        changes=compare_quarters(trend, "2024Q3"),
+        published=published_tables(metrics, THRESHOLD),
+        analyses=ANALYSES,
+    )
+    return ReportData(
+        figures=figures,
+        produced_on=date(2024, 10, 16),
+        settings=settings or ReportSettings(),
         measure_settings={
             "R3-ACK": MeasureSettings(deadline_standard=5, deadline_enhanced=5),
             "R6-UPDATE": MeasureSettings(deadline_standard=5, deadline_enhanced=1),
@@ -111,12 +120,16 @@ def a_quarter(settings: ReportSettings | None = None) -> ReportData:
         suppression_threshold=THRESHOLD,
         code_version="0.1.0+test",
         run_id="test-run-2024Q3",
-        changes=compare_quarters(trend, "2024Q3"),
-        analyses=ANALYSES,
         quality=QUALITY,
-        published=published_tables(metrics, THRESHOLD),
         version_label="Revision 1: late CPS data added",
     )
+
+
+def revised(data: ReportData, **changes) -> ReportData:
+    """``data`` with some of its figures (``QuarterFigures``) or report settings replaced."""
+    names = {f.name for f in fields(QuarterFigures)}
+    figures = replace(data.figures, **{k: v for k, v in changes.items() if k in names})
+    return replace(data, figures=figures, **{k: v for k, v in changes.items() if k not in names})
 
 
 # The analyses of the hand-made quarter: 3 victims of trafficking were owed enhanced rights,
@@ -440,7 +453,7 @@ def test_methodology_describes_every_catalogue_measure(rendered) -> None:
 
 
 def test_a_changed_title_reaches_the_pdf_metadata(tmp_path) -> None:
-    data = replace(a_quarter(), settings=ReportSettings(title="Quarterly Code review"))
+    data = revised(a_quarter(), settings=ReportSettings(title="Quarterly Code review"))
     render_report(data, tmp_path / "r.pdf")
     assert "Quarterly Code review" in PdfReader(tmp_path / "r.pdf").metadata.title
 
@@ -486,8 +499,8 @@ def test_a_whole_quarter_says_nothing_of_a_part_quarter(rendered) -> None:
 
 
 def test_a_quarter_not_ended_on_the_as_of_date_says_it_covers_part_of_it() -> None:
-    data = replace(a_quarter(), as_of=date(2024, 9, 12))
-    html = render._template().render(**render.report_context(data), inline_css=None)
+    data = revised(a_quarter(), as_of=date(2024, 9, 12))
+    html = render.template("report.html.j2").render(**render.report_context(data), inline_css=None)
     assert "the end of 12 September 2024 (part of the quarter only)" in html
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
     assert (
@@ -645,8 +658,8 @@ def full_size_quarter() -> ReportData:
     every = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
     metrics = every[every["quarter"] == "2024Q4"].reset_index(drop=True)
     quality = pd.concat([QUALITY] * 12, ignore_index=True)
-    return replace(
-        a_quarter(), quarter="2024Q4", as_of=date(2025, 1, 20), metrics=metrics,
+    return revised(
+        a_quarter(), quarter=Quarter.parse("2024Q4"), as_of=date(2025, 1, 20), metrics=metrics,
         trend=every[every["dimension"] == "all"].reset_index(drop=True),
         changes=compare_quarters(every, "2024Q4"), quality=quality,
         published=published_tables(metrics, THRESHOLD),
@@ -704,8 +717,9 @@ def hand_made_stages() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def staged_html() -> str:
     """The hand-made quarter with its stages, as HTML (the PDF is checked on the golden data)."""
-    data = replace(a_quarter(), stages=hand_made_stages())
-    return render._template().render(**render.report_context(data), inline_css=None)
+    stages = hand_made_stages()
+    data = revised(a_quarter(), stages=stages, published_stages=published_stages(stages, THRESHOLD))
+    return render.template("report.html.j2").render(**render.report_context(data), inline_css=None)
 
 
 def test_every_element_id_is_unique_across_the_charts(staged_html) -> None:
@@ -811,10 +825,9 @@ GOLDEN_QUARTER, GOLDEN_AS_OF = "2024Q2", date(2024, 7, 12)
 def golden_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReportData, str, str]:
     from tests.conftest import GOLDEN
     from vcc.flows.config import load_config
-    from vcc.flows.run.flow import compute_figures
+    from vcc.flows.run.figures import FigureSettings, instances_and_metrics
     from vcc.flows.sources.coerce import coerce_source
     from vcc.flows.sources.extract import extract_source
-    from vcc.reports.agencies import stages_of_run
     from vcc.transforms.calendar import WorkingDayCalendar
     from vcc.transforms.quarters import Quarter
 
@@ -827,16 +840,20 @@ def golden_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReportData,
             assert problems.empty, (name, table)
             typed[(name, table)] = frame
     quarter = Quarter.parse(GOLDEN_QUARTER)
-    window = [str(quarter.shift(-back)) for back in range(4, -1, -1)]
+    window = [quarter.shift(-back) for back in range(4, -1, -1)]
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
-    instances, every = compute_figures(typed, config, quarter, GOLDEN_AS_OF, window, calendar)
+    settings = FigureSettings.of(config)
+    instances, every = instances_and_metrics(
+        typed, settings, quarter, GOLDEN_AS_OF, window, calendar
+    )
     metrics = every[every["quarter"] == GOLDEN_QUARTER].reset_index(drop=True)
-    data = replace(
-        a_quarter(), quarter=GOLDEN_QUARTER, as_of=GOLDEN_AS_OF, produced_on=GOLDEN_AS_OF,
+    stages = stage_distributions(instances, GOLDEN_QUARTER, settings.deadlines(), calendar)
+    data = revised(
+        a_quarter(), quarter=quarter, as_of=GOLDEN_AS_OF, produced_on=GOLDEN_AS_OF,
         metrics=metrics, trend=every[every["dimension"] == "all"].reset_index(drop=True),
         measure_settings=dict(config.measures), changes=compare_quarters(every, GOLDEN_QUARTER),
         analyses={}, published=published_tables(metrics, THRESHOLD),
-        stages=stages_of_run(instances, GOLDEN_QUARTER, config),
+        stages=stages, published_stages=published_stages(stages, THRESHOLD),
     )  # fmt: skip
     folder = tmp_path_factory.mktemp("golden-report")
     render_report(data, folder / "report.pdf", folder / "report.html")

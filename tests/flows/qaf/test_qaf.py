@@ -5,7 +5,6 @@ and the circulated report names no case."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +12,11 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from tests.reports.test_report import a_quarter, pdf_text
-from vcc.flows.config import DEFAULT_CONFIG, load_config
-from vcc.flows.qaf.review import qaf_summary
+from tests.reports.test_report import a_quarter, pdf_text, revised
+from vcc.flows.run.figures import qaf_figures
 from vcc.flows.warehouse.reviews import ReviewStore
 from vcc.flows.warehouse.store import Warehouse
+from vcc.reports.qaf import qaf_view
 from vcc.reports.render import render_report
 from vcc.transforms.qaf import (
     agencies_reviewed,
@@ -28,6 +27,7 @@ from vcc.transforms.qaf import (
     published_estimates,
     theme_estimates,
 )
+from vcc.transforms.quarters import Quarter
 
 # --- what the records say -----------------------------------------------------------------------
 
@@ -239,7 +239,9 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Path]
 
 def test_summary_uses_the_latest_import_and_keeps_the_earlier(reviewed):
     warehouse, root = reviewed
-    summary = qaf_summary(load_config(DEFAULT_CONFIG), root, QUARTER, 5, warehouse=warehouse)
+    summary = qaf_view(
+        revised(a_quarter(), qaf=qaf_figures(ReviewStore(warehouse), Quarter.parse(QUARTER), 5))
+    )
     assert summary is not None
     care = next(row for row in summary.estimates if row["theme"] == "Care and respect")
     assert care == {
@@ -256,15 +258,15 @@ def test_summary_uses_the_latest_import_and_keeps_the_earlier(reviewed):
 
 def test_no_summary_without_reviews(reviewed):
     warehouse, root = reviewed
-    assert qaf_summary(load_config(DEFAULT_CONFIG), root, "2024Q2", 5, warehouse=warehouse) is None
+    assert qaf_figures(ReviewStore(warehouse), Quarter.parse("2024Q2"), 5) is None
 
 
 @pytest.fixture(scope="module")
 def report_with_reviews(reviewed, tmp_path_factory) -> tuple[str, str]:
     warehouse, root = reviewed
-    summary = qaf_summary(load_config(DEFAULT_CONFIG), root, QUARTER, 5, warehouse=warehouse)
+    figures = qaf_figures(ReviewStore(warehouse), Quarter.parse(QUARTER), 5)
     folder = tmp_path_factory.mktemp("report-qaf")
-    render_report(replace(a_quarter(), qaf=summary), folder / "r.pdf", folder / "r.html")
+    render_report(revised(a_quarter(), qaf=figures), folder / "r.pdf", folder / "r.html")
     return pdf_text(PdfReader(folder / "r.pdf")), (folder / "r.html").read_text(encoding="utf-8")
 
 

@@ -250,7 +250,13 @@ def test_the_extract_task_tries_a_locked_database_again(prefect_harness, demo_co
     @flow
     def extract_police():
         release.start()
-        return extract_task("police", config, AS_OF, dt.datetime(2025, 2, 15, 7), return_state=True)
+        return extract_task(
+            "police",
+            config.sources["police"],
+            AS_OF,
+            dt.datetime(2025, 2, 15, 7),
+            return_state=True,
+        )
 
     state = extract_police()
     release.join()

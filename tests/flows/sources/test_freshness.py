@@ -8,18 +8,18 @@ STALE_AFTER_DAYS (14) days before the as-of date, or when there is no such row.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
 
 import pandas as pd
 import pytest
 
 from tests.builders import source_tables
-from tests.reports.test_report import a_quarter
+from tests.reports.test_report import a_quarter, revised
 from vcc.flows.run.outputs import data_quality_csv
-from vcc.flows.sources.validate import FRESHNESS_COLUMNS, STALE_AFTER_DAYS, validate_sources
+from vcc.flows.sources.validate import validate_sources
 from vcc.reports import render
 from vcc.reports.quality import quality_summary
+from vcc.transforms.freshness import FRESHNESS_COLUMNS, STALE_AFTER_DAYS
 from vcc.transforms.schema import DEFAULT_DISTRICTS
 
 AS_OF = date(2024, 10, 15)
@@ -147,8 +147,8 @@ def test_the_report_shows_the_newest_record_and_warns_of_stale_tables(outcome):
 
 
 def test_the_rendered_section_has_the_column_and_the_warnings(outcome):
-    data = replace(a_quarter(), as_of=AS_OF, quality=data_quality_csv(outcome, AS_OF))
-    html = render._template().render(**render.report_context(data), inline_css=None)
+    data = revised(a_quarter(), as_of=AS_OF, quality=data_quality_csv(outcome, AS_OF))
+    html = render.template("report.html.j2").render(**render.report_context(data), inline_css=None)
     section = html.split('<section class="data-quality"', 1)[1].split("</section>", 1)[0]
 
     assert '<th scope="col" class="num">Newest record</th>' in section

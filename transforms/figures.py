@@ -1,0 +1,50 @@
+"""The figures of one quarter, as every output needs them: one typed bundle.
+
+``flows.run.figures`` makes it from the validated tables (and the warehouse's case reviews);
+``flows.run.outputs`` writes its tables to files and ``reports`` formats it. Nothing downstream
+computes a figure: a new report section adds its figures here and in ``flows.run.figures``, then
+formats them in a ``reports`` module and a template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from vcc.transforms.quarters import Quarter
+
+
+@dataclass(frozen=True)
+class QafFigures:
+    """The Quality Assessment Framework's case reviews of the quarter's newest reviewed sample:
+    aggregates only, as published (``transforms.qaf``: small counts ``[c]``), no case reference."""
+
+    sample_id: str
+    drawn_on: dt.date
+    imported_on: dt.date
+    frame_size: int  # victims in the sampling frame
+    sample_size: int  # cases drawn
+    cases_reviewed: int  # cases with at least one rating imported
+    oversampling: float  # how much more often enhanced strata are sampled than their share
+    estimates: pd.DataFrame  # transforms.qaf.published_estimates
+    disagreements: pd.DataFrame  # transforms.qaf.published_disagreements
+
+
+@dataclass(frozen=True)
+class QuarterFigures:
+    """Every figure of one quarter: unsuppressed for the analysts' files, and ``published`` (the
+    same figures after disclosure control) for everything circulated."""
+
+    quarter: Quarter
+    as_of: dt.date  # the extract is complete up to the end of this day
+    instances: pd.DataFrame  # every instance over the trend window (analysts only)
+    metrics: pd.DataFrame  # the quarter's metrics, every breakdown (metrics.csv)
+    trend: pd.DataFrame  # the ``all`` rows of every quarter shown in the trend
+    changes: pd.DataFrame  # transforms.changes.compare_quarters: on last quarter and a year before
+    published: pd.DataFrame  # transforms.disclosure.published_tables of ``metrics``
+    analyses: dict[str, pd.DataFrame] = field(default_factory=dict)  # file stem -> table
+    stages: pd.DataFrame = field(default_factory=pd.DataFrame)  # stage_distributions
+    published_stages: pd.DataFrame = field(default_factory=pd.DataFrame)  # as published, ranked
+    qaf: QafFigures | None = None  # None: no review of a sample of the quarter was imported
