@@ -1,0 +1,133 @@
+"""The report as a file: every table's semantics in the PDF's structure tree, and its font.
+
+The hand-made quarter of tests/test_report.py is rendered with every optional part filled in
+(slowest stages, case reviews, a revision), so that every kind of table the report can hold is
+in the PDF once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pikepdf
+import pytest
+
+from reports.render import STATIC_DIR, render_report
+from tests.pdf_structure import table_problems
+from tests.test_report import a_quarter, hand_made_stages
+
+FONT_FILES = STATIC_DIR / "fonts"
+# DejaVu Sans as the PDF names it: its four styles (WeasyPrint calls the oblique "Italic").
+SHIPPED = {f"DejaVu-Sans{style}" for style in ("", "-Bold", "-Oblique", "-Italic", "-BoldOblique",
+                                                "-BoldItalic")}  # fmt: skip
+
+
+def case_reviews() -> SimpleNamespace:
+    """A QAF summary as reports.model.ReportData.qaf carries it, already formatted."""
+    return SimpleNamespace(
+        cases_reviewed="12", sample_size="12", sample_id="2024Q3-1", frame_size="72",
+        drawn_on=date(2024, 10, 20), imported_on=date(2024, 11, 1), oversampling=2.0,
+        threshold=5,
+        estimates=[
+            {"agency": "Police", "theme": "Care and respect", "rated": "12",
+             "not_evidenced": "0", "share": "61.1%", "interval": "30.0% to 85.2%"},
+            {"agency": "CPS", "theme": "Communication and information", "rated": "[c]",
+             "not_evidenced": "[c]", "share": "[c]", "interval": "[c]"},
+        ],
+        disagreements=[
+            {"agency": "Police", "records_met_reviewers_not": "[c]",
+             "records_not_met_reviewers_met": "6"},
+        ],
+    )  # fmt: skip
+
+
+def a_full_quarter():
+    revision = SimpleNamespace(
+        version="Revision 1 (version 2)", produced=date(2024, 10, 16),
+        reasons=["late CPS data added"], changes=["R3-ACK rate 80.0% to 82.0%"],
+    )  # fmt: skip
+    return replace(
+        a_quarter(), stages=hand_made_stages(), qaf=case_reviews(), revisions=[revision]
+    )
+
+
+@pytest.fixture(scope="module")
+def full_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("report-file")
+    render_report(a_full_quarter(), folder / "report.pdf")
+    return folder / "report.pdf"
+
+
+def test_every_table_tags_its_cells_with_their_own_headers(full_pdf) -> None:
+    # PDF/UA (ISO 14289-1, 7.5): a screen reader reads each data cell with the header of its
+    # column and of its row. Spanning headers and cells WeasyPrint has to wrap break that.
+    tables, problems = table_problems(full_pdf)
+    assert tables >= 20  # the summary, 4 agencies x 3, enhanced, needs, QAF, quality, method...
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_the_check_finds_spanning_headers_and_rows_within_rows(tmp_path) -> None:
+    html = """<html lang="en"><body><table><caption>Spans</caption>
+      <thead><tr><th scope="col" rowspan="2">Measure</th>
+                 <th scope="colgroup" colspan="2">Days</th><th scope="col" rowspan="2">N</th></tr>
+             <tr><th scope="col">Median</th><th scope="col">90th</th></tr></thead>
+      <tbody><tr><th scope="row" style="display: block">R3</th><td>1</td><td>2</td><td>3</td>
+      </tr></tbody></table></body></html>"""
+    from weasyprint import HTML
+
+    HTML(string=html).write_pdf(tmp_path / "spans.pdf", pdf_variant="pdf/ua-1")
+    tables, problems = table_problems(tmp_path / "spans.pdf")
+    assert tables == 1
+    assert problems == ["Spans: 2 header rows, not 1"]
+
+
+def embedded_fonts(path: Path) -> set[str]:
+    """The base names of the fonts the PDF embeds, without their subset prefix (ABCDEF+)."""
+    names = set()
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for font in (page.Resources.get("/Font") or {}).values():
+                names.add(str(font.BaseFont).lstrip("/").split("+")[-1])
+            for xobject in (page.Resources.get("/XObject") or {}).values():
+                for font in (xobject.get("/Resources", {}).get("/Font") or {}).values():
+                    names.add(str(font.BaseFont).lstrip("/").split("+")[-1])
+    return names
+
+
+def test_the_pdf_embeds_only_the_shipped_font(full_pdf) -> None:
+    assert embedded_fonts(full_pdf) <= SHIPPED
+    assert "DejaVu-Sans" in embedded_fonts(full_pdf)
+
+
+def test_the_font_and_its_licence_are_in_the_repository() -> None:
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE-DejaVu.txt"):
+        assert (FONT_FILES / name).is_file(), name
+    css = (STATIC_DIR / "report.css").read_text(encoding="utf-8")
+    assert 'url("fonts/DejaVuSans.ttf")' in css
+    assert "Arial" not in css and "Liberation" not in css
+
+
+def test_the_pdf_is_the_same_on_a_machine_without_fonts(tmp_path) -> None:
+    # Fontconfig told of no font folder at all: the report must still find its own font.
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+        f"<fontconfig><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    script = (
+        "import sys; from pathlib import Path; from reports.render import render_report;"
+        "from tests.test_report_file import a_full_quarter;"
+        "render_report(a_full_quarter(), Path(sys.argv[1]))"
+    )
+    pdf = tmp_path / "bare.pdf"
+    environment = os.environ | {"FONTCONFIG_FILE": str(config)}
+    subprocess.run([sys.executable, "-c", script, str(pdf)], check=True, env=environment)
+    assert embedded_fonts(pdf) <= SHIPPED
+    assert "DejaVu-Sans" in embedded_fonts(pdf)
