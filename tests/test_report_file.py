@@ -52,9 +52,7 @@ def a_full_quarter():
         version="Revision 1 (version 2)", produced=date(2024, 10, 16),
         reasons=["late CPS data added"], changes=["R3-ACK rate 80.0% to 82.0%"],
     )  # fmt: skip
-    return replace(
-        a_quarter(), stages=hand_made_stages(), qaf=case_reviews(), revisions=[revision]
-    )
+    return replace(a_quarter(), stages=hand_made_stages(), qaf=case_reviews(), revisions=[revision])
 
 
 @pytest.fixture(scope="module")
