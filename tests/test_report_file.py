@@ -8,6 +8,7 @@ in the PDF once.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -129,3 +130,97 @@ def test_the_pdf_is_the_same_on_a_machine_without_fonts(tmp_path) -> None:
     subprocess.run([sys.executable, "-c", script, str(pdf)], check=True, env=environment)
     assert embedded_fonts(pdf) <= SHIPPED
     assert "DejaVu-Sans" in embedded_fonts(pdf)
+
+
+# --- charts at print size, and wording ------------------------------------------------------
+
+
+def font_sizes(svg: str) -> list[float]:
+    return [float(size) for size in re.findall(r"font-size:\s*([0-9.]+)px", svg)]
+
+
+def test_chart_text_is_at_least_8_points_at_print_size() -> None:
+    # matplotlib writes the SVG in points (viewBox width = inches x 72), and the report prints
+    # each chart at full text width, 6.85 in: one unit of the SVG is one printed point.
+    from reports.agencies import stages_of_run  # noqa: F401  (the module that draws them)
+    from reports.charts import WIDTH_INCHES, stage_chart_svg, trend_chart_svg
+    from transforms.stages import published_stages
+
+    data = a_quarter()
+    trend = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], 5, "Trend")
+    stages = published_stages(hand_made_stages(), 5)
+    stage = stage_chart_svg(stages[stages["agency"] == "police"], 5, "Stages", "s")
+    for svg in (trend, stage):
+        width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg)[1])
+        assert width == pytest.approx(WIDTH_INCHES * 72)
+        assert font_sizes(svg) and min(font_sizes(svg)) >= 8
+    css = (STATIC_DIR / "report.css").read_text(encoding="utf-8")
+    assert ".agency svg.chart { width: 100%;" in css
+    assert ".agency .stages-figure svg.chart { width: 100%; }" in css
+
+
+def test_trend_panels_are_titled_in_words_with_direct_labels_and_no_legend() -> None:
+    from reports.charts import trend_chart_svg
+
+    data = a_quarter()
+    svg = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], 5, "Trend", show_agency=False)
+    text = " ".join(re.findall(r">([^<>]+)</text>", svg)) or svg
+    assert "Written acknowledgement" in svg and "R3-ACK" not in text
+    assert "Target 90%" in svg  # the target line names itself
+    assert "95% interval" not in svg and "legend" not in svg  # no legend box
+
+
+def test_the_rate_axis_shows_change_with_the_target_in_view() -> None:
+    import pandas as pd
+
+    from reports.charts import MIN_SPAN, rate_axis_limits
+
+    rows = pd.DataFrame(
+        {"rate": [0.70, 0.72, 0.71], "ci_low": [0.68, 0.70, 0.69],
+         "ci_high": [0.72, 0.74, 0.73], "target": [0.9, 0.9, 0.9]}
+    )  # fmt: skip
+    low, high = rate_axis_limits(rows)
+    assert 0.5 < low < 0.68 and 0.9 < high <= 1.02  # not from 0: the change is visible
+    flat = rows.assign(ci_low=0.899, ci_high=0.901, rate=0.9)
+    low, high = rate_axis_limits(flat)
+    assert high - low >= MIN_SPAN and low < 0.9 < high  # noise is not magnified
+
+
+@pytest.mark.parametrize(
+    ("title", "in_a_sentence"),
+    [
+        ("Victim Liaison Officer first contact", "Victim Liaison Officer first contact"),
+        ("Victim needs assessment completed", "victim needs assessment completed"),
+        ("CPS letter on a decision not to charge", "CPS letter on a decision not to charge"),
+        (
+            "Right to Review explained in the CPS letter",
+            "Right to Review explained in the CPS letter",
+        ),
+        ("Victim Personal Statement offered", "Victim Personal Statement offered"),
+    ],
+)
+def test_names_keep_their_capitals_inside_a_sentence(title: str, in_a_sentence: str) -> None:
+    from reports.findings import in_sentence
+
+    assert in_sentence(title) == in_a_sentence
+
+
+def test_the_pack_prints_its_marking_once_at_the_top_of_its_first_page(tmp_path) -> None:
+    import datetime as dt
+
+    import pandas as pd
+    from pypdf import PdfReader
+
+    from reports.pack import PackData, render_pack
+
+    data = PackData(
+        area="Cumbria", produced_by="OPFCC", marking="OFFICIAL-SENSITIVE", quarter="2024Q4",
+        sample_id="2024Q4-1", run_id="run-1", seed=42, as_of=dt.date(2025, 2, 14),
+        drawn_at=dt.datetime(2025, 2, 20, 10, 0), frame_size=300,
+        design=pd.DataFrame([{"stratum": "charged/standard", "label": "Charged, standard rights",
+                              "frame": 25, "sample": 0, "weight": 12.5}]),
+        cases=[],
+    )  # fmt: skip
+    render_pack(data, tmp_path / "pack.pdf")
+    first = PdfReader(tmp_path / "pack.pdf").pages[0].extract_text()
+    assert first.count("OFFICIAL-SENSITIVE") == 2  # the cover's at the top, the footer's below
