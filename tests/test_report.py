@@ -418,7 +418,7 @@ def test_chart_is_vector_with_text_and_alternative_text() -> None:
     svg = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], THRESHOLD, "Rates & targets")
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert "<title>Rates &amp; targets</title>" in svg
-    assert "<text" in svg and "R3-ACK" in svg  # text stays text (svg.fonttype none)
+    assert "<text" in svg and "Written acknowledgement" in svg  # text stays text (fonttype none)
     assert "<image" not in svg  # nothing rasterised
 
 
