@@ -12,6 +12,7 @@ import hashlib
 import io
 import math
 import re
+import textwrap
 from typing import Any
 
 import matplotlib
@@ -29,29 +30,60 @@ from vcc.reports.disclosure import mask_suppressed_rates
 from vcc.reports.model import parse_quarter
 from vcc.reports.summary import overall_rows
 from vcc.transforms.agencies import agency_label
+from vcc.transforms.catalogue import MEASURES_BY_ID
 
 # No display on the server. The chart is drawn through Figure (not pyplot, which keeps every
 # figure alive), and the backend is set anyway so that nothing ever looks for a display.
 matplotlib.use("Agg")
 
 COLUMNS = 3
-PANEL_HEIGHT_INCHES = 1.2
-WIDTH_INCHES = 6.85  # the A4 text width: 210 mm less two 18 mm margins
+PANEL_HEIGHT_INCHES = 1.05  # the plotting area and its gap; titles add their lines
+WIDTH_INCHES = 6.85  # the A4 text width (210 mm less two 18 mm margins), printed at full size
+TEXT_POINTS = 8  # the smallest text at print size (Government Analysis Function charts guidance)
+TITLE_CHARACTERS = 25  # a panel title wraps to fit its panel, a third of the width
+TITLE_LINE_INCHES = 0.16  # one line of an 8 pt title
 STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "vcc-trend",  # stable element ids, so the same data gives the same SVG
-    "font.size": 6.5,
+    "font.family": "DejaVu Sans",  # the report's own font (reports/static/fonts)
+    "font.size": TEXT_POINTS,
     "axes.linewidth": 0.5,
     "axes.edgecolor": "0.4",
     "xtick.major.width": 0.5,
     "ytick.major.width": 0.5,
 }
+# A label stands on a white ground over the lines; a path effect would turn the text into paths.
+_LABEL_GROUND = {"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85}
+# The y-axis shows change: it spans the panel's rates, intervals and target, with at least this
+# many points, so that noise is not magnified into a trend.
+MIN_SPAN = 0.10
 
 
 def quarter_tick(quarter: str) -> str:
     parsed = parse_quarter(quarter)
     year, number = parsed.year, parsed.number
     return f"Q{number}\n{year}"
+
+
+def rate_axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
+    """The y-axis of a panel: from just below its lowest rate, interval or target to just above
+    its highest (the target always in view), at least ``MIN_SPAN`` tall, within 0% to 100%."""
+    values = pd.concat(
+        [rows[c].astype(float) for c in ("rate", "ci_low", "ci_high", "target")]
+    ).dropna()
+    if values.empty:
+        return 0.0, 1.0
+    low, high = float(values.min()), float(values.max())
+    pad = max(high - low, MIN_SPAN) * 0.15
+    low, high = low - pad, high + pad
+    if high - low < MIN_SPAN:
+        middle = (high + low) / 2
+        low, high = middle - MIN_SPAN / 2, middle + MIN_SPAN / 2
+    if low < 0:
+        low, high = 0.0, max(high - low, MIN_SPAN)
+    if high > 1.02:
+        low, high = max(low - (high - 1.02), 0.0), 1.02
+    return low, high
 
 
 def _panel(ax: Axes, rows: pd.DataFrame, quarters: list[str]) -> None:
@@ -64,28 +96,46 @@ def _panel(ax: Axes, rows: pd.DataFrame, quarters: list[str]) -> None:
     # The same interval as a bar too, so that a quarter standing alone still shows its interval.
     ax.vlines(x, by_quarter["ci_low"].astype(float), by_quarter["ci_high"].astype(float),
               color="0.82", linewidth=2.5)  # fmt: skip
-    ax.plot(x, by_quarter["target"].astype(float), color="0.25", linestyle="--", linewidth=0.8)
-    ax.plot(x, by_quarter["rate"].astype(float), color="black", marker="o", markersize=2.5,
-            linewidth=1)  # fmt: skip
-    ax.set_ylim(0, 1.05)
-    ax.set_yticks([0, 0.5, 1])
+    target = by_quarter["target"].astype(float)
+    rate = by_quarter["rate"].astype(float)
+    ax.plot(x, target, color="0.25", linestyle="--", linewidth=0.8)
+    ax.plot(x, rate, color="black", marker="o", markersize=2.5, linewidth=1)
+    ax.set_ylim(*rate_axis_limits(by_quarter))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=3, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlim(-0.4, len(quarters) - 0.6)
-    ax.set_xticks(list(x), [quarter_tick(q) for q in quarters], fontsize=5.5)
+    # Every other quarter is named, ending with the report's own, so that 8 pt labels fit.
+    names = [
+        quarter_tick(q) if (len(quarters) - 1 - i) % 2 == 0 else "" for i, q in enumerate(quarters)
+    ]
+    ax.set_xticks(list(x), names)
     ax.tick_params(length=2, pad=1.5)
     ax.spines[["top", "right"]].set_visible(False)
+    # Direct labels rather than a legend: the target line names itself, and the latest rate
+    # is printed beside its point.
+    known_target, known_rate = target.dropna(), rate.dropna()
+    if len(known_target):
+        # Beside the line's left end, on the side away from the first rate, so the two never
+        # overprint.
+        goal = known_target.iloc[0]
+        below = len(known_rate) > 0 and known_rate.iloc[0] >= goal
+        ax.annotate(f"Target {goal:.0%}", xy=(-0.4, goal), xytext=(2, -2 if below else 2),
+                    textcoords="offset points", ha="left", va="top" if below else "bottom",
+                    color="0.25", bbox=_LABEL_GROUND)  # fmt: skip
+    if len(known_rate):
+        last = quarters.index(known_rate.index[-1])
+        ax.annotate(f"{known_rate.iloc[-1]:.1%}", xy=(last, known_rate.iloc[-1]),
+                    xytext=(0, -4), textcoords="offset points", ha="right", va="top",
+                    fontweight="bold", bbox=_LABEL_GROUND)  # fmt: skip
 
 
-def _panel_title(measure_id: str, agency: str) -> str:
-    return f"{measure_id} · {agency_label(agency)}"
-
-
-def _legend_handles() -> list[Line2D | Patch]:
-    return [
-        Line2D([], [], color="black", marker="o", markersize=3, linewidth=1, label="Rate"),
-        Patch(color="0.82", label="95% interval"),
-        Line2D([], [], color="0.25", linestyle="--", linewidth=0.8, label="Target"),
-    ]
+def panel_title(measure_id: str, agency: str, show_agency: bool = True) -> str:
+    """A panel's title in words: the measure's title (not its id), wrapped to the panel."""
+    definition = MEASURES_BY_ID.get(measure_id)
+    title = definition.title if definition else measure_id
+    if show_agency:
+        title = f"{title} ({agency_label(agency)})"
+    return textwrap.fill(title, TITLE_CHARACTERS)
 
 
 def _own_ids(svg: str, alt_text: str) -> str:
@@ -112,13 +162,16 @@ def _with_alt_text(svg: str, alt_text: str) -> str:
     )
 
 
-def _fixed_margins(figure: Figure) -> None:
-    """Margins in inches (legend above, quarter labels below). Fixed rather than tight_layout,
-    which would draw the whole figure once more just to measure it."""
+def _fixed_margins(figure: Figure, grid_rows: int, title_lines: int) -> None:
+    """Margins in inches (titles of ``title_lines`` lines above each panel, quarter labels
+    below). Fixed rather than tight_layout, which would draw the whole figure once more just to
+    measure it."""
     height = figure.get_figheight()
+    top, bottom = 0.1 + TITLE_LINE_INCHES * title_lines, 0.42
+    panel = (height - top - bottom - (grid_rows - 1) * top) / grid_rows
     figure.subplots_adjust(
-        left=0.45 / WIDTH_INCHES, right=1 - 0.1 / WIDTH_INCHES,
-        bottom=0.32 / height, top=1 - 0.42 / height, hspace=0.55, wspace=0.12,
+        left=0.5 / WIDTH_INCHES, right=1 - 0.1 / WIDTH_INCHES,
+        bottom=bottom / height, top=1 - top / height, hspace=top / panel, wspace=0.32,
     )  # fmt: skip
 
 
@@ -126,27 +179,29 @@ def trend_chart_svg(
     trend: pd.DataFrame, quarters: list[str], threshold: int, alt_text: str,
     show_agency: bool = True,
 ) -> str:  # fmt: skip
-    """Small multiples of each measure's ``all`` rate over ``quarters``; a rate the tables would
-    print as ``[c]`` is left out of the chart too (a gap in the line). ``show_agency`` adds the
-    agency to each panel's title (not needed inside an agency's own section)."""
+    """Small multiples of each measure's ``all`` rate over ``quarters``, each titled with the
+    measure's name and scaled to show its change with its target in view; a rate the tables
+    would print as ``[c]`` is left out of the chart too (a gap in the line). ``show_agency``
+    adds the agency to each panel's title (not needed inside an agency's own section)."""
     series = overall_rows(mask_suppressed_rates(trend, threshold))
     panels = list(dict.fromkeys(zip(series["measure_id"], series["agency"], strict=True)))
     grid_rows = max(math.ceil(len(panels) / COLUMNS), 1)
+    titles = [panel_title(measure_id, agency, show_agency) for measure_id, agency in panels]
+    title_lines = max((title.count("\n") + 1 for title in titles), default=1)
+    # Each row: its panel and its titles' lines; then the quarter labels under the last.
+    height = 0.52 + grid_rows * (PANEL_HEIGHT_INCHES + TITLE_LINE_INCHES * title_lines)
     with matplotlib.rc_context(STYLE):
-        figure = Figure(figsize=(WIDTH_INCHES, 0.74 + PANEL_HEIGHT_INCHES * grid_rows))
-        axes = figure.subplots(grid_rows, COLUMNS, sharex=True, sharey=True, squeeze=False)
-        for ax, (measure_id, agency) in zip(axes.flat, panels, strict=False):
+        figure = Figure(figsize=(WIDTH_INCHES, height))
+        axes = figure.subplots(grid_rows, COLUMNS, sharex=True, squeeze=False)
+        for ax, (measure_id, agency), title in zip(axes.flat, panels, titles, strict=False):
             rows = series[(series["measure_id"] == measure_id) & (series["agency"] == agency)]
             _panel(ax, rows, quarters)
-            title = _panel_title(measure_id, agency) if show_agency else measure_id
-            ax.set_title(title, fontsize=7, pad=3)
+            ax.set_title(title, pad=4, loc="left")
         for ax in list(axes.flat)[len(panels) :]:
             ax.set_visible(False)
         for ax in list(axes.flat)[max(len(panels) - COLUMNS, 0) : len(panels)]:
             ax.tick_params(labelbottom=True)  # the last panel of a column carries the quarters
-        figure.legend(handles=_legend_handles(), loc="upper center", ncols=3, frameon=False,
-                      fontsize=7)  # fmt: skip
-        _fixed_margins(figure)
+        _fixed_margins(figure, grid_rows, title_lines)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return _with_alt_text(buffer.getvalue(), alt_text)
@@ -155,7 +210,7 @@ def trend_chart_svg(
 # The slowest stages: one horizontal strip per measure of an agency, slowest at the top.
 
 STAGE_ROW_INCHES = 0.3
-STAGE_WIDTH_INCHES = 6.0  # printed at 86% of the text width, as the trend charts are
+STAGE_WIDTH_INCHES = WIDTH_INCHES  # printed at full size, as the trend charts are
 _P75_GREY, _P90_GREY = "0.5", "0.83"
 _HALO = [patheffects.withStroke(linewidth=2.4, foreground="white")]
 
@@ -197,7 +252,7 @@ def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: s
     stages (``transforms.stages.published_stages``), slowest first, drawn top down; a stage
     whose percentiles are withheld says so in words, so nothing hidden is drawn."""
     count = max(len(stages), 1)
-    height = 0.62 + STAGE_ROW_INCHES * count
+    height = 0.95 + STAGE_ROW_INCHES * count  # a two-line key above, the axis label below
     style = STYLE | {"svg.hashsalt": salt}  # ids unique across the report's charts
     with matplotlib.rc_context(style):
         figure = Figure(figsize=(STAGE_WIDTH_INCHES, height))
@@ -222,7 +277,7 @@ def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: s
                     else "[z] none actioned"
                 )
                 # on a white ground, over any deadline tick
-                ax.text(0.15, y, why, va="center", ha="left", fontsize=6, style="italic",
+                ax.text(0.15, y, why, va="center", ha="left", fontsize=TEXT_POINTS, style="italic",
                         color="0.2", zorder=7,
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})  # fmt: skip
             else:
@@ -232,7 +287,7 @@ def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: s
                         markerfacecolor="white", markeredgecolor="black", markeredgewidth=0.8,
                         zorder=6)  # fmt: skip
                 ax.text(p90 + widest * 0.012, y, f"{p90:.0f}", va="center", ha="left",
-                        fontsize=6)  # fmt: skip
+                        fontsize=TEXT_POINTS)  # fmt: skip
             # a white edge keeps the tick visible on the dark bar
             ax.vlines(standard, y - 0.42, y + 0.42, color="black", linewidth=1.1,
                       linestyles=(0, (3, 1.5)), zorder=5, path_effects=_HALO)  # fmt: skip
@@ -240,21 +295,21 @@ def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: s
                 ax.vlines(enhanced, y - 0.42, y + 0.42, color="black", linewidth=1.1,
                           linestyles=(0, (1, 1)), zorder=5, path_effects=_HALO)  # fmt: skip
         ax.set_yticks(range(len(rows) - 1, -1, -1), [str(r.measure_id) for r in rows],
-                      fontsize=6.5)  # fmt: skip
+                      fontsize=TEXT_POINTS)  # fmt: skip
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_xlim(0, widest * 1.1 + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("Working days from trigger to action (0: the same day)", fontsize=6.5)
+        ax.set_xlabel("Working days from trigger to action (0: the same day)", fontsize=TEXT_POINTS)
         ax.tick_params(length=2, pad=1.5)
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="x", color="0.9", linewidth=0.4)
         ax.set_axisbelow(True)
         differs = any(str(r.deadline_standard) != str(r.deadline_enhanced) for r in rows)
         figure.legend(handles=_stage_legend(differs), loc="upper center",
-                      ncols=5 if differs else 4, frameon=False, fontsize=6.5)  # fmt: skip
+                      ncols=3, frameon=False, fontsize=TEXT_POINTS)  # fmt: skip
         figure.subplots_adjust(
             left=0.95 / STAGE_WIDTH_INCHES, right=1 - 0.15 / STAGE_WIDTH_INCHES,
-            bottom=0.4 / height, top=1 - 0.3 / height,
+            bottom=0.45 / height, top=1 - 0.5 / height,
         )  # fmt: skip
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})

@@ -30,10 +30,26 @@ class Move:
     rate: str
 
 
+# Names that keep their capitals mid-sentence: "a Victim Liaison Officer", never "victim Liaison".
+PROPER_NAMES = (
+    "Right to Review", "Victim Liaison Officer", "Victim Personal Statement",
+    "Victim Contact Scheme", "Victims' Code",
+)  # fmt: skip
+
+
+def in_sentence(title: str) -> str:
+    """A measure's title as it reads inside a sentence: its first word in lower case, unless the
+    title opens with a name (``PROPER_NAMES``) or an abbreviation (CPS)."""
+    first = title.split(" ", 1)[0]
+    if title.startswith(PROPER_NAMES) or not first[1:].islower():
+        return title
+    return title[:1].lower() + title[1:]
+
+
 def _name(row: SummaryRow) -> str:
     """R12-ACK is reported per source, so its name needs the agency to be unambiguous."""
     owner = f", {row.agency}" if row.measure_id == "R12-ACK" else ""
-    return f"{row.measure_id} ({row.title[0].lower()}{row.title[1:]}{owner})"
+    return f"{row.measure_id} ({in_sentence(row.title)}{owner})"
 
 
 def _significant_moves(data: ReportData, rows: list[SummaryRow]) -> list[Move]:

@@ -6,6 +6,10 @@ the notes.
 
 The figures are exactly those of ``published-tables.csv`` (``transforms.disclosure``), with
 numbers written as numbers and the symbols as text; nothing is suppressed or unsuppressed here.
+Counts carry a whole-number format and percentages two decimal places (the CSV's four places of a
+proportion), so no column mixes 94.7 and 94.61; groups and statuses are written as words
+(``asian`` as Asian, ``true`` as Yes, ``none`` as Not rated). The file's properties (title,
+subject, author) name the report, and the cover gives the publication and next-update dates.
 """
 
 from __future__ import annotations
@@ -31,6 +35,19 @@ _DIMENSIONS = {
     "ethnicity": "Ethnic group",
     "has_disability": "Disability",
 }
+# Groups and statuses as words: the codes of published-tables.csv (CONTRACT.md §2) are for machines.
+_GROUPS = {
+    "all": {"all": "All victims"},
+    "rights": {"enhanced": "Owed enhanced rights", "standard": "Standard"},
+    "has_disability": {"true": "Yes", "false": "No"},
+    "age_band": {"0-17": "0 to 17", "18-24": "18 to 24", "25-64": "25 to 64", "65+": "65 and over"},
+}
+_STATUSES = {"green": "Green", "amber": "Amber", "red": "Red", "none": "Not rated"}
+COUNT_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.00"
+TARGET_FORMAT = "0"
+_COUNTS = ("Eligible", "Met")
+_PERCENTS = ("Rate (%)", "95% interval lower (%)", "95% interval upper (%)")
 NOTES = pd.DataFrame(
     {
         "Note reference": ["symbols", "suppression", "rates", "status"],
@@ -64,20 +81,46 @@ def _number(text: object, scale: float = 1.0, decimals: int | None = None) -> ob
     return round(number, decimals)
 
 
+def group_label(dimension: str, group: str) -> str:
+    """A breakdown's group as a word: its label, else the code capitalised (``asian``: Asian);
+    districts and other configured names print as configured."""
+    label = _GROUPS.get(dimension, {}).get(group)
+    if label is not None:
+        return label
+    if group == "unknown" or dimension in ("sex", "ethnicity"):
+        return group[:1].upper() + group[1:]
+    return group
+
+
+def status_label(status: str) -> str:
+    return _STATUSES.get(status, status)  # a symbol ([c]) stays a symbol
+
+
 def _sheet_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Breakdown": rows["dimension"].map(lambda d: _DIMENSIONS.get(d, d)).to_numpy(),
-            "Group": rows["group"].astype(str).to_numpy(),
+            "Group": [
+                group_label(str(d), str(g))
+                for d, g in zip(rows["dimension"], rows["group"], strict=True)
+            ],
             "Eligible": [_number(v) for v in rows["eligible"]],
             "Met": [_number(v) for v in rows["met"]],
             "Rate (%)": [_number(v, 100, 2) for v in rows["rate"]],
             "95% interval lower (%)": [_number(v, 100, 2) for v in rows["ci_low"]],
             "95% interval upper (%)": [_number(v, 100, 2) for v in rows["ci_high"]],
             "Target (%)": [_number(v, 100, 0) for v in rows["target"]],
-            "Status": rows["rag"].astype(str).to_numpy(),
+            "Status": [status_label(str(s)) for s in rows["rag"]],
         }
     )
+
+
+# Each column's number format (symbols are text, so they keep theirs).
+_FORMATS = [
+    {"column": {"columns": list(_COUNTS), "format": {"num_format": COUNT_FORMAT}}},
+    {"column": {"columns": list(_PERCENTS), "format": {"num_format": PERCENT_FORMAT}}},
+    {"column": {"columns": ["Target (%)"], "format": {"num_format": TARGET_FORMAT}}},
+]
 
 
 def _sheet_name(measure_id: str, agency: str, repeated: bool) -> str:
@@ -93,10 +136,13 @@ def write_published_workbook(
     produced_by: str = "",
     as_of: str = "",
     threshold: int | None = None,
+    published_on: str = "",
+    next_update: str = "",
 ) -> Path:
     """Write ``published`` (``transforms.disclosure.published_tables`` output, one quarter) to
     ``path`` as an accessible workbook and return ``path``. ``as_of`` (e.g. "20 October 2026")
-    and ``threshold`` (the disclosure threshold) are stated on the cover and in the notes."""
+    and ``threshold`` (the disclosure threshold) are stated on the cover and in the notes;
+    ``published_on`` and ``next_update`` (dates in words) on the cover."""
     table = published[published["quarter"].astype(str) == quarter]
     period = quarter_period(quarter)
     keys = list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True)))
@@ -125,6 +171,7 @@ def write_published_workbook(
             f"{financial_year_label(quarter)})",
             source=produced_by or None,
             index_columns={2: 0},
+            additional_formatting=_FORMATS,
         )
     cover = gpt.Cover(
         title=", ".join(part for part in (f"{title}: published tables", area, period) if part),
@@ -132,6 +179,12 @@ def write_published_workbook(
             "Compliance with the Code of Practice for Victims of Crime: how often each right was "
             "met within its deadline, by agency and measure, with every breakdown published.",
             *([f"Data complete to the end of {as_of}."] if as_of else []),
+            *([f"Published: {published_on}."] if published_on else []),
+            *(
+                [f"Next update: {next_update}, with the next quarter's tables."]
+                if next_update
+                else []
+            ),
         ],
         about=[
             "One table per sheet, one sheet per measure. The Contents sheet lists them; the "
@@ -148,10 +201,19 @@ def write_published_workbook(
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # gptables warns about notes not yet placed
-        gpt.write_workbook(
-            filename=path,
-            sheets=sheets,
-            cover=cover,
-            notes_table=notes,
+        workbook = gpt.produce_workbook(
+            filename=str(path), sheets=sheets, cover=cover, notes_table=notes
         )
+        workbook.set_properties(
+            {
+                "title": cover.title,
+                "subject": f"Compliance with the Victims' Code, {area or 'all areas'}, {period}",
+                "author": produced_by or "vcc",
+                "company": produced_by,
+                "keywords": f"Victims' Code, compliance, {quarter}, "
+                f"{financial_year_label(quarter)}",
+                "comments": "Published tables of the quarterly Victims' Code compliance report",
+            }
+        )
+        workbook.close()
     return path

@@ -170,10 +170,26 @@ def _render(
         produced_by=config.report.produced_by,
         as_of=long_date(run.as_of),
         threshold=config.disclosure.threshold,
+        published_on=long_date(run.extracted_at.date()),
+        next_update=long_date(_next_report_date(config, run.quarter)),
     )
     started = time.perf_counter()
     render_report(data, staging / f"{run.report_name}.pdf", staging / f"{run.report_name}.html")
     run.timer["render"] = round(time.perf_counter() - started, 3)  # within "outputs"
+
+
+def _next_report_date(config: Config, quarter: Quarter) -> dt.date:
+    """When the next quarter's report is due (the workbook's cover): its scheduled run, the
+    configured working day after that quarter ends (flows.operations.schedule)."""
+    from vcc.flows.operations.schedule import quarterly_run_dates
+    from vcc.transforms.calendar import WorkingDayCalendar
+
+    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
+    schedule = config.schedule
+    after = quarter.next().end  # the first run after it is the next quarter's
+    return quarterly_run_dates(
+        after, 1, calendar, schedule.working_days_after_quarter, schedule.time
+    )[0].date()
 
 
 def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:

@@ -307,6 +307,8 @@ def build_data_docs(outcome: ValidationOutcome, folder: Path, run_name: str = "v
         ValidationResultIdentifier,
     )
 
+    from vcc.flows.sources.offline_docs import make_offline
+
     context = gx.get_context(mode="ephemeral")
     site: Any = {
         "class_name": "SiteBuilder",
@@ -328,6 +330,9 @@ def build_data_docs(outcome: ValidationOutcome, folder: Path, run_name: str = "v
         result.meta.update(run_id=run_id, validation_time=run_id.run_time)  # shown on the page
         context.validation_results_store.set(identifier, result)
     context.build_data_docs(site_names=[DOCS_SITE])
+    # Offline, with no request to any CDN (issue 15): see flows/offline_docs.py.
+    passed = {".".join(key): bool(result.success) for key, result in outcome.suite_results.items()}
+    make_offline(folder, passed)
     return folder / "index.html"
 
 

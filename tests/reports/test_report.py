@@ -351,7 +351,10 @@ def test_markup_in_the_data_prints_as_text_and_nothing_is_fetched(tmp_path, monk
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<img" not in html and "<script" not in html
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
-    assert fetched == [(STATIC_DIR / "report.css").as_uri()]
+    # Only the report's own files: its stylesheet and the font files it ships.
+    assert fetched[0] == (STATIC_DIR / "report.css").as_uri()
+    assert {Path(url).parent.name for url in fetched[1:]} == {"fonts"}
+    assert all(url.startswith((STATIC_DIR / "fonts").as_uri()) for url in fetched[1:])
 
 
 @pytest.mark.parametrize(
@@ -428,7 +431,7 @@ def test_chart_is_vector_with_text_and_alternative_text() -> None:
     svg = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], THRESHOLD, "Rates & targets")
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert "<title>Rates &amp; targets</title>" in svg
-    assert "<text" in svg and "R3-ACK" in svg  # text stays text (svg.fonttype none)
+    assert "<text" in svg and "Written acknowledgement" in svg  # text stays text (fonttype none)
     assert "<image" not in svg  # nothing rasterised
 
 
@@ -747,7 +750,7 @@ def test_every_agency_section_shows_its_slowest_stages(staged_html) -> None:
         section = _section(staged_html, agency)
         assert "Slowest stages: working days to action" in section, agency
         assert "slowest first by the 90th percentile" in section
-        assert '<th scope="col" class="num">90th percentile</th>' in section
+        assert '<th scope="col" class="num">90th percentile (working days)</th>' in section
 
 
 def test_stages_table_prints_the_figures_slowest_first(staged_html) -> None:

@@ -36,6 +36,12 @@ def workbook(tmp_path_factory):
             metric("R3-ACK", "police", "district", "Carlisle", 77, 64),
             metric("R3-ACK", "police", "district", "Copeland", 40, 32),
             metric("R3-ACK", "police", "district", "Eden", 3, 3),  # below the threshold
+            metric("R3-ACK", "police", "ethnicity", "asian", 60, 50),
+            metric("R3-ACK", "police", "ethnicity", "unknown", 60, 49),
+            metric("R3-ACK", "police", "has_disability", "true", 60, 47),
+            metric("R3-ACK", "police", "has_disability", "false", 60, 52),
+            metric("R3-ACK", "police", "rights", "enhanced", 30, 25),
+            metric("R3-ACK", "police", "rights", "standard", 90, 74),
             metric("R12-ACK", "police", "all", "all", 50, 45),
             metric("R12-ACK", "cps", "all", "all", 0, 0),  # no complaint: no rate
         ]
@@ -44,6 +50,7 @@ def workbook(tmp_path_factory):
     written = write_published_workbook(
         published_tables(metrics, THRESHOLD), path, "Victims' Code compliance report", "2024Q3",
         area="Cumbria", produced_by="OPFCC", as_of="15 October 2024", threshold=THRESHOLD,
+        published_on="16 October 2024", next_update="15 January 2025",
     )  # fmt: skip
     assert written == path
     return openpyxl.load_workbook(path)
@@ -87,7 +94,7 @@ def test_figures_are_numbers_and_suppressed_cells_are_c(workbook) -> None:
     table = rows(workbook["R3-ACK"])
     header = next(i for i, r in enumerate(table) if r[0] == "Breakdown")
     data = {r[1]: r for r in table[header + 1 :]}
-    assert data["all"][2:5] == (120, 99, 82.5)
+    assert data["All victims"][2:5] == (120, 99, 82.5)
     assert data["Eden"][2] == "[c]" and data["Eden"][4] == "[c]"
     assert data["Copeland"][3] == "[c]"  # secondary: the smallest other district goes too
     assert data["Carlisle"][2] == 77
@@ -97,3 +104,54 @@ def test_an_empty_denominator_is_z(workbook) -> None:
     table = rows(workbook["R12-ACK CPS"])
     overall = next(r for r in table if r[0] == "All victims")
     assert overall[2] == 0 and overall[4] == "[z]"
+
+
+def test_the_file_says_what_it_is_in_its_properties(workbook) -> None:
+    properties = workbook.properties
+    assert "Victims' Code compliance report" in properties.title and "Cumbria" in properties.title
+    assert properties.creator == "OPFCC"
+    assert "Victims' Code" in properties.subject and "1 July to 30 September 2024" in (
+        properties.subject
+    )
+
+
+def test_cover_gives_the_publication_and_next_update_dates(workbook) -> None:
+    text = " ".join(str(v) for r in rows(workbook["Cover"]) for v in r if v is not None)
+    assert "Published: 16 October 2024." in text
+    assert "Next update: 15 January 2025" in text
+
+
+def test_counts_are_whole_numbers_and_percentages_have_two_places(workbook) -> None:
+    # Not General: 94.7 is never printed beside 94.61.
+    sheet = workbook["R3-ACK"]
+    header_row = next(r for r in sheet.iter_rows() if r[0].value == "Breakdown")
+    columns = {cell.value: cell.column_letter for cell in header_row}
+    figures = [r for r in sheet.iter_rows(min_row=header_row[0].row + 1) if r[0].value]
+    assert len(figures) == 10
+    for row in figures:
+        for name, cell in zip(columns, row, strict=False):
+            if not isinstance(cell.value, int | float):
+                continue  # a symbol, [c] or [z], is text
+            if name in ("Eligible", "Met"):
+                assert cell.number_format == "#,##0", (name, cell.coordinate)
+            elif name.endswith("(%)") and name != "Target (%)":
+                assert cell.number_format == "0.00", (name, cell.coordinate)
+            elif name == "Target (%)":
+                assert cell.number_format == "0", (name, cell.coordinate)
+            assert cell.number_format != "General", (name, cell.coordinate)
+
+
+def test_groups_and_statuses_are_words_not_codes(workbook) -> None:
+    table = rows(workbook["R3-ACK"])
+    header = next(i for i, r in enumerate(table) if r[0] == "Breakdown")
+    groups = {(r[0], r[1]) for r in table[header + 1 :]}
+    assert {
+        ("All victims", "All victims"), ("Ethnic group", "Asian"), ("Ethnic group", "Unknown"),
+        ("Disability", "Yes"), ("Disability", "No"), ("Enhanced rights", "Owed enhanced rights"),
+        ("Enhanced rights", "Standard"), ("District", "Carlisle"),
+    } <= groups  # fmt: skip
+    statuses = {r[-1] for r in table[header + 1 :]}
+    assert statuses <= {"Green", "Amber", "Red", "Not rated", "[c]"}
+    assert {"true", "asian", "none", "amber"}.isdisjoint(
+        value for r in table[header + 1 :] for value in r
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -491,3 +492,33 @@ def test_data_docs_show_every_table_and_no_value(validate, tmp_path):
     assert "run-42" in text and "offence_category" in text
     for value in ("burglary_dwelling", "Cumberland", "CR1", "CR2", "V9", "CR7"):
         assert not any(value in path.read_text(encoding="utf-8") for path in pages.values()), value
+
+
+EXTERNAL_ADDRESS = re.compile(
+    r"""(?:\b(?:src|href|action)\s*=\s*["']?|url\(\s*["']?)(?:https?:)?//""", re.I
+)
+
+
+def test_data_docs_ask_nothing_of_any_other_host(validate, tmp_path):
+    # Offline they must work; online they must not make requests from an analyst's browser.
+    from vcc.flows.sources.validate import build_data_docs
+
+    outcome = validate(police__crimes=[CRIME, {**CRIME, "crime_ref": "CR2", "district": "Nowhere"}])
+    index = build_data_docs(outcome, tmp_path / "data-docs", run_name="run-42")
+
+    files = [*index.parent.rglob("*.html"), *index.parent.rglob("*.css")]
+    assert len(files) > 30
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        found = EXTERNAL_ADDRESS.search(text)
+        assert found is None, (
+            f"{path.relative_to(index.parent)}: {text[found.start() : found.start() + 80]}"
+        )
+        assert "<script" not in text, path  # every script needed a library from a CDN
+    front = index.read_text(encoding="utf-8")
+    assert "police.crimes" in front and "Failed" in front and "Passed" in front
+    for link in re.findall(r'href="([^"#]+)"', front):
+        assert (index.parent / link).is_file(), link  # every page it lists is there
+    page = next(index.parent.glob("validations/**/police.crimes.html"))
+    logo = re.search(r'<img[^>]*src="([^"]+)"', page.read_text(encoding="utf-8"))[1]
+    assert (page.parent / logo).resolve() == (index.parent / "static/images/logo-long.png")

@@ -1,0 +1,229 @@
+"""The report as a file: every table's semantics in the PDF's structure tree, and its font.
+
+The hand-made quarter of tests/test_report.py is rendered with every optional part filled in
+(slowest stages, case reviews, a revision), so that every kind of table the report can hold is
+in the PDF once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pikepdf
+import pytest
+
+from tests.reports.pdf_structure import table_problems
+from tests.reports.test_report import THRESHOLD, a_quarter, hand_made_stages, revised
+from vcc.reports.render import STATIC_DIR, render_report
+from vcc.transforms.figures import QafFigures
+from vcc.transforms.stages import published_stages
+
+FONT_FILES = STATIC_DIR / "fonts"
+# DejaVu Sans as the PDF names it: its four styles (WeasyPrint calls the oblique "Italic").
+SHIPPED = {f"DejaVu-Sans{style}" for style in ("", "-Bold", "-Oblique", "-Italic", "-BoldOblique",
+                                                "-BoldItalic")}  # fmt: skip
+
+
+def case_reviews() -> QafFigures:
+    """Case reviews of the quarter as the figures carry them, already suppressed."""
+    return QafFigures(
+        sample_id="2024Q3-1", drawn_on=date(2024, 10, 20), imported_on=date(2024, 11, 1),
+        frame_size=72, sample_size=12, cases_reviewed=12, oversampling=2.0,
+        estimates=pd.DataFrame(
+            [("police", "care_and_respect", "12", "0", "0.6111", "0.3000", "0.8520"),
+             ("cps", "communication_and_information", "[c]", "[c]", "[c]", "[c]", "[c]")],
+            columns=["agency", "theme", "rated", "not_evidenced", "share", "ci_low", "ci_high"],
+        ),
+        disagreements=pd.DataFrame(
+            [("police", "[c]", "6")],
+            columns=["agency", "records_met_reviewers_not", "records_not_met_reviewers_met"],
+        ),
+    )  # fmt: skip
+
+
+def a_full_quarter():
+    revision = SimpleNamespace(
+        version="Revision 1 (version 2)", produced=date(2024, 10, 16),
+        reasons=["late CPS data added"], changes=["R3-ACK rate 80.0% to 82.0%"],
+    )  # fmt: skip
+    stages = hand_made_stages()
+    return revised(
+        a_quarter(), stages=stages, published_stages=published_stages(stages, THRESHOLD),
+        qaf=case_reviews(), revisions=[revision],
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def full_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("report-file")
+    render_report(a_full_quarter(), folder / "report.pdf")
+    return folder / "report.pdf"
+
+
+def test_every_table_tags_its_cells_with_their_own_headers(full_pdf) -> None:
+    # PDF/UA (ISO 14289-1, 7.5): a screen reader reads each data cell with the header of its
+    # column and of its row. Spanning headers and cells WeasyPrint has to wrap break that.
+    tables, problems = table_problems(full_pdf)
+    assert tables >= 20  # the summary, 4 agencies x 3, enhanced, needs, QAF, quality, method...
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_the_check_finds_spanning_headers_and_rows_within_rows(tmp_path) -> None:
+    html = """<html lang="en"><body><table><caption>Spans</caption>
+      <thead><tr><th scope="col" rowspan="2">Measure</th>
+                 <th scope="colgroup" colspan="2">Days</th><th scope="col" rowspan="2">N</th></tr>
+             <tr><th scope="col">Median</th><th scope="col">90th</th></tr></thead>
+      <tbody><tr><th scope="row" style="display: block">R3</th><td>1</td><td>2</td><td>3</td>
+      </tr></tbody></table></body></html>"""
+    from weasyprint import HTML
+
+    HTML(string=html).write_pdf(tmp_path / "spans.pdf", pdf_variant="pdf/ua-1")
+    tables, problems = table_problems(tmp_path / "spans.pdf")
+    assert tables == 1
+    assert problems == ["Spans: 2 header rows, not 1"]
+
+
+def embedded_fonts(path: Path) -> set[str]:
+    """The base names of the fonts the PDF embeds, without their subset prefix (ABCDEF+)."""
+    names = set()
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for font in (page.Resources.get("/Font") or {}).values():
+                names.add(str(font.BaseFont).lstrip("/").split("+")[-1])
+            for xobject in (page.Resources.get("/XObject") or {}).values():
+                for font in (xobject.get("/Resources", {}).get("/Font") or {}).values():
+                    names.add(str(font.BaseFont).lstrip("/").split("+")[-1])
+    return names
+
+
+def test_the_pdf_embeds_only_the_shipped_font(full_pdf) -> None:
+    assert embedded_fonts(full_pdf) <= SHIPPED
+    assert "DejaVu-Sans" in embedded_fonts(full_pdf)
+
+
+def test_the_font_and_its_licence_are_in_the_repository() -> None:
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE-DejaVu.txt"):
+        assert (FONT_FILES / name).is_file(), name
+    css = (STATIC_DIR / "report.css").read_text(encoding="utf-8")
+    assert 'url("fonts/DejaVuSans.ttf")' in css
+    assert "Arial" not in css and "Liberation" not in css
+
+
+def test_the_pdf_is_the_same_on_a_machine_without_fonts(tmp_path) -> None:
+    # Fontconfig told of no font folder at all: the report must still find its own font.
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+        f"<fontconfig><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    script = (
+        "import sys; from pathlib import Path; from vcc.reports.render import render_report;"
+        "from tests.reports.test_report_file import a_full_quarter;"
+        "render_report(a_full_quarter(), Path(sys.argv[1]))"
+    )
+    pdf = tmp_path / "bare.pdf"
+    environment = os.environ | {"FONTCONFIG_FILE": str(config)}
+    subprocess.run([sys.executable, "-c", script, str(pdf)], check=True, env=environment)
+    assert embedded_fonts(pdf) <= SHIPPED
+    assert "DejaVu-Sans" in embedded_fonts(pdf)
+
+
+# --- charts at print size, and wording ------------------------------------------------------
+
+
+def font_sizes(svg: str) -> list[float]:
+    return [float(size) for size in re.findall(r"font-size:\s*([0-9.]+)px", svg)]
+
+
+def test_chart_text_is_at_least_8_points_at_print_size() -> None:
+    # matplotlib writes the SVG in points (viewBox width = inches x 72), and the report prints
+    # each chart at full text width, 6.85 in: one unit of the SVG is one printed point.
+    from vcc.reports.charts import WIDTH_INCHES, stage_chart_svg, trend_chart_svg
+    from vcc.transforms.stages import published_stages
+
+    data = a_quarter()
+    trend = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], 5, "Trend")
+    stages = published_stages(hand_made_stages(), 5)
+    stage = stage_chart_svg(stages[stages["agency"] == "police"], 5, "Stages", "s")
+    for svg in (trend, stage):
+        width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg)[1])
+        assert width == pytest.approx(WIDTH_INCHES * 72)
+        assert font_sizes(svg) and min(font_sizes(svg)) >= 8
+    css = (STATIC_DIR / "report.css").read_text(encoding="utf-8")
+    assert ".agency svg.chart { width: 100%;" in css
+    assert ".agency .stages-figure svg.chart { width: 100%; }" in css
+
+
+def test_trend_panels_are_titled_in_words_with_direct_labels_and_no_legend() -> None:
+    from vcc.reports.charts import trend_chart_svg
+
+    data = a_quarter()
+    svg = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], 5, "Trend", show_agency=False)
+    text = " ".join(re.findall(r">([^<>]+)</text>", svg)) or svg
+    assert "Written acknowledgement" in svg and "R3-ACK" not in text
+    assert "Target 90%" in svg  # the target line names itself
+    assert "95% interval" not in svg and "legend" not in svg  # no legend box
+
+
+def test_the_rate_axis_shows_change_with_the_target_in_view() -> None:
+    import pandas as pd
+
+    from vcc.reports.charts import MIN_SPAN, rate_axis_limits
+
+    rows = pd.DataFrame(
+        {"rate": [0.70, 0.72, 0.71], "ci_low": [0.68, 0.70, 0.69],
+         "ci_high": [0.72, 0.74, 0.73], "target": [0.9, 0.9, 0.9]}
+    )  # fmt: skip
+    low, high = rate_axis_limits(rows)
+    assert 0.5 < low < 0.68 and 0.9 < high <= 1.02  # not from 0: the change is visible
+    flat = rows.assign(ci_low=0.899, ci_high=0.901, rate=0.9)
+    low, high = rate_axis_limits(flat)
+    assert high - low >= MIN_SPAN and low < 0.9 < high  # noise is not magnified
+
+
+@pytest.mark.parametrize(
+    ("title", "in_a_sentence"),
+    [
+        ("Victim Liaison Officer first contact", "Victim Liaison Officer first contact"),
+        ("Victim needs assessment completed", "victim needs assessment completed"),
+        ("CPS letter on a decision not to charge", "CPS letter on a decision not to charge"),
+        (
+            "Right to Review explained in the CPS letter",
+            "Right to Review explained in the CPS letter",
+        ),
+        ("Victim Personal Statement offered", "Victim Personal Statement offered"),
+    ],
+)
+def test_names_keep_their_capitals_inside_a_sentence(title: str, in_a_sentence: str) -> None:
+    from vcc.reports.findings import in_sentence
+
+    assert in_sentence(title) == in_a_sentence
+
+
+def test_the_pack_prints_its_marking_once_at_the_top_of_its_first_page(tmp_path) -> None:
+    import datetime as dt
+
+    import pandas as pd
+    from pypdf import PdfReader
+
+    from vcc.reports.pack import PackData, render_pack
+
+    data = PackData(
+        area="Cumbria", produced_by="OPFCC", marking="OFFICIAL-SENSITIVE", quarter="2024Q4",
+        sample_id="2024Q4-1", run_id="run-1", seed=42, as_of=dt.date(2025, 2, 14),
+        drawn_at=dt.datetime(2025, 2, 20, 10, 0), frame_size=300,
+        design=pd.DataFrame([{"stratum": "charged/standard", "label": "Charged, standard rights",
+                              "frame": 25, "sample": 0, "weight": 12.5}]),
+        cases=[],
+    )  # fmt: skip
+    render_pack(data, tmp_path / "pack.pdf")
+    first = PdfReader(tmp_path / "pack.pdf").pages[0].extract_text()
+    assert first.count("OFFICIAL-SENSITIVE") == 2  # the cover's at the top, the footer's below
