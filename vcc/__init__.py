@@ -18,9 +18,10 @@ if not (_HERE / "flows").is_dir():  # a checkout: the packages sit beside this f
 
 def shipped(*parts: str) -> Path:
     """A file or folder that ships with vcc (``shipped("config", "default.toml")``): inside the
-    installed package, or at the repository's root in a checkout."""
+    installed package, or at the repository's root in a checkout. Read only: whatever vcc writes
+    goes under the working folder, never beside its code."""
     for folder in __path__:
-        candidate = Path(folder).joinpath(*parts)
+        candidate = Path(folder).resolve().joinpath(*parts)
         if candidate.exists():
             return candidate
-    return Path(__path__[-1]).joinpath(*parts)
+    return Path(__path__[-1]).resolve().joinpath(*parts)
