@@ -30,7 +30,6 @@ from pydantic import (
 from vcc import shipped
 from vcc.flows.errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = shipped("config", "default.toml")
 EXPECTATIONS_DIR = shipped("expectations")
 

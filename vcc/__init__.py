@@ -12,8 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
-if not (_HERE / "flows").is_dir():  # a checkout: the packages sit beside this folder
-    __path__.append(str(_HERE.parent))
+# The repository's root when vcc runs from a checkout (the packages sit beside this folder, an
+# editable install included), None when it runs from an installed wheel.
+CHECKOUT: Path | None = None if (_HERE / "flows").is_dir() else _HERE.parent
+if CHECKOUT is not None:
+    __path__.append(str(CHECKOUT))
 
 
 def shipped(*parts: str) -> Path:

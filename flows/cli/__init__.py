@@ -83,8 +83,23 @@ def _crash_report(error: Exception) -> Path:
     return Path(name)
 
 
+def _print_version(ctx: click.Context, _: click.Parameter, asked: bool) -> None:
+    if asked and not ctx.resilient_parsing:
+        from vcc.flows.version import code_version
+
+        click.echo(f"vcc {code_version()}")
+        ctx.exit()
+
+
 @click.group(cls=VccGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="vcc")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version (and, run from a git checkout, the commit) and exit.",
+)
 def main() -> None:
     """vcc: the Victims' Code compliance pipeline.
 
