@@ -20,6 +20,9 @@ from vcc.transforms.quarters import Quarter, part_quarter, quarter_range, unrepo
 
 # The temporary Prefect server would try to send telemetry out of a closed network.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Its first start on a machine creates Prefect's database, which on a busy machine takes longer than
+# Prefect's 20 s: a fresh install's first `vcc demo` would fail before reading anything.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 # The demo's sources, in the working folder (where config/default.toml's demo sources are read),
 # never beside the installed code.
