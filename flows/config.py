@@ -3,7 +3,9 @@
 The shipped defaults live in ``config/default.toml``. A user's file (``--config``, else ``vcc.toml``
 in the working directory) is laid over them section by section, except ``[sources]``: a user file
 that names any source replaces the shipped demo sources whole, so that no demo mapping leaks into a
-real source. Relative paths are resolved against the folder of the file that holds them.
+real source. Relative paths in a user's file are resolved against the folder of that file; those in
+the shipped defaults (the demo sources in ``demo-data/``) against the working folder, so that the
+demo is made and read where vcc is run, never beside its installed code.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from vcc.transforms.settings import (
     Strict,
 )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = shipped("config", "default.toml")
 EXPECTATIONS_DIR = shipped("expectations")
 
@@ -299,7 +300,7 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 def load_config(path: Path | None = None) -> Config:
     """Read the shipped defaults and lay the user's file (or ./vcc.toml if present) over them."""
-    raw = _resolve_paths(_read_toml(DEFAULT_CONFIG), DEFAULT_CONFIG.parent)
+    raw = _resolve_paths(_read_toml(DEFAULT_CONFIG), Path.cwd())  # the demo: in the working folder
     files = [str(DEFAULT_CONFIG)]
     if path is None and Path("vcc.toml").exists():
         path = Path("vcc.toml")

@@ -1,25 +1,30 @@
-"""Which code produced a run: recorded in its manifest and the warehouse, and in a crash report."""
+"""Which code produced a run: recorded in its manifest and the warehouse, in a crash report and by
+``vcc --version``."""
 
 from __future__ import annotations
 
 import functools
 import subprocess
 
-from vcc.flows.config import REPO_ROOT
+from vcc import CHECKOUT
 
 
 @functools.cache  # the code a process runs is the code it loaded: asked once
 def code_version() -> str:
-    """The package version and, in a git checkout, the commit (marked when files differ)."""
+    """The package version from its metadata and, run from a git checkout, the commit (marked
+    when files differ). An installed wheel has no git: its version is the metadata's alone."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         package = version("vcc")
     except PackageNotFoundError:
         package = "unknown"
+    # Only vcc's own checkout is asked: an installed package may sit in another project's git tree.
+    if CHECKOUT is None or not (CHECKOUT / ".git").exists():
+        return package
     try:
         described = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "describe", "--always", "--dirty"],
+            ["git", "-C", str(CHECKOUT), "describe", "--always", "--dirty"],
             capture_output=True,
             text=True,
             timeout=5,

@@ -34,13 +34,13 @@ def prefect_harness():
 
 @pytest.fixture(scope="session")
 def demo_config(tmp_path_factory) -> Path:
-    """The shipped configuration beside small demo sources laid out as ``vcc demo`` lays them."""
+    """The shipped configuration, copied as a user's ``vcc.toml`` (its relative paths read against
+    its folder), beside small demo sources in ``demo-data/`` as ``vcc demo`` lays them out."""
     from vcc.flows.config import DEFAULT_CONFIG, load_config
     from vcc.flows.synthetic import generate_sources, write_demo_sources
 
     root = tmp_path_factory.mktemp("demo")
-    (root / "config").mkdir()
-    config = root / "config" / "vcc.toml"
+    config = root / "vcc.toml"
     shutil.copy(DEFAULT_CONFIG, config)
     sources = generate_sources("2024Q1", "2024Q4", scale=0.05, seed=7, until=FLOW_AS_OF)
     write_demo_sources(sources, root / "demo-data", load_config(config))

@@ -20,8 +20,13 @@ from vcc.transforms.quarters import Quarter, part_quarter, quarter_range, unrepo
 
 # The temporary Prefect server would try to send telemetry out of a closed network.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Its first start on a machine creates Prefect's database, which on a busy machine takes longer than
+# Prefect's 20 s: a fresh install's first `vcc demo` would fail before reading anything.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
-DEMO_DATA = Path(__file__).resolve().parents[2] / "demo-data"
+# The demo's sources, in the working folder (where config/default.toml's demo sources are read),
+# never beside the installed code.
+DEMO_DATA = Path("demo-data")
 
 
 class QuarterType(click.ParamType):
@@ -81,14 +86,32 @@ def _crash_report(error: Exception) -> Path:
     return Path(name)
 
 
+def _print_version(ctx: click.Context, _: click.Parameter, asked: bool) -> None:
+    if asked and not ctx.resilient_parsing:
+        from vcc.flows.version import code_version
+
+        click.echo(f"vcc {code_version()}")
+        ctx.exit()
+
+
 @click.group(cls=VccGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="vcc")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version (and, run from a git checkout, the commit) and exit.",
+)
 def main() -> None:
     """vcc: the Victims' Code compliance pipeline.
 
     Extracts police, CPS and probation case data, validates it, computes every Victims' Code
     compliance measure and renders the quarterly report for the criminal justice partnership.
-    Configuration: --config FILE, else ./vcc.toml, else the shipped defaults (the demo sources).
+    Configuration: --config FILE, else ./vcc.toml, else the shipped defaults, whose demo sources
+    are read from ./demo-data (relative paths in a configuration file are read against its
+    folder, in the shipped defaults against the working folder). Outputs: --out, else
+    output_dir, else ./out.
     """
 
 
@@ -298,7 +321,7 @@ def show(run_id: str, config, out) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     default=DEMO_DATA,
     show_default=True,
-    help="Folder to write the sources into.",
+    help="Folder to write the sources into (the shipped defaults read ./demo-data).",
 )
 @click.option(
     "--from",
@@ -361,7 +384,8 @@ def load_config_defaults():
     help="Output folder.",
 )
 def demo(out: Path) -> None:
-    """Make the synthetic demo sources if absent and report the latest complete quarter."""
+    """Make the synthetic demo sources in ./demo-data if absent and report the latest complete
+    quarter, all under the working folder."""
     from vcc.flows.config import DEFAULT_CONFIG
 
     if not (DEMO_DATA / "police.sqlite").exists():

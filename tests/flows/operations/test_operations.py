@@ -212,13 +212,13 @@ def test_a_failed_scheduled_run_notifies_with_its_reason_and_a_manual_one_does_n
     from vcc.flows.run.flow import quarterly_compliance_report
 
     broken = tmp_path / "broken"
-    shutil.copytree(demo_config.parent.parent, broken)
+    shutil.copytree(demo_config.parent, broken)
     next((broken / "demo-data" / "cps").glob("hearings*")).unlink()
     out = tmp_path / "out"
     with running_smtp_server() as smtp:
-        config = broken / "config" / "notify.toml"
+        config = broken / "notify.toml"
         config.write_text(
-            (broken / "config" / demo_config.name).read_text(encoding="utf-8")
+            (broken / demo_config.name).read_text(encoding="utf-8")
             + f'\n[mail]\nhost = "127.0.0.1"\nport = {smtp.port}\n'
             'sender = "vcc@opfcc.example.org"\nfailure_notify = ["analyst@opfcc.example.org"]\n',
             encoding="utf-8",

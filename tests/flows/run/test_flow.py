@@ -142,14 +142,14 @@ def test_missing_table_stops_the_run_naming_it_and_leaves_outputs_alone(
     prefect_harness, demo_config, tmp_path
 ):
     broken = tmp_path / "broken"
-    shutil.copytree(demo_config.parent.parent, broken)
+    shutil.copytree(demo_config.parent, broken)
     hearings = next((broken / "demo-data" / "cps").glob("hearings*"))
     hearings.unlink()
     out = tmp_path / "out"
     (out / QUARTER).mkdir(parents=True)
     (out / QUARTER / "metrics.csv").write_text("earlier run\n")
     with pytest.raises(SourceError, match=r"source cps, table hearings"):
-        run_quarter(QUARTER, AS_OF, broken / "config" / "vcc.toml", out)
+        run_quarter(QUARTER, AS_OF, broken / demo_config.name, out)
     assert (out / QUARTER / "metrics.csv").read_text() == "earlier run\n"
     assert sorted(p.name for p in out.iterdir()) == [QUARTER, "vcc-warehouse.sqlite"]
     (failed,) = Warehouse(default_url(out)).list_runs(QUARTER)
