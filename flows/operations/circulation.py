@@ -21,7 +21,8 @@ from vcc.flows.config import Config
 from vcc.flows.errors import VccError
 from vcc.flows.operations.summary import run_summary_text
 from vcc.flows.sources.snapshot import sha256
-from vcc.flows.warehouse.store import Warehouse, approvals, circulated_instances, circulations
+from vcc.flows.warehouse.store import Warehouse
+from vcc.flows.warehouse.tables import approvals, circulated_instances, circulations
 
 
 class CirculationError(VccError):

@@ -26,7 +26,8 @@ from vcc.flows.run.outputs import RunOutputs, publish, recover, write_outputs
 from vcc.flows.sources.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from vcc.flows.sources.snapshot import load_snapshot, snapshot_as_of
 from vcc.flows.version import code_version
-from vcc.flows.warehouse.store import RunFacts, VersionPlan, Warehouse, open_warehouse
+from vcc.flows.warehouse.store import Warehouse, open_warehouse
+from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.changes import compare_quarters
 from vcc.transforms.enhanced_gap import identification_by_reason, update_delay_by_identification

@@ -45,8 +45,8 @@ class RunOutputs:
     warehouse: Any = None  # vcc.flows.warehouse.store.Warehouse: decides the report's version
 
     def facts(self, snapshots: dict[str, str]) -> Any:
-        """What this run's figures were made from (vcc.flows.warehouse.store.RunFacts)."""
-        from vcc.flows.warehouse.store import RunFacts
+        """What this run's figures were made from (vcc.flows.warehouse.versions.RunFacts)."""
+        from vcc.flows.warehouse.versions import RunFacts
 
         return RunFacts(self.as_of, self.config.fingerprint(), code_version(), snapshots)
 
@@ -192,7 +192,7 @@ def _render(
 
 def write_outputs(run: RunOutputs) -> tuple[Path, Any]:
     """Write every output file of the run into its staging folder; return that folder and the
-    report version the figures are published as (vcc.flows.warehouse.store.VersionPlan)."""
+    report version the figures are published as (vcc.flows.warehouse.versions.VersionPlan)."""
     staging = run.staging_dir
     staging.mkdir(parents=True)
     metrics_text = metrics_csv(run.measures.metrics)

@@ -40,7 +40,8 @@ from sqlalchemy import (
     update,
 )
 
-from vcc.flows.warehouse.store import Warehouse, metadata
+from vcc.flows.warehouse.store import Warehouse
+from vcc.flows.warehouse.tables import metadata
 from vcc.transforms.qaf import AGENCIES
 
 qaf_samples = Table(
