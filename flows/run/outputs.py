@@ -19,9 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
 from vcc.flows.sources.extract import RawTable
-from vcc.flows.sources.snapshot import sha256, snapshot_frame
+from vcc.flows.sources.snapshot import snapshot_frame
 from vcc.flows.sources.validate import build_data_docs
 from vcc.flows.version import code_version
 from vcc.transforms.disclosure import published_tables
@@ -146,7 +147,7 @@ def _render(
     staging: Path,
     plan: Any,
 ) -> None:
-    from vcc.flows.qaf.review import qaf_summary
+    from vcc.flows.qaf.summary import qaf_summary
     from vcc.reports.agencies import stages_of_run
     from vcc.reports.model import ReportData
     from vcc.reports.render import render_report

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from tests.reports.test_report import a_quarter, pdf_text
 from vcc.flows.config import DEFAULT_CONFIG, load_config
-from vcc.flows.qaf.review import qaf_summary
+from vcc.flows.qaf.summary import qaf_summary
 from vcc.flows.warehouse.reviews import ReviewStore
 from vcc.flows.warehouse.store import Warehouse
 from vcc.reports.render import render_report
