@@ -1,0 +1,146 @@
+"""The ``vcc`` group itself (CONTRACT.md §5): every failure a user can cause ends in one line and a
+non-zero exit status, never a traceback; and what the commands share: the quarter and date
+option types, the option sets, the as-of check and the warehouse they read.
+
+Importing this (and so ``vcc --help``) loads no pandas, Prefect or Great Expectations: each
+command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from vcc.flows.errors import RunDatesError, VccError
+from vcc.transforms.quarters import Quarter, unreportable
+
+if TYPE_CHECKING:
+    from vcc.flows.config import Config
+    from vcc.flows.warehouse.store import Warehouse
+
+# The temporary Prefect server would try to send telemetry out of a closed network.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+class QuarterType(click.ParamType):
+    name = "QUARTER"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+        if isinstance(value, Quarter):
+            return value
+        try:
+            return Quarter.parse(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+QUARTER = QuarterType()
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"vcc: error: {message}", err=True)
+    sys.exit(1)
+
+
+class VccGroup(click.Group):
+    """Turns the project's errors into one line on standard error."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except VccError as error:
+            _fail(str(error))
+        except KeyboardInterrupt:
+            _fail("interrupted; the previous outputs were left as they were")
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # --help, --version and command-line errors: click reports them
+        except Exception as error:  # noqa: BLE001 - a bug: one line here, the traceback to a file
+            if os.environ.get("VCC_DEBUG"):
+                raise
+            _fail(
+                f"unexpected {type(error).__name__} (a fault in vcc, not in your data or "
+                f"configuration); the details are in {_crash_report(error)}: send it to the vcc "
+                "maintainers, then delete it (it may quote case data)"
+            )
+
+
+def _crash_report(error: Exception) -> Path:
+    """The traceback of an unexpected error, written where only this user can read it. It is not
+    printed: a traceback can quote the values (case data) it failed on."""
+    from vcc.flows.version import code_version
+
+    descriptor, name = tempfile.mkstemp(  # a new file, readable by this user alone
+        prefix=f"vcc-crash-{dt.datetime.now():%Y%m%dT%H%M%S}-", suffix=".log"
+    )
+    with os.fdopen(descriptor, "w", encoding="utf-8") as log:
+        log.write(f"command line: {' '.join(sys.argv)}\nvcc {code_version()}\n\n")
+        log.write("".join(traceback.format_exception(error)))
+    return Path(name)
+
+
+@click.group(cls=VccGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vcc")
+def main() -> None:
+    """vcc: the Victims' Code compliance pipeline.
+
+    Extracts police, CPS and probation case data, validates it, computes every Victims' Code
+    compliance measure and renders the quarterly report for the criminal justice partnership.
+    Configuration: --config FILE, else ./vcc.toml, else the shipped defaults (the demo sources).
+    """
+
+
+def check_dates(quarter: Quarter, as_of) -> dt.date:
+    """The as-of date asked for (else today); refuses a quarter not begun by it, or a date after
+    today, before any source is read or Prefect server started."""
+    today = dt.date.today()
+    day = as_of.date() if as_of else today
+    if problem := unreportable(quarter, day, today):
+        raise RunDatesError(problem)
+    return day
+
+
+def run_options(command):
+    """The options every command that runs the flow shares."""
+    options = [
+        click.option("--as-of", type=DATE, metavar="YYYY-MM-DD",
+                     help="Data complete up to the end of this day, not after today [today; "
+                     "with --from-snapshot, that run's]."),
+        click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Configuration TOML [./vcc.toml, else the shipped defaults]."),
+        click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+                     help="Output folder; a run writes <out>/<quarter>/ [out]."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def open_place(config: Path | None, out: Path | None) -> tuple[Config, Warehouse, Path]:
+    """The configured warehouse and output folder, for the commands that read them."""
+    from vcc.flows.config import load_config
+    from vcc.flows.warehouse.store import open_warehouse
+
+    settings = load_config(config)
+    output_root = out or settings.output_dir
+    return settings, open_warehouse(settings, output_root), output_root
+
+
+def place_options(command):
+    """--config and --out, for commands that read what runs wrote."""
+    options = [
+        click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Configuration TOML [./vcc.toml, else the shipped defaults]."),
+        click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+                     help="Output folder the runs wrote to [out]."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
