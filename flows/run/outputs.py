@@ -23,7 +23,7 @@ from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.snapshot import snapshot_frame
-from vcc.flows.sources.validate import build_data_docs
+from vcc.flows.sources.suites import build_data_docs
 from vcc.flows.version import code_version
 from vcc.transforms.disclosure import published_tables
 from vcc.transforms.quarters import Quarter
