@@ -1,11 +1,14 @@
-"""The warehouse of record's own tables (migration 0001), on the metadata that the migrations and
-the QAF's tables (``flows/warehouse/reviews.py``) share: runs, their metrics, report versions,
-approvals, the circulation log, the instance tables of circulated versions and the run locks.
+"""Every table of the warehouse, on the one metadata the migrations are checked against: runs,
+their metrics, report versions, approvals, the circulation log, the instance tables of circulated
+versions and the run locks (migration 0001, used by ``store.py``); the QAF's samples, frames, case
+records, form imports and ratings (migration 0002, used by ``reviews.py``).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -21,6 +24,18 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+
+def _of_a_version(*, indexed: bool) -> list[Column]:
+    """A row's own id and the report version it is about: quarter, version and the run that made
+    it (a function: each table needs columns of its own)."""
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("quarter", String(6), nullable=False, index=indexed),
+        Column("version", Integer, nullable=False),
+        Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
+    ]
+
 
 runs = Table(
     "runs",
@@ -69,10 +84,7 @@ metrics = Table(
 report_versions = Table(
     "report_versions",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("quarter", String(6), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
+    *_of_a_version(indexed=False),
     Column("created_at", DateTime, nullable=False),
     Column("metrics_sha256", String(64), nullable=False),
     Column("pdf_sha256", String(64), nullable=False),
@@ -84,10 +96,7 @@ report_versions = Table(
 approvals = Table(
     "approvals",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("quarter", String(6), nullable=False, index=True),
-    Column("version", Integer, nullable=False),
-    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
+    *_of_a_version(indexed=True),
     Column("pdf_sha256", String(64), nullable=False),
     Column("approved_by", String(200), nullable=False),
     Column("approved_at", DateTime, nullable=False),
@@ -97,10 +106,7 @@ approvals = Table(
 circulations = Table(
     "circulations",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("quarter", String(6), nullable=False, index=True),
-    Column("version", Integer, nullable=False),
-    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
+    *_of_a_version(indexed=True),
     Column("recipient", String(320), nullable=False),
     Column("pdf_sha256", String(64), nullable=False),
     Column("message_id", String(320), nullable=False),
@@ -111,10 +117,7 @@ circulations = Table(
 circulated_instances = Table(
     "circulated_instances",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("quarter", String(6), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
+    *_of_a_version(indexed=False),
     Column("sha256", String(64), nullable=False),
     Column("parquet", LargeBinary, nullable=False),  # instances.parquet as circulated
     UniqueConstraint("quarter", "version", name="uq_circulated_instances_quarter_version"),
@@ -128,4 +131,82 @@ run_locks = Table(
     Column("host", String(255), nullable=False),
     Column("pid", Integer, nullable=False),
     Column("acquired_at", DateTime, nullable=False),
+)
+
+# --- the Quality Assessment Framework's (README "Quality Assessment Framework") ---------------
+
+qaf_samples = Table(
+    "qaf_samples",
+    metadata,
+    Column("sample_id", String(20), primary_key=True),  # "2024Q4-1"
+    Column("quarter", String(6), nullable=False, index=True),
+    Column("number", Integer, nullable=False),  # 1, 2, ... within the quarter
+    Column("run_id", String(64), nullable=False),  # the published run the frame came from
+    Column("as_of", Date, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("size_requested", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("frame_size", Integer, nullable=False),
+    Column("oversampling", Float, nullable=False),
+    Column("design", Text, nullable=False),  # JSON: strata, rule, numpy version
+    Column("config_sha256", String(64), nullable=False),
+    Column("drawn_at", DateTime, nullable=False),
+    Column("drawn_by", String(200), nullable=False),
+    Column("pack_sha256", String(64)),
+    Column("form_sha256", String(64)),
+    UniqueConstraint("quarter", "number", name="uq_qaf_samples_quarter_number"),
+)
+
+qaf_frame = Table(
+    "qaf_frame",
+    metadata,
+    Column("sample_id", String(20), ForeignKey("qaf_samples.sample_id"), primary_key=True),
+    Column("victim_id", String(64), primary_key=True),
+    Column("crime_ref", String(64), nullable=False),
+    Column("route", String(30), nullable=False),
+    Column("enhanced", Boolean, nullable=False),
+    Column("stratum", String(40), nullable=False),
+    Column("selected", Boolean, nullable=False),
+    Column("case_number", Integer),
+    Column("weight", Float),
+)
+
+qaf_case_records = Table(
+    "qaf_case_records",
+    metadata,
+    Column("sample_id", String(20), ForeignKey("qaf_samples.sample_id"), primary_key=True),
+    Column("victim_id", String(64), primary_key=True),
+    Column("agency", String(20), primary_key=True),
+    Column("case_number", Integer, nullable=False),
+    Column("instances", Integer, nullable=False),
+    Column("met", Integer, nullable=False),
+    Column("late", Integer, nullable=False),
+    Column("missing", Integer, nullable=False),
+    Column("not_met", Integer, nullable=False),
+    Column("pending", Integer, nullable=False),
+)
+
+qaf_imports = Table(
+    "qaf_imports",
+    metadata,
+    Column("import_id", Integer, primary_key=True, autoincrement=True),
+    Column("sample_id", String(20), ForeignKey("qaf_samples.sample_id"), nullable=False,
+           index=True),
+    Column("imported_at", DateTime, nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+)  # fmt: skip
+
+qaf_ratings = Table(
+    "qaf_ratings",
+    metadata,
+    Column("import_id", Integer, ForeignKey("qaf_imports.import_id"), primary_key=True),
+    Column("victim_id", String(64), primary_key=True),
+    Column("agency", String(20), primary_key=True),
+    Column("theme", String(40), primary_key=True),
+    Column("rating", String(20), nullable=False),
+    Column("note", Text),
+    Column("reviewer", String(200)),
 )

@@ -3,7 +3,6 @@ warehouse (flows/warehouse/store.py), passing the connection in ``config.attribu
 
 from alembic import context
 
-import vcc.flows.warehouse.reviews  # noqa: F401 - the QAF tables, on the same metadata
 from vcc.flows.warehouse.tables import metadata
 
 connection = context.config.attributes.get("connection")
