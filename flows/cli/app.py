@@ -13,8 +13,9 @@ import os
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -107,22 +108,6 @@ def check_dates(quarter: Quarter, as_of) -> dt.date:
     return day
 
 
-def run_options(command):
-    """The options every command that runs the flow shares."""
-    options = [
-        click.option("--as-of", type=DATE, metavar="YYYY-MM-DD",
-                     help="Data complete up to the end of this day, not after today [today; "
-                     "with --from-snapshot, that run's]."),
-        click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Configuration TOML [./vcc.toml, else the shipped defaults]."),
-        click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-                     help="Output folder; a run writes <out>/<quarter>/ [out]."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
 def open_place(config: Path | None, out: Path | None) -> tuple[Config, Warehouse, Path]:
     """The configured warehouse and output folder, for the commands that read them."""
     from vcc.flows.config import load_config
@@ -133,14 +118,33 @@ def open_place(config: Path | None, out: Path | None) -> tuple[Config, Warehouse
     return settings, open_warehouse(settings, output_root), output_root
 
 
-def place_options(command):
-    """--config and --out, for commands that read what runs wrote."""
-    options = [
-        click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Configuration TOML [./vcc.toml, else the shipped defaults]."),
-        click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-                     help="Output folder the runs wrote to [out]."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        command = option(command)
-    return command
+def _options(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """One decorator applying ``options`` in the order given (as the help lists them)."""
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+CONFIG_OPTION = click.option(
+    "--config", "config", type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration TOML [./vcc.toml, else the shipped defaults].",
+)  # fmt: skip
+AS_OF_HELP = "Data complete up to the end of this day, not after today [today"
+# The options every command that runs the flow shares.
+run_options = _options(
+    click.option("--as-of", type=DATE, metavar="YYYY-MM-DD",
+                 help=f"{AS_OF_HELP}; with --from-snapshot, that run's]."),
+    CONFIG_OPTION,
+    click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+                 help="Output folder; a run writes <out>/<quarter>/ [out]."),
+)  # fmt: skip
+# --config and --out, for commands that read what runs wrote.
+place_options = _options(
+    CONFIG_OPTION,
+    click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+                 help="Output folder the runs wrote to [out]."),
+)  # fmt: skip

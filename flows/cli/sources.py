@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from vcc.flows.cli.app import DATE, QUARTER, check_dates
+from vcc.flows.cli.app import AS_OF_HELP, CONFIG_OPTION, DATE, QUARTER, check_dates
 from vcc.transforms.quarters import Quarter
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "demo-data"
@@ -78,18 +78,8 @@ def load_config_defaults():
 
 @click.command()
 @click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter the data is for.")
-@click.option(
-    "--as-of",
-    type=DATE,
-    metavar="YYYY-MM-DD",
-    help="Data complete up to the end of this day, not after today [today].",
-)
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration TOML [./vcc.toml, else the shipped defaults].",
-)
+@click.option("--as-of", type=DATE, metavar="YYYY-MM-DD", help=f"{AS_OF_HELP}].")
+@CONFIG_OPTION
 def validate(quarter: Quarter, as_of, config: Path | None) -> None:
     """Extract and validate the sources only, and summarise what was found (writes nothing).
 

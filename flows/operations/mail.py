@@ -74,9 +74,7 @@ def send_message(
     """Send one message to ``to`` through the configured server; returns its Message-ID once the
     server has accepted it."""
     message = build_message(settings, to, subject, body, attachments)
-    credentials = _credentials(settings)
-    context = _tls_context(settings) if settings.starttls else None
-    _deliver(settings, message, to, credentials, context)
+    _deliver(settings, message, to)
     return str(message["Message-ID"])
 
 
@@ -156,14 +154,11 @@ def _tls_context(settings: MailSettings) -> ssl.SSLContext:
         raise MailError(f"mail: ca_file {settings.ca_file} cannot be used: {problem}") from None
 
 
-def _deliver(
-    settings: MailSettings,
-    message: EmailMessage,
-    to: str,
-    credentials: tuple[str, str] | None,
-    context: ssl.SSLContext | None,
-) -> None:
-    """Hand the message to the server; any failure is one MailError naming the server."""
+def _deliver(settings: MailSettings, message: EmailMessage, to: str) -> None:
+    """Hand the message to the server; any failure is one MailError naming the server. A missing
+    credential or unusable CA file is found before connecting."""
+    credentials = _credentials(settings)
+    context = _tls_context(settings) if settings.starttls else None
     try:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
         try:

@@ -84,63 +84,41 @@ def form_cases(cases: pd.DataFrame, records: pd.DataFrame) -> list[FormCase]:
     ]
 
 
-def _victim_rows(tables: dict, table: tuple[str, str], victim_id: str) -> pd.DataFrame:
-    frame = tables.get(table)
-    if frame is None:
-        return pd.DataFrame()
-    return frame[frame["victim_id"] == victim_id]
+# The events of a victim's case the pack lists: (table, its date column, who acted, the words).
+VICTIM_EVENTS: list[tuple[tuple[str, str], str, str, Callable[[Any], str]]] = [
+    (("cps", "decisions"), "decided_at", "CPS",
+     lambda r: f"decision: {str(r.decision_type).replace('_', ' ')} (case {r.urn})"),
+    (("cps", "hearings"), "hearing_at", "Court",
+     lambda r: f"hearing {r.hearing_id} (case {r.urn})"),
+    (("cps", "outcomes"), "outcome_at", "Court", lambda r: _describe_outcome(r)),
+    (("probation", "vcs_referrals"), "referred_at", "Probation",
+     lambda r: f"referred to the Victim Contact Scheme ({r.referral_id})"),
+    (("probation", "release_notifications"), "release_at", "Probation",
+     lambda r: "offender released"),
+]  # fmt: skip
 
 
 def _case_events(tables: dict, victim_id: str, crime_ref: str, cut: pd.Timestamp) -> list:
-    """The investigation and court events of a case up to ``cut``, oldest first."""
+    """The investigation and court events of a case up to ``cut``, oldest first: the crime's
+    investigation events, then each of VICTIM_EVENTS recorded for the victim."""
     from vcc.reports.pack import CaseEvent
 
+    investigation = tables[("police", "investigation_events")]
+    sources = [
+        (investigation[investigation["crime_ref"] == crime_ref], "event_at", "Police",
+         lambda r: str(r.event_type).replace("_", " ")),
+    ]  # fmt: skip
+    for table, column, agency, describe in VICTIM_EVENTS:
+        frame = tables.get(table)
+        if frame is not None:
+            sources.append((frame[frame["victim_id"] == victim_id], column, agency, describe))
     events: list[tuple[pd.Timestamp, str, str]] = []
-
-    def add(rows: pd.DataFrame, column: str, agency: str, describe) -> None:  # noqa: ANN001
+    for rows, column, agency, describe in sources:
         if rows.empty:
-            return
+            continue
         for row, day in zip(rows.itertuples(index=False), local_date(rows[column]), strict=True):
             if pd.notna(day) and day <= cut:
                 events.append((day, agency, describe(row)))
-
-    investigation = tables[("police", "investigation_events")]
-    add(
-        investigation[investigation["crime_ref"] == crime_ref],
-        "event_at",
-        "Police",
-        lambda r: str(r.event_type).replace("_", " "),
-    )
-    add(
-        _victim_rows(tables, ("cps", "decisions"), victim_id),
-        "decided_at",
-        "CPS",
-        lambda r: f"decision: {str(r.decision_type).replace('_', ' ')} (case {r.urn})",
-    )
-    add(
-        _victim_rows(tables, ("cps", "hearings"), victim_id),
-        "hearing_at",
-        "Court",
-        lambda r: f"hearing {r.hearing_id} (case {r.urn})",
-    )
-    add(
-        _victim_rows(tables, ("cps", "outcomes"), victim_id),
-        "outcome_at",
-        "Court",
-        _describe_outcome,
-    )
-    add(
-        _victim_rows(tables, ("probation", "vcs_referrals"), victim_id),
-        "referred_at",
-        "Probation",
-        lambda r: f"referred to the Victim Contact Scheme ({r.referral_id})",
-    )
-    add(
-        _victim_rows(tables, ("probation", "release_notifications"), victim_id),
-        "release_at",
-        "Probation",
-        lambda r: "offender released",
-    )
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     return [CaseEvent(day.date(), agency, text) for day, agency, text in events]
 
