@@ -54,27 +54,45 @@ def _expectation(
 
 def table_expectations(table: Table) -> list[dict[str, Any]]:
     """The rules of CONTRACT.md §2 for one table, critical ones first."""
-    rules = [
-        _expectation(
-            "expect_table_columns_to_match_set",
-            {"column_set": table.column_names, "exact_match": False},
-            "critical",
-            "missing columns",
-            "Every canonical column is present (extra columns are ignored). Without one the "
-            "table cannot be used, so the run stops.",
-        )
+    return [
+        _columns_present(table),
+        *_required_values(table),
+        *_value_sets(table),
+        _no_duplicates(table),
+        *_date_order(table),
+        *_plausible_ranges(table),
+        *_not_after_the_extract(table),
     ]
-    for column in table.columns:
-        if not column.nullable:
-            rules.append(
-                _expectation(
-                    "expect_column_values_to_not_be_null",
-                    {"column": column.name},
-                    "row",
-                    f"missing {column.name}",
-                    f"Every row has a {column.name}.",
-                )
-            )
+
+
+def _columns_present(table: Table) -> dict[str, Any]:
+    return _expectation(
+        "expect_table_columns_to_match_set",
+        {"column_set": table.column_names, "exact_match": False},
+        "critical",
+        "missing columns",
+        "Every canonical column is present (extra columns are ignored). Without one the "
+        "table cannot be used, so the run stops.",
+    )
+
+
+def _required_values(table: Table) -> list[dict[str, Any]]:
+    return [
+        _expectation(
+            "expect_column_values_to_not_be_null",
+            {"column": column.name},
+            "row",
+            f"missing {column.name}",
+            f"Every row has a {column.name}.",
+        )
+        for column in table.columns
+        if not column.nullable
+    ]
+
+
+def _value_sets(table: Table) -> list[dict[str, Any]]:
+    """Coded columns hold one of their codes: the schema's list, or a list given at run time."""
+    rules = []
     for column in table.columns:
         if column.name in RUN_TIME_VALUE_SETS:
             parameter = RUN_TIME_VALUE_SETS[column.name]
@@ -98,44 +116,51 @@ def table_expectations(table: Table) -> list[dict[str, Any]]:
                     + (" (or empty)." if column.nullable else "."),
                 )
             )
+    return rules
+
+
+def _no_duplicates(table: Table) -> dict[str, Any]:
+    """A keyed table's key is unique; a table without a key repeats no whole row."""
     if table.key is not None:
-        rules.append(
-            _expectation(
-                "expect_column_values_to_be_unique",
-                {"column": table.key},
-                "row",
-                f"duplicate {table.key}",
-                f"{table.key} identifies a row. The first row with a value is kept and later "
-                "copies are quarantined.",
-            )
+        return _expectation(
+            "expect_column_values_to_be_unique",
+            {"column": table.key},
+            "row",
+            f"duplicate {table.key}",
+            f"{table.key} identifies a row. The first row with a value is kept and later "
+            "copies are quarantined.",
         )
-    else:
-        rules.append(
-            _expectation(
-                "expect_compound_columns_to_be_unique",
-                {"column_list": table.column_names, "ignore_row_if": "never"},
-                "row",
-                "duplicate row",
-                "No row repeats an earlier one in every column: a doubled delivery would count "
-                "an event, decision or outcome twice. The first is kept and later copies are "
-                "quarantined.",
-            )
+    return _expectation(
+        "expect_compound_columns_to_be_unique",
+        {"column_list": table.column_names, "ignore_row_if": "never"},
+        "row",
+        "duplicate row",
+        "No row repeats an earlier one in every column: a doubled delivery would count "
+        "an event, decision or outcome twice. The first is kept and later copies are "
+        "quarantined.",
+    )
+
+
+def _date_order(table: Table) -> list[dict[str, Any]]:
+    return [
+        _expectation(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {
+                "column_A": later,
+                "column_B": earlier,
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+            "row",
+            f"{later} before {earlier}",
+            f"{later} is not before {earlier} (rows where either is empty are not checked).",
         )
-    for earlier, later in table.date_order:
-        rules.append(
-            _expectation(
-                "expect_column_pair_values_a_to_be_greater_than_b",
-                {
-                    "column_A": later,
-                    "column_B": earlier,
-                    "or_equal": True,
-                    "ignore_row_if": "either_value_is_missing",
-                },
-                "row",
-                f"{later} before {earlier}",
-                f"{later} is not before {earlier} (rows where either is empty are not checked).",
-            )
-        )
+        for earlier, later in table.date_order
+    ]
+
+
+def _plausible_ranges(table: Table) -> list[dict[str, Any]]:
+    rules = []
     for column in table.columns:
         if column.name in PLAUSIBLE_RANGES:
             low, high = PLAUSIBLE_RANGES[column.name]
@@ -148,19 +173,23 @@ def table_expectations(table: Table) -> list[dict[str, Any]]:
                     f"A recorded {column.name} lies between {low} and {high}.",
                 )
             )
-    for column in table.columns:
-        if column.kind == "datetime" and column.name not in PLANNED_DATES:
-            rules.append(
-                _expectation(
-                    "expect_column_values_to_be_between",
-                    {"column": column.name, "max_value": {"$PARAMETER": "extracted_at"}},
-                    "row",
-                    f"{column.name} after the extract was taken",
-                    f"{column.name} is not after the moment the extract was taken: a future "
-                    "date is a recording error.",
-                )
-            )
     return rules
+
+
+def _not_after_the_extract(table: Table) -> list[dict[str, Any]]:
+    """A recorded date is not in the future (planned dates excepted: PLANNED_DATES)."""
+    return [
+        _expectation(
+            "expect_column_values_to_be_between",
+            {"column": column.name, "max_value": {"$PARAMETER": "extracted_at"}},
+            "row",
+            f"{column.name} after the extract was taken",
+            f"{column.name} is not after the moment the extract was taken: a future "
+            "date is a recording error.",
+        )
+        for column in table.columns
+        if column.kind == "datetime" and column.name not in PLANNED_DATES
+    ]
 
 
 def build_suite(source: str, table: Table) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from pydantic import (
 
 from vcc import shipped
 from vcc.flows.errors import ConfigError
+from vcc.flows.qaf import MAX_SAMPLE_SIZE
 from vcc.transforms.settings import (
     CalendarSettings,
     DisclosureSettings,
@@ -212,11 +213,6 @@ class MailSettings(Strict):
         if self.ca_file is not None and not self.ca_file.is_absolute():
             raise ValueError(f"ca_file: {self.ca_file} must be an absolute path")
         return self
-
-
-# A dip sample is read case by case by the Victims' Quality Champion: 40 cases a quarter is usual,
-# and a case review pack of 200 cases is already some 400 pages (about 2 minutes to render).
-MAX_SAMPLE_SIZE = 200
 
 
 class QafSettings(Strict):

@@ -6,8 +6,10 @@ import datetime as dt
 import re
 import zoneinfo
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 

@@ -13,15 +13,17 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
-from vcc.flows.config import Config
+from vcc.flows.checksums import sha256
 from vcc.flows.errors import VccError
-from vcc.flows.operations.summary import run_summary_text
-from vcc.flows.sources.snapshot import sha256
-from vcc.flows.warehouse.store import Warehouse, approvals, circulated_instances, circulations
+from vcc.flows.warehouse.store import Warehouse
+from vcc.flows.warehouse.tables import approvals, circulated_instances, circulations
+
+if TYPE_CHECKING:
+    from vcc.flows.config import Config
 
 
 class CirculationError(VccError):
@@ -117,6 +119,7 @@ def circulate(
 ) -> CirculationResult:
     """Email the approved current report to the distribution list."""
     from vcc.flows.operations.mail import send_message
+    from vcc.flows.operations.summary import run_summary_text  # pandas: only sending needs it
 
     report = current_report(warehouse, output_root, quarter)
     latest = warehouse.latest_version(quarter)

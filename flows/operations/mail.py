@@ -74,9 +74,7 @@ def send_message(
     """Send one message to ``to`` through the configured server; returns its Message-ID once the
     server has accepted it."""
     message = build_message(settings, to, subject, body, attachments)
-    credentials = _credentials(settings)
-    context = _tls_context(settings) if settings.starttls else None
-    _deliver(settings, message, to, credentials, context)
+    _deliver(settings, message, to)
     return str(message["Message-ID"])
 
 
@@ -156,95 +154,123 @@ def _tls_context(settings: MailSettings) -> ssl.SSLContext:
         raise MailError(f"mail: ca_file {settings.ca_file} cannot be used: {problem}") from None
 
 
-def _deliver(
+def _deliver(settings: MailSettings, message: EmailMessage, to: str) -> None:
+    """Hand the message to the server; any failure is one MailError naming the server. A missing
+    credential or unusable CA file is found before connecting."""
+    credentials = _credentials(settings)
+    context = _tls_context(settings) if settings.starttls else None
+    try:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+        try:
+            _converse(smtp, settings, message, to, credentials, context)
+        except BaseException:
+            smtp.close()
+            raise
+    except MailError:
+        raise
+    except smtplib.SMTPException as error:
+        raise _refusal(error, settings, to, credentials) from None
+    except OSError as error:
+        raise _connection_failure(error, settings) from None
+    # The server has accepted the message: a failure to say goodbye does not unsend it.
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _converse(
+    smtp: smtplib.SMTP,
     settings: MailSettings,
     message: EmailMessage,
     to: str,
     credentials: tuple[str, str] | None,
     context: ssl.SSLContext | None,
 ) -> None:
-    server = f"{settings.host}:{settings.port}"
-    user = credentials[0] if credentials else None
-    try:
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
-        try:
-            smtp.ehlo_or_helo_if_needed()
-            if context is not None:
-                if not smtp.has_extn("starttls"):
-                    raise MailError(
-                        f"the mail server {server} does not offer STARTTLS, which [mail] "
-                        "starttls requires; nothing was sent"
-                    )
-                smtp.starttls(context=context)
-                smtp.ehlo()
-            if credentials is not None:
-                smtp.login(*credentials)
-            smtp.send_message(message, from_addr=settings.sender, to_addrs=[to])
-        except BaseException:
-            smtp.close()
-            raise
-    except MailError:
-        raise
-    except smtplib.SMTPAuthenticationError:
-        raise MailError(
+    """The SMTP conversation: greeting, STARTTLS when asked (or nothing is sent), login, send."""
+    smtp.ehlo_or_helo_if_needed()
+    if context is not None:
+        if not smtp.has_extn("starttls"):
+            raise MailError(
+                f"the mail server {_server(settings)} does not offer STARTTLS, which [mail] "
+                "starttls requires; nothing was sent"
+            )
+        smtp.starttls(context=context)
+        smtp.ehlo()
+    if credentials is not None:
+        smtp.login(*credentials)
+    smtp.send_message(message, from_addr=settings.sender, to_addrs=[to])
+
+
+def _refusal(
+    error: smtplib.SMTPException,
+    settings: MailSettings,
+    to: str,
+    credentials: tuple[str, str] | None,
+) -> MailError:
+    """What the server said no to, in one line."""
+    server = _server(settings)
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        user = credentials[0] if credentials else None
+        return MailError(
             f"the mail server {server} refused the login of user {user!r}: check the user name "
             f"and password in the environment variables {settings.username_env} and "
             f"{settings.password_env}"
-        ) from None
-    except smtplib.SMTPRecipientsRefused as error:
+        )
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, reply = error.recipients.get(to, (0, b""))
-        raise RecipientRefused(
+        return RecipientRefused(
             f"the mail server {server} refused the recipient {to}: {code} {_text(reply)}"
-        ) from None
-    except smtplib.SMTPSenderRefused as error:
-        raise MailError(
+        )
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return MailError(
             f"the mail server {server} refused the sender {settings.sender}: "
             f"{error.smtp_code} {_text(error.smtp_error)}"
-        ) from None
-    except smtplib.SMTPNotSupportedError:
-        raise MailError(
+        )
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return MailError(
             f"the mail server {server} does not offer authentication (AUTH); remove "
             "username_env and password_env from [mail] or use another server"
-        ) from None
-    except smtplib.SMTPServerDisconnected as error:
+        )
+    if isinstance(error, smtplib.SMTPServerDisconnected):
         if isinstance(error.__context__, TimeoutError):  # smtplib wraps a read that timed out
-            raise _timed_out(server, settings) from None
-        raise MailError(f"the mail server {server} closed the connection unexpectedly") from None
-    except smtplib.SMTPResponseException as error:
-        raise MailError(
+            return _timed_out(server, settings)
+        return MailError(f"the mail server {server} closed the connection unexpectedly")
+    if isinstance(error, smtplib.SMTPResponseException):
+        return MailError(
             f"the mail server {server} refused: {error.smtp_code} {_text(error.smtp_error)}"
-        ) from None
-    except smtplib.SMTPException as error:
-        raise MailError(f"mail to {to} through {server} failed: {_text(str(error))}") from None
-    except ssl.SSLCertVerificationError as error:
-        raise MailError(
+        )
+    return MailError(f"mail to {to} through {server} failed: {_text(str(error))}")
+
+
+def _connection_failure(error: OSError, settings: MailSettings) -> MailError:
+    """Why the server could not be reached, or TLS with it failed, in one line."""
+    server = _server(settings)
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return MailError(
             f"the certificate of the mail server {server} could not be verified "
             f"({error.verify_message}); if a private authority signed it, name its certificate "
             "in [mail] ca_file"
-        ) from None
-    except ssl.SSLError as error:
-        raise MailError(
-            f"TLS with the mail server {server} failed: {error.reason or error}"
-        ) from None
-    except TimeoutError:
-        raise _timed_out(server, settings) from None
-    except socket.gaierror:
-        raise MailError(f"cannot connect to the mail server {server}: unknown host") from None
-    except ConnectionRefusedError:
-        raise MailError(
+        )
+    if isinstance(error, ssl.SSLError):
+        return MailError(f"TLS with the mail server {server} failed: {error.reason or error}")
+    if isinstance(error, TimeoutError):
+        return _timed_out(server, settings)
+    if isinstance(error, socket.gaierror):
+        return MailError(f"cannot connect to the mail server {server}: unknown host")
+    if isinstance(error, ConnectionRefusedError):
+        return MailError(
             f"cannot connect to the mail server {server}: connection refused (are [mail] host "
             "and port right, and is the server running?)"
-        ) from None
-    except OSError as error:
-        raise MailError(
-            f"the connection to the mail server {server} failed: "
-            f"{error.strerror or type(error).__name__}"
-        ) from None
-    # The server has accepted the message: a failure to say goodbye does not unsend it.
-    try:
-        smtp.quit()
-    except (smtplib.SMTPException, OSError):
-        smtp.close()
+        )
+    return MailError(
+        f"the connection to the mail server {server} failed: "
+        f"{error.strerror or type(error).__name__}"
+    )
+
+
+def _server(settings: MailSettings) -> str:
+    return f"{settings.host}:{settings.port}"
 
 
 def _timed_out(server: str, settings: MailSettings) -> MailError:

@@ -28,7 +28,8 @@ from vcc.flows.sources.extract import RETRY_DELAYS_SECONDS, RawTable, extract_so
 from vcc.flows.sources.snapshot import load_snapshot, snapshot_as_of
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.reviews import ReviewStore
-from vcc.flows.warehouse.store import RunFacts, VersionPlan, Warehouse, open_warehouse
+from vcc.flows.warehouse.store import Warehouse, open_warehouse
+from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter, quarter_range, unreportable
 from vcc.transforms.schema import CANONICAL

@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
 from vcc.flows.sources.extract import RawTable
-from vcc.flows.sources.snapshot import sha256, snapshot_frame
+from vcc.flows.sources.snapshot import snapshot_frame
 from vcc.flows.version import code_version
-from vcc.flows.warehouse.store import RunFacts, VersionPlan, Warehouse
+from vcc.flows.warehouse.store import Warehouse
+from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter
 
@@ -195,7 +197,7 @@ def _next_report_date(config: Config, quarter: Quarter) -> dt.date:
 def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     """Write every output file of the run into its staging folder; return that folder and the
     report version the figures are published as."""
-    from vcc.flows.sources.validate import build_data_docs  # imports Great Expectations
+    from vcc.flows.sources.suites import build_data_docs  # imports Great Expectations
 
     staging = run.staging_dir
     staging.mkdir(parents=True)

@@ -20,7 +20,6 @@ manifest lists must be there with its checksum: a missing or changed file is an 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -28,20 +27,13 @@ from typing import Any
 import pandas as pd
 import pyarrow
 
+from vcc.flows.checksums import sha256
 from vcc.flows.errors import SourceError
 from vcc.flows.sources.coerce import as_text
 from vcc.flows.sources.extract import RawTable
 from vcc.transforms import schema
 
 MANIFEST = "manifest.json"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_snapshot(

@@ -49,11 +49,9 @@ the flow and ``vcc validate`` both call it: coerce every table of every source, 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,15 +59,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vcc.flows.config import EXPECTATIONS_DIR, SourceConfig
+from vcc.flows.config import SourceConfig
 from vcc.flows.errors import ValidationFailed
 from vcc.flows.sources.coerce import coerce_source
 from vcc.flows.sources.extract import RawTable
+from vcc.flows.sources.suites import RuleResult, SuiteRunner, TableKey
 from vcc.transforms.freshness import freshness
 from vcc.transforms.quarters import local_wall_clock
 from vcc.transforms.schema import CANONICAL, LINKS
-
-TableKey = tuple[str, str]
 
 QUALITY_COLUMNS = ["source", "table", "check", "severity", "failed_rows", "detail"]
 LINKAGE_COLUMNS = ["source", "table", "column", "target", "rows", "linked", "rate"]
@@ -83,21 +80,6 @@ _PARENT_NAMES: dict[TableKey, str] = {
     ("police", "victims"): "a police victim",
     ("cps", "cases"): "a CPS case",
 }
-# What the Data Docs show of a result: counts, and a table's column names; never values or rows.
-DOCS_RESULT = frozenset(
-    {
-        "element_count",
-        "unexpected_count",
-        "unexpected_percent",
-        "missing_count",
-        "missing_percent",
-        "unexpected_percent_total",
-        "unexpected_percent_nonmissing",
-        "observed_value",  # only table-level rules report one here: the column names
-        "details",  # only the column-set rule reports details: the columns missing
-    }
-)
-DOCS_SITE = "vcc"
 # Rules whose failing rows are copies of one another: the first copy is kept.
 UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 # What a value of each schema kind should have been, for an unparseable value's reason.
@@ -149,17 +131,6 @@ class _Failure:
         return self.reason or self.check
 
 
-@dataclass(frozen=True)
-class _RuleResult:
-    """What we need of one Great Expectations result, free of its classes."""
-
-    kind: str
-    kwargs: dict[str, Any]
-    meta: dict[str, Any]
-    success: bool
-    result: dict[str, Any]
-
-
 def coerce_extract(
     raw: Mapping[str, Mapping[str, RawTable]], sources: Mapping[str, SourceConfig]
 ) -> tuple[dict[TableKey, pd.DataFrame], dict[TableKey, pd.DataFrame]]:
@@ -203,7 +174,7 @@ def validate_sources(
     }
 
     validated_at = datetime.now().astimezone()
-    runner = _SuiteRunner()
+    runner = SuiteRunner()
     failures: dict[TableKey, list[_Failure]] = {}
     critical: list[str] = []
     for key in order:
@@ -238,110 +209,7 @@ def validate_sources(
     )
 
 
-class _SuiteRunner:
-    """Runs the JSON suites with Great Expectations on in-memory frames."""
-
-    def __init__(self) -> None:
-        # Imported here: importing Great Expectations takes seconds, and only validation needs it.
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        asset = context.data_sources.add_pandas("vcc").add_dataframe_asset("table")
-        self._batches = asset.add_batch_definition_whole_dataframe("whole table")
-        self._suite_class = gx.ExpectationSuite
-        self.results: dict[TableKey, Any] = {}  # each suite's result, counts only
-
-    def run(
-        self, key: TableKey, frame: pd.DataFrame, parameters: dict[str, Any]
-    ) -> list[_RuleResult]:
-        suite_json = _suite_json(*key)
-        if frame.empty:
-            # No row can fail a row rule; skipping them saves Great Expectations' fixed cost
-            # (some 10 ms a rule), which is most of the time on small tables.
-            suite_json["expectations"] = [
-                rule
-                for rule in suite_json["expectations"]
-                if rule["meta"]["severity"] == "critical"
-            ]
-        suite = self._suite_class(**suite_json)
-        batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
-        outcome = batch.validate(
-            suite,
-            # COMPLETE gives every failing row label; the values themselves are not wanted.
-            result_format={
-                "result_format": "COMPLETE",
-                "exclude_unexpected_values": True,
-                "return_unexpected_index_query": False,
-                "partial_unexpected_count": 0,
-            },
-            expectation_parameters=parameters,
-        )
-        rules = []
-        for result in outcome.results:
-            config = result.expectation_config
-            assert config is not None  # a suite's results always carry their expectation
-            rules.append(
-                _RuleResult(
-                    kind=config.type,
-                    kwargs=dict(config.kwargs),
-                    meta=dict(config.meta or {}),
-                    success=bool(result.success),
-                    result=dict(result.result or {}),
-                )
-            )
-            result.result = {k: v for k, v in (result.result or {}).items() if k in DOCS_RESULT}
-        self.results[key] = outcome
-        return rules
-
-
-def build_data_docs(outcome: ValidationOutcome, folder: Path, run_name: str = "vcc") -> Path:
-    """Write Great Expectations' Data Docs of ``outcome`` (one run's validation) into ``folder``,
-    as a static HTML site; return its ``index.html``. See the module docstring for what it shows.
-    """
-    import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    from vcc.flows.sources.offline_docs import make_offline
-
-    context = gx.get_context(mode="ephemeral")
-    site: Any = {
-        "class_name": "SiteBuilder",
-        "show_how_to_buttons": False,
-        "store_backend": {
-            "class_name": "TupleFilesystemStoreBackend",
-            "base_directory": str(folder.resolve()),
-        },
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    }
-    context.add_data_docs_site(DOCS_SITE, site)
-    run_id = RunIdentifier(run_name=run_name, run_time=outcome.validated_at)
-    for (source, table), result in outcome.suite_results.items():
-        name = f"{source}.{table}"
-        context.suites.add(gx.ExpectationSuite(**_suite_json(source, table)))
-        identifier = ValidationResultIdentifier(
-            ExpectationSuiteIdentifier(name=name), run_id, batch_identifier=name
-        )
-        result.meta.update(run_id=run_id, validation_time=run_id.run_time)  # shown on the page
-        context.validation_results_store.set(identifier, result)
-    context.build_data_docs(site_names=[DOCS_SITE])
-    # Offline, with no request to any CDN (issue 15): see flows/offline_docs.py.
-    passed = {".".join(key): bool(result.success) for key, result in outcome.suite_results.items()}
-    make_offline(folder, passed)
-    return folder / "index.html"
-
-
-def _suite_json(source: str, table: str) -> dict[str, Any]:
-    path = EXPECTATIONS_DIR / f"{source}.{table}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _critical_failures(key: TableKey, results: list[_RuleResult]) -> list[str]:
+def _critical_failures(key: TableKey, results: list[RuleResult]) -> list[str]:
     """``source.table: what failed`` for each failed critical rule, or for a row rule that
     could not be evaluated at all (then no row can be trusted)."""
     name = ".".join(key)
@@ -368,7 +236,7 @@ def _critical_failures(key: TableKey, results: list[_RuleResult]) -> list[str]:
 def _row_failures(
     key: TableKey,
     frame: pd.DataFrame,
-    results: list[_RuleResult],
+    results: list[RuleResult],
     problems: pd.DataFrame | None,
 ) -> list[_Failure]:
     parse_failures, unparseable = _parse_failures(key, problems)

@@ -1,8 +1,8 @@
-"""The Quality Assessment Framework's tables in the warehouse (flows/warehouse.py): each dip
-sample with its seed and design, its whole frame, the records of every sampled case, and every
-import of a review form (the latest import of a sample wins; earlier ones are kept).
+"""The Quality Assessment Framework's records in the warehouse: each dip sample with its seed and
+design, its whole frame, the records of every sampled case, and every import of a review form (the
+latest import of a sample wins; earlier ones are kept).
 
-Tables (migration 0002):
+Tables (migration 0002, declared in ``tables.py``):
 - ``qaf_samples``: one row per sample drawn: quarter, the run whose files it was drawn from, the
   seed, sizes, oversampling factor, the design (JSON: each stratum's N_h, n_h and weight);
 - ``qaf_frame``: every victim of the sample's frame, with route, stratum, whether drawn, the case
@@ -21,103 +21,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import func, insert, select, update
 
-from vcc.flows.warehouse.store import Warehouse, metadata
+from vcc.flows.warehouse.store import Warehouse
+from vcc.flows.warehouse.tables import (
+    qaf_case_records,
+    qaf_frame,
+    qaf_imports,
+    qaf_ratings,
+    qaf_samples,
+)
 from vcc.transforms.qaf import AGENCIES
-
-qaf_samples = Table(
-    "qaf_samples",
-    metadata,
-    Column("sample_id", String(20), primary_key=True),  # "2024Q4-1"
-    Column("quarter", String(6), nullable=False, index=True),
-    Column("number", Integer, nullable=False),  # 1, 2, ... within the quarter
-    Column("run_id", String(64), nullable=False),  # the published run the frame came from
-    Column("as_of", Date, nullable=False),
-    Column("seed", BigInteger, nullable=False),
-    Column("size_requested", Integer, nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("frame_size", Integer, nullable=False),
-    Column("oversampling", Float, nullable=False),
-    Column("design", Text, nullable=False),  # JSON: strata, rule, numpy version
-    Column("config_sha256", String(64), nullable=False),
-    Column("drawn_at", DateTime, nullable=False),
-    Column("drawn_by", String(200), nullable=False),
-    Column("pack_sha256", String(64)),
-    Column("form_sha256", String(64)),
-    UniqueConstraint("quarter", "number", name="uq_qaf_samples_quarter_number"),
-)
-
-qaf_frame = Table(
-    "qaf_frame",
-    metadata,
-    Column("sample_id", String(20), ForeignKey("qaf_samples.sample_id"), primary_key=True),
-    Column("victim_id", String(64), primary_key=True),
-    Column("crime_ref", String(64), nullable=False),
-    Column("route", String(30), nullable=False),
-    Column("enhanced", Boolean, nullable=False),
-    Column("stratum", String(40), nullable=False),
-    Column("selected", Boolean, nullable=False),
-    Column("case_number", Integer),
-    Column("weight", Float),
-)
-
-qaf_case_records = Table(
-    "qaf_case_records",
-    metadata,
-    Column("sample_id", String(20), ForeignKey("qaf_samples.sample_id"), primary_key=True),
-    Column("victim_id", String(64), primary_key=True),
-    Column("agency", String(20), primary_key=True),
-    Column("case_number", Integer, nullable=False),
-    Column("instances", Integer, nullable=False),
-    Column("met", Integer, nullable=False),
-    Column("late", Integer, nullable=False),
-    Column("missing", Integer, nullable=False),
-    Column("not_met", Integer, nullable=False),
-    Column("pending", Integer, nullable=False),
-)
-
-qaf_imports = Table(
-    "qaf_imports",
-    metadata,
-    Column("import_id", Integer, primary_key=True, autoincrement=True),
-    Column("sample_id", String(20), ForeignKey("qaf_samples.sample_id"), nullable=False,
-           index=True),
-    Column("imported_at", DateTime, nullable=False),
-    Column("imported_by", String(200), nullable=False),
-    Column("file_name", String(500), nullable=False),
-    Column("file_sha256", String(64), nullable=False),
-    Column("rows", Integer, nullable=False),
-)  # fmt: skip
-
-qaf_ratings = Table(
-    "qaf_ratings",
-    metadata,
-    Column("import_id", Integer, ForeignKey("qaf_imports.import_id"), primary_key=True),
-    Column("victim_id", String(64), primary_key=True),
-    Column("agency", String(20), primary_key=True),
-    Column("theme", String(40), primary_key=True),
-    Column("rating", String(20), nullable=False),
-    Column("note", Text),
-    Column("reviewer", String(200)),
-)
 
 FRAME_COLUMNS = [c.name for c in qaf_frame.columns if c.name != "sample_id"]
 RECORD_COLUMNS = [c.name for c in qaf_case_records.columns if c.name != "sample_id"]
@@ -246,13 +160,8 @@ class ReviewStore:
         return Sample.of(found) if found else None
 
     def samples(self, quarter: str) -> list[Sample]:
-        with self.engine.connect() as connection:
-            found = connection.execute(
-                select(qaf_samples)
-                .where(qaf_samples.c.quarter == quarter)
-                .order_by(qaf_samples.c.number)
-            ).all()
-        return [Sample.of(row) for row in found]
+        query = select(qaf_samples).where(qaf_samples.c.quarter == quarter)
+        return [Sample.of(row) for row in self._rows(query.order_by(qaf_samples.c.number))]
 
     def frame(self, sample_id: str) -> pd.DataFrame:
         """The sample's frame (FRAME_COLUMNS), drawn cases first in case order."""
@@ -305,13 +214,8 @@ class ReviewStore:
 
     def imports(self, sample_id: str) -> list[dict[str, Any]]:
         """Every import of the sample's form, oldest first."""
-        with self.engine.connect() as connection:
-            found = connection.execute(
-                select(qaf_imports)
-                .where(qaf_imports.c.sample_id == sample_id)
-                .order_by(qaf_imports.c.import_id)
-            ).all()
-        return [dict(row._mapping) for row in found]
+        query = select(qaf_imports).where(qaf_imports.c.sample_id == sample_id)
+        return [dict(row._mapping) for row in self._rows(query.order_by(qaf_imports.c.import_id))]
 
     def ratings(self, import_id: int) -> pd.DataFrame:
         return self._frame_of(
@@ -330,6 +234,8 @@ class ReviewStore:
         return None
 
     def _frame_of(self, query: Any, columns: list[str]) -> pd.DataFrame:
+        return pd.DataFrame([tuple(row) for row in self._rows(query)], columns=columns)
+
+    def _rows(self, query: Any) -> list[Any]:
         with self.engine.connect() as connection:
-            found = connection.execute(query).all()
-        return pd.DataFrame([tuple(row) for row in found], columns=columns)
+            return list(connection.execute(query).all())

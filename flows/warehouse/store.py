@@ -1,17 +1,11 @@
 """The warehouse of record: runs, metrics history, report versions, approvals, the circulation log
-and the instance tables of circulated versions.
+and the instance tables of circulated versions (their tables: ``tables.py``; which version a run's
+figures are: ``versions.py``).
 
 Any SQLAlchemy 2 database: an SQLite file beside the outputs by default, PostgreSQL when
 ``[warehouse] url_env`` names one. The schema belongs to the Alembic migrations in
-``flows/migrations/``; opening a warehouse upgrades it to the newest revision.
-
-Version rules (README "Reruns and revisions"):
-- a quarter's first successful run is version 1, its *first issue*;
-- a rerun with byte-identical ``metrics.csv`` keeps the version (a rerun changes no figure);
-- a rerun whose figures differ from the last *circulated* version is version N+1, a *revision*,
-  recorded with why (later data, configuration change, code change) and which figures changed;
-- while the newest version has not been circulated, changed figures replace it in place (a draft
-  nobody outside the office has seen is not a revision), and its approval lapses with it.
+``flows/warehouse/migrations/``; opening a warehouse upgrades it to the newest revision when it is
+not there already (the quick commands read a current warehouse without loading Alembic).
 """
 
 from __future__ import annotations
@@ -22,153 +16,42 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import (
-    Column,
-    Date,
-    DateTime,
     Engine,
-    Float,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     create_engine,
     delete,
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from vcc.flows.errors import VccError
-from vcc.transforms.disclosure import published_tables
-from vcc.transforms.metrics import METRIC_COLUMNS
-from vcc.transforms.quarters import long_date
+from vcc.flows.warehouse.tables import (
+    circulations,
+    metadata,
+    metrics,
+    report_versions,
+    run_locks,
+    runs,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SCHEMA_REVISION = "0002"  # the newest migration's revision id (a test checks it is the head)
 WAREHOUSE_FILE = "vcc-warehouse.sqlite"
 STALE_LOCK = dt.timedelta(hours=12)  # no run takes this long; its holder was killed elsewhere
-
-metadata = MetaData()
-
-runs = Table(
-    "runs",
-    metadata,
-    Column("run_id", String(64), primary_key=True),
-    Column("quarter", String(6), nullable=False, index=True),
-    Column("as_of", Date, nullable=False),
-    Column("triggered_by", String(40), nullable=False),
-    Column("parameters", Text, nullable=False),  # JSON
-    Column("config_sha256", String(64), nullable=False),
-    Column("code_version", String(120), nullable=False),
-    Column("status", String(12), nullable=False),  # running, succeeded, failed, abandoned
-    Column("started_at", DateTime, nullable=False),
-    Column("finished_at", DateTime),
-    Column("timings", Text),  # JSON: seconds per stage
-    Column("error", Text),  # the one-line reason a run failed
-    Column("host", String(255), nullable=False),
-    Column("pid", Integer, nullable=False),
-    Column("version", Integer),  # the report version the run produced or confirmed
-    Column("metrics_sha256", String(64)),
-    Column("sources_sha256", Text),  # JSON: snapshot file -> SHA-256
-    Column("manifest", Text),  # JSON, as written to manifest.json
-)
-
-metrics = Table(
-    "metrics",
-    metadata,
-    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False, index=True),
-    Column("quarter", String(6), nullable=False),
-    Column("measure_id", String(40), nullable=False),
-    Column("right", String(40), nullable=False),
-    Column("agency", String(20), nullable=False),
-    Column("dimension", String(40), nullable=False),
-    Column("group", String(120), nullable=False),
-    Column("eligible", Integer, nullable=False),
-    Column("met", Integer, nullable=False),
-    Column("not_met", Integer, nullable=False),
-    Column("pending", Integer, nullable=False),
-    Column("rate", Float),
-    Column("ci_low", Float),
-    Column("ci_high", Float),
-    Column("target", Float),
-    Column("rag", String(20)),
-)
-
-report_versions = Table(
-    "report_versions",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("quarter", String(6), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("metrics_sha256", String(64), nullable=False),
-    Column("pdf_sha256", String(64), nullable=False),
-    Column("reasons", Text, nullable=False),  # JSON list of sentences
-    Column("changes", Text, nullable=False),  # JSON list of changed headline figures
-    UniqueConstraint("quarter", "version", name="uq_report_versions_quarter_version"),
-)
-
-approvals = Table(
-    "approvals",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("quarter", String(6), nullable=False, index=True),
-    Column("version", Integer, nullable=False),
-    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
-    Column("pdf_sha256", String(64), nullable=False),
-    Column("approved_by", String(200), nullable=False),
-    Column("approved_at", DateTime, nullable=False),
-    Column("note", Text),
-)
-
-circulations = Table(
-    "circulations",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("quarter", String(6), nullable=False, index=True),
-    Column("version", Integer, nullable=False),
-    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
-    Column("recipient", String(320), nullable=False),
-    Column("pdf_sha256", String(64), nullable=False),
-    Column("message_id", String(320), nullable=False),
-    Column("sent_at", DateTime, nullable=False),
-    Column("sent_by", String(200), nullable=False),
-)
-
-circulated_instances = Table(
-    "circulated_instances",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("quarter", String(6), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("parquet", LargeBinary, nullable=False),  # instances.parquet as circulated
-    UniqueConstraint("quarter", "version", name="uq_circulated_instances_quarter_version"),
-)
-
-run_locks = Table(
-    "run_locks",
-    metadata,
-    Column("quarter", String(6), primary_key=True),
-    Column("run_id", String(64), nullable=False),
-    Column("host", String(255), nullable=False),
-    Column("pid", Integer, nullable=False),
-    Column("acquired_at", DateTime, nullable=False),
-)
 
 
 class WarehouseError(VccError):
@@ -177,52 +60,6 @@ class WarehouseError(VccError):
 
 class QuarterLocked(VccError):
     """Another run of the same quarter holds the lock."""
-
-
-@dataclass(frozen=True)
-class RunFacts:
-    """What a run was made from, to say why its figures differ from an earlier version's."""
-
-    as_of: dt.date
-    config_sha256: str
-    code_version: str
-    sources_sha256: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Revision:
-    """One row of the report's revisions table."""
-
-    version: int
-    produced: dt.date
-    reasons: list[str]
-    changes: list[str]
-
-
-@dataclass(frozen=True)
-class VersionPlan:
-    """The version a run's figures will be published as, decided before the report is drawn."""
-
-    quarter: str
-    version: int
-    action: str  # "new", "same" (figures unchanged) or "replace" (an uncirculated draft)
-    reasons: list[str] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)
-    history: list[Revision] = field(default_factory=list)  # earlier circulated revisions
-
-    @property
-    def label(self) -> str:
-        name = "First issue" if self.version == 1 else f"Revision {self.version - 1}"
-        return f"{name} (version {self.version})"
-
-    @property
-    def revisions(self) -> list[Revision]:
-        """Every revision since the first issue, oldest first, this one included."""
-        if self.version == 1:
-            return []
-        current = Revision(self.version, dt.date.today(), self.reasons, self.changes)
-        earlier = [r for r in self.history if 1 < r.version < self.version]
-        return [*earlier, current]
 
 
 def default_url(output_root: Path) -> str:
@@ -268,6 +105,11 @@ class Warehouse:
             ) from None
 
     def _upgrade(self) -> None:
+        """Bring the schema to the newest migration; Alembic is loaded only when it is not there
+        already (a new warehouse, or one an older vcc made), since loading it costs more than the
+        quick commands' own work."""
+        if self._schema_revision() == SCHEMA_REVISION:
+            return
         from alembic import command
         from alembic.config import Config as AlembicConfig
 
@@ -282,6 +124,13 @@ class Warehouse:
             except (IntegrityError, OperationalError):
                 if attempt == 2:  # two processes creating one new warehouse at once
                     raise
+
+    def _schema_revision(self) -> str | None:
+        """The migration the database is at (Alembic's own record), None for a new database."""
+        with self.engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     # --- runs -----------------------------------------------------------------------------------
 
@@ -373,6 +222,8 @@ class Warehouse:
         ``publish`` (the output folder swap) runs inside the transaction, so that if it fails
         nothing is recorded, and if the recording fails the transaction is rolled back before
         the outputs change."""
+        from vcc.transforms.metrics import METRIC_COLUMNS  # pandas: only a finished run needs it
+
         rows = metrics_frame[METRIC_COLUMNS].astype(object).where(metrics_frame.notna(), None)
         with self.engine.begin() as connection:
             connection.execute(
@@ -426,26 +277,10 @@ class Warehouse:
         self, quarter: str, metrics_frame: pd.DataFrame, metrics_sha256: str, facts: RunFacts,
         threshold: int,
     ) -> VersionPlan:  # fmt: skip
-        """Which version these figures are, and, for a revision, why and what changed."""
-        latest = self.latest_version(quarter)
-        history = self.revisions(quarter)
-        if latest is None:
-            return VersionPlan(quarter, 1, "new", ["first issue"], [], history)
-        if latest["metrics_sha256"] == metrics_sha256:
-            return VersionPlan(
-                quarter, latest["version"], "same",
-                json.loads(latest["reasons"]), json.loads(latest["changes"]), history,
-            )  # fmt: skip
-        circulated = self.last_circulated(quarter)
-        action = "new" if circulated and circulated["version"] == latest["version"] else "replace"
-        version = latest["version"] + 1 if action == "new" else latest["version"]
-        if circulated is None:
-            return VersionPlan(quarter, version, action, ["first issue"], [], history)
-        earlier = self.run(circulated["run_id"])
-        reasons = _reasons(earlier, facts)
-        before = self.metrics_of(circulated["run_id"])
-        changes = changed_headlines(before, metrics_frame, threshold)
-        return VersionPlan(quarter, version, action, reasons, changes, history)
+        """Which version these figures are (the policy: ``versions.plan_version``)."""
+        from vcc.flows.warehouse.versions import plan_version
+
+        return plan_version(self, quarter, metrics_frame, metrics_sha256, facts, threshold)
 
     def latest_version(self, quarter: str) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
@@ -467,20 +302,6 @@ class Warehouse:
             ).first()
         return dict(found._mapping) if found else None
 
-    def revisions(self, quarter: str) -> list[Revision]:
-        with self.engine.connect() as connection:
-            found = connection.execute(
-                select(report_versions)
-                .where(report_versions.c.quarter == quarter)
-                .order_by(report_versions.c.version)
-            ).all()
-        return [
-            Revision(
-                row.version, row.created_at.date(), json.loads(row.reasons), json.loads(row.changes)
-            )
-            for row in found
-        ]
-
     # --- reading --------------------------------------------------------------------------------
 
     def run(self, run_id: str) -> dict[str, Any] | None:
@@ -496,6 +317,10 @@ class Warehouse:
             return [dict(row._mapping) for row in connection.execute(query)]
 
     def metrics_of(self, run_id: str) -> pd.DataFrame:
+        import pandas as pd
+
+        from vcc.transforms.metrics import METRIC_COLUMNS
+
         with self.engine.connect() as connection:
             found = connection.execute(
                 select(*[metrics.c[c] for c in METRIC_COLUMNS]).where(metrics.c.run_id == run_id)
@@ -535,66 +360,6 @@ def _engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-
-def _reasons(earlier: dict[str, Any] | None, facts: RunFacts) -> list[str]:
-    """Why these figures differ from the last circulated version's, in words."""
-    if earlier is None:
-        return ["figures changed"]
-    reasons = []
-    earlier_sources = json.loads(earlier["sources_sha256"] or "{}")
-    if earlier["as_of"] != facts.as_of:
-        reasons.append(
-            f"later data: as of {long_date(facts.as_of)} (was {long_date(earlier['as_of'])})"
-        )
-    if earlier_sources != facts.sources_sha256:
-        changed = sorted(
-            {name.split(".")[0] for name in set(earlier_sources) | set(facts.sources_sha256)
-             if earlier_sources.get(name) != facts.sources_sha256.get(name)}
-        )  # fmt: skip
-        reasons.append("late or corrected source data (" + ", ".join(changed) + ")")
-    if earlier["config_sha256"] != facts.config_sha256:
-        reasons.append("configuration change")
-    if earlier["code_version"] != facts.code_version:
-        reasons.append(f"code change ({earlier['code_version']} to {facts.code_version})")
-    return reasons or ["figures changed with the same data, configuration and code"]
-
-
-def changed_headlines(before: pd.DataFrame, after: pd.DataFrame, threshold: int) -> list[str]:
-    """Each measure whose published headline figures changed, as published (suppressed cells
-    stay suppressed): e.g. ``R6-UPDATE: eligible 812 to 830; rate 81.2% to 80.4%``."""
-
-    def headline(frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
-        if frame.empty:
-            return {}
-        shown = published_tables(frame, threshold)
-        rows = shown[shown["dimension"] == "all"]
-        return {
-            m: (e, _percent(r))
-            for m, e, r in zip(rows["measure_id"], rows["eligible"], rows["rate"], strict=True)
-        }
-
-    old, new = headline(before), headline(after)
-    changes = []
-    for measure_id, (eligible, rate) in new.items():
-        was_eligible, was_rate = old.get(measure_id, ("[x]", "[x]"))
-        parts = []
-        if eligible != was_eligible:
-            parts.append(f"eligible {was_eligible} to {eligible}")
-        if rate != was_rate:
-            parts.append(f"rate {was_rate} to {rate}")
-        if parts:
-            changes.append(f"{measure_id}: " + "; ".join(parts))
-    if not changes and not before.empty:
-        changes.append("breakdowns changed; headline figures unchanged")
-    return changes
-
-
-def _percent(text: str) -> str:
-    try:
-        return f"{float(text):.1%}"
-    except ValueError:
-        return text  # [c], [z] or [x]
 
 
 def open_warehouse(config: Any, output_root: Path | None = None) -> Warehouse:

@@ -1,14 +1,13 @@
 """Alembic environment of the vcc warehouse. vcc runs the migrations itself when it opens a
-warehouse (flows/warehouse.py), passing the connection in ``config.attributes``."""
+warehouse (flows/warehouse/store.py), passing the connection in ``config.attributes``."""
 
 from alembic import context
 
-import vcc.flows.warehouse.reviews  # noqa: F401 - the QAF tables, on the same metadata
-from vcc.flows.warehouse.store import metadata
+from vcc.flows.warehouse.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise SystemExit("vcc's warehouse migrations run from vcc itself (flows/warehouse.py)")
+    raise SystemExit("vcc's warehouse migrations run from vcc itself (flows/warehouse/store.py)")
 context.configure(
     connection=connection,
     target_metadata=metadata,

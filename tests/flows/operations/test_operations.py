@@ -26,7 +26,8 @@ from vcc.flows.cli import main
 from vcc.flows.config import load_config
 from vcc.flows.operations.circulation import CirculationError, approve, circulate
 from vcc.flows.run.flow import run_quarter
-from vcc.flows.warehouse.store import RunFacts, Warehouse, default_url
+from vcc.flows.warehouse.store import Warehouse, default_url
+from vcc.flows.warehouse.versions import RunFacts
 
 pytestmark = pytest.mark.flow
 QUARTER = FLOW_QUARTER

@@ -414,7 +414,7 @@ def test_sample_is_recorded_with_its_seed_run_and_frame(sampled, run_out):
 
 @pytest.mark.flow
 def test_same_quarter_data_and_seed_give_the_same_sample(sampled, run_out, demo_config, tmp_path):
-    from vcc.flows.qaf.review import QafError, draw_quarter_sample
+    from vcc.flows.qaf.sample import QafError, draw_quarter_sample
     from vcc.transforms.quarters import Quarter
 
     again = vcc("sample", "--quarter", FLOW_QUARTER, "--size", 12, "--seed", 2024,
@@ -439,9 +439,9 @@ def test_same_quarter_data_and_seed_give_the_same_sample(sampled, run_out, demo_
 @pytest.mark.flow
 def test_an_interrupted_draw_leaves_neither_a_sample_nor_files(run_out, demo_config, tmp_path,
                                                                monkeypatch):  # fmt: skip
-    import vcc.flows.qaf.review
-    from vcc.flows.qaf.review import draw_quarter_sample
-    from vcc.flows.sources.snapshot import sha256
+    import vcc.flows.qaf.pack
+    from vcc.flows.checksums import sha256
+    from vcc.flows.qaf.sample import draw_quarter_sample
     from vcc.transforms.quarters import Quarter
 
     config, quarter = load_config(demo_config), Quarter.parse(FLOW_QUARTER)
@@ -452,7 +452,7 @@ def test_an_interrupted_draw_leaves_neither_a_sample_nor_files(run_out, demo_con
     def stopped(*args, **kwargs):  # the user presses Ctrl-C once the pack is written
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(vcc.flows.qaf.review, "_write_form", stopped)
+    monkeypatch.setattr(vcc.flows.qaf.pack, "write_review_form", stopped)
     with pytest.raises(KeyboardInterrupt):
         draw_quarter_sample(config, copy, quarter, 3, 99, warehouse)
     assert ReviewStore(warehouse).samples(FLOW_QUARTER) == []

@@ -25,7 +25,8 @@ from tests.conftest import FIXTURES
 from vcc.flows.config import SourceConfig, TableSource, load_config
 from vcc.flows.errors import SourceUnavailable
 from vcc.flows.sources.coerce import coerce_source
-from vcc.flows.sources.extract import RawTable, cut_tables, extract_source
+from vcc.flows.sources.cut import cut_tables
+from vcc.flows.sources.extract import RawTable, extract_source
 from vcc.transforms import schema
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.measures import Deadline, compute_instances
@@ -232,7 +233,7 @@ def police_source(database: Database, mode: str) -> SourceConfig:
         if mode == "view":
             renamed = {VIEW_NAMES[c]: c for c in table.column_names if c in VIEW_NAMES}
             tables[name] = TableSource(table=f"v_{name}", rename=renamed)
-        elif mode == "query":  # cut at the as-of date where that is safe (flows/extract.py)
+        elif mode == "query":  # cut at the as-of date where that is safe (flows/sources/cut.py)
             dates = cut_tables("police").get(name)
             where = f"WHERE {dates[0]} < :as_of_end OR {dates[0]} IS NULL" if dates else ""
             tables[name] = TableSource(query=f"SELECT * FROM {name} {where}")
@@ -297,7 +298,7 @@ def left_out_by_the_cut(
     as_of: dt.date = AS_OF,
     extracted_at: dt.datetime = EXTRACTED_AT,
 ) -> pd.Series:
-    """Which rows the module docstring of flows/extract.py says stay in the database."""
+    """Which rows the module docstring of flows/sources/cut.py says stay in the database."""
     dates = cut_tables("police").get(table)
     left_out = pd.Series(dates is not None, index=frame.index)
     for column in dates or ():

@@ -468,7 +468,7 @@ def test_golden_example_has_nothing_to_quarantine(great_expectations_loaded):
 
 
 def test_data_docs_show_every_table_and_no_value(validate, tmp_path):
-    from vcc.flows.sources.validate import build_data_docs
+    from vcc.flows.sources.suites import build_data_docs
 
     outcome = validate(
         police__crimes=[

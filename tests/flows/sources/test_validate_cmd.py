@@ -147,9 +147,9 @@ def test_defects_are_counted_with_their_expectation_and_severity(
 
 
 def test_a_critical_failure_exits_1_with_one_line(great_expectations_loaded, monkeypatch):
-    import vcc.flows.sources.validate
+    import vcc.flows.sources.suites
 
-    read_suite = vcc.flows.sources.validate._suite_json
+    read_suite = vcc.flows.sources.suites.suite_json
 
     def with_a_critical_rule(source: str, table: str) -> dict:
         suite = read_suite(source, table)
@@ -163,7 +163,7 @@ def test_a_critical_failure_exits_1_with_one_line(great_expectations_loaded, mon
             )
         return suite
 
-    monkeypatch.setattr(vcc.flows.sources.validate, "_suite_json", with_a_critical_rule)
+    monkeypatch.setattr(vcc.flows.sources.suites, "suite_json", with_a_critical_rule)
     result = CliRunner().invoke(
         main,
         [

@@ -1,0 +1,75 @@
+"""Commands of the operating routine, on what runs recorded: ``vcc approve``, ``circulate``,
+``history`` and ``show``. None of them loads pandas or Prefect (``approve``, ``history`` and
+``show`` answer in well under a second); ``circulate`` loads only what sending needs."""
+
+from __future__ import annotations
+
+import click
+
+from vcc.flows.cli.app import QUARTER, open_place, place_options
+from vcc.transforms.quarters import Quarter
+
+
+@click.command()
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter, YYYYQn.")
+@click.option("--by", "by", required=True, help="Who signs the report off (name and role).")
+@click.option("--note", help="A note kept with the approval.")
+@place_options
+def approve(quarter: Quarter, by: str, note: str | None, config, out) -> None:
+    """Record sign-off of the quarter's current report (the exact PDF now published)."""
+    from vcc.flows.operations.circulation import approve as record_approval
+
+    _, warehouse, output_root = open_place(config, out)
+    approval, new = record_approval(warehouse, output_root, str(quarter), by.strip(), note)
+    what = f"{quarter} version {approval['version']} (run {approval['run_id']})"
+    if new:
+        click.echo(f"vcc: approved {what} by {approval['approved_by']}")
+    else:
+        click.echo(
+            f"vcc: {what} was already approved by {approval['approved_by']} on "
+            f"{approval['approved_at']:%d %B %Y %H:%M}; nothing changed"
+        )
+
+
+@click.command()
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter, YYYYQn.")
+@click.option("--by", "by", help="Who is sending it [the logged-in user].")
+@click.option("--resend", is_flag=True, help="Send again to recipients who already have it.")
+@place_options
+def circulate(quarter: Quarter, by: str | None, resend: bool, config, out) -> None:
+    """Email the approved report to the distribution list ([mail] in the configuration)."""
+    import getpass
+
+    from vcc.flows.operations.circulation import circulate as send_report
+
+    settings, warehouse, output_root = open_place(config, out)
+    result = send_report(
+        warehouse, settings, output_root, str(quarter), by or getpass.getuser(), resend,
+        progress=lambda line: click.echo(f"vcc: {line}"),
+    )  # fmt: skip
+    version = f"{quarter} version {result.report.version}"
+    click.echo(f"vcc: sent {version} to {len(result.sent)} recipient(s)")
+    if result.already:
+        click.echo(f"vcc: {len(result.already)} recipient(s) already had it and were skipped")
+
+
+@click.command()
+@click.option("--quarter", "-q", type=QUARTER, help="Only this quarter [every quarter].")
+@place_options
+def history(quarter: Quarter | None, config, out) -> None:
+    """List runs and report versions, with their approvals and circulation."""
+    from vcc.flows.operations.history import history_text
+
+    _, warehouse, _ = open_place(config, out)
+    click.echo(history_text(warehouse, str(quarter) if quarter else None), nl=False)
+
+
+@click.command()
+@click.argument("run_id")
+@place_options
+def show(run_id: str, config, out) -> None:
+    """Show one run's record and manifest (RUN_ID as `vcc history` lists it)."""
+    from vcc.flows.operations.history import show_text
+
+    _, warehouse, _ = open_place(config, out)
+    click.echo(show_text(warehouse, run_id), nl=False)

@@ -1,0 +1,129 @@
+"""Commands that run the flow: ``vcc run``, ``backfill``, ``demo`` and ``serve``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+
+import click
+
+from vcc.flows.cli.app import QUARTER, check_dates, place_options, run_options
+from vcc.flows.cli.sources import DEMO_DATA, generate_sources
+from vcc.flows.errors import VccError
+from vcc.transforms.quarters import Quarter, part_quarter, quarter_range
+
+
+class _NoTracebackForUserErrors(logging.Filter):
+    """Prefect logs a failed run with its traceback; for the project's own errors, whose message
+    already says what is wrong, the user sees the message alone."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], VccError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_prefect_tracebacks() -> None:
+    quiet = _NoTracebackForUserErrors()
+    loggers = [logging.getLogger(), logging.getLogger("prefect")]
+    loggers += [
+        logging.getLogger(name)
+        for name in logging.root.manager.loggerDict
+        if name.startswith("prefect")
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            handler.addFilter(quiet)
+
+
+def _run_one(
+    quarter: Quarter,
+    as_of,
+    config: Path | None,
+    out: Path | None,
+    by: str,
+    snapshot: str | None = None,
+) -> dict:
+    from vcc.flows.config import load_config
+    from vcc.flows.run.flow import run_quarter  # Prefect is slow to import; --help stays fast
+
+    load_config(config)  # a bad configuration fails here, before a Prefect server starts
+    if not snapshot and part_quarter(quarter, check_dates(quarter, as_of)):
+        # (a run from snapshots takes their as-of date: the flow checks that one)
+        click.echo(
+            f"vcc: {quarter} had not ended on the as-of date: its report covers part of the "
+            "quarter and says so"
+        )
+    _quiet_prefect_tracebacks()
+    click.echo(f"vcc: running {quarter} (this starts a local Prefect server if none is set)")
+    started = time.perf_counter()
+    manifest = run_quarter(
+        str(quarter), as_of.date() if as_of else None, config, out, by, from_snapshot=snapshot
+    )
+    seconds = time.perf_counter() - started
+    revised = manifest["revised_earlier_figures"]
+    note = " (figures revised since the last run)" if revised else ""
+    click.echo(f"vcc: {quarter} done in {seconds:.1f} s{note}")
+    click.echo(f"vcc: report: {manifest['outputs']['report']}")
+    return manifest
+
+
+@click.command()
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter to report, YYYYQn.")
+@run_options
+@click.option(
+    "--from-snapshot",
+    "snapshot",
+    metavar="RUN_ID",
+    help="Read the sources from an earlier run's checked snapshots, not the agencies.",
+)
+def run(quarter: Quarter, as_of, config: Path | None, out: Path | None, snapshot) -> None:
+    """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
+    _run_one(quarter, as_of, config, out, "manual", snapshot)
+
+
+@click.command()
+@click.option("--from", "first", type=QUARTER, required=True, help="First quarter, YYYYQn.")
+@click.option("--to", "last", type=QUARTER, required=True, help="Last quarter, YYYYQn.")
+@run_options
+def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Path | None) -> None:
+    """Run every quarter from --from to --to, oldest first."""
+    try:
+        quarters = quarter_range(first, last)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    check_dates(last, as_of)  # before any quarter is run
+    for number, quarter in enumerate(quarters, start=1):
+        click.echo(f"vcc: backfill {number}/{len(quarters)}")
+        _run_one(quarter, as_of, config, out, "backfill")
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder.",
+)
+def demo(out: Path) -> None:
+    """Make the synthetic demo sources in ./demo-data if absent and report the latest complete
+    quarter, all under the working folder."""
+    from vcc.flows.config import DEFAULT_CONFIG
+
+    if not (DEMO_DATA / "police.sqlite").exists():
+        generate_sources(DEMO_DATA, None, None, 1.0, 1)
+    _run_one(Quarter.last_complete(dt.date.today()), None, DEFAULT_CONFIG, out, "demo")
+
+
+@click.command()
+@place_options
+def serve(config: Path | None, out: Path | None) -> None:
+    """Keep the quarterly schedule running (a Prefect deployment served from this process,
+    with a second, unscheduled one for backfills started from Prefect)."""
+    from vcc.flows.operations.schedule import serve_quarterly
+
+    serve_quarterly(config, out)

@@ -1,0 +1,99 @@
+"""Commands about the sources: ``vcc validate`` (extract and validate only) and ``vcc generate``
+(the synthetic demo sources)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from vcc.flows.cli.app import AS_OF_HELP, CONFIG_OPTION, DATE, QUARTER, check_dates
+from vcc.transforms.quarters import Quarter
+
+# The demo's sources, in the working folder (where config/default.toml's demo sources are read),
+# never beside the installed code.
+DEMO_DATA = Path("demo-data")
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEMO_DATA,
+    show_default=True,
+    help="Folder to write the sources into (the shipped defaults read ./demo-data).",
+)
+@click.option(
+    "--from",
+    "first",
+    type=QUARTER,
+    help="First quarter [7 before the last complete quarter: 8 quarters].",
+)
+@click.option(
+    "--to",
+    "last",
+    type=QUARTER,
+    help="Last quarter [the quarter in progress, up to today, as an agency's system holds it].",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    help="Volume multiplier; 1 is Cumbria (about 9,000 crimes a quarter).",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+def generate(
+    out: Path, first: Quarter | None, last: Quarter | None, scale: float, seed: int
+) -> None:
+    """Write synthetic police (SQLite), CPS and probation (file drop) sources."""
+    written = generate_sources(out, first, last, scale, seed)
+    click.echo(f"vcc: wrote {len(written)} files to {out}")
+
+
+def generate_sources(
+    out: Path, first: Quarter | None, last: Quarter | None, scale: float, seed: int
+):
+    from vcc.flows.synthetic import generate_sources, write_demo_sources
+
+    today = dt.date.today()
+    # the records of the quarter in progress too, as a live system holds them on the as-of day:
+    # a source whose newest record is the last quarter's end would look weeks late
+    first = first or (last or Quarter.last_complete(today)).shift(-7)
+    last = last or Quarter.last_complete(today).next()
+    if last < first:
+        raise click.BadParameter(f"--to {last} is before --from {first}")
+    click.echo(f"vcc: generating {first} to {last} up to {today} at scale {scale:g} (seed {seed})")
+    sources = generate_sources(str(first), str(last), scale=scale, seed=seed, until=today)
+    for source, tables in sources.items():
+        rows = sum(len(frame) for frame in tables.values())
+        click.echo(f"vcc:   {source}: {len(tables)} tables, {rows:,} rows")
+    return write_demo_sources(sources, out, load_config_defaults())
+
+
+def load_config_defaults():
+    from vcc.flows.config import DEFAULT_CONFIG, load_config
+
+    return load_config(DEFAULT_CONFIG)
+
+
+@click.command()
+@click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter the data is for.")
+@click.option("--as-of", type=DATE, metavar="YYYY-MM-DD", help=f"{AS_OF_HELP}].")
+@CONFIG_OPTION
+def validate(quarter: Quarter, as_of, config: Path | None) -> None:
+    """Extract and validate the sources only, and summarise what was found (writes nothing).
+
+    Exit status 0 when the data is usable, 1 when a source cannot be read or a critical
+    expectation fails. No Prefect server is started unless a source's URL is in a Secret block.
+    """
+    from vcc.flows.config import load_config
+    from vcc.flows.sources.check import check_sources, summary_lines
+
+    settings = load_config(config)
+    day = check_dates(quarter, as_of)
+    click.echo(f"vcc: validating the sources for {quarter} (nothing is written)")
+    check = check_sources(settings, quarter, day, progress=lambda line: click.echo(f"vcc: {line}"))
+    for line in summary_lines(check):
+        click.echo(line)

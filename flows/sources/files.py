@@ -1,0 +1,157 @@
+"""Reading a table from a source's folder: the newest drop of each table (CSV, XLSX or Parquet),
+read with every value as it arrived, and a file cut short refused rather than half read."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import glob
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow
+from openpyxl.utils.exceptions import InvalidFileException
+
+from vcc.flows.config import SourceConfig, TableSource
+from vcc.flows.errors import SourceError
+from vcc.transforms import schema
+
+CSV_ERROR_PREFIX = "Error tokenizing data. C error: "
+LAST_ROW_BYTES = 1 << 16  # enough for the longest row of any canonical table
+FILE_KINDS = (".csv", ".xlsx", ".parquet")
+DATE_IN_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def read_folder(
+    name: str, source: SourceConfig, tables: list[schema.Table]
+) -> Iterator[tuple[schema.Table, pd.DataFrame, str]]:
+    """Each table's newest file in the source's folder, read: (table, frame, file); an absent
+    optional table is passed over."""
+    assert source.path is not None  # SourceConfig guarantees it for kind "files"
+    folder = Path(source.path)
+    if not folder.is_dir():
+        raise SourceError(f"source {name}: folder {folder} does not exist")
+    for table in tables:
+        where = f"source {name}, table {table.name}"
+        spec = source.table(table.name)
+        path = newest_drop(folder, table.name, spec.file)
+        if path is None:
+            if table.optional:
+                continue
+            wanted = spec.file or f"{table.name}.csv, {table.name}.xlsx or {table.name}.parquet"
+            raise SourceError(f"{where}: no file {wanted} in {folder}")
+        yield table, _read_file(path, spec, source, where), str(path)
+
+
+def newest_drop(folder: Path, table: str, pattern: str | None = None) -> Path | None:
+    """The file holding ``table``: ``pattern`` (a name or glob) if given, else ``<table>.<ext>``
+    or a dated drop ``<table>_YYYY-MM-DD.<ext>``. Of several, the newest drop wins: by the date
+    in its name, else by its modification date; then by modification time."""
+    if pattern:
+        candidates = [Path(p) for p in glob.glob(os.path.join(glob.escape(str(folder)), pattern))]
+    else:
+        default = re.compile(
+            rf"{re.escape(table)}(_\d{{4}}-\d{{2}}-\d{{2}})?\.(csv|xlsx|parquet)", re.IGNORECASE
+        )
+        candidates = [p for p in folder.iterdir() if default.fullmatch(p.name)]
+    return max((p for p in candidates if p.is_file()), key=_drop_order, default=None)
+
+
+def _drop_order(path: Path) -> tuple[str, float, str]:
+    modified = path.stat().st_mtime
+    dates = DATE_IN_NAME.findall(path.name)
+    day = dates[-1] if dates else dt.date.fromtimestamp(modified).isoformat()
+    return day, modified, path.name
+
+
+def _read_file(path: Path, spec: TableSource, source: SourceConfig, where: str) -> pd.DataFrame:
+    kind = path.suffix.lower()
+    if kind not in FILE_KINDS:
+        raise SourceError(f"{where}: {path} is not a .csv, .xlsx or .parquet file")
+    try:
+        if kind == ".csv":
+            return _read_csv(
+                path, spec.encoding or source.encoding, spec.delimiter or source.delimiter, where
+            )
+        if kind == ".xlsx":
+            return _read_xlsx(path, spec.sheet, where)
+        return _read_parquet(path, where)
+    except PermissionError as error:
+        raise SourceError(f"{where}: {path} cannot be read: {error.strerror}") from error
+
+
+def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataFrame:
+    try:
+        # Excel writes a byte-order mark before UTF-8 text; utf-8-sig drops it if present.
+        if codecs.lookup(encoding).name == "utf-8":
+            encoding = "utf-8-sig"
+    except LookupError:
+        raise SourceError(f"{where}: unknown text encoding {encoding!r}") from None
+    try:
+        # Every value stays text, and only an empty field is missing: "NA" or "null" may be data.
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, sep=delimiter
+        )
+    except UnicodeDecodeError as error:
+        shown = encoding.removesuffix("-sig")
+        byte = error.object[error.start]
+        raise SourceError(
+            f"{where}: {path} is not valid {shown} text (byte {byte:#04x})"
+        ) from error
+    except pd.errors.EmptyDataError:
+        raise SourceError(f"{where}: {path} is empty (not even a header line)") from None
+    except pd.errors.ParserError as error:
+        reason = str(error).strip().splitlines()[-1].removeprefix(CSV_ERROR_PREFIX)
+        if reason.startswith("EOF inside string"):
+            reason += " (a quoted value is never closed: the file looks cut short)"
+        raise SourceError(f"{where}: {path} is not valid CSV: {reason}") from error
+    _check_last_row(path, encoding, delimiter, frame.shape[1], where)
+    return frame
+
+
+def _check_last_row(path: Path, encoding: str, delimiter: str, columns: int, where: str) -> None:
+    """A file cut short ends part-way through a row, with no line break after it. pandas would
+    read that row with its missing fields empty, and the rows cut off would go unnoticed."""
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - LAST_ROW_BYTES))
+        tail = handle.read().decode(encoding, errors="replace")
+    if not tail or tail.endswith(("\n", "\r")):
+        return
+    last = tail.splitlines()[-1]
+    if '"' in last:
+        return  # may end a quoted value that began on an earlier line: cannot judge from here
+    fields = len(last.split(delimiter))
+    if fields < columns:
+        raise SourceError(
+            f"{where}: {path} ends part-way through a row (its last line has {fields} of "
+            f"{columns} fields and no line break): the file looks cut short"
+        )
+
+
+def _read_xlsx(path: Path, sheet: str | None, where: str) -> pd.DataFrame:
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as workbook:
+            if not workbook.sheet_names:
+                raise SourceError(f"{where}: {path} has no sheets")
+            if sheet is not None and sheet not in workbook.sheet_names:
+                sheets = ", ".join(map(str, workbook.sheet_names))
+                raise SourceError(f"{where}: {path} has no sheet {sheet!r} (it has {sheets})")
+            name = sheet if sheet is not None else workbook.sheet_names[0]
+            frame = pd.read_excel(workbook, name, keep_default_na=False, na_values=[""])
+    except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
+        raise SourceError(f"{where}: {path} is not an xlsx workbook") from error
+    if frame.shape[1] == 0:
+        raise SourceError(f"{where}: {path} sheet {name!r} is empty (not even a header row)")
+    return frame
+
+
+def _read_parquet(path: Path, where: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except (pyarrow.ArrowException, ValueError) as error:
+        reason = str(error).strip().splitlines()[0]
+        raise SourceError(f"{where}: {path} is not a parquet file ({reason})") from error

@@ -1,0 +1,71 @@
+"""Issue 18: the quick commands start quickly. Importing the command line, and running ``--help``,
+``--version``, ``history``, ``show`` and ``approve`` on a real warehouse, loads none of the heavy
+libraries (each is seconds to import on a busy machine); each command runs in a fresh process,
+as an analyst runs it. Timings are not asserted: ``benchmarks/bench_commands.py`` measures them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.flows.cli.published import QUARTER, published_quarter
+
+HEAVY = ("pandas", "numpy", "prefect", "great_expectations", "weasyprint", "matplotlib", "pyarrow")
+
+# Runs the command line in this process, then says which heavy libraries it loaded.
+PROBE = """
+import json, sys
+from vcc.flows.cli import main
+try:
+    main(sys.argv[1:], standalone_mode=False)
+finally:
+    loaded = sorted({name.split(".")[0] for name in sys.modules} & set(HEAVY))
+    print("\\nLOADED " + json.dumps(loaded))
+"""
+
+
+def heavy_modules_loaded(*arguments: str, cwd: Path) -> list[str]:
+    probe = f"HEAVY = {HEAVY!r}\n{PROBE}"
+    done = subprocess.run([sys.executable, "-c", probe, *arguments], cwd=cwd, text=True,
+                          capture_output=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("LOADED "), done.stdout
+    return json.loads(last.removeprefix("LOADED "))
+
+
+def test_importing_the_command_line_loads_nothing_heavy(tmp_path):
+    probe = f"import sys, vcc.flows.cli\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, text=True,
+                          capture_output=True, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("quick") / "out"
+    return out, published_quarter(out)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["--help"],
+        ["--version"],
+        ["history"],
+        ["history", "--quarter", QUARTER],
+        ["show", "RUN"],
+        ["approve", "--quarter", QUARTER, "--by", "Head of Victims Services"],
+    ],
+    ids=lambda command: " ".join(command),
+)
+def test_a_quick_command_loads_nothing_heavy(command, published):
+    out, run_id = published
+    arguments = [run_id if word == "RUN" else word for word in command]
+    if arguments[0] not in ("--help", "--version"):
+        arguments += ["--out", str(out)]
+    assert heavy_modules_loaded(*arguments, cwd=out.parent) == []

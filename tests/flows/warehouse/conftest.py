@@ -1,0 +1,14 @@
+"""Every warehouse test runs on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from vcc.flows.warehouse.store import Warehouse
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse(request, tmp_path) -> Warehouse:
+    if request.param == "sqlite":
+        return Warehouse(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+    return Warehouse(request.getfixturevalue("postgres_database"))
