@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from flows.errors import ConfigError
+from transforms.catalogue import Catalogue, CatalogueError, load_catalogue, version_in_force
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "default.toml"
@@ -139,13 +140,24 @@ def _secret_url(source_name: str, block: str) -> str:
 
 
 class MeasureSettings(_Strict):
-    """Deadlines in working days (None: the measure has no deadline), target and rating rule."""
+    """Deadlines in working days (None: the catalogue's), target and rating rule, and for
+    R5-COMPENSATION the offence categories it counts (None: the catalogue's)."""
 
     deadline_standard: int | None = None
     deadline_enhanced: int | None = None
+    categories: list[str] | None = None
     target: float = 0.90
     rag_tolerance: float = 0.10
     min_eligible_for_rating: int = 10
+
+
+class CodeSettings(_Strict):
+    """Which Victims' Code's measure catalogue to use: ``version`` pins one (e.g. "2021-04"),
+    else the one in force on the quarter's first day; ``catalogue_dir`` adds a folder of
+    catalogue files to the shipped ones (transforms/catalogues/)."""
+
+    version: str | None = None
+    catalogue_dir: Path | None = None
 
 
 class ReportSettings(_Strict):
@@ -253,7 +265,8 @@ class QafSettings(_Strict):
 
 class Config(_Strict):
     sources: dict[str, SourceConfig]
-    measures: dict[str, MeasureSettings]
+    measures: dict[str, MeasureSettings] = Field(default_factory=dict)
+    code: CodeSettings = CodeSettings()
     report: ReportSettings = ReportSettings()
     calendar: CalendarSettings = CalendarSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
@@ -269,12 +282,47 @@ class Config(_Strict):
     def measure(self, measure_id: str) -> MeasureSettings:
         return self.measures.get(measure_id, MeasureSettings())
 
+    def catalogue(self, quarter_start: dt.date) -> Catalogue:
+        """The measure catalogue of the pinned version, else of the one in force on the
+        quarter's first day."""
+        folder = self.code.catalogue_dir
+        try:
+            version = self.code.version or version_in_force(quarter_start, folder)
+            return load_catalogue(version, folder)
+        except CatalogueError as error:
+            raise ConfigError(str(error)) from None
+
+    def settled(self, catalogue: Catalogue) -> Config:
+        """This configuration pinned to ``catalogue``'s version, with every measure's deadlines
+        and categories settled (the configured ones, else the catalogue's), as the report and
+        manifest describe them."""
+        measures = dict(self.measures)
+        for definition in catalogue.measures:
+            settings = self.measure(definition.measure_id)
+            measures[definition.measure_id] = settings.model_copy(
+                update={
+                    "deadline_standard": _either(
+                        settings.deadline_standard, definition.deadline_standard
+                    ),
+                    "deadline_enhanced": _either(
+                        settings.deadline_enhanced, definition.deadline_enhanced
+                    ),
+                    "categories": _either(settings.categories, definition.settings.get("categories")),
+                }
+            )
+        code = self.code.model_copy(update={"version": catalogue.version})
+        return self.model_copy(update={"measures": measures, "code": code})
+
     def fingerprint(self) -> str:
         """A SHA-256 of the settings that can change a figure (not of the file paths read)."""
         payload = self.model_dump(
             mode="json", exclude={"files", "mail", "warehouse", "schedule", "output_dir"}
         )
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _either(configured: Any, catalogued: Any) -> Any:
+    return configured if configured is not None else catalogued
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -301,6 +349,9 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
             relative = url.removeprefix("sqlite:///")
             if relative and relative != ":memory:":
                 source["url"] = "sqlite:///" + str((base / relative).resolve())
+    code = raw.get("code")
+    if isinstance(code, dict) and isinstance(code.get("catalogue_dir"), str):
+        code["catalogue_dir"] = str((base / code["catalogue_dir"]).resolve())
     if "output_dir" in raw:
         raw["output_dir"] = str((base / raw["output_dir"]).resolve())
     mail = raw.get("mail")

@@ -31,6 +31,7 @@ from transforms.calendar import WorkingDayCalendar
 from transforms.changes import compare_quarters
 from transforms.enhanced_gap import identification_by_reason, update_delay_by_identification
 from transforms.measures import Deadline, compute_instances
+from transforms.support import unsupported_measures
 from transforms.metrics import Rating, summarise
 from transforms.needs_assessment import assessment_timeliness, missing_items
 from transforms.quarters import Quarter, quarter_range, unreportable
@@ -135,19 +136,27 @@ def compute_figures(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The measures engine as configured: instances over ``window`` up to the quarter's end, and
     the metrics of every quarter in it (also timed alone by benchmarks/bench_measures.py)."""
+    catalogue = config.catalogue(quarter.start)  # the Victims' Code version of the run
     deadlines = {
         measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
         for measure_id, settings in config.measures.items()
     }
+    settings = {m: {"categories": s.categories} for m, s in config.measures.items()}
     ratings = {
         measure_id: Rating(s.target, s.rag_tolerance, s.min_eligible_for_rating)
         for measure_id, s in config.measures.items()
     }
     since = Quarter.parse(window[0]).start
-    instances = compute_instances(tables, as_of, deadlines, calendar, since=since)
+    instances = compute_instances(
+        tables, as_of, deadlines, calendar, since=since, catalogue=catalogue, settings=settings
+    )
     instances = instances[instances["trigger_date"] <= pd.Timestamp(quarter.end)]
     complaint_sources = [s for s in config.sources if (s, "complaints") in tables]
-    every_quarter = summarise(instances, window, ratings, config.districts, complaint_sources)
+    # a measure whose optional data is absent has no rows at all (CONTRACT.md §6.1)
+    supported = catalogue.without(unsupported_measures(catalogue, tables, as_of))
+    every_quarter = summarise(
+        instances, window, ratings, config.districts, complaint_sources, supported
+    )
     return instances, every_quarter
 
 
@@ -230,6 +239,8 @@ def quarterly_compliance_report(
     target_quarter = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
     if problem := unreportable(target_quarter, as_of_date, dt.date.today()):
         raise RunDatesError(problem)
+    # the Victims' Code version of the quarter, its deadlines settled into the configuration
+    config = config.settled(config.catalogue(target_quarter.start))
     extracted_at = dt.datetime.now()
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     logger.info("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
