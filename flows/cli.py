@@ -370,6 +370,28 @@ def demo(out: Path) -> None:
 
 
 @main.command()
+@click.option("--code", "version", metavar="VERSION", help="A Victims' Code version, e.g. 2021-04.")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration TOML [./vcc.toml, else the shipped defaults].",
+)
+def measures(version: str | None, config: Path | None) -> None:
+    """Print the measure catalogue: each measure's id, right, agency, deadlines and description
+    (default: the Code pinned in the configuration, else the one in force today)."""
+    from flows.config import load_config
+    from transforms.catalogue_text import catalogue_text
+
+    settings = load_config(config)
+    if version is not None:
+        settings = settings.model_copy(
+            update={"code": settings.code.model_copy(update={"version": version})}
+        )
+    click.echo(catalogue_text(settings.catalogue(dt.date.today())), nl=False)
+
+
+@main.command()
 @click.option("--quarter", "-q", type=QUARTER, required=True, help="Quarter the data is for.")
 @click.option(
     "--as-of",
