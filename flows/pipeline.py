@@ -31,11 +31,11 @@ from transforms.calendar import WorkingDayCalendar
 from transforms.changes import compare_quarters
 from transforms.enhanced_gap import identification_by_reason, update_delay_by_identification
 from transforms.measures import Deadline, compute_instances
-from transforms.support import unsupported_measures
 from transforms.metrics import Rating, summarise
 from transforms.needs_assessment import assessment_timeliness, missing_items
 from transforms.quarters import Quarter, quarter_range, unreportable
 from transforms.schema import CANONICAL
+from transforms.support import unsupported_measures
 
 if TYPE_CHECKING:
     from flows.validate import ValidationOutcome  # imports Great Expectations: slow

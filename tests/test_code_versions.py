@@ -189,3 +189,30 @@ def test_a_configured_deadline_equals_the_same_change_made_in_the_catalogue(
     assert json.loads((later / "2024Q4" / "manifest.json").read_text())["victims_code"] == (
         "2024-10"
     )
+
+
+def test_configured_categories_must_be_offence_categories(tmp_path):
+    config = tmp_path / "vcc.toml"
+    config.write_text(
+        '[measures.R5-COMPENSATION]\ncategories = ["robbery", "burglary_dwelling"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="not offence categories: burglary_dwelling"):
+        load_config(config)
+
+
+def test_the_configuration_settles_the_catalogue_deadlines_and_keeps_overrides(tmp_path):
+    config = tmp_path / "vcc.toml"
+    config.write_text(
+        "[measures.R6-UPDATE]\ndeadline_standard = 3\n"
+        '[measures.R5-COMPENSATION]\ncategories = ["robbery"]\n',
+        encoding="utf-8",
+    )
+    loaded = load_config(config)
+    settled = loaded.settled(loaded.catalogue(dt.date(2024, 7, 1)))
+    assert settled.code.version == "2021-04"
+    update = settled.measures["R6-UPDATE"]
+    assert (update.deadline_standard, update.deadline_enhanced) == (3, 1)
+    assert settled.measures["R10-EXPENSES"].deadline_standard == 10
+    assert settled.measures["R4-VNA-CONTENT"].deadline_standard is None  # met at once
+    assert settled.measures["R5-COMPENSATION"].categories == ["robbery"]

@@ -132,12 +132,14 @@ statuses = st.sampled_from(["met", "not_met", "pending"])
 random_instances = st.lists(
     st.builds(
         instance,
-        measure_id=st.sampled_from(["R2-RECORD", "R6-UPDATE"]),
+        measure_id=st.sampled_from(["R2-RECORD", "R6-UPDATE", "R1-INTERPRET", "R10-PROPERTY"]),
         status=statuses,
         enhanced=st.booleans(),
         district=st.sampled_from([*DISTRICTS, None]),
         age_band=st.sampled_from(["0-17", "65+", "unknown"]),
         sex=st.sampled_from(["female", "male", None]),
+        offence_group=st.sampled_from(["violence_with_injury", "theft", "fraud", "other"]),
+        domestic_abuse=st.sampled_from(["true", "false"]),
     ),
     min_size=1,
     max_size=60,
@@ -160,6 +162,8 @@ def test_invariants_of_any_set_of_instances(rows):
         for column in ("eligible", "met", "pending"):
             total = totals.loc[(measure_id, agency), column]
             assert groups[column].sum() == total, (measure_id, dimension, column)
+    # every breakdown of CONTRACT.md §4 and §6.3 for every measure with a victim
+    assert set(metrics["dimension"]) >= {"offence_group", "domestic_abuse"}
 
 
 groups_of_people = st.lists(

@@ -11,6 +11,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.builders import source_tables
 from tests.test_measures import crime, victim
@@ -252,13 +254,13 @@ class TestR10Expenses:
             **ONE_VICTIM,
             "cps__expense_claims": [claim("E1", "2024-05-03T15:00", "2024-05-21T10:00")],
         }
-        assert instances_of("R10-EXPENSES", dt.date(2024, 5, 17), **tables)[
-            "status"
-        ].tolist() == ["pending"]
+        assert instances_of("R10-EXPENSES", dt.date(2024, 5, 17), **tables)["status"].tolist() == [
+            "pending"
+        ]
         # by D = 20 May the claim is due and the payment of the 21st not yet known: not met
-        assert instances_of("R10-EXPENSES", dt.date(2024, 5, 20), **tables)[
-            "status"
-        ].tolist() == ["not_met"]
+        assert instances_of("R10-EXPENSES", dt.date(2024, 5, 20), **tables)["status"].tolist() == [
+            "not_met"
+        ]
 
     def test_without_the_table_it_is_not_supported(self):
         tables = source_tables(**ONE_VICTIM)
@@ -314,8 +316,9 @@ class TestBreakdowns:
             police__crimes=[
                 crime("C1", "2024-03-01T10:00", offence_category="wounding_gbh"),
                 crime("C2", "2024-03-01T10:00", offence_category="shoplifting"),
-                crime("C3", "2024-03-01T10:00", offence_category="terrorism",
-                      is_domestic_abuse=True),
+                crime(
+                    "C3", "2024-03-01T10:00", offence_category="terrorism", is_domestic_abuse=True
+                ),
             ],  # fmt: skip
             police__victims=[victim("V1", "C1"), victim("V2", "C2"), victim("V3", "C3")],
             police__complaints=[{"complaint_id": "K1", "received_at": "2024-03-01T09:00"}],
@@ -333,6 +336,78 @@ class TestBreakdowns:
         complaints = metrics[metrics["measure_id"] == "R12-ACK"]
         assert complaints["dimension"].tolist() == ["all"]
         # no optional data at all: Rights 1, 5 and 10 have no rows
-        assert not metrics["measure_id"].isin(
-            ["R1-INTERPRET", "R5-COMPENSATION", "R10-EXPENSES", "R10-PROPERTY"]
-        ).any()
+        assert (
+            not metrics["measure_id"]
+            .isin(["R1-INTERPRET", "R5-COMPENSATION", "R10-EXPENSES", "R10-PROPERTY"])
+            .any()
+        )
+
+
+days = st.integers(0, 60).map(lambda n: (dt.date(2024, 3, 1) + dt.timedelta(n)).isoformat())
+maybe_days = st.one_of(st.none(), days)
+
+
+@st.composite
+def random_rights_data(draw) -> dict:
+    victims = [f"V{n}" for n in range(3)]
+    return {
+        "police__crimes": [
+            crime(
+                f"C{n}",
+                f"{draw(days)}T10:00",
+                offence_category=draw(st.sampled_from(["assault_with_injury", "theft", "robbery"])),
+            )
+            for n in range(3)
+        ],  # fmt: skip
+        "police__victims": [victim(v, f"C{n}") for n, v in enumerate(victims)],
+        "police__needs_assessments": [
+            assessment(draw(st.sampled_from(victims)), f"{draw(days)}T09:00", draw(st.booleans()))
+            for _ in range(draw(st.integers(1, 5)))
+        ],
+        "police__victim_contacts": [
+            contact(
+                draw(st.sampled_from(victims)),
+                f"{draw(days)}T12:00",
+                interpreter=draw(st.booleans()),
+                kind=draw(st.sampled_from(["general_update", "compensation_information"])),
+            )
+            for _ in range(draw(st.integers(1, 8)))
+        ],
+        "police__property": [
+            {
+                **item(
+                    f"P{n}",
+                    *(f"{d}T11:00" if d else None for d in (draw(maybe_days), draw(maybe_days))),
+                ),
+                "victim_id": draw(st.sampled_from(victims)),
+            }
+            for n in range(draw(st.integers(0, 4)))
+        ],  # fmt: skip
+        "cps__expense_claims": [
+            claim(
+                f"E{n}",
+                *(f"{d}T11:00" if d else None for d in (draw(maybe_days), draw(maybe_days))),
+                victim_id=draw(st.sampled_from(victims)),
+            )
+            for n in range(draw(st.integers(0, 4)))
+        ],  # fmt: skip
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables=random_rights_data(), as_of_days=st.integers(0, 90))
+def test_the_rules_of_section_1_hold_for_the_new_measures(tables, as_of_days):
+    as_of = dt.date(2024, 3, 1) + dt.timedelta(as_of_days)
+    instances = compute_instances(source_tables(**tables), as_of, {}, CALENDAR)
+    new = instances[instances["measure_id"].isin(
+        ["R1-INTERPRET", "R5-COMPENSATION", "R10-EXPENSES", "R10-PROPERTY"]
+    )]  # fmt: skip
+    limit = pd.Timestamp(as_of)
+    assert (new["trigger_date"] <= limit).all()  # nothing triggered after D
+    acted = new[new["action_date"].notna()]
+    assert (acted["action_date"] >= acted["trigger_date"]).all()  # never before the trigger
+    assert (acted["action_date"] <= limit).all()  # nothing known after D
+    assert (new["due_date"] > new["trigger_date"]).all()
+    assert ((new["status"] == "pending") == (new["due_date"] > limit)).all()
+    met = new[new["status"] == "met"]
+    assert (met["action_date"] <= met["due_date"]).all()

@@ -59,6 +59,7 @@ class Catalogue:
     title: str
     in_force_from: dt.date
     measures: tuple[MeasureDefinition, ...]
+    rights: Mapping[int, str] = field(default_factory=dict)  # the Code's rights, by number
 
     @property
     def by_id(self) -> dict[str, MeasureDefinition]:
@@ -72,7 +73,7 @@ class Catalogue:
         """The catalogue less ``measure_ids`` (e.g. those the data cannot support)."""
         left_out = set(measure_ids)
         kept = tuple(m for m in self.measures if m.measure_id not in left_out)
-        return Catalogue(self.version, self.title, self.in_force_from, kept)
+        return Catalogue(self.version, self.title, self.in_force_from, kept, self.rights)
 
 
 def _folders(extra: Path | None) -> list[Path]:
@@ -98,7 +99,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _entries(version: str, files: Mapping[str, Path], seen: Sequence[str] = ()) -> tuple:
-    """(the [code] table, the measure entries) of ``version``, ``based_on`` resolved."""
+    """(the [code] table, the measure entries, the rights) of ``version``, ``based_on``
+    resolved."""
     if version not in files:
         known = ", ".join(sorted(files)) or "none"
         raise CatalogueError(f"no Victims' Code catalogue {version!r} (known: {known})")
@@ -109,9 +111,10 @@ def _entries(version: str, files: Mapping[str, Path], seen: Sequence[str] = ()) 
     if code.get("id", version) != version:
         raise CatalogueError(f"catalogue {files[version]}: [code] id is not {version!r}")
     entries = [dict(entry) for entry in raw.get("measures", [])]
+    rights = {int(number): name for number, name in raw.get("rights", {}).items()}
     if "based_on" not in code:
-        return code, entries
-    _, base = _entries(code["based_on"], files, [*seen, version])
+        return code, entries, rights
+    _, base, base_rights = _entries(code["based_on"], files, [*seen, version])
     merged = {entry["id"]: entry for entry in base}
     for entry in entries:
         if entry.get("drop"):
@@ -120,7 +123,7 @@ def _entries(version: str, files: Mapping[str, Path], seen: Sequence[str] = ()) 
         earlier = merged.get(entry["id"], {})
         params = {**earlier.get("params", {}), **entry.get("params", {})}
         merged[entry["id"]] = {**earlier, **entry, "params": params}
-    return code, list(merged.values())
+    return code, list(merged.values()), {**base_rights, **rights}
 
 
 def _definition(entry: Mapping[str, Any], where: str) -> MeasureDefinition:
@@ -162,7 +165,7 @@ def _definition(entry: Mapping[str, Any], where: str) -> MeasureDefinition:
 def load_catalogue(version: str = DEFAULT_VERSION, extra: Path | None = None) -> Catalogue:
     """The catalogue of ``version``, from the shipped folder or ``extra``."""
     files = catalogue_files(extra)
-    code, entries = _entries(version, files)
+    code, entries, rights = _entries(version, files)
     where = f"catalogue {files[version]}"
     measures = tuple(_definition(entry, where) for entry in entries)
     ids = [m.measure_id for m in measures]
@@ -170,7 +173,7 @@ def load_catalogue(version: str = DEFAULT_VERSION, extra: Path | None = None) ->
         raise CatalogueError(f"{where}: a measure id is listed twice")
     try:
         in_force = code["in_force_from"]
-        return Catalogue(version, code.get("title", version), in_force, measures)
+        return Catalogue(version, code.get("title", version), in_force, measures, rights)
     except KeyError:
         raise CatalogueError(f"{where}: [code] lacks in_force_from") from None
 

@@ -142,9 +142,7 @@ def interpreter_at_contacts(ctx: MeasureContext, measure: MeasureDefinition) -> 
         enhanced=victims.loc[reported.index, "enhanced"].to_numpy(),
     )
     assessments = ctx.action_dates("police", "needs_assessments", "completed_at")
-    matched = earliest_on_or_after(
-        instances, assessments, [VICTIM], carry=["interpreter_needed"]
-    )
+    matched = earliest_on_or_after(instances, assessments, [VICTIM], carry=["interpreter_needed"])
     needed = matched["interpreter_needed"].astype("boolean").fillna(False).astype(bool)
     instances = instances.assign(trigger_date=matched["action_date"])[needed]
     instances = instances[ctx.in_window(instances["trigger_date"])]

@@ -77,7 +77,9 @@ OFFENCE_GROUPS: dict[str, tuple[str, ...]] = {
     "fraud": ("fraud",),
     "other": ("trafficking_modern_slavery", "terrorism", "other"),
 }
-OFFENCE_GROUP_OF = {category: group for group, members in OFFENCE_GROUPS.items() for category in members}
+OFFENCE_GROUP_OF = {
+    category: group for group, members in OFFENCE_GROUPS.items() for category in members
+}
 
 EVENT_TYPES = (
     "suspect_arrested",

@@ -26,6 +26,7 @@ from transforms.matching import local_date
 from transforms.schema import ROW_DATE
 
 Tables = Mapping[tuple[str, str], pd.DataFrame]
+_SOURCE_WORDS = {"cps": "CPS"}
 
 
 def _dated_by(frame: pd.DataFrame, table: str, as_of: dt.date) -> pd.DataFrame:
@@ -49,6 +50,18 @@ def is_supplied(requirement: str, tables: Tables, as_of: dt.date) -> bool:
     if value:
         return bool((values.astype("string") == value).fillna(False).any())
     return bool(values.notna().any())
+
+
+def requirement_words(requirement: str) -> str:
+    """What the data lacked, for the report: e.g. "no police property table was supplied"."""
+    name, _, value = requirement.partition("=")
+    source, table, *column = name.split(".")
+    where = f"{_SOURCE_WORDS.get(source, source)} {table.replace('_', ' ')}"
+    if not column:
+        return f"no {where} table was supplied"
+    if value:
+        return f"no {where} row has {column[0]} {value}"
+    return f"no {where} row records {column[0]}"
 
 
 def unsupported_measures(catalogue: Catalogue, tables: Tables, as_of: dt.date) -> list[str]:
