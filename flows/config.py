@@ -27,6 +27,7 @@ from pydantic import (
 
 from flows.errors import ConfigError
 from transforms.catalogue import Catalogue, CatalogueError, load_catalogue, version_in_force
+from transforms.schema import OFFENCE_CATEGORIES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "default.toml"
@@ -146,6 +147,14 @@ class MeasureSettings(_Strict):
     deadline_standard: int | None = None
     deadline_enhanced: int | None = None
     categories: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _known_categories(self) -> MeasureSettings:
+        unknown = sorted(set(self.categories or ()) - set(OFFENCE_CATEGORIES))
+        if unknown:
+            raise ValueError(f"categories: not offence categories: {', '.join(unknown)}")
+        return self
+
     target: float = 0.90
     rag_tolerance: float = 0.10
     min_eligible_for_rating: int = 10
@@ -307,7 +316,9 @@ class Config(_Strict):
                     "deadline_enhanced": _either(
                         settings.deadline_enhanced, definition.deadline_enhanced
                     ),
-                    "categories": _either(settings.categories, definition.settings.get("categories")),
+                    "categories": _either(
+                        settings.categories, definition.settings.get("categories")
+                    ),
                 }
             )
         code = self.code.model_copy(update={"version": catalogue.version})

@@ -173,6 +173,7 @@ def _render(
         revisions=plan.revisions,
         stages=stages_of_run(run.measures.instances, str(run.quarter), run.config),
         qaf=qaf_summary(run.config, run.output_root, str(run.quarter), warehouse=run.warehouse),
+        catalogue=run.config.catalogue(run.quarter.start),
     )
     report = run.config.report
     write_published_workbook(

@@ -278,8 +278,11 @@ def stages_of_run(instances: pd.DataFrame, quarter: str, config: Any) -> pd.Data
     deadlines and working-day calendar (``config`` is a ``flows.config.Config``)."""
     from transforms.calendar import WorkingDayCalendar
     from transforms.measures import Deadline
+    from transforms.quarters import Quarter
     from transforms.stages import stage_distributions
 
+    # the deadlines of the run's Code version, where the configuration does not set them
+    config = config.settled(config.catalogue(Quarter.parse(quarter).start))
     deadlines = {
         measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
         for measure_id, settings in config.measures.items()

@@ -15,7 +15,7 @@ import pandas as pd
 
 from flows.config import MeasureSettings, ReportSettings
 from flows.errors import VccError
-from transforms.catalogue import MEASURES
+from transforms.catalogue import MEASURES, load_catalogue
 from transforms.disclosure import PUBLISHED_COLUMNS, published_tables
 from transforms.quarters import Quarter, long_date, part_quarter
 
@@ -122,6 +122,9 @@ class ReportData:
     # flows.review.QafSummary: the Quality Assessment Framework's case reviews (aggregates,
     # already suppressed); None when no review of the quarter's sample was imported.
     qaf: Any = None
+    # transforms.catalogue.Catalogue: the Victims' Code version the figures follow; None: the
+    # Code in force from April 2021.
+    catalogue: Any = None
 
     def __post_init__(self) -> None:
         parse_quarter(self.quarter)
@@ -154,8 +157,20 @@ class ReportData:
 
     def settings_for(self, measure_id: str) -> MeasureSettings:
         """A measure's settings; one missing from configuration takes the defaults, as in
-        ``Config.measure``."""
-        return self.measure_settings.get(measure_id, MeasureSettings())
+        ``Config.measure``, and a deadline it leaves unset the catalogue's."""
+        settings = self.measure_settings.get(measure_id, MeasureSettings())
+        catalogue = self.catalogue if self.catalogue is not None else load_catalogue()
+        definition = catalogue.by_id.get(measure_id)
+        if definition is None or settings.deadline_standard is not None:
+            return settings
+        return settings.model_copy(
+            update={
+                "deadline_standard": definition.deadline_standard,
+                "deadline_enhanced": definition.deadline_enhanced
+                if settings.deadline_enhanced is None
+                else settings.deadline_enhanced,
+            }
+        )
 
 
 _AGENCY_LABELS = {

@@ -40,6 +40,7 @@ from reports.model import (
     quarters_ending,
 )
 from reports.quality import quality_view
+from reports.rights import rights_rows, rights_words, run_catalogue, unsupported_rights
 from reports.summary import STATUS_SHAPES, STATUS_WORDS, headline, summary_rows, trend_finding
 from transforms.quarters import long_date
 
@@ -145,6 +146,9 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "configuration": configuration_rows(data),
         "rating_rule": rating_rule(data),
         "annex": annex_tables(data),
+        "code": run_catalogue(data),
+        "rights": rights_rows(data),
+        "unsupported_rights": rights_words(unsupported_rights(data)),
     }
 
 
