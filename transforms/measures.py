@@ -28,7 +28,14 @@ from transforms.blocks import BLOCKS
 from transforms.calendar import WorkingDayCalendar
 from transforms.catalogue import Catalogue, CatalogueError, MeasureDefinition, load_catalogue
 from transforms.matching import STATUSES, positions_in
-from transforms.measure_context import LEAN_COLUMNS, VICTIM, Deadline, MeasureContext, Tables
+from transforms.measure_context import (
+    ACTION_ROW,
+    LEAN_COLUMNS,
+    VICTIM,
+    Deadline,
+    MeasureContext,
+    Tables,
+)
 from transforms.measure_functions import FUNCTIONS
 from transforms.quarters import quarter_labels
 from transforms.support import unsupported_measures
@@ -159,14 +166,36 @@ def compute_instances(
         tables, profiles, pd.Timestamp(as_of), deadlines, calendar, window_start, settings or {}
     )
     left_out = set(unsupported_measures(catalogue, tables, as_of))
-    parents = {m.params.get("parent") for m in catalogue.measures if m.block == "matched_condition"}
+    children = _children(catalogue)
     parts = []
     for measure in catalogue.measures:
         if measure.measure_id in left_out:
             continue
         for agency, instances in _instances_of(ctx, measure):
-            if measure.measure_id in parents:
-                ctx.built[measure.measure_id] = (measure, instances)
+            if measure.measure_id in children:  # kept, with what its children read, for them
+                kept = [*LEAN_COLUMNS, ACTION_ROW, *children[measure.measure_id]]
+                ctx.built[measure.measure_id] = (measure, instances[list(dict.fromkeys(kept))])
             # cut to LEAN_COLUMNS as soon as they are made, to hold no more
             parts.append((measure.measure_id, agency, instances[LEAN_COLUMNS]))
+        parent = measure.params.get("parent") if measure.block == "matched_condition" else None
+        if parent is not None and _last_child(catalogue, parent) == measure.measure_id:
+            ctx.built.pop(parent, None)  # no later measure reads it
     return _instance_table(parts, profiles)
+
+
+def _children(catalogue: Catalogue) -> dict[str, list[str]]:
+    """Parent measure id -> the instance columns its children's ``where`` reads."""
+    children: dict[str, list[str]] = {}
+    for measure in catalogue.measures:
+        if measure.block == "matched_condition":
+            read = children.setdefault(measure.params["parent"], [])
+            read += list(measure.params.get("where", {}))
+    return children
+
+
+def _last_child(catalogue: Catalogue, parent: str) -> str:
+    return [
+        m.measure_id
+        for m in catalogue.measures
+        if m.block == "matched_condition" and m.params.get("parent") == parent
+    ][-1]

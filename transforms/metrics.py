@@ -113,12 +113,21 @@ def _groups(instances: pd.DataFrame, dimension: str) -> pd.Series:
     return instances[dimension].astype("string").fillna("unknown")
 
 
-def _cells(instances: pd.DataFrame, quarters: Sequence[str]) -> pd.DataFrame:
-    """The instances of ``quarters`` counted (``instances``) per distinct combination of the
-    columns the figures read: thousands of cells in place of millions of rows, so that the
+# The breakdowns counted together: cells of every combination of one set stay few (thousands),
+# where one set of all of them would have nearly as many cells as instances.
+CELL_SETS = (
+    ("district", "age_band", "sex", "ethnicity", "has_disability"),
+    ("offence_group", "domestic_abuse"),
+)
+assert sorted(sum(CELL_SETS, ())) == sorted(BREAKDOWN_COLUMNS), "every breakdown is counted"
+
+
+def _cells(in_window: pd.DataFrame, breakdowns: Sequence[str]) -> pd.DataFrame:
+    """The instances counted (``instances``) per distinct combination of the columns the figures
+    read, with ``breakdowns``: thousands of cells in place of millions of rows, so that the
     breakdowns below label and group cells, not rows. Missing values keep a cell of their own."""
-    columns = ["quarter", "measure_id", "agency", "status", "enhanced", *BREAKDOWN_COLUMNS]
-    in_window = instances.loc[instances["quarter"].isin(list(quarters)), columns]
+    columns = ["quarter", "measure_id", "agency", "status", "enhanced", *breakdowns]
+    in_window = in_window[columns]
     combination = combined_codes(_codes(in_window[column]) for column in columns)
     cell, _ = pd.factorize(combination)
     first_rows = pd.Series(cell).drop_duplicates().index  # one row shows each cell's values
@@ -206,9 +215,14 @@ def summarise(
     """The metrics of ``quarters``: every measure of ``catalogue`` (the measures the data
     supports) and breakdown, ordered as in the catalogue."""
     catalogue = catalogue or supported_by_default(instances)
-    cells = _cells(instances, quarters)
+    in_window = instances.loc[instances["quarter"].isin(list(quarters))]
     without_victims = [m.measure_id for m in catalogue.measures if not m.per_victim]
-    counted = pd.concat([_count(cells, d, without_victims) for d in DIMENSIONS])
+    parts = []
+    for number, breakdowns in enumerate(CELL_SETS):
+        cells = _cells(in_window, breakdowns)
+        dimensions = ["all", "rights", *breakdowns] if number == 0 else breakdowns
+        parts += [_count(cells, dimension, without_victims) for dimension in dimensions]
+    counted = pd.concat(parts)
     keys = ["quarter", "measure_id", "agency", "dimension", "group"]
     always = _always_present(quarters, complaint_sources, catalogue)
     metrics = always.merge(counted, on=keys, how="outer")
