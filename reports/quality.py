@@ -34,10 +34,10 @@ UNDATED = "not dated"  # victims and cases carry no date of their own
 TABLE_MEASURES: dict[str, tuple[str, ...]] = {
     "police.crimes": ("every police measure",),
     "police.victims": ("every measure",),
-    "police.needs_assessments": ("R4-VNA", "R4-VNA-CONTENT", "R1-INTERPRET"),
+    "police.needs_assessments": ("R1-INTERPRET", "R4-VNA", "R4-VNA-CONTENT"),
     "police.referrals": ("R4-REFER",),
     "police.investigation_events": ("R6-UPDATE",),
-    "police.victim_contacts": ("R3-ACK", "R6-UPDATE", "R1-INTERPRET", "R5-COMPENSATION"),
+    "police.victim_contacts": ("R1-INTERPRET", "R3-ACK", "R5-COMPENSATION", "R6-UPDATE"),
     "police.property": ("R10-PROPERTY",),
     "police.vps_offers": ("R7-VPS",),
     "police.complaints": ("R12-ACK (Police)",),
