@@ -28,6 +28,7 @@ from pydantic import (
 from vcc import shipped
 from vcc.flows.errors import ConfigError
 from vcc.flows.qaf import MAX_SAMPLE_SIZE
+from vcc.transforms.catalogue import Catalogue, CatalogueError, load_catalogue, version_in_force
 from vcc.transforms.settings import (
     CalendarSettings,
     DisclosureSettings,
@@ -142,6 +143,15 @@ def _secret_url(source_name: str, block: str) -> str:
     return value.strip()
 
 
+class CodeSettings(Strict):
+    """Which Victims' Code's measure catalogue to use: ``version`` pins one (e.g. "2021-04"),
+    else the one in force on the quarter's first day; ``catalogue_dir`` adds a folder of
+    catalogue files to the shipped ones (transforms/catalogues/)."""
+
+    version: str | None = None
+    catalogue_dir: Path | None = None
+
+
 class ScheduleSettings(Strict):
     working_days_after_quarter: int = 10
     time: dt.time = dt.time(7, 0)
@@ -226,7 +236,8 @@ class QafSettings(Strict):
 
 class Config(Strict):
     sources: dict[str, SourceConfig]
-    measures: dict[str, MeasureSettings]
+    measures: dict[str, MeasureSettings] = Field(default_factory=dict)
+    code: CodeSettings = CodeSettings()
     report: ReportSettings = ReportSettings()
     calendar: CalendarSettings = CalendarSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
@@ -242,12 +253,49 @@ class Config(Strict):
     def measure(self, measure_id: str) -> MeasureSettings:
         return self.measures.get(measure_id, MeasureSettings())
 
+    def catalogue(self, quarter_start: dt.date) -> Catalogue:
+        """The measure catalogue of the pinned version, else of the one in force on the
+        quarter's first day."""
+        folder = self.code.catalogue_dir
+        try:
+            version = self.code.version or version_in_force(quarter_start, folder)
+            return load_catalogue(version, folder)
+        except CatalogueError as error:
+            raise ConfigError(str(error)) from None
+
+    def settled(self, catalogue: Catalogue) -> Config:
+        """This configuration pinned to ``catalogue``'s version, with every measure's deadlines
+        and categories settled (the configured ones, else the catalogue's), as the report and
+        manifest describe them."""
+        measures = dict(self.measures)
+        for definition in catalogue.measures:
+            settings = self.measure(definition.measure_id)
+            measures[definition.measure_id] = settings.model_copy(
+                update={
+                    "deadline_standard": _either(
+                        settings.deadline_standard, definition.deadline_standard
+                    ),
+                    "deadline_enhanced": _either(
+                        settings.deadline_enhanced, definition.deadline_enhanced
+                    ),
+                    "categories": _either(
+                        settings.categories, definition.settings.get("categories")
+                    ),
+                }
+            )
+        code = self.code.model_copy(update={"version": catalogue.version})
+        return self.model_copy(update={"measures": measures, "code": code})
+
     def fingerprint(self) -> str:
         """A SHA-256 of the settings that can change a figure (not of the file paths read)."""
         payload = self.model_dump(
             mode="json", exclude={"files", "mail", "warehouse", "schedule", "output_dir"}
         )
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _either(configured: Any, catalogued: Any) -> Any:
+    return configured if configured is not None else catalogued
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -274,6 +322,9 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
             relative = url.removeprefix("sqlite:///")
             if relative and relative != ":memory:":
                 source["url"] = "sqlite:///" + str((base / relative).resolve())
+    code = raw.get("code")
+    if isinstance(code, dict) and isinstance(code.get("catalogue_dir"), str):
+        code["catalogue_dir"] = str((base / code["catalogue_dir"]).resolve())
     if "output_dir" in raw:
         raw["output_dir"] = str((base / raw["output_dir"]).resolve())
     mail = raw.get("mail")

@@ -375,8 +375,9 @@ class AnnexTable:
     rows: list[AnnexRow]
 
 
-ANNEX_DIMENSIONS = ("all", "rights", "district")
+ANNEX_DIMENSIONS = ("all", "rights", "district", "domestic_abuse")  # offence groups: the CSV
 _GROUP_LABELS = {"all": "All victims", "enhanced": "Owed enhanced rights", "standard": "Standard"}
+_DOMESTIC_ABUSE_LABELS = {"true": "Domestic abuse", "false": "Not domestic abuse"}
 
 
 def annex_tables(data: ReportData) -> list[AnnexTable]:
@@ -398,6 +399,8 @@ def annex_tables(data: ReportData) -> list[AnnexTable]:
                         group=(
                             f"District: {r['group']}"
                             if r["dimension"] == "district"
+                            else _DOMESTIC_ABUSE_LABELS[r["group"]]
+                            if r["dimension"] == "domestic_abuse"
                             else _GROUP_LABELS.get(r["group"], r["group"])
                         ),
                         eligible=published_count(r["eligible"]),

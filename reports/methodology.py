@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from vcc.reports.model import ReportData
+from vcc.reports.rights import run_catalogue
 from vcc.transforms.agencies import agency_label
-from vcc.transforms.catalogue import MEASURES
 from vcc.transforms.quarters import long_date
 from vcc.transforms.settings import MeasureSettings
 
@@ -45,7 +45,7 @@ def _rating(settings: MeasureSettings) -> tuple[float, int]:
 
 def _common_rating(data: ReportData) -> tuple[float, int]:
     """The RAG tolerance and minimum n most measures share, stated once in the text."""
-    ratings = [_rating(data.settings_for(m.measure_id)) for m in MEASURES]
+    ratings = [_rating(data.settings_for(m.measure_id)) for m in run_catalogue(data).measures]
     return Counter(ratings).most_common(1)[0][0]
 
 
@@ -74,7 +74,7 @@ def target_text(settings: MeasureSettings, common: tuple[float, int]) -> str:
 def methodology_rows(data: ReportData) -> list[MethodRow]:
     common = _common_rating(data)
     rows = []
-    for measure in MEASURES:
+    for measure in run_catalogue(data).measures:
         settings = data.settings_for(measure.measure_id)
         rows.append(
             MethodRow(
@@ -99,7 +99,9 @@ def configuration_rows(data: ReportData) -> list[tuple[str, str]]:
     districts = [d for d in districts if d != "unknown"]
     tolerance, minimum = _common_rating(data)
     settings = data.settings
+    code = run_catalogue(data)
     return [
+        ("Victims' Code (measure catalogue)", f"{code.version}: {code.title}"),
         ("Area", settings.area),
         ("Districts reported", ", ".join(districts) if districts else "none in the data"),
         ("Data complete to the end of", long_date(data.as_of)),

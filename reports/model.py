@@ -14,7 +14,7 @@ import pandas as pd
 
 from vcc.flows.errors import VccError
 from vcc.transforms.agencies import agency_rank
-from vcc.transforms.catalogue import MEASURES
+from vcc.transforms.catalogue import MEASURES, Catalogue, load_catalogue
 from vcc.transforms.disclosure import PUBLISHED_COLUMNS
 from vcc.transforms.figures import QafFigures, QuarterFigures
 from vcc.transforms.quarters import Quarter, long_date, part_quarter
@@ -165,6 +165,10 @@ class ReportData:
     def qaf(self) -> QafFigures | None:
         return self.figures.qaf
 
+    @property
+    def catalogue(self) -> Catalogue | None:
+        return self.figures.catalogue
+
     def published_figures(self) -> pd.DataFrame:
         """The quarter's figures as published (text, ``[c]``/``[z]``), exactly as
         ``published-tables.csv`` holds them."""
@@ -174,8 +178,20 @@ class ReportData:
 
     def settings_for(self, measure_id: str) -> MeasureSettings:
         """A measure's settings; one missing from configuration takes the defaults, as in
-        ``Config.measure``."""
-        return self.measure_settings.get(measure_id, MeasureSettings())
+        ``Config.measure``, and a deadline it leaves unset the catalogue's."""
+        settings = self.measure_settings.get(measure_id, MeasureSettings())
+        catalogue = self.catalogue if self.catalogue is not None else load_catalogue()
+        definition = catalogue.by_id.get(measure_id)
+        if definition is None or settings.deadline_standard is not None:
+            return settings
+        return settings.model_copy(
+            update={
+                "deadline_standard": definition.deadline_standard,
+                "deadline_enhanced": definition.deadline_enhanced
+                if settings.deadline_enhanced is None
+                else settings.deadline_enhanced,
+            }
+        )
 
 
 def measure_sort_key(measure_id: str, agency: str) -> tuple[int, int, str, str]:

@@ -42,6 +42,7 @@ from vcc.reports.model import (
 )
 from vcc.reports.qaf import qaf_view
 from vcc.reports.quality import quality_view
+from vcc.reports.rights import rights_rows, rights_words, run_catalogue, unsupported_rights
 from vcc.reports.summary import STATUS_SHAPES, STATUS_WORDS, headline, summary_rows, trend_finding
 from vcc.transforms.quarters import long_date
 
@@ -156,6 +157,9 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "rating_rule": rating_rule(data),
         "annex": annex_tables(data),
         "qaf": qaf_view(data),
+        "code": run_catalogue(data),
+        "rights": rights_rows(data),
+        "unsupported_rights": rights_words(unsupported_rights(data)),
     }
 
 

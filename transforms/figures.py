@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from vcc.transforms.catalogue import Catalogue
 from vcc.transforms.quarters import Quarter
 
 
@@ -48,3 +49,4 @@ class QuarterFigures:
     stages: pd.DataFrame = field(default_factory=pd.DataFrame)  # stage_distributions
     published_stages: pd.DataFrame = field(default_factory=pd.DataFrame)  # as published, ranked
     qaf: QafFigures | None = None  # None: no review of a sample of the quarter was imported
+    catalogue: Catalogue | None = None  # the Code version followed; None: the Code of April 2021

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
+from vcc.transforms.catalogue import Catalogue, load_catalogue
 from vcc.transforms.matching import MET, NOT_MET, PENDING, combined_codes
+from vcc.transforms.schema import OFFENCE_GROUPS
 from vcc.transforms.victims import AGE_BANDS, BREAKDOWN_COLUMNS
 
 METRIC_COLUMNS = [
@@ -34,7 +35,17 @@ METRIC_COLUMNS = [
     "rag",
 ]
 
-DIMENSIONS = ("all", "rights", "district", "age_band", "sex", "ethnicity", "has_disability")
+DIMENSIONS = (
+    "all",
+    "rights",
+    "district",
+    "age_band",
+    "sex",
+    "ethnicity",
+    "has_disability",
+    "offence_group",  # CONTRACT.md §6.3
+    "domestic_abuse",
+)
 Z_95 = 1.959963984540054
 
 
@@ -88,6 +99,8 @@ def _group_order(dimension: str, districts: Sequence[str]) -> list[str]:
         "sex": ["female", "male", "other", "unknown"],
         "ethnicity": ["white", "mixed", "asian", "black", "other", "unknown"],
         "has_disability": ["true", "false", "unknown"],
+        "offence_group": [*OFFENCE_GROUPS, "unknown"],
+        "domestic_abuse": ["true", "false"],
     }[dimension]
 
 
@@ -100,12 +113,21 @@ def _groups(instances: pd.DataFrame, dimension: str) -> pd.Series:
     return instances[dimension].astype("string").fillna("unknown")
 
 
-def _cells(instances: pd.DataFrame, quarters: Sequence[str]) -> pd.DataFrame:
-    """The instances of ``quarters`` counted (``instances``) per distinct combination of the
-    columns the figures read: thousands of cells in place of millions of rows, so that the
+# The breakdowns counted together: cells of every combination of one set stay few (thousands),
+# where one set of all of them would have nearly as many cells as instances.
+CELL_SETS = (
+    ("district", "age_band", "sex", "ethnicity", "has_disability"),
+    ("offence_group", "domestic_abuse"),
+)
+assert sorted(sum(CELL_SETS, ())) == sorted(BREAKDOWN_COLUMNS), "every breakdown is counted"
+
+
+def _cells(in_window: pd.DataFrame, breakdowns: Sequence[str]) -> pd.DataFrame:
+    """The instances counted (``instances``) per distinct combination of the columns the figures
+    read, with ``breakdowns``: thousands of cells in place of millions of rows, so that the
     breakdowns below label and group cells, not rows. Missing values keep a cell of their own."""
-    columns = ["quarter", "measure_id", "agency", "status", "enhanced", *BREAKDOWN_COLUMNS]
-    in_window = instances.loc[instances["quarter"].isin(list(quarters)), columns]
+    columns = ["quarter", "measure_id", "agency", "status", "enhanced", *breakdowns]
+    in_window = in_window[columns]
     combination = combined_codes(_codes(in_window[column]) for column in columns)
     cell, _ = pd.factorize(combination)
     first_rows = pd.Series(cell).drop_duplicates().index  # one row shows each cell's values
@@ -133,8 +155,8 @@ def _plain(frame: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
-def _count(cells: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    per_victim = cells["measure_id"] != "R12-ACK"
+def _count(cells: pd.DataFrame, dimension: str, without_victims: Sequence[str]) -> pd.DataFrame:
+    per_victim = ~cells["measure_id"].isin(list(without_victims))
     frame = cells if dimension == "all" else cells[per_victim]
     status = frame["status"]
     counts = pd.DataFrame(
@@ -153,14 +175,16 @@ def _count(cells: pd.DataFrame, dimension: str) -> pd.DataFrame:
     return counts.groupby(keys, as_index=False, sort=False)[["met", "not_met", "pending"]].sum()
 
 
-def _always_present(quarters: Iterable[str], complaint_sources: Iterable[str]) -> pd.DataFrame:
+def _always_present(
+    quarters: Iterable[str], complaint_sources: Iterable[str], catalogue: Catalogue
+) -> pd.DataFrame:
     """Rows every quarter carries even with no instances: each measure's ``all`` row and its
     ``rights`` rows (ENH-IDENTIFIED has no standard victims by definition)."""
     rows = []
     for quarter in quarters:
-        for measure in MEASURES:
-            if measure.measure_id == "R12-ACK":
-                rows += [(quarter, "R12-ACK", source, "all", "all") for source in complaint_sources]
+        for measure in catalogue.measures:
+            if measure.agency == "each source":  # R12-ACK: once per source supplying complaints
+                rows += [(quarter, measure.measure_id, s, "all", "all") for s in complaint_sources]
                 continue
             rows.append((quarter, measure.measure_id, measure.agency, "all", "all"))
             rows.append((quarter, measure.measure_id, measure.agency, "rights", "enhanced"))
@@ -169,22 +193,44 @@ def _always_present(quarters: Iterable[str], complaint_sources: Iterable[str]) -
     return pd.DataFrame(rows, columns=["quarter", "measure_id", "agency", "dimension", "group"])
 
 
+def supported_by_default(instances: pd.DataFrame) -> Catalogue:
+    """The measures reported when the caller names none: the catalogue of the Code in force
+    from April 2021, less the measures needing optional data (CONTRACT.md §6.1) that have no
+    instance at all."""
+    catalogue = load_catalogue()
+    present = set(instances["measure_id"].astype("string").dropna().unique())
+    return catalogue.without(
+        m.measure_id for m in catalogue.measures if m.requires and m.measure_id not in present
+    )
+
+
 def summarise(
     instances: pd.DataFrame,
     quarters: Sequence[str],
     ratings: Mapping[str, Rating],
     districts: Sequence[str],
     complaint_sources: Sequence[str] = ("police", "cps", "probation"),
+    catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
-    """The metrics of ``quarters``: every measure and breakdown, ordered as in the catalogue."""
-    cells = _cells(instances, quarters)
-    counted = pd.concat([_count(cells, dimension) for dimension in DIMENSIONS])
+    """The metrics of ``quarters``: every measure of ``catalogue`` (the measures the data
+    supports) and breakdown, ordered as in the catalogue."""
+    catalogue = catalogue or supported_by_default(instances)
+    in_window = instances.loc[instances["quarter"].isin(list(quarters))]
+    without_victims = [m.measure_id for m in catalogue.measures if not m.per_victim]
+    parts = []
+    for number, breakdowns in enumerate(CELL_SETS):
+        cells = _cells(in_window, breakdowns)
+        dimensions = ["all", "rights", *breakdowns] if number == 0 else breakdowns
+        parts += [_count(cells, dimension, without_victims) for dimension in dimensions]
+    counted = pd.concat(parts)
     keys = ["quarter", "measure_id", "agency", "dimension", "group"]
-    metrics = _always_present(quarters, complaint_sources).merge(counted, on=keys, how="outer")
+    always = _always_present(quarters, complaint_sources, catalogue)
+    metrics = always.merge(counted, on=keys, how="outer")
     counts = ["met", "not_met", "pending"]
     metrics[counts] = metrics[counts].fillna(0).astype("int64")
     metrics["eligible"] = metrics["met"] + metrics["not_met"]
-    metrics["right"] = metrics["measure_id"].map(lambda m: MEASURES_BY_ID[m].right)
+    rights = {m.measure_id: m.right for m in catalogue.measures}
+    metrics["right"] = metrics["measure_id"].map(rights)
     low, high = wilson_interval(metrics["met"].to_numpy(), metrics["eligible"].to_numpy())
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(metrics["eligible"] > 0, metrics["met"] / metrics["eligible"], np.nan)
@@ -192,14 +238,17 @@ def summarise(
     rules = [ratings.get(m, Rating()) for m in metrics["measure_id"]]
     metrics["target"] = [rule.target for rule in rules]
     metrics["rag"] = rag_ratings(metrics["met"], metrics["eligible"], rules)
-    return _in_report_order(metrics, districts)[METRIC_COLUMNS].reset_index(drop=True)
+    ordered = _in_report_order(metrics, districts, catalogue.ids)
+    return ordered[METRIC_COLUMNS].reset_index(drop=True)
 
 
-def _in_report_order(metrics: pd.DataFrame, districts: Sequence[str]) -> pd.DataFrame:
+def _in_report_order(
+    metrics: pd.DataFrame, districts: Sequence[str], measure_ids: Sequence[str]
+) -> pd.DataFrame:
     """Catalogue order of measures; police, CPS, WCU, probation; the contract's order of
     dimensions and groups, with groups outside the known lists (e.g. an unlisted district) last
     in alphabetical order."""
-    measure_rank = {m.measure_id: i for i, m in enumerate(MEASURES)}
+    measure_rank = {measure_id: i for i, measure_id in enumerate(measure_ids)}
     agency_rank = {"police": 0, "cps": 1, "wcu": 2, "probation": 3}
     dimension_rank = {d: i for i, d in enumerate(DIMENSIONS)}
     group_rank = {

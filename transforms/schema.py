@@ -54,6 +54,33 @@ ENHANCED_OFFENCE_CATEGORIES = frozenset(
     }
 )
 
+# CONTRACT.md §6.3: the offence groups figures are broken down by, each with its categories.
+OFFENCE_GROUPS: dict[str, tuple[str, ...]] = {
+    "violence_with_injury": (
+        "homicide",
+        "attempted_murder",
+        "wounding_gbh_with_intent",
+        "wounding_gbh",
+        "assault_with_injury",
+    ),
+    "violence_without_injury": (
+        "assault_without_injury",
+        "stalking_harassment",
+        "kidnap_false_imprisonment",
+    ),
+    "sexual_offences": ("rape", "other_sexual_offence"),
+    "robbery": ("robbery",),
+    "burglary": ("burglary_residential", "burglary_business"),
+    "theft": ("vehicle_offence", "theft", "shoplifting"),
+    "criminal_damage_arson": ("criminal_damage", "arson_endangering_life", "arson"),
+    "public_order": ("public_order",),
+    "fraud": ("fraud",),
+    "other": ("trafficking_modern_slavery", "terrorism", "other"),
+}
+OFFENCE_GROUP_OF = {
+    category: group for group, members in OFFENCE_GROUPS.items() for category in members
+}
+
 EVENT_TYPES = (
     "suspect_arrested",
     "suspect_interviewed",
@@ -65,7 +92,12 @@ EVENT_TYPES = (
     "out_of_court_disposal",
     "not_investigated",
 )
-CONTACT_TYPES = (*EVENT_TYPES, "written_acknowledgement", "general_update")
+CONTACT_TYPES = (
+    *EVENT_TYPES,
+    "written_acknowledgement",
+    "general_update",
+    "compensation_information",  # CONTRACT.md §6.1: Right 5
+)
 VICTIM_TYPES = ("person", "business_named_contact", "business")
 VICTIMS_OWED_THE_CODE = ("person", "business_named_contact")
 REFERRAL_CONSENT = ("given", "declined", "not_recorded")
@@ -90,6 +122,8 @@ class Column:
     kind: str  # str | datetime | bool | int | float
     nullable: bool = False
     allowed: tuple[str, ...] | None = None
+    # A column a source may leave out (CONTRACT.md §6.1): read as empty when it is absent.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,7 +131,7 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     key: str | None = None  # a column whose values must be unique
-    optional: bool = False  # a source may leave it out (only complaints)
+    optional: bool = False  # a source may leave it out (complaints and the §6.1 tables)
     # Pairs (earlier, later): the later date may not come before the earlier one.
     date_order: tuple[tuple[str, str], ...] = field(default=())
 
@@ -109,8 +143,10 @@ class Table:
         return next(column for column in self.columns if column.name == name)
 
 
-def _c(name: str, kind: str = "str", nullable: bool = False, allowed=None) -> Column:
-    return Column(name, kind, nullable, tuple(allowed) if allowed is not None else None)
+def _c(
+    name: str, kind: str = "str", nullable: bool = False, allowed=None, optional: bool = False
+) -> Column:
+    return Column(name, kind, nullable, tuple(allowed) if allowed is not None else None, optional)
 
 
 _COMPLAINTS = Table(
@@ -174,6 +210,7 @@ CANONICAL: dict[str, dict[str, Table]] = {
                     _c("support_needs_recorded", "bool"),
                     _c("contact_preference_recorded", "bool"),
                     _c("special_measures_considered", "bool"),
+                    _c("interpreter_needed", "bool", nullable=True, optional=True),
                 ),
             ),
             Table(
@@ -195,6 +232,7 @@ CANONICAL: dict[str, dict[str, Table]] = {
                     _c("contact_type", allowed=CONTACT_TYPES),
                     _c("contacted_at", "datetime"),
                     _c("method", nullable=True),
+                    _c("interpreter_used", "bool", nullable=True, optional=True),
                 ),
             ),
             Table(
@@ -204,6 +242,19 @@ CANONICAL: dict[str, dict[str, Table]] = {
                     _c("offered_at", "datetime"),
                     _c("vps_made", "bool", nullable=True),
                 ),
+            ),
+            Table(
+                "property",  # CONTRACT.md §6.1: Right 10, property returned
+                (
+                    _c("item_id"),
+                    _c("crime_ref"),
+                    _c("victim_id"),
+                    _c("seized_at", "datetime"),
+                    _c("released_at", "datetime", nullable=True),
+                    _c("returned_at", "datetime", nullable=True),
+                ),
+                key="item_id",
+                optional=True,
             ),
             _COMPLAINTS,
         )
@@ -259,6 +310,19 @@ CANONICAL: dict[str, dict[str, Table]] = {
                 ),
                 date_order=(("received_at", "victim_notified_at"),),
             ),
+            Table(
+                "expense_claims",  # CONTRACT.md §6.1: Right 10, witnesses' expenses
+                (
+                    _c("claim_id"),
+                    _c("urn"),
+                    _c("victim_id"),
+                    _c("received_at", "datetime"),
+                    _c("completed_at", "datetime", nullable=True),
+                    _c("paid_at", "datetime", nullable=True),
+                ),
+                key="claim_id",
+                optional=True,
+            ),
             _COMPLAINTS,
         )
     },
@@ -308,6 +372,8 @@ ROW_DATE: dict[str, str] = {
     "outcomes": "received_at",
     "vcs_referrals": "referred_at",
     "release_notifications": "release_at",
+    "property": "seized_at",
+    "expense_claims": "received_at",
 }
 
 # Cross-table links (CONTRACT.md §2, "Linkage"): (source, table, column) -> (source, table, column).
@@ -327,6 +393,10 @@ LINKS: tuple[tuple[tuple[str, str, str], tuple[str, str, str]], ...] = (
     (("cps", "hearings", "victim_id"), ("police", "victims", "victim_id")),
     (("cps", "outcomes", "urn"), ("cps", "cases", "urn")),
     (("cps", "outcomes", "victim_id"), ("police", "victims", "victim_id")),
+    (("police", "property", "crime_ref"), ("police", "crimes", "crime_ref")),
+    (("police", "property", "victim_id"), ("police", "victims", "victim_id")),
+    (("cps", "expense_claims", "urn"), ("cps", "cases", "urn")),
+    (("cps", "expense_claims", "victim_id"), ("police", "victims", "victim_id")),
     (("probation", "vcs_referrals", "urn"), ("cps", "cases", "urn")),
     (("probation", "vcs_referrals", "victim_id"), ("police", "victims", "victim_id")),
     (("probation", "release_notifications", "urn"), ("cps", "cases", "urn")),

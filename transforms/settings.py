@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from vcc.transforms.schema import OFFENCE_CATEGORIES
 
 
 class Strict(BaseModel):
@@ -19,10 +21,20 @@ class Strict(BaseModel):
 
 
 class MeasureSettings(Strict):
-    """Deadlines in working days (None: the measure has no deadline), target and rating rule."""
+    """Deadlines in working days (None: the catalogue's), target and rating rule, and for
+    R5-COMPENSATION the offence categories it counts (None: the catalogue's)."""
 
     deadline_standard: int | None = None
     deadline_enhanced: int | None = None
+    categories: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _known_categories(self) -> MeasureSettings:
+        unknown = sorted(set(self.categories or ()) - set(OFFENCE_CATEGORIES))
+        if unknown:
+            raise ValueError(f"categories: not offence categories: {', '.join(unknown)}")
+        return self
+
     target: float = 0.90
     rag_tolerance: float = 0.10
     min_eligible_for_rating: int = 10

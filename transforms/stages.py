@@ -81,9 +81,10 @@ def _catalogue_position(measure_id: str) -> int:
 
 
 def _stages(instances: pd.DataFrame, timed: list[str]) -> list[tuple[str, str]]:
-    """Every (agency, measure) with a deadline: the catalogue's own, and any other pair in the
-    instances (``R12-ACK`` once per source that supplies complaints), in report order."""
-    pairs = {(m.agency, m.measure_id) for m in MEASURES if m.agency in AGENCIES}
+    """Every (agency, measure) with a deadline: the catalogue's own (those needing optional
+    data, CONTRACT.md §6.1, only with instances), and any other pair in the instances
+    (``R12-ACK`` once per source that supplies complaints), in report order."""
+    pairs = {(m.agency, m.measure_id) for m in MEASURES if m.agency in AGENCIES and not m.requires}
     if len(instances):
         found = instances[["agency", "measure_id"]].drop_duplicates().astype(str)
         pairs |= set(found.itertuples(index=False, name=None))

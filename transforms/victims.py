@@ -14,11 +14,20 @@ from vcc.transforms.matching import local_date, positions_in
 from vcc.transforms.schema import (
     ENHANCED_OFFENCE_CATEGORIES,
     OFFENCE_CATEGORIES,
+    OFFENCE_GROUP_OF,
     VICTIMS_OWED_THE_CODE,
 )
 
 AGE_BANDS = ("0-17", "18-24", "25-64", "65+", "unknown")
-BREAKDOWN_COLUMNS = ("district", "age_band", "sex", "ethnicity", "has_disability")
+BREAKDOWN_COLUMNS = (
+    "district",
+    "age_band",
+    "sex",
+    "ethnicity",
+    "has_disability",
+    "offence_group",  # CONTRACT.md §6.3
+    "domestic_abuse",
+)
 
 _ENHANCED_VICTIM_FLAGS = (
     "is_vulnerable",
@@ -82,12 +91,18 @@ def _with_unknown(column: pd.Series) -> pd.Series:
     return column.astype("string").fillna("unknown")
 
 
+def _true_false(column: pd.Series) -> pd.Series:
+    """A boolean column as "true"/"false" labels, missing read as false."""
+    return pd.Series(np.where(_true(column), "true", "false"), index=column.index, dtype="string")
+
+
 def victim_profiles(victims: pd.DataFrame, crimes: pd.DataFrame) -> pd.DataFrame:
     """One row per victim owed the Code, indexed by ``victim_id``, with the crime's report date.
 
     Columns: crime_ref, reported_date, recorded_date, enhanced, enhanced_flag, updates_opt_out,
-    referral_consent and the breakdown attributes (district, age_band, sex, ethnicity,
-    has_disability as "true"/"false"/"unknown").
+    referral_consent, offence_category and the breakdown attributes (district, age_band, sex,
+    ethnicity, has_disability as "true"/"false"/"unknown", offence_group, and domestic_abuse as
+    "true"/"false" from the crime's is_domestic_abuse).
     """
     owed = victims[victims["victim_type"].isin(VICTIMS_OWED_THE_CODE)]
     crime_columns = crimes[
@@ -112,6 +127,7 @@ def victim_profiles(victims: pd.DataFrame, crimes: pd.DataFrame) -> pd.DataFrame
         axis=1,
     )
     disability = joined["has_disability"].astype("boolean")
+    category = joined["offence_category"].astype("string")
     profiles = pd.DataFrame(
         {
             "victim_id": joined["victim_id"].astype("string"),
@@ -122,6 +138,7 @@ def victim_profiles(victims: pd.DataFrame, crimes: pd.DataFrame) -> pd.DataFrame
             "enhanced_flag": _true(joined["enhanced_flag"]).to_numpy(),
             "updates_opt_out": _true(joined["updates_opt_out"]).to_numpy(),
             "referral_consent": joined["referral_consent"].astype("string"),
+            "offence_category": category,
             "district": _with_unknown(joined["district"]),
             "age_band": age_bands(joined["age_at_offence"]),
             "sex": _with_unknown(joined["sex"]),
@@ -129,6 +146,8 @@ def victim_profiles(victims: pd.DataFrame, crimes: pd.DataFrame) -> pd.DataFrame
             "has_disability": disability.map({True: "true", False: "false"})
             .astype("string")
             .fillna("unknown"),
+            "offence_group": category.map(OFFENCE_GROUP_OF).astype("string").fillna("unknown"),
+            "domestic_abuse": _true_false(joined["is_domestic_abuse"]),
         }
     )
     return profiles.set_index("victim_id", drop=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -18,6 +19,7 @@ from vcc.flows.config import Config
 from vcc.flows.errors import EmptyQuarterError
 from vcc.flows.warehouse.reviews import ReviewStore
 from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.catalogue import Catalogue
 from vcc.transforms.changes import compare_quarters
 from vcc.transforms.disclosure import published_tables
 from vcc.transforms.enhanced_gap import identification_by_reason, update_delay_by_identification
@@ -34,6 +36,7 @@ from vcc.transforms.qaf import (
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.settings import MeasureSettings
 from vcc.transforms.stages import published_stages, stage_distributions
+from vcc.transforms.support import unsupported_measures
 
 Tables = Mapping[tuple[str, str], pd.DataFrame]
 
@@ -42,6 +45,7 @@ Tables = Mapping[tuple[str, str], pd.DataFrame]
 class FigureSettings:
     """What the figures depend on in the configuration, and nothing else."""
 
+    catalogue: Catalogue  # the measures of the Victims' Code version the quarter follows
     measures: Mapping[str, MeasureSettings]  # [measures.<id>]: deadlines, targets, rating
     districts: list[str]  # the area's districts, in report order
     sources: list[str]  # the configured sources, in order (R12-ACK has a row per source)
@@ -50,8 +54,13 @@ class FigureSettings:
     threshold: int  # [disclosure] counts below it are suppressed
 
     @classmethod
-    def of(cls, config: Config) -> FigureSettings:
+    def of(cls, config: Config, quarter: Quarter) -> FigureSettings:
+        """The settings of ``quarter``'s figures: its Code version's catalogue, with the
+        configured deadlines and categories where set, else the catalogue's."""
+        catalogue = config.catalogue(quarter.start)
+        config = config.settled(catalogue)
         return cls(
+            catalogue=catalogue,
             measures=dict(config.measures),
             districts=list(config.districts),
             sources=list(config.sources),
@@ -66,6 +75,10 @@ class FigureSettings:
             measure_id: Deadline(settings.deadline_standard, settings.deadline_enhanced)
             for measure_id, settings in self.measures.items()
         }
+
+    def measure_options(self) -> dict[str, dict[str, Any]]:
+        """What a measure's function or block takes beside its deadlines (R5's categories)."""
+        return {m: {"categories": s.categories} for m, s in self.measures.items()}
 
     def ratings(self) -> dict[str, Rating]:
         return {
@@ -93,14 +106,18 @@ def instances_and_metrics(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The measures engine: instances over ``window`` up to the quarter's end, and the metrics
     of every quarter in it (also timed alone by benchmarks/bench_measures.py)."""
+    catalogue = settings.catalogue
     instances = compute_instances(
-        tables, as_of, settings.deadlines(), calendar, since=window[0].start
-    )
+        tables, as_of, settings.deadlines(), calendar, since=window[0].start,
+        catalogue=catalogue, settings=settings.measure_options(),
+    )  # fmt: skip
     instances = instances[instances["trigger_date"] <= pd.Timestamp(quarter.end)]
     complaint_sources = [s for s in settings.sources if (s, "complaints") in tables]
+    # a measure whose optional data is absent has no rows at all (CONTRACT.md §6.1)
+    supported = catalogue.without(unsupported_measures(catalogue, tables, as_of))
     every_quarter = summarise(
         instances, [str(q) for q in window], settings.ratings(), settings.districts,
-        complaint_sources,
+        complaint_sources, supported,
     )  # fmt: skip
     return instances, every_quarter
 
@@ -182,4 +199,5 @@ def quarter_figures(
         stages=stages,
         published_stages=published_stages(stages, settings.threshold),
         qaf=qaf_figures(reviews, quarter, settings.threshold) if reviews else None,
+        catalogue=settings.catalogue,
     )

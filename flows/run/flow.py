@@ -158,6 +158,8 @@ def quarterly_compliance_report(
     target_quarter = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
     if problem := unreportable(target_quarter, as_of_date, dt.date.today()):
         raise RunDatesError(problem)
+    # the Victims' Code version of the quarter, its deadlines settled into the configuration
+    config = config.settled(config.catalogue(target_quarter.start))
     extracted_at = dt.datetime.now()
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     logger.info("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
@@ -280,7 +282,7 @@ def _produce(
 
     started = time.perf_counter()
     figures = figures_task(
-        outcome.accepted, FigureSettings.of(config), target_quarter, as_of_date,
+        outcome.accepted, FigureSettings.of(config, target_quarter), target_quarter, as_of_date,
         ReviewStore(warehouse),
     )  # fmt: skip
     timer.record("measures", started)

@@ -245,6 +245,7 @@ def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str,
         "triggered_by": run.triggered_by,
         "from_snapshot": run.from_snapshot,
         "code_version": code_version(),
+        "victims_code": run.config.code.version,  # the Code's catalogue (CONTRACT.md §6.4)
         "python": platform.python_version(),
         "configuration": {
             "files": run.config.files,

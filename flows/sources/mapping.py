@@ -18,6 +18,9 @@ def canonical_frame(
     where = f"source {source}, table {table.name}"
     frame = frame.rename(columns=lambda column: str(column).strip()).rename(columns=spec.rename)
     wanted = table.column_names
+    # an optional column (CONTRACT.md §6.1) the source does not supply is read as empty
+    absent = [c.name for c in table.columns if c.optional and c.name not in frame.columns]
+    frame = frame.assign(**dict.fromkeys(absent))
     missing = [column for column in wanted if column not in frame.columns]
     if missing:
         hint = " (only one column was read: check the delimiter)" if frame.shape[1] == 1 else ""

@@ -64,7 +64,11 @@ def canonical(source: str, table: str, columns: dict[str, object]) -> pd.DataFra
     """
     spec = CANONICAL[source][table]
     frame = pd.DataFrame(
-        {column.name: _typed(columns[column.name], column.kind) for column in spec.columns}
+        {
+            column.name: _typed(columns[column.name], column.kind)
+            for column in spec.columns
+            if column.name in columns or not column.optional  # §6.1 columns are added later
+        }
     )
     if source == "cps":
         for column in spec.columns:

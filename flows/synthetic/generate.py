@@ -21,6 +21,7 @@ from vcc.flows.synthetic.police_actions import (
     generate_vps_offers,
 )
 from vcc.flows.synthetic.probation import generate_probation
+from vcc.flows.synthetic.rights_data import RightsData, add_rights_data, generate_rights_data
 from vcc.flows.synthetic.timeline import Window
 from vcc.transforms.quarters import Quarter
 
@@ -36,6 +37,9 @@ STAGES = (
     "complaints",
     "defects",
 )
+# The optional data of CONTRACT.md §6.1 draws from streams spawned after these, so that adding it
+# changed no table above.
+RIGHTS_STAGES = ("rights", "rights_defects")
 
 
 def generate_sources(
@@ -63,13 +67,18 @@ def generate_sources(
         raise VccError(f"the as-of day {until} is before the first quarter {window.first}")
     if not scale > 0:
         raise VccError(f"scale must be positive, not {scale}")
-    streams = dict(zip(STAGES, np.random.SeedSequence(seed).spawn(len(STAGES)), strict=True))
+    stages = (*STAGES, *RIGHTS_STAGES)
+    streams = dict(zip(stages, np.random.SeedSequence(seed).spawn(len(stages)), strict=True))
     rng = {stage: np.random.default_rng(stream) for stage, stream in streams.items()}
-    return inject_defects(rng["defects"], _clean_sources(rng, window, scale))
+    clean, rights = _clean_sources(rng, window, scale)
+    return add_rights_data(rng["rights_defects"], inject_defects(rng["defects"], clean), rights)
 
 
-def _clean_sources(rng: dict[str, np.random.Generator], window: Window, scale: float) -> Sources:
-    """The canonical tables before any fault is added (the working frames die with this call)."""
+def _clean_sources(
+    rng: dict[str, np.random.Generator], window: Window, scale: float
+) -> tuple[Sources, RightsData]:
+    """The canonical tables before any fault is added, and the data of Rights 1, 5 and 10 (the
+    working frames die with this call)."""
     crimes = generate_crimes(rng["crimes"], window, scale)
     victims = generate_victims(rng["victims"], window, crimes)
     events, charges = generate_investigations(rng["investigation"], window, crimes)
@@ -86,8 +95,11 @@ def _clean_sources(rng: dict[str, np.random.Generator], window: Window, scale: f
         source: generate_complaints(rng["complaints"], window, source, scale)
         for source in ("police", "cps", "probation")
     }
+    rights = generate_rights_data(
+        rng["rights"], window, victims, police_actions["needs_assessments"], court.hearings
+    )
     return {
         "police": police_tables(crimes, victims, events, police_actions, complaints["police"]),
         "cps": cps_tables(court, complaints["cps"]),
         "probation": probation_tables(probation, complaints["probation"]),
-    }
+    }, rights

@@ -469,7 +469,8 @@ def test_render_module_has_no_prefect() -> None:
 # The report's structure (issue 5): sections in order, headings never skipping a level.
 
 SECTIONS = [
-    "Summary of compliance", "Police", "Crown Prosecution Service", "Witness Care Unit",
+    "Summary of compliance", "The twelve rights and how they are measured", "Police",
+    "Crown Prosecution Service", "Witness Care Unit",
     "Probation Service", "Enhanced rights", "Victim needs assessments",
     "Quality Assessment Framework: case reviews", "Data quality", "Methodology",
     "Annex: published tables",
@@ -845,7 +846,7 @@ def golden_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReportData,
     quarter = Quarter.parse(GOLDEN_QUARTER)
     window = [quarter.shift(-back) for back in range(4, -1, -1)]
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
-    settings = FigureSettings.of(config)
+    settings = FigureSettings.of(config, quarter)
     instances, every = instances_and_metrics(
         typed, settings, quarter, GOLDEN_AS_OF, window, calendar
     )
@@ -956,3 +957,14 @@ def test_golden_report_shows_the_witness_care_units_stages(golden_report) -> Non
     assert not IDENTIFIER.search(pdf), IDENTIFIER.search(pdf)
     allowed = {"30 June 2024", "12 July 2024", GOLDEN_AS_OF.isoformat()}  # quarter end, as-of
     assert set(EVENT_DATE.findall(pdf)) <= allowed
+
+
+def test_the_rights_the_data_cannot_support_are_named_with_why(golden_report) -> None:
+    # the first golden example carries none of the data of CONTRACT.md §6.1
+    _, pdf, html = golden_report
+    assert "The data could not support any measure of Rights 1, 5 and 10." in pdf
+    assert "R10-PROPERTY: Property returned once no longer needed (Police): not supported by " in (
+        " ".join(html.split())
+    )
+    assert "no police property table was supplied" in html
+    assert "Victims' Code catalogue 2021-04" in pdf

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vcc.transforms.catalogue import MEASURES
+from vcc.transforms.catalogue import MEASURES, load_catalogue
 from vcc.transforms.disclosure import published_tables
 from vcc.transforms.metrics import Rating, rag_ratings, summarise, wilson_interval
 
@@ -56,6 +56,8 @@ def instance(measure_id="R2-RECORD", status="met", quarter="2024Q2", **extra) ->
         "sex": "female",
         "ethnicity": "white",
         "has_disability": "unknown",
+        "offence_group": "theft",
+        "domestic_abuse": "false",
     }
     row.update(extra)
     return row
@@ -87,7 +89,8 @@ def test_every_measure_has_its_all_and_rights_rows_even_when_empty():
     instances = pd.DataFrame([instance()])
     metrics = summarise(instances, ["2024Q2"], {}, DISTRICTS, complaint_sources=["police"])
     alls = metrics[metrics["dimension"] == "all"]
-    assert set(alls["measure_id"]) == {m.measure_id for m in MEASURES}
+    # the measures of CONTRACT.md §6.2 only where their optional data supports them
+    assert set(alls["measure_id"]) == {m.measure_id for m in MEASURES if not m.requires}
     empty = metrics[(metrics["measure_id"] == "R8-HEARING") & (metrics["dimension"] == "rights")]
     assert empty["group"].tolist() == ["enhanced", "standard"]
     assert empty["eligible"].tolist() == [0, 0] and empty["rate"].isna().all()
@@ -99,6 +102,19 @@ def test_every_measure_has_its_all_and_rights_rows_even_when_empty():
         "dimension",
         "group",
     ]
+
+
+def test_a_measure_of_the_catalogue_handed_in_has_its_rows_even_when_empty():
+    instances = pd.DataFrame([instance()])
+    catalogue = load_catalogue()
+    metrics = summarise(instances, ["2024Q2"], {}, DISTRICTS, ["police"], catalogue)
+    alls = metrics[metrics["dimension"] == "all"]
+    assert alls["measure_id"].tolist() == [
+        m.measure_id if m.agency != "each source" else "R12-ACK" for m in catalogue.measures
+    ]
+    property_rows = metrics[metrics["measure_id"] == "R10-PROPERTY"]
+    assert property_rows["right"].unique().tolist() == [10]
+    assert property_rows["eligible"].tolist() == [0, 0, 0]  # all, enhanced, standard
 
 
 def test_complaints_have_only_the_all_row_per_source():
@@ -116,12 +132,14 @@ statuses = st.sampled_from(["met", "not_met", "pending"])
 random_instances = st.lists(
     st.builds(
         instance,
-        measure_id=st.sampled_from(["R2-RECORD", "R6-UPDATE"]),
+        measure_id=st.sampled_from(["R2-RECORD", "R6-UPDATE", "R1-INTERPRET", "R10-PROPERTY"]),
         status=statuses,
         enhanced=st.booleans(),
         district=st.sampled_from([*DISTRICTS, None]),
         age_band=st.sampled_from(["0-17", "65+", "unknown"]),
         sex=st.sampled_from(["female", "male", None]),
+        offence_group=st.sampled_from(["violence_with_injury", "theft", "fraud", "other"]),
+        domestic_abuse=st.sampled_from(["true", "false"]),
     ),
     min_size=1,
     max_size=60,
@@ -144,6 +162,8 @@ def test_invariants_of_any_set_of_instances(rows):
         for column in ("eligible", "met", "pending"):
             total = totals.loc[(measure_id, agency), column]
             assert groups[column].sum() == total, (measure_id, dimension, column)
+    # every breakdown of CONTRACT.md §4 and §6.3 for every measure with a victim
+    assert set(metrics["dimension"]) >= {"offence_group", "domestic_abuse"}
 
 
 groups_of_people = st.lists(

@@ -382,7 +382,8 @@ def test_the_golden_sources_read_whole_with_no_problems(source_name):
 
     coerced = coerce_source(extract_source(source_name, source), source, source_name)
 
-    assert set(coerced) == set(CANONICAL[source_name])  # complaints included
+    # complaints included; the example predates the tables of CONTRACT.md §6.1
+    assert set(coerced) == set(CANONICAL[source_name]) - {"property", "expense_claims"}
     for name, (typed, problems) in coerced.items():
         assert problems.empty, problems.head().to_string()
         rows = len((folder / f"{name}.csv").read_text().splitlines()) - 1

@@ -109,7 +109,7 @@ def test_suites_on_disk_are_what_build_suites_writes():
     expected = build_suites.suite_files()
     on_disk = {path.name: path.read_text() for path in (REPO / "expectations").glob("*.json")}
     assert on_disk == expected, "run: python expectations/build_suites.py"
-    assert len(expected) == sum(len(tables) for tables in CANONICAL.values()) == 17
+    assert len(expected) == sum(len(tables) for tables in CANONICAL.values()) == 19
 
 
 def test_every_expectation_says_what_happens_when_it_fails():
@@ -485,8 +485,8 @@ def test_data_docs_show_every_table_and_no_value(validate, tmp_path):
     pages = {
         path.relative_to(index.parent).as_posix(): path for path in index.parent.rglob("*.html")
     }
-    assert len([page for page in pages if page.startswith("validations/")]) == 17
-    assert len([page for page in pages if page.startswith("expectations/")]) == 17
+    assert len([page for page in pages if page.startswith("validations/")]) == 19
+    assert len([page for page in pages if page.startswith("expectations/")]) == 19
     crimes = next(path for page, path in pages.items() if page.endswith("/police.crimes.html"))
     text = crimes.read_text(encoding="utf-8")
     assert "run-42" in text and "offence_category" in text
@@ -501,7 +501,7 @@ EXTERNAL_ADDRESS = re.compile(
 
 def test_data_docs_ask_nothing_of_any_other_host(validate, tmp_path):
     # Offline they must work; online they must not make requests from an analyst's browser.
-    from vcc.flows.sources.validate import build_data_docs
+    from vcc.flows.sources.suites import build_data_docs
 
     outcome = validate(police__crimes=[CRIME, {**CRIME, "crime_ref": "CR2", "district": "Nowhere"}])
     index = build_data_docs(outcome, tmp_path / "data-docs", run_name="run-42")

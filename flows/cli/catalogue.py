@@ -1,0 +1,30 @@
+"""``vcc measures``: the measure catalogue of a Victims' Code version, as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--code", "version", metavar="VERSION", help="A Victims' Code version, e.g. 2021-04.")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration TOML [./vcc.toml, else the shipped defaults].",
+)
+def measures(version: str | None, config: Path | None) -> None:
+    """Print the measure catalogue: each measure's id, right, agency, deadlines and description
+    (default: the Code pinned in the configuration, else the one in force today)."""
+    from vcc.flows.config import load_config
+    from vcc.transforms.catalogue_text import catalogue_text
+
+    settings = load_config(config)
+    if version is not None:
+        settings = settings.model_copy(
+            update={"code": settings.code.model_copy(update={"version": version})}
+        )
+    click.echo(catalogue_text(settings.catalogue(dt.date.today())), nl=False)
