@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,8 +49,6 @@ REPORTS_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = REPORTS_DIR / "templates"
 STATIC_DIR = REPORTS_DIR / "static"
 STYLESHEET = STATIC_DIR / "report.css"
-# The PDF embeds the shipped font; the HTML travels alone, so it names the family without them.
-FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}\s*")
 
 
 class _SvgStyleNoise(logging.Filter):
@@ -200,5 +197,6 @@ def render_report(data: ReportData, pdf_path: Path, html_path: Path | None = Non
     document.write_pdf(pdf_path, pdf_variant="pdf/ua-1")
     if html_path is not None:
         # The HTML file travels alone, so it carries its stylesheet inline.
-        css = Markup(FONT_FACE.sub("", STYLESHEET.read_text(encoding="utf-8")))
+        # It names the family without the font files (fonts.css): a reader's own font serves.
+        css = Markup(STYLESHEET.read_text(encoding="utf-8"))
         html_path.write_text(report.render(**context, inline_css=css), encoding="utf-8")

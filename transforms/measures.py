@@ -45,17 +45,14 @@ __all__ = ["INSTANCE_COLUMNS", "VNA_ITEMS", "Deadline", "compute_instances"]
 
 _VICTIMS = ("police", "victims")  # read once, into the victim profiles
 
+# The instance table: the lean columns the measures build (the victim's key named as published),
+# then the breakdowns of the victim and their crime.
 INSTANCE_COLUMNS = [
     "measure_id",
     "agency",
     "quarter",
     "victim_id",
-    "record_key",
-    "trigger_date",
-    "due_date",
-    "action_date",
-    "status",
-    "enhanced",
+    *LEAN_COLUMNS[1:],
     *BREAKDOWN_COLUMNS,
 ]
 

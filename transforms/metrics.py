@@ -35,17 +35,7 @@ METRIC_COLUMNS = [
     "rag",
 ]
 
-DIMENSIONS = (
-    "all",
-    "rights",
-    "district",
-    "age_band",
-    "sex",
-    "ethnicity",
-    "has_disability",
-    "offence_group",  # CONTRACT.md §6.3
-    "domestic_abuse",
-)
+DIMENSIONS = ("all", "rights", *BREAKDOWN_COLUMNS)
 Z_95 = 1.959963984540054
 
 

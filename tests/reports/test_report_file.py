@@ -111,9 +111,11 @@ def test_the_pdf_embeds_only_the_shipped_font(full_pdf) -> None:
 def test_the_font_and_its_licence_are_in_the_repository() -> None:
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE-DejaVu.txt"):
         assert (FONT_FILES / name).is_file(), name
-    css = (STATIC_DIR / "report.css").read_text(encoding="utf-8")
-    assert 'url("fonts/DejaVuSans.ttf")' in css
-    assert "Arial" not in css and "Liberation" not in css
+    fonts = (STATIC_DIR / "fonts.css").read_text(encoding="utf-8")
+    assert 'url("fonts/DejaVuSans.ttf")' in fonts
+    for sheet in ("report.css", "pack.css"):
+        css = (STATIC_DIR / sheet).read_text(encoding="utf-8")
+        assert '"DejaVu Sans"' in css and "Arial" not in css and "Liberation" not in css
 
 
 def test_the_pdf_is_the_same_on_a_machine_without_fonts(tmp_path) -> None:
