@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from vcc.reports import render
 from vcc.reports.agencies import AGENCY_HEADINGS
 from vcc.reports.charts import trend_chart_svg
+from vcc.reports.findings import headline_findings
 from vcc.reports.model import (
     METRIC_COLUMNS,
     ReportData,
@@ -29,7 +30,7 @@ from vcc.reports.model import (
     quarter_period,
 )
 from vcc.reports.render import STATIC_DIR, StaticOnlyFetcher, render_report
-from vcc.reports.summary import summary_rows
+from vcc.reports.summary import headline, summary_rows
 from vcc.transforms.catalogue import MEASURES
 from vcc.transforms.changes import compare_quarters
 from vcc.transforms.disclosure import published_tables
@@ -320,6 +321,39 @@ def test_change_on_last_quarter_says_whether_it_is_significant() -> None:
     assert summary_row("R3-ACK").change == "Up 22.5 (significant)"
     # 45 of 50 in both quarters: no change.
     assert summary_row("R12-ACK", "Police").change == "No change"
+
+
+def test_headline_keeps_not_rated_and_hidden_apart_as_the_published_tables_do() -> None:
+    # R2-RECORD: 23 eligible, enough to rate, but 2 not met, so its met, rate and status are
+    # hidden. R4-VNA: 8 of 8, nothing to hide, but fewer than the 10 a rating needs.
+    # R3-ACK: 99 of 120, amber.
+    rows = [
+        metric("2024Q3", "R2-RECORD", 2, "police", 23, 21),
+        metric("2024Q3", "R3-ACK", 3, "police", 120, 99),
+        metric("2024Q3", "R4-VNA", 4, "police", 8, 8),
+    ]
+    metrics = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
+    published = published_tables(metrics, THRESHOLD)
+    data = revised(a_quarter(), metrics=metrics, trend=metrics, published=published,
+                   changes=pd.DataFrame())  # fmt: skip
+    hidden = int((published["rag"] == "[c]").sum())
+    unrated = int((published["rag"] == "none").sum())
+    assert (hidden, unrated) == (1, 1)
+    assert headline(data).startswith(
+        f"0 of the 3 measures met their target this quarter; 1 was amber and 0 red; "
+        f"{unrated} could not be rated (too few instances); {hidden} was hidden to protect "
+        "individuals."
+    )
+    assert headline_findings(data)[0].endswith("1 was hidden to protect individuals.")
+
+
+def test_headline_counts_every_hidden_status_as_hidden() -> None:
+    # The hand-made quarter: R8-HEARING (3 of 3) and R6-VCL (3 not met) are hidden; R11-RELEASE
+    # had nothing eligible, so it is not rated; R12-ACK's police and CPS rows are green.
+    assert (
+        "2 of the 7 measures met their target this quarter; 1 was amber and 1 red; "
+        "1 could not be rated (too few instances); 2 were hidden to protect individuals. "
+    ) in headline(a_quarter())
 
 
 def test_notes_explain_the_gss_symbols(rendered) -> None:
