@@ -19,7 +19,7 @@ import pytest
 from pypdf import PdfReader
 
 from vcc.reports import render
-from vcc.reports.agencies import AGENCY_HEADINGS
+from vcc.reports.agencies import AGENCY_HEADINGS, stage_finding
 from vcc.reports.charts import trend_chart_svg
 from vcc.reports.findings import headline_findings
 from vcc.reports.model import (
@@ -720,13 +720,17 @@ def test_a_full_size_report_renders_every_section(tmp_path) -> None:
 
 STAGE_ROWS = [
     # agency, measure, deadlines, final, met, actioned, no action, after, median, p75, p90
+    # ranked by the 90th percentile less the deadline: R3-ACK 8 - 5 = +3 first, then R2-RECORD
+    # 2 - 1 = +1, then R12-ACK: the most days, 9, but within its 10 (-1)
     ("police", "R3-ACK", 5, 5, 120, 99, 110, 10, 11, 2, 4, 8),
-    # 48 actioned (percentiles shown) but 2 without action: both counts are [c], and the share
-    # after the deadline with them; its 90th percentile, 12, is still the police's slowest
-    ("police", "R12-ACK", 10, 10, 50, 45, 48, 2, 3, 4, 7, 12),
+    ("police", "R2-RECORD", 1, 1, 60, 40, 60, 0, 20, 0, 1, 2),
+    ("police", "R12-ACK", 10, 10, 50, 45, 45, 5, 0, 4, 7, 9),
+    # 48 actioned but 2 without action: both counts are [c], so are the share after the
+    # deadline and the percentiles (12 days against 2 would rank it first): listed last
+    ("police", "R4-VNA", 2, 2, 50, 40, 48, 2, 8, 4, 7, 12),
     ("police", "R6-UPDATE", 5, 1, 0, 0, 0, 0, 0, None, None, None),  # nothing: [z], last
-    # 39 actioned, 1 without action and 2 late: counts and share [c], percentiles shown
-    ("cps", "R6-VCL", 5, 1, 40, 37, 39, 1, 2, 1, 3, 6),
+    # 35 actioned, 5 without action and 2 late: the share [c], counts and percentiles shown
+    ("cps", "R6-VCL", 5, 1, 40, 33, 35, 5, 2, 1, 3, 6),
     # 3 hearings, all notified: fewer than 5 actioned, so nothing of it may print
     ("wcu", "R8-HEARING", 1, 1, 3, 3, 3, 0, 0, 0, 1, 1),
     ("probation", "R11-CONTACT", 20, 20, 0, 0, 0, 0, 0, None, None, None),
@@ -783,7 +787,7 @@ def test_every_agency_section_shows_its_slowest_stages(staged_html) -> None:
     for agency in ("police", "cps", "wcu", "probation"):
         section = _section(staged_html, agency)
         assert "Slowest stages: working days to action" in section, agency
-        assert "slowest first by the 90th percentile" in section
+        assert "latest first against each measure's deadline" in section
         assert '<th scope="col" class="num">90th percentile (working days)</th>' in section
 
 
@@ -791,10 +795,12 @@ def test_stages_table_prints_the_figures_slowest_first(staged_html) -> None:
     table = _table(_section(staged_html, "police"), "working days from trigger to action")
     rows = re.findall(r"<tbody>.*?</tbody>", table, re.S)[0]
     order = re.findall(r'<span class="measure-id">([^<]+)</span>', rows)
-    assert order == ["R12-ACK", "R3-ACK", "R6-UPDATE"]  # by the 90th percentile; empty last
+    # against their deadlines; withheld and empty last, in catalogue order
+    assert order == ["R3-ACK", "R2-RECORD", "R12-ACK", "R4-VNA", "R6-UPDATE"]
     # deadline, actioned, median, 75th, 90th, share after the deadline, still without action
     assert _cells(_row(table, "R3-ACK"))[1:] == ["5", "110", "2", "4", "8", "10.0%", "10"]
-    assert _cells(_row(table, "R12-ACK"))[1:] == ["10", "[c]", "4", "7", "12", "[c]", "[c]"]
+    assert _cells(_row(table, "R12-ACK"))[1:] == ["10", "45", "4", "7", "9", "0.0%", "5"]
+    assert _cells(_row(table, "R4-VNA"))[1:] == ["2"] + ["[c]"] * 6  # actioned hidden
     assert _cells(_row(table, "R6-UPDATE"))[1:] == ["5", "0", "[z]", "[z]", "[z]", "[z]", "0"]
     assert "5 (1)" in _row(_table(_section(staged_html, "cps"), "trigger to action"), "R6-VCL")
 
@@ -803,21 +809,43 @@ def test_stages_of_few_actioned_are_withheld(staged_html) -> None:
     wcu = _table(_section(staged_html, "wcu"), "working days from trigger to action")
     assert _cells(_row(wcu, "R8-HEARING"))[2:] == ["[c]"] * 6
     cps = _table(_section(staged_html, "cps"), "working days from trigger to action")
-    assert _cells(_row(cps, "R6-VCL"))[2:] == ["[c]", "1", "3", "6", "[c]", "[c]"]
+    assert _cells(_row(cps, "R6-VCL"))[2:] == ["35", "1", "3", "6", "[c]", "5"]
 
 
 def test_stage_chart_caption_states_its_finding(staged_html) -> None:
     police = _section(staged_html, "police")
     caption = re.findall(r"<figcaption>(.*?)</figcaption>", police, re.S)[-1]
     assert (
-        "Slowest: complaint acknowledgements (R12-ACK), 90% actioned within 12 working days "
-        "against a deadline of 10 working days." in caption
+        "Furthest past its deadline: written acknowledgements (R3-ACK), 90% actioned within 8 "
+        "working days against a deadline of 5 working days; 10.0% were actioned after it."
+        in caption
     )
-    assert "Most often late: written acknowledgements (R3-ACK), 10.0%" in caption
+    assert "Most often late: crime recording (R2-RECORD), 33.3%" in caption
+    assert "R4-VNA" not in caption  # its percentiles are withheld
     wcu = _section(staged_html, "wcu")
     assert "<p>Too few instances were actioned this quarter to show any percentile" in wcu
     probation = _section(staged_html, "probation")
     assert "No instance of these measures was actioned this quarter." in probation
+
+
+def test_a_stage_finding_never_calls_a_stage_within_its_deadline_late() -> None:
+    # R11-CONTACT takes the most days, 15, but its deadline is 20; R2-RECORD's 1 is at its 1
+    stages = hand_made_stages().iloc[:0]
+    rows = [
+        {**stages.dtypes.to_dict(), "quarter": "2024Q3", "agency": "police",
+         "measure_id": measure_id, "deadline_standard": deadline, "deadline_enhanced": deadline,
+         "final": 50, "met": 50, "pending": 0, "actioned": 50, "no_action": 0,
+         "after_deadline": 0, "median_working_days": median, "p75_working_days": p90,
+         "p90_working_days": p90, "after_deadline_share": 0.0}
+        for measure_id, deadline, median, p90 in (("R11-CONTACT", 20, 8, 15),
+                                                  ("R2-RECORD", 1, 0, 1))
+    ]  # fmt: skip
+    published = published_stages(pd.DataFrame(rows, columns=STAGE_COLUMNS), THRESHOLD)
+    assert published["measure_id"].tolist() == ["R2-RECORD", "R11-CONTACT"]
+    assert stage_finding(published, THRESHOLD).startswith(
+        "No stage's 90th percentile was past its deadline; nearest to it: crime recording "
+        "(R2-RECORD), 90% actioned within 1 working day against a deadline of 1 working day"
+    )
 
 
 def test_stage_charts_are_vector_with_alternative_text(staged_html) -> None:
@@ -831,6 +859,7 @@ def test_stage_charts_are_vector_with_alternative_text(staged_html) -> None:
     alt = re.findall(r'<svg[^>]*aria-label="([^"]+)"', police)[-1]
     assert "R3-ACK: median 2, 75th percentile 4, 90th percentile 8, deadline 5" in alt
     assert "R6-UPDATE: percentiles withheld, deadline 5 (1)" in alt
+    assert "R4-VNA: percentiles withheld, deadline 2" in alt
     cps = re.findall(r'<svg[^>]*aria-label="([^"]+)"', _section(staged_html, "cps"))[-1]
     assert "R6-VCL: median 1, 75th percentile 3, 90th percentile 6, deadline 5 (1)" in cps
     assert "R8-HEARING" not in "".join(re.findall(r'aria-label="([^"]+)"', staged_html))
@@ -978,11 +1007,12 @@ def test_golden_report_shows_the_witness_care_units_stages(golden_report) -> Non
     order = re.findall(r'<span class="measure-id">([^<]+)</span>', table)
     assert order == ["R9-OUTCOME", "R8-HEARING", "R11-REFER"]
     assert _cells(_row(table, "R9-OUTCOME"))[1:] == ["1", "34", "1", "1", "3", "29.4%", "5"]
-    assert _cells(_row(table, "R8-HEARING"))[1:] == ["1", "[c]", "0", "1", "2", "[c]", "[c]"]
+    # its hidden actioned count hides its percentiles too
+    assert _cells(_row(table, "R8-HEARING"))[1:] == ["1"] + ["[c]"] * 6
     assert _cells(_row(table, "R11-REFER"))[1:] == ["10", "[c]"] + ["[c]"] * 5
     finding = (
-        "Slowest: outcome notifications (R9-OUTCOME), 90% actioned within 3 working days "
-        "against a deadline of 1 working day; 29.4% were actioned after it."
+        "Furthest past its deadline: outcome notifications (R9-OUTCOME), 90% actioned within 3 "
+        "working days against a deadline of 1 working day; 29.4% were actioned after it."
     )
     assert finding in pdf
     assert pdf.count("Slowest stages: working days to action") == 4
