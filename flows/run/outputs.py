@@ -170,7 +170,7 @@ def _render(
         quarter=str(run.quarter),
         area=config.report.area,
         produced_by=config.report.produced_by,
-        as_of=long_date(run.as_of),
+        as_of=run.as_of,
         threshold=config.disclosure.threshold,
         published_on=long_date(run.extracted_at.date()),
         next_update=long_date(_next_report_date(config, run.quarter)),

@@ -546,6 +546,35 @@ def test_a_quarter_not_ended_on_the_as_of_date_says_it_covers_part_of_it() -> No
     ) in text
 
 
+def test_a_part_quarters_tables_are_titled_with_the_days_they_cover() -> None:
+    # as of 12 September: every table and figure covers 1 July to 12 September, not the quarter
+    stages = hand_made_stages()
+    data = revised(a_quarter(), as_of=date(2024, 9, 12), stages=stages,
+                   published_stages=published_stages(stages, THRESHOLD))  # fmt: skip
+    html = render.template("report.html.j2").render(**render.report_context(data), inline_css=None)
+    captions = re.findall(r"<(?:caption|figcaption)[^>]*>(.*?)</(?:caption|figcaption)>", html,
+                          re.S)  # fmt: skip
+    dated = [c for c in captions if "2024" in c]
+    assert len(dated) > 10  # the summary, each agency's trend and stages, the annex...
+    assert all("1 July to 12 September 2024" in c for c in dated), dated
+    assert "2024Q2 to 2024Q3 (2024Q3: 1 July to 12 September 2024 only)" in html
+    assert "30 September" not in html
+    assert '<p class="cover-period">1 July to 12 September 2024</p>' in html
+
+
+@pytest.mark.parametrize(
+    ("as_of", "period"),
+    [
+        (date(2024, 11, 15), "1 October to 15 November 2024"),  # part of the quarter
+        (date(2024, 10, 1), "1 October 2024"),  # its first day only
+        (date(2024, 12, 31), "1 October to 31 December 2024"),  # the whole quarter
+        (date(2025, 1, 20), "1 October to 31 December 2024"),  # after it: the whole quarter
+    ],
+)
+def test_quarter_period_ends_on_the_as_of_date_inside_the_quarter(as_of, period) -> None:
+    assert quarter_period("2024Q4", as_of) == period
+
+
 def test_every_chart_has_alternative_text(rendered) -> None:
     _, html = rendered
     charts = re.findall(r"<svg[^>]*>", html)
