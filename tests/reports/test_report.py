@@ -34,7 +34,7 @@ from vcc.reports.summary import headline, summary_rows
 from vcc.transforms.catalogue import MEASURES
 from vcc.transforms.changes import compare_quarters
 from vcc.transforms.disclosure import published_tables
-from vcc.transforms.figures import QuarterFigures
+from vcc.transforms.figures import QafFigures, QuarterFigures
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.settings import MeasureSettings, ReportSettings
 from vcc.transforms.stages import STAGE_COLUMNS, published_stages, stage_distributions
@@ -618,6 +618,47 @@ def test_headline_findings_name_the_significant_rise_and_the_gap(rendered) -> No
     assert "Largest significant rise since 2024Q2: R3-ACK" in findings
     assert "The police identified 150 of the 200 victims owed enhanced rights (75.0%)" in findings
     assert "Data quality: Good." in findings
+
+
+def reviews(*estimates: tuple[str, ...]) -> QafFigures:
+    """Case reviews as the figures carry them (already suppressed): one row per agency and
+    theme, (agency, theme, rated, not evidenced, share, interval low, interval high)."""
+    return QafFigures(
+        sample_id="2024Q3-1", drawn_on=date(2024, 10, 20), imported_on=date(2024, 11, 1),
+        frame_size=72, sample_size=30, cases_reviewed=30, oversampling=2.0,
+        estimates=pd.DataFrame(list(estimates), columns=["agency", "theme", "rated",
+                               "not_evidenced", "share", "ci_low", "ci_high"]),
+        disagreements=pd.DataFrame(columns=["agency", "records_met_reviewers_not",
+                                            "records_not_met_reviewers_met"]),
+    )  # fmt: skip
+
+
+def test_headline_findings_name_the_case_reviews_lowest_published_share() -> None:
+    data = revised(a_quarter(), qaf=reviews(
+        ("police", "care_and_respect", "30", "0", "0.8123", "0.6400", "0.9100"),
+        ("police", "communication_and_information", "28", "2", "0.6111", "0.4300", "0.7600"),
+        # lower still, but withheld: it may be neither named nor ranked
+        ("cps", "communication_and_information", "[c]", "[c]", "[c]", "[c]", "[c]"),
+        ("wcu", "enhanced_support", "0", "0", "[z]", "[z]", "[z]"),
+    ))  # fmt: skip
+    assert headline_findings(data)[-1] == (
+        "Case reviews (sample 2024Q3-1, 30 cases reviewed): the lowest share rated met was "
+        "communication and information (Police), 61.1% (95% interval 43.0% to 76.0%), weighted "
+        "to all the victims whose case reached the CPS."
+    )
+
+
+def test_case_reviews_with_every_share_withheld_name_none() -> None:
+    data = revised(a_quarter(), qaf=reviews(
+        ("police", "care_and_respect", "[c]", "[c]", "[c]", "[c]", "[c]"),
+    ))  # fmt: skip
+    finding = headline_findings(data)[-1]
+    assert finding.startswith("Case reviews (sample 2024Q3-1, 30 cases reviewed): no theme's")
+    assert "%" not in finding
+
+
+def test_without_case_reviews_the_findings_say_nothing_of_them() -> None:
+    assert not any("Case reviews" in f for f in headline_findings(a_quarter()))
 
 
 # Suppression: the report prints what the published tables print.
