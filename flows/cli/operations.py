@@ -66,10 +66,12 @@ def history(quarter: Quarter | None, config, out) -> None:
 
 @click.command()
 @click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's manifest as JSON.")
 @place_options
-def show(run_id: str, config, out) -> None:
-    """Show one run's record and manifest (RUN_ID as `vcc history` lists it)."""
-    from vcc.flows.operations.history import show_text
+def show(run_id: str, as_json: bool, config, out) -> None:
+    """Show one run in words: its quarter, status, report version, rows and timings (RUN_ID as
+    `vcc history` lists it)."""
+    from vcc.flows.operations.history import show_json, show_text
 
     _, warehouse, _ = open_place(config, out)
-    click.echo(show_text(warehouse, run_id), nl=False)
+    click.echo((show_json if as_json else show_text)(warehouse, run_id), nl=False)

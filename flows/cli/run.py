@@ -83,7 +83,8 @@ def _run_one(
     "--from-snapshot",
     "snapshot",
     metavar="RUN_ID",
-    help="Read the sources from an earlier run's checked snapshots, not the agencies.",
+    help="Read the sources from an earlier run's checked snapshots, not the agencies "
+    "(--as-of then defaults to that run's).",
 )
 @verbosity_options
 def run(
