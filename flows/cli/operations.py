@@ -48,6 +48,13 @@ def circulate(quarter: Quarter, by: str | None, resend: bool, config, out) -> No
         progress=lambda line: click.echo(f"vcc: {line}"),
     )  # fmt: skip
     version = f"{quarter} version {result.report.version}"
+    if not result.sent:
+        when = f" (last on {result.last_sent:%d %B %Y %H:%M})" if result.last_sent else ""
+        click.echo(
+            f"vcc: nothing new to send: {version} was already sent to all "
+            f"{len(result.already)} recipient(s){when}; --resend sends it again"
+        )
+        return
     click.echo(f"vcc: sent {version} to {len(result.sent)} recipient(s)")
     if result.already:
         click.echo(f"vcc: {len(result.already)} recipient(s) already had it and were skipped")
