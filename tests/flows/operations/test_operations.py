@@ -134,7 +134,9 @@ def test_approval_circulation_and_a_revision_after_late_data(
     assert "| R2-RECORD Crime recorded without delay | Police |" in artifact.data
     assert (out / QUARTER / f"vcc-{QUARTER}-report.pdf").resolve().as_uri() in artifact.data
     shown = CliRunner().invoke(main, ["show", third["run_id"], "--out", str(out)])
-    assert shown.exit_code == 0 and f'"run_id": "{third["run_id"]}"' in shown.output
+    assert shown.exit_code == 0 and "Report         Revision 1 (version 2)" in shown.output
+    manifest = CliRunner().invoke(main, ["show", third["run_id"], "--json", "--out", str(out)])
+    assert json.loads(manifest.output)["run_id"] == third["run_id"]
 
 
 def _vcc(*args: str, **kwargs) -> subprocess.Popen:
