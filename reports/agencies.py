@@ -279,8 +279,12 @@ def stage_finding(stages: pd.DataFrame, threshold: int) -> str:
     p90 = str(slowest["p90_working_days"])
     within = "on the day of the trigger" if p90 == "0" else f"within {_days(p90)}"
     past = int(p90) > int(slowest["deadline_standard"])
+    # ranked against the standard deadline: where enhanced rights have a shorter one, say so
+    standard = (
+        " standard" if (shown["deadline_standard"] != shown["deadline_enhanced"]).any() else ""
+    )
     opening = "Furthest past its deadline" if past else (
-        "No stage's 90th percentile was past its deadline; nearest to it"
+        f"No stage's 90th percentile was past its{standard} deadline; nearest to it"
     )  # fmt: skip
     finding = (
         f"{opening}: {_stage_name(slowest['measure_id'])} ({slowest['measure_id']}), 90% "
