@@ -249,8 +249,9 @@ def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: s
     """A percentile strip per stage: bars from 0 to the 75th and 90th percentiles of the
     working days to action, a dot at the median and dashed ticks at the deadline (dotted where
     victims owed enhanced rights have a shorter one). ``stages`` is one agency's published
-    stages (``transforms.stages.published_stages``), slowest first, drawn top down; a stage
-    whose percentiles are withheld says so in words, so nothing hidden is drawn."""
+    stages (``transforms.stages.published_stages``), latest first against their deadlines,
+    drawn top down; a stage whose percentiles are withheld says so in words, so nothing hidden
+    is drawn."""
     count = max(len(stages), 1)
     height = 0.95 + STAGE_ROW_INCHES * count  # a two-line key above, the axis label below
     style = STYLE | {"svg.hashsalt": salt}  # ids unique across the report's charts
@@ -272,7 +273,7 @@ def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: s
             standard, enhanced = float(row.deadline_standard), float(row.deadline_enhanced)
             if median is None or p75 is None or p90 is None:
                 why = (
-                    f"[c] percentiles withheld: fewer than {threshold} actioned"
+                    f"[c] percentiles withheld: fewer than {threshold} actioned or without action"
                     if str(row.p90_working_days) != "[z]"
                     else "[z] none actioned"
                 )

@@ -4,7 +4,8 @@ figures always give the same words:
 1. how many measures met their target (``summary.headline``);
 2. the largest statistically significant fall on the previous quarter, and 3. the largest rise;
 4. the measures furthest below target;
-5. the enhanced-rights identification gap, and what it cost victims in timeliness.
+5. the enhanced-rights identification gap, and what it cost victims in timeliness;
+6. with case reviews in, the theme with the lowest weighted share rated met (``qaf.qaf_finding``).
 
 A rule with nothing to say (no significant change, no measure below target, no analysis table)
 says nothing. Only published figures are used: a change whose rates the tables hide is skipped.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from vcc.reports.analyses import delay_finding, identification_finding
 from vcc.reports.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
 from vcc.reports.model import ReportData, previous_quarter
+from vcc.reports.qaf import qaf_finding
 from vcc.reports.summary import Change, SummaryRow, change_on, headline, summary_rows
 from vcc.transforms.agencies import AGENCIES, agency_label
 
@@ -111,6 +113,9 @@ def headline_findings(data: ReportData) -> list[str]:
     if gap:
         cost = delay_finding(data)
         findings.append(gap + (f" {cost}" if cost else ""))
+    reviews = qaf_finding(data)
+    if reviews:
+        findings.append(reviews)
     return findings
 
 

@@ -67,10 +67,14 @@ def financial_year_label(quarter: str) -> str:
     return parse_quarter(quarter).financial_year_label()
 
 
-def quarter_period(quarter: str) -> str:
-    """``"2024Q3"`` -> ``"1 July to 30 September 2024"``."""
+def quarter_period(quarter: str, as_of: date | None = None) -> str:
+    """The days the figures cover: ``"2024Q3"`` -> ``"1 July to 30 September 2024"``; with an
+    as-of date inside the quarter, only the days up to it: ``"1 July to 15 August 2024"``."""
     parsed = parse_quarter(quarter)
-    return f"1 {parsed.start:%B} to {parsed.end.day} {parsed.end:%B %Y}"
+    end = as_of if as_of is not None and part_quarter(parsed, as_of) else parsed.end
+    if end == parsed.start:
+        return long_date(end)
+    return f"1 {parsed.start:%B} to {long_date(end)}"
 
 
 def part_quarter_note(quarter: str, as_of: date) -> str | None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from vcc.reports.disclosure import format_count, published_interval, published_percent
 from vcc.reports.model import ReportData
 from vcc.transforms.agencies import agency_label
@@ -61,4 +63,30 @@ def qaf_view(data: ReportData) -> QafView | None:
             }
             for row in qaf.disagreements.itertuples(index=False)
         ],
+    )
+
+
+def qaf_finding(data: ReportData) -> str | None:
+    """The case reviews in one sentence for the headline findings: the agency and theme with the
+    lowest weighted share rated met, with its interval, among the shares published (a ``[c]``
+    share is never named, nor ranked); None without case reviews."""
+    qaf = data.qaf
+    if qaf is None:
+        return None
+    reviewed = format_count(qaf.cases_reviewed, data.suppression_threshold)
+    opening = f"Case reviews (sample {qaf.sample_id}, {reviewed} cases reviewed)"
+    # [c], [z] and [x] are not numbers: a withheld share is neither named nor ranked
+    shares = qaf.estimates.assign(
+        _share=pd.to_numeric(qaf.estimates["share"].astype(str), errors="coerce")
+    ).dropna(subset=["_share"])
+    if shares.empty:
+        return f"{opening}: no theme's share rated met can be published (too few cases rated)."
+    lowest = shares.sort_values("_share", kind="stable").iloc[0]
+    theme = THEME_LABELS[lowest["theme"]]
+    share = published_percent(str(lowest["share"]))
+    interval = published_interval(str(lowest["ci_low"]), str(lowest["ci_high"]))
+    return (
+        f"{opening}: the lowest share rated met was {theme[:1].lower() + theme[1:]} "
+        f"({agency_label(lowest['agency'])}), {share} (95% interval {interval}), weighted to "
+        "all the victims whose case reached the CPS."
     )

@@ -133,7 +133,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "settings": data.settings,
         "document_title": f"{data.settings.title}: {data.settings.area}, {fy_label}",
         "fy_label": fy_label,
-        "period": quarter_period(data.quarter),
+        "period": quarter_period(data.quarter, data.as_of),  # a part quarter: up to as_of
         "as_of": long_date(data.as_of),
         "part_quarter": part_quarter_note(data.quarter, data.as_of),
         "produced_on": long_date(data.produced_on),

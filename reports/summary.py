@@ -178,6 +178,10 @@ def _plural(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
 
+def _was(count: int) -> str:
+    return "was" if count == 1 else "were"
+
+
 def _name(measure_id: str, agency: str) -> str:
     """R12-ACK is reported per source, so its name needs the agency to be unambiguous."""
     return f"{measure_id} ({agency_label(agency)})" if measure_id == "R12-ACK" else measure_id
@@ -195,14 +199,18 @@ def headline(data: ReportData) -> str:
     if not rows:
         return "No measure has figures for this quarter."
     counts = {key: sum(row.status == key for row in rows) for key in STATUS_WORDS}
-    unrated = counts["none"] + counts["suppressed"]
-    amber_verb = "was" if counts["amber"] == 1 else "were"
     sentence = (
         f"{counts['green']} of the {len(rows)} measures met their target this quarter; "
-        f"{counts['amber']} {amber_verb} amber and {counts['red']} red"
+        f"{counts['amber']} {_was(counts['amber'])} amber and {counts['red']} red"
     )
-    if unrated:
-        sentence += f"; {unrated} could not be rated (too few instances)"
+    # Two different reasons for no status, never added together: too few eligible to rate
+    # (rag "none"), and a status withheld by disclosure control, whatever the count beneath it.
+    if counts["none"]:
+        sentence += f"; {counts['none']} could not be rated (too few instances)"
+    if counts["suppressed"]:
+        sentence += (
+            f"; {counts['suppressed']} {_was(counts['suppressed'])} hidden to protect individuals"
+        )
     changes = significant_changes(data)
     since = previous_quarter(data.quarter)
     if not changes:

@@ -15,15 +15,22 @@ subject, author) name the report, and the cover gives the publication and next-u
 from __future__ import annotations
 
 import warnings
+from datetime import date
 from pathlib import Path
 
 import gptables as gpt
 import pandas as pd
 
-from vcc.reports.model import financial_year_label, measure_sort_key, quarter_period
+from vcc.reports.model import (
+    financial_year_label,
+    measure_sort_key,
+    part_quarter_note,
+    quarter_period,
+)
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
 from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
+from vcc.transforms.quarters import long_date
 
 SYMBOLS = (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE)
 _DIMENSIONS = {
@@ -134,17 +141,19 @@ def write_published_workbook(
     quarter: str,
     area: str = "",
     produced_by: str = "",
-    as_of: str = "",
+    as_of: date | None = None,
     threshold: int | None = None,
     published_on: str = "",
     next_update: str = "",
 ) -> Path:
     """Write ``published`` (``transforms.disclosure.published_tables`` output, one quarter) to
-    ``path`` as an accessible workbook and return ``path``. ``as_of`` (e.g. "20 October 2026")
+    ``path`` as an accessible workbook and return ``path``. ``as_of`` (the data's as-of date;
+    when it falls inside the quarter, the titles give the days up to it and the cover says so)
     and ``threshold`` (the disclosure threshold) are stated on the cover and in the notes;
     ``published_on`` and ``next_update`` (dates in words) on the cover."""
     table = published[published["quarter"].astype(str) == quarter]
-    period = quarter_period(quarter)
+    period = quarter_period(quarter, as_of)  # a part quarter's tables: only the days to as_of
+    part = part_quarter_note(quarter, as_of) if as_of is not None else None
     keys = list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True)))
     keys.sort(key=lambda key: measure_sort_key(*key))
     repeated = {m for m, _ in keys if sum(1 for other, _ in keys if other == m) > 1}
@@ -178,7 +187,8 @@ def write_published_workbook(
         intro=[
             "Compliance with the Code of Practice for Victims of Crime: how often each right was "
             "met within its deadline, by agency and measure, with every breakdown published.",
-            *([f"Data complete to the end of {as_of}."] if as_of else []),
+            *([f"Data complete to the end of {long_date(as_of)}."] if as_of else []),
+            *([part] if part else []),
             *([f"Published: {published_on}."] if published_on else []),
             *(
                 [f"Next update: {next_update}, with the next quarter's tables."]

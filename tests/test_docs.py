@@ -47,3 +47,12 @@ def test_every_command_explains_itself(command):
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0
     assert main.commands[command].get_short_help_str() and "Usage: main" in result.output
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_a_commands_help_mentions_only_options_it_has(command):
+    # backfill --help once named --from-snapshot, which only vcc run has
+    result = CliRunner().invoke(main, [command, "--help"], terminal_width=200)
+    options = {opt for parameter in main.commands[command].params for opt in parameter.opts}
+    mentioned = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", result.output))
+    assert mentioned <= options | {"--help"}, mentioned - options

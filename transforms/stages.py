@@ -20,9 +20,13 @@ instance's trigger date to its action date:
   enhanced or standard deadline, as the measure assessed them); its share is of ``actioned``.
 
 ``published_stages`` applies disclosure control (CONTRACT.md §4's rule, as for the published
-tables) and ranks each agency's stages **slowest first by the 90th percentile** (then the
-median, then the 75th percentile, then catalogue order); a stage whose percentiles are withheld
-goes after those shown, in catalogue order, so that its place gives nothing away.
+tables) and ranks each agency's stages **latest first against each stage's own deadline**: by the
+90th percentile less the standard deadline, then the median less it, then the 75th percentile
+less it, then catalogue order. Raw days would put a 20-day stage within its 20-day deadline above
+a 1-day stage taking 3. The standard deadline is the one every stage has and the longer where
+enhanced rights have a shorter one (the share actioned after the deadline judges each instance
+by its own). A stage whose percentiles are withheld goes after those shown, in catalogue order,
+so that its place gives nothing away.
 """
 
 from __future__ import annotations
@@ -59,7 +63,8 @@ STAGE_COLUMNS = [
 ]
 # What leaves the analysts' hands: counts a reader could combine into met or not_met are left
 # out (final, met and pending are in the published measure tables already), and ``shown`` says
-# whether the percentiles are printed; ``rank`` is 1 for the agency's slowest stage.
+# whether the percentiles are printed; ``rank`` is 1 for the agency's stage furthest past its
+# deadline.
 PUBLISHED_STAGE_COLUMNS = [
     "quarter",
     "agency",
@@ -171,12 +176,12 @@ def _count(value: int, hidden: bool) -> str:
 
 def published_stages(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """``stage_distributions`` as it may be published (PUBLISHED_STAGE_COLUMNS, text with GSS
-    symbols), each agency's stages ranked slowest first.
+    symbols), each agency's stages ranked latest first against their own deadlines.
 
     - ``actioned`` and ``no_action`` add up to the published ``eligible``: a count from 1 to
       threshold−1 is ``[c]``, and so is the other one of the pair with it.
-    - The percentiles are ``[c]`` when fewer than ``threshold`` instances were actioned (``[z]``
-      when none was).
+    - The percentiles are ``[c]`` when fewer than ``threshold`` instances were actioned, or
+      when the actioned count itself is hidden (``[z]`` when none was).
     - The share actioned after the deadline is ``[c]`` when the actioned count is hidden, or
       when the number after the deadline or the number within it is small (the rule for
       ``met``). Actioned within the deadline is exactly ``met``, and ``eligible - met`` is
@@ -186,9 +191,11 @@ def published_stages(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     rows = []
     for row in table.itertuples(index=False):
         counts_hidden = is_small(row.actioned, threshold) or is_small(row.no_action, threshold)
+        shown = row.actioned >= threshold and not counts_hidden
         if row.actioned == 0:
             percentiles = dict.fromkeys(PERCENTILE_COLUMNS, NOT_APPLICABLE)
-        elif row.actioned < threshold:
+        elif not shown:
+            # percentiles of a hidden count would stand beside a "[c]" they belong to
             percentiles = dict.fromkeys(PERCENTILE_COLUMNS, CONFIDENTIAL)
         else:
             percentiles = {c: str(int(getattr(row, c))) for c in PERCENTILE_COLUMNS}
@@ -209,9 +216,10 @@ def published_stages(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
                 "no_action": _count(row.no_action, counts_hidden),
                 **percentiles,
                 "after_deadline_share": share,
-                "shown": row.actioned >= threshold,
-                # slowest first: the 90th percentile, then the median, then the 75th
-                **{f"_{c}": -getattr(row, c) for c in PERCENTILE_COLUMNS},
+                "shown": shown,
+                # latest first: working days beyond the stage's deadline at the 90th
+                # percentile, then at the median, then at the 75th
+                **{f"_{c}": row.deadline_standard - getattr(row, c) for c in PERCENTILE_COLUMNS},
             }
         )
     published = pd.DataFrame(rows)
@@ -225,9 +233,9 @@ def published_stages(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
         # a withheld stage sorts by catalogue order alone: its percentiles must not place it
         **{f"_{c}": published[f"_{c}"].mask(hidden, 0.0) for c in PERCENTILE_COLUMNS},
     )
-    slowness = [f"_{c}" for c in ("p90_working_days", "median_working_days", "p75_working_days")]
+    lateness = [f"_{c}" for c in ("p90_working_days", "median_working_days", "p75_working_days")]
     published = published.sort_values(
-        ["_agency", "agency", "_hidden", *slowness, "_catalogue", "measure_id"], kind="stable"
+        ["_agency", "agency", "_hidden", *lateness, "_catalogue", "measure_id"], kind="stable"
     )
     published["rank"] = published.groupby("agency", sort=False).cumcount() + 1
     return published[PUBLISHED_STAGE_COLUMNS].reset_index(drop=True)

@@ -158,7 +158,7 @@ AS_OF_HELP = "Data complete up to the end of this day, not after today [today"
 # The options every command that runs the flow shares.
 run_options = _options(
     click.option("--as-of", type=DATE, metavar="YYYY-MM-DD",
-                 help=f"{AS_OF_HELP}; with --from-snapshot, that run's]."),
+                 help=f"{AS_OF_HELP}]."),
     CONFIG_OPTION,
     click.option("--out", type=click.Path(path_type=Path, file_okay=False),
                  help="Output folder; a run writes <out>/<quarter>/ [out]."),

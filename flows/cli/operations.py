@@ -48,6 +48,13 @@ def circulate(quarter: Quarter, by: str | None, resend: bool, config, out) -> No
         progress=lambda line: click.echo(f"vcc: {line}"),
     )  # fmt: skip
     version = f"{quarter} version {result.report.version}"
+    if not result.sent:
+        when = f" (last on {result.last_sent:%d %B %Y %H:%M})" if result.last_sent else ""
+        click.echo(
+            f"vcc: nothing new to send: {version} was already sent to all "
+            f"{len(result.already)} recipient(s){when}; --resend sends it again"
+        )
+        return
     click.echo(f"vcc: sent {version} to {len(result.sent)} recipient(s)")
     if result.already:
         click.echo(f"vcc: {len(result.already)} recipient(s) already had it and were skipped")
@@ -66,10 +73,12 @@ def history(quarter: Quarter | None, config, out) -> None:
 
 @click.command()
 @click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's manifest as JSON.")
 @place_options
-def show(run_id: str, config, out) -> None:
-    """Show one run's record and manifest (RUN_ID as `vcc history` lists it)."""
-    from vcc.flows.operations.history import show_text
+def show(run_id: str, as_json: bool, config, out) -> None:
+    """Show one run in words: its quarter, status, report version, rows and timings (RUN_ID as
+    `vcc history` lists it)."""
+    from vcc.flows.operations.history import show_json, show_text
 
     _, warehouse, _ = open_place(config, out)
-    click.echo(show_text(warehouse, run_id), nl=False)
+    click.echo((show_json if as_json else show_text)(warehouse, run_id), nl=False)

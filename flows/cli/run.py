@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from vcc.flows.cli.app import QUARTER, check_dates, place_options, run_options
+from vcc.flows.cli.console import QUIET, say, set_console, verbosity_options
 from vcc.flows.cli.sources import DEMO_DATA, generate_sources
 from vcc.flows.errors import VccError
 from vcc.transforms.quarters import Quarter, part_quarter, quarter_range
@@ -46,6 +47,7 @@ def _run_one(
     out: Path | None,
     by: str,
     snapshot: str | None = None,
+    verbosity: str | None = None,
 ) -> dict:
     from vcc.flows.config import load_config
     from vcc.flows.run.flow import run_quarter  # Prefect is slow to import; --help stays fast
@@ -53,12 +55,14 @@ def _run_one(
     load_config(config)  # a bad configuration fails here, before a Prefect server starts
     if not snapshot and part_quarter(quarter, check_dates(quarter, as_of)):
         # (a run from snapshots takes their as-of date: the flow checks that one)
-        click.echo(
+        say(
+            verbosity,
             f"vcc: {quarter} had not ended on the as-of date: its report covers part of the "
-            "quarter and says so"
+            "quarter and says so",
         )
     _quiet_prefect_tracebacks()
-    click.echo(f"vcc: running {quarter} (this starts a local Prefect server if none is set)")
+    set_console(verbosity)
+    say(verbosity, f"vcc: running {quarter} (this starts a local Prefect server if none is set)")
     started = time.perf_counter()
     manifest = run_quarter(
         str(quarter), as_of.date() if as_of else None, config, out, by, from_snapshot=snapshot
@@ -66,8 +70,9 @@ def _run_one(
     seconds = time.perf_counter() - started
     revised = manifest["revised_earlier_figures"]
     note = " (figures revised since the last run)" if revised else ""
-    click.echo(f"vcc: {quarter} done in {seconds:.1f} s{note}")
-    click.echo(f"vcc: report: {manifest['outputs']['report']}")
+    say(verbosity, f"vcc: {quarter} done in {seconds:.1f} s{note}")
+    report = manifest["outputs"]["report"]
+    click.echo(report if verbosity == QUIET else f"vcc: report: {report}")
     return manifest
 
 
@@ -78,18 +83,25 @@ def _run_one(
     "--from-snapshot",
     "snapshot",
     metavar="RUN_ID",
-    help="Read the sources from an earlier run's checked snapshots, not the agencies.",
+    help="Read the sources from an earlier run's checked snapshots, not the agencies "
+    "(--as-of then defaults to that run's).",
 )
-def run(quarter: Quarter, as_of, config: Path | None, out: Path | None, snapshot) -> None:
+@verbosity_options
+def run(
+    quarter: Quarter, as_of, config: Path | None, out: Path | None, snapshot, verbosity
+) -> None:
     """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
-    _run_one(quarter, as_of, config, out, "manual", snapshot)
+    _run_one(quarter, as_of, config, out, "manual", snapshot, verbosity)
 
 
 @click.command()
 @click.option("--from", "first", type=QUARTER, required=True, help="First quarter, YYYYQn.")
 @click.option("--to", "last", type=QUARTER, required=True, help="Last quarter, YYYYQn.")
 @run_options
-def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Path | None) -> None:
+@verbosity_options
+def backfill(
+    first: Quarter, last: Quarter, as_of, config: Path | None, out: Path | None, verbosity
+) -> None:
     """Run every quarter from --from to --to, oldest first."""
     try:
         quarters = quarter_range(first, last)
@@ -97,8 +109,8 @@ def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Pat
         raise click.BadParameter(str(error)) from None
     check_dates(last, as_of)  # before any quarter is run
     for number, quarter in enumerate(quarters, start=1):
-        click.echo(f"vcc: backfill {number}/{len(quarters)}")
-        _run_one(quarter, as_of, config, out, "backfill")
+        say(verbosity, f"vcc: backfill {number}/{len(quarters)}")
+        _run_one(quarter, as_of, config, out, "backfill", verbosity=verbosity)
 
 
 @click.command()
@@ -109,14 +121,18 @@ def backfill(first: Quarter, last: Quarter, as_of, config: Path | None, out: Pat
     show_default=True,
     help="Output folder.",
 )
-def demo(out: Path) -> None:
+@verbosity_options
+def demo(out: Path, verbosity) -> None:
     """Make the synthetic demo sources in ./demo-data if absent and report the latest complete
     quarter, all under the working folder."""
     from vcc.flows.config import DEFAULT_CONFIG
 
     if not (DEMO_DATA / "police.sqlite").exists():
-        generate_sources(DEMO_DATA, None, None, 1.0, 1)
-    _run_one(Quarter.last_complete(dt.date.today()), None, DEFAULT_CONFIG, out, "demo")
+        generate_sources(DEMO_DATA, None, None, 1.0, 1, echo=lambda line: say(verbosity, line))
+    _run_one(
+        Quarter.last_complete(dt.date.today()), None, DEFAULT_CONFIG, out, "demo",
+        verbosity=verbosity,
+    )  # fmt: skip
 
 
 @click.command()

@@ -53,7 +53,12 @@ def generate(
 
 
 def generate_sources(
-    out: Path, first: Quarter | None, last: Quarter | None, scale: float, seed: int
+    out: Path,
+    first: Quarter | None,
+    last: Quarter | None,
+    scale: float,
+    seed: int,
+    echo=click.echo,  # noqa: ANN001 - prints a progress line (vcc demo --quiet: nothing)
 ):
     from vcc.flows.synthetic import generate_sources, write_demo_sources
 
@@ -64,11 +69,11 @@ def generate_sources(
     last = last or Quarter.last_complete(today).next()
     if last < first:
         raise click.BadParameter(f"--to {last} is before --from {first}")
-    click.echo(f"vcc: generating {first} to {last} up to {today} at scale {scale:g} (seed {seed})")
+    echo(f"vcc: generating {first} to {last} up to {today} at scale {scale:g} (seed {seed})")
     sources = generate_sources(str(first), str(last), scale=scale, seed=seed, until=today)
     for source, tables in sources.items():
         rows = sum(len(frame) for frame in tables.values())
-        click.echo(f"vcc:   {source}: {len(tables)} tables, {rows:,} rows")
+        echo(f"vcc:   {source}: {len(tables)} tables, {rows:,} rows")
     return write_demo_sources(sources, out, load_config_defaults())
 
 

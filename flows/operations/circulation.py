@@ -106,6 +106,7 @@ class CirculationResult:
     report: Published
     sent: list[str]
     already: list[str]
+    last_sent: dt.datetime | None = None  # nothing new to send: when it last went out
 
 
 def circulate(
@@ -132,13 +133,8 @@ def circulate(
         raise CirculationError("no distribution list: set [mail] distribution in the configuration")
     already = sorted(set(_recipients_of(warehouse, report)) & set(recipients))
     to_send = recipients if resend else [r for r in recipients if r not in already]
-    if not to_send:
-        when = _last_sent(warehouse, report)
-        raise CirculationError(
-            f"version {report.version} of {quarter} was already sent to all {len(recipients)} "
-            f"recipients (last on {when:%d %B %Y %H:%M}); nothing sent. Use --resend to send "
-            "it again"
-        )
+    if not to_send:  # nothing new to send: not a failure, the log already shows it went out
+        return CirculationResult(report, [], already, _last_sent(warehouse, report))
     _keep_instances(warehouse, report)
     subject = (
         f"{config.report.title}, {config.report.area}, {quarter}: "

@@ -78,17 +78,72 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def show_text(warehouse: Warehouse, run_id: str) -> str:
+def _run_record(warehouse: Warehouse, run_id: str) -> dict[str, Any]:
     run = warehouse.run(run_id)
     if run is None:
         raise VccError(f"no run {run_id} in the warehouse {warehouse.shown_url}; "
                        "`vcc history` lists the runs")  # fmt: skip
-    fields = ["run_id", "quarter", "as_of", "triggered_by", "status", "version", "started_at",
-              "finished_at", "config_sha256", "code_version", "error"]  # fmt: skip
-    lines = [f"{name:<14} {'' if run[name] is None else run[name]}" for name in fields]
-    lines.append(f"{'parameters':<14} {run['parameters']}")
-    if run["manifest"]:
-        lines += ["", "Manifest:", json.dumps(json.loads(run["manifest"]), indent=2)]
+    return run
+
+
+def _long_date(day: Any) -> str:
+    return f"{day.day} {day:%B %Y}" if hasattr(day, "day") else str(day)
+
+
+def show_text(warehouse: Warehouse, run_id: str) -> str:
+    """One run in words: what it reported, how it ended, the report it made, its source rows,
+    its timings and provenance; the manifest itself is ``vcc show --json``."""
+    run = _run_record(warehouse, run_id)
+    manifest = json.loads(run["manifest"]) if run["manifest"] else {}
+    finished = run["finished_at"]
+    ended = f", finished {finished:%Y-%m-%d %H:%M} ({_took(run)})" if finished else ""
+    lines = [
+        f"Run {run['run_id']}: {run['quarter']}, data as of {_long_date(run['as_of'])}",
+        f"{'Status':<14} {run['status']}, started by {run['triggered_by']} on "
+        f"{run['started_at']:%Y-%m-%d %H:%M}{ended}",
+    ]
+    if run["error"]:
+        lines.append(f"{'Why it failed':<14} {run['error']}")
+    version = manifest.get("version") or {}
+    if version:
+        reasons = "; ".join(version.get("reasons", []))
+        why = f": {reasons}" if reasons else ""
+        lines.append(f"{'Report':<14} {version.get('label', '')}{why}")
+    elif run["version"] is not None:
+        number = int(run["version"])
+        issue = "First issue" if number == 1 else f"Revision {number - 1}"
+        lines.append(f"{'Report':<14} {issue} (version {number})")
+    outputs = manifest.get("outputs") or {}
+    if outputs.get("report"):
+        lines.append(f"{'':<14} {outputs['report']}")
+    rows = manifest.get("rows") or []
+    if rows:
+        read = sum(int(r.get("rows_read", 0)) for r in rows)
+        quarantined = sum(int(r.get("rows_quarantined", 0)) for r in rows)
+        share = f" ({quarantined / read:.1%})" if read else ""
+        lines.append(f"{'Source rows':<14} {read:,} read from {len(rows)} tables, "
+                     f"{quarantined:,} quarantined{share}")  # fmt: skip
+    if manifest.get("from_snapshot"):
+        lines.append(f"{'Sources':<14} the snapshots of run {manifest['from_snapshot']}")
+    timings = manifest.get("timings_seconds") or {}
+    if timings:
+        took = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in timings.items())
+        lines.append(f"{'Timings':<14} {took}")
+    if outputs.get("checksums"):
+        lines.append(f"{'Outputs':<14} {len(outputs['checksums'])} files, with their SHA-256 in "
+                     "the manifest")  # fmt: skip
+    lines.append(f"{'Configuration':<14} SHA-256 {run['config_sha256']}")
+    lines.append(f"{'Code version':<14} {run['code_version']}")
+    if manifest:
+        lines += ["", f"The whole manifest: vcc show {run['run_id']} --json"]
     else:
         lines += ["", "No manifest: the run did not finish."]
     return "\n".join(lines) + "\n"
+
+
+def show_json(warehouse: Warehouse, run_id: str) -> str:
+    """The run's manifest, as ``manifest.json`` holds it."""
+    run = _run_record(warehouse, run_id)
+    if not run["manifest"]:
+        raise VccError(f"run {run_id} has no manifest: it did not finish ({run['status']})")
+    return json.dumps(json.loads(run["manifest"]), indent=2) + "\n"

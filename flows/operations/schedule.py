@@ -132,9 +132,12 @@ def quarterly_deployment(config: Config, defaults: dict[str, str | None], today:
         )
         for moment in runs
     ]
+    # A run started from the deployment by hand (the UI, `prefect deployment run`) is recorded as
+    # "deployment", not as a manual `vcc run`; the scheduled runs override it with "schedule".
     return quarterly_compliance_report.to_deployment(
-        name=DEPLOYMENT_NAME, schedules=schedules, parameters=defaults
-    )
+        name=DEPLOYMENT_NAME, schedules=schedules,
+        parameters={**defaults, "triggered_by": "deployment"},
+    )  # fmt: skip
 
 
 def backfill_deployment(defaults: dict[str, str | None]):

@@ -11,8 +11,15 @@ import pandas as pd
 
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES
+from vcc.transforms.disclosure import CONFIDENTIAL
 
 TITLES = {measure.measure_id: measure.title for measure in MEASURES}
+NOT_RATED = "not rated"
+HIDDEN = "hidden"
+LEGEND = (
+    "[c] suppressed to protect individuals; [z] no eligible cases; hidden: a status withheld "
+    "with the figures beneath it; not rated: too few eligible to rate."
+)
 
 
 @dataclass(frozen=True)
@@ -41,13 +48,19 @@ class RunSummary:
 
     @property
     def rag_counts(self) -> str:
+        """E.g. "1 green, 1 red, 1 not rated, 1 hidden": a status withheld by disclosure
+        control ([c]) is "hidden", never counted with the measures too small to rate."""
         counts = pd.Series([h.rag for h in self.headlines]).value_counts()
-        order = ["green", "amber", "red"]
-        parts = [f"{counts[rag]} {rag}" for rag in order if rag in counts]
-        other = len(self.headlines) - sum(counts.get(rag, 0) for rag in order)
-        if other:
-            parts.append(f"{other} not rated")
-        return ", ".join(parts)
+        order = ["green", "amber", "red", NOT_RATED, HIDDEN]
+        return ", ".join(f"{counts[rag]} {rag}" for rag in order if rag in counts)
+
+
+def _status(rag: str) -> str:
+    if rag == CONFIDENTIAL:
+        return HIDDEN  # disclosure control: the status would give the hidden figures back
+    if rag in ("", "none"):
+        return NOT_RATED  # fewer eligible than the measure's minimum for a rating
+    return rag
 
 
 def _percent(text: str) -> str:
@@ -70,7 +83,7 @@ def read_summary(manifest: dict) -> RunSummary:
             agency_label(row.agency),
             row.eligible,
             _percent(row.rate),
-            "not rated" if row.rag in ("", "none") else row.rag,  # too few eligible to rate
+            _status(row.rag),
         )
         for row in published.itertuples(index=False)
     ]
@@ -92,7 +105,7 @@ def run_summary_markdown(manifest: dict) -> str:
     lines = [
         f"# Victims' Code compliance, {summary.quarter}",
         "",
-        f"**{summary.version}**, data as of {summary.as_of}. Measures rated: {summary.rag_counts}.",
+        f"**{summary.version}**, data as of {summary.as_of}. Measures: {summary.rag_counts}.",
         "",
         "| Measure | Agency | Eligible | Rate | RAG |",
         "|---|---|---:|---:|---|",
@@ -106,7 +119,7 @@ def run_summary_markdown(manifest: dict) -> str:
         "",
         f"**Report:** [{summary.report.name}]({summary.report.resolve().as_uri()})",
         "",
-        "[c] suppressed to protect individuals; [z] no eligible cases.",
+        LEGEND,
     ]
     return "\n".join(lines) + "\n"
 
@@ -117,12 +130,12 @@ def run_summary_text(manifest: dict) -> str:
     width = max((len(h.title) for h in summary.headlines), default=10)
     lines = [
         f"Victims' Code compliance report, {summary.quarter}: {summary.version}.",
-        f"Data as of {summary.as_of}. Measures rated: {summary.rag_counts}.",
+        f"Data as of {summary.as_of}. Measures: {summary.rag_counts}.",
         "",
         *[f"  {h.title:<{width}}  {h.agency:<17}  {h.rate:>6}  {h.rag}" for h in summary.headlines],
         "",
         f"Data quality: {summary.quarantined_share} of {summary.rows_read:,} source rows were "
         "quarantined (see the report's data-quality section).",
-        "[c] suppressed to protect individuals; [z] no eligible cases.",
+        LEGEND,
     ]
     return "\n".join(lines) + "\n"

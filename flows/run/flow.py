@@ -24,6 +24,7 @@ from vcc.flows.errors import RunDatesError, SourceUnavailable, VccError
 from vcc.flows.operations.summary import run_summary_markdown
 from vcc.flows.run.figures import FigureSettings, quarter_figures
 from vcc.flows.run.outputs import RunOutputs, publish, recover, write_outputs
+from vcc.flows.run.progress import progress
 from vcc.flows.sources.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from vcc.flows.sources.snapshot import load_snapshot, snapshot_as_of
 from vcc.flows.version import code_version
@@ -73,6 +74,8 @@ def extract_task(
     tables = extract_source(name, source, as_of, extracted_at=extracted_at)
     for table, raw in tables.items():
         logger.info("%s.%s: %d rows read from %s", name, table, len(raw.frame), raw.origin)
+    rows = sum(len(raw.frame) for raw in tables.values())
+    progress("%s: %d tables, %s rows read", name, len(tables), f"{rows:,}")
     return tables
 
 
@@ -90,6 +93,8 @@ def validate_task(
     for (source_name, table), reasons in outcome.rejected.items():
         if len(reasons):
             logger.info("%s.%s: %d rows quarantined", source_name, table, len(reasons))
+    quarantined = sum(len(reasons) for reasons in outcome.rejected.values())
+    progress("validated: %s rows quarantined", f"{quarantined:,}")
     return outcome
 
 
@@ -106,13 +111,11 @@ def figures_task(
     figures = quarter_figures(accepted, settings, quarter, as_of, reviews)
     in_quarter = figures.instances[figures.instances["quarter"] == str(quarter)]
     status = in_quarter["status"].value_counts()
-    get_run_logger().info(
-        "%d instances in %s (%d met, %d not met, %d pending) across %d measures",
-        len(in_quarter),
+    progress(
+        "%s instances in %s (%s met, %s not met, %s pending) across %d measures",
+        f"{len(in_quarter):,}",
         quarter,
-        status.get("met", 0),
-        status.get("not_met", 0),
-        status.get("pending", 0),
+        *(f"{status.get(key, 0):,}" for key in ("met", "not_met", "pending")),
         in_quarter["measure_id"].nunique(),
     )
     return figures
@@ -121,7 +124,8 @@ def figures_task(
 @task(name="write-outputs", cache_policy=NO_CACHE)
 def outputs_task(run: RunOutputs) -> tuple[Path, VersionPlan]:
     staging, plan = write_outputs(run)
-    get_run_logger().info("outputs written to %s as %s", staging, plan.label)
+    progress("outputs written as %s", plan.label)
+    get_run_logger().info("outputs written to %s", staging)
     return staging, plan
 
 
@@ -162,7 +166,7 @@ def quarterly_compliance_report(
     config = config.settled(config.catalogue(target_quarter.start))
     extracted_at = dt.datetime.now()
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    logger.info("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
+    progress("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
     warehouse = open_warehouse(config, output_root)
     warehouse.start_run(
         run_id,

@@ -21,6 +21,7 @@ import pandas as pd
 
 from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
+from vcc.flows.run.progress import progress
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.snapshot import snapshot_frame
 from vcc.flows.version import code_version
@@ -170,12 +171,13 @@ def _render(
         quarter=str(run.quarter),
         area=config.report.area,
         produced_by=config.report.produced_by,
-        as_of=long_date(run.as_of),
+        as_of=run.as_of,
         threshold=config.disclosure.threshold,
         published_on=long_date(run.extracted_at.date()),
         next_update=long_date(_next_report_date(config, run.quarter)),
     )
     started = time.perf_counter()
+    progress("rendering the report (PDF and HTML: half a minute or more)…")
     render_report(data, staging / f"{run.report_name}.pdf", staging / f"{run.report_name}.html")
     run.timer["render"] = round(time.perf_counter() - started, 3)  # within "outputs"
 

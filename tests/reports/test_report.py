@@ -19,8 +19,9 @@ import pytest
 from pypdf import PdfReader
 
 from vcc.reports import render
-from vcc.reports.agencies import AGENCY_HEADINGS
+from vcc.reports.agencies import AGENCY_HEADINGS, stage_finding
 from vcc.reports.charts import trend_chart_svg
+from vcc.reports.findings import headline_findings
 from vcc.reports.model import (
     METRIC_COLUMNS,
     ReportData,
@@ -29,11 +30,11 @@ from vcc.reports.model import (
     quarter_period,
 )
 from vcc.reports.render import STATIC_DIR, StaticOnlyFetcher, render_report
-from vcc.reports.summary import summary_rows
+from vcc.reports.summary import headline, summary_rows
 from vcc.transforms.catalogue import MEASURES
 from vcc.transforms.changes import compare_quarters
 from vcc.transforms.disclosure import published_tables
-from vcc.transforms.figures import QuarterFigures
+from vcc.transforms.figures import QafFigures, QuarterFigures
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.settings import MeasureSettings, ReportSettings
 from vcc.transforms.stages import STAGE_COLUMNS, published_stages, stage_distributions
@@ -322,6 +323,39 @@ def test_change_on_last_quarter_says_whether_it_is_significant() -> None:
     assert summary_row("R12-ACK", "Police").change == "No change"
 
 
+def test_headline_keeps_not_rated_and_hidden_apart_as_the_published_tables_do() -> None:
+    # R2-RECORD: 23 eligible, enough to rate, but 2 not met, so its met, rate and status are
+    # hidden. R4-VNA: 8 of 8, nothing to hide, but fewer than the 10 a rating needs.
+    # R3-ACK: 99 of 120, amber.
+    rows = [
+        metric("2024Q3", "R2-RECORD", 2, "police", 23, 21),
+        metric("2024Q3", "R3-ACK", 3, "police", 120, 99),
+        metric("2024Q3", "R4-VNA", 4, "police", 8, 8),
+    ]
+    metrics = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
+    published = published_tables(metrics, THRESHOLD)
+    data = revised(a_quarter(), metrics=metrics, trend=metrics, published=published,
+                   changes=pd.DataFrame())  # fmt: skip
+    hidden = int((published["rag"] == "[c]").sum())
+    unrated = int((published["rag"] == "none").sum())
+    assert (hidden, unrated) == (1, 1)
+    assert headline(data).startswith(
+        f"0 of the 3 measures met their target this quarter; 1 was amber and 0 red; "
+        f"{unrated} could not be rated (too few instances); {hidden} was hidden to protect "
+        "individuals."
+    )
+    assert headline_findings(data)[0].endswith("1 was hidden to protect individuals.")
+
+
+def test_headline_counts_every_hidden_status_as_hidden() -> None:
+    # The hand-made quarter: R8-HEARING (3 of 3) and R6-VCL (3 not met) are hidden; R11-RELEASE
+    # had nothing eligible, so it is not rated; R12-ACK's police and CPS rows are green.
+    assert (
+        "2 of the 7 measures met their target this quarter; 1 was amber and 1 red; "
+        "1 could not be rated (too few instances); 2 were hidden to protect individuals. "
+    ) in headline(a_quarter())
+
+
 def test_notes_explain_the_gss_symbols(rendered) -> None:
     text = pdf_text(rendered[0])
     for symbol in ("[c] confidential", "[x] not available", "[z] not applicable"):
@@ -513,6 +547,35 @@ def test_a_quarter_not_ended_on_the_as_of_date_says_it_covers_part_of_it() -> No
     ) in text
 
 
+def test_a_part_quarters_tables_are_titled_with_the_days_they_cover() -> None:
+    # as of 12 September: every table and figure covers 1 July to 12 September, not the quarter
+    stages = hand_made_stages()
+    data = revised(a_quarter(), as_of=date(2024, 9, 12), stages=stages,
+                   published_stages=published_stages(stages, THRESHOLD))  # fmt: skip
+    html = render.template("report.html.j2").render(**render.report_context(data), inline_css=None)
+    captions = re.findall(r"<(?:caption|figcaption)[^>]*>(.*?)</(?:caption|figcaption)>", html,
+                          re.S)  # fmt: skip
+    dated = [c for c in captions if "2024" in c]
+    assert len(dated) > 10  # the summary, each agency's trend and stages, the annex...
+    assert all("1 July to 12 September 2024" in c for c in dated), dated
+    assert "2024Q2 to 2024Q3 (2024Q3: 1 July to 12 September 2024 only)" in html
+    assert "30 September" not in html
+    assert '<p class="cover-period">1 July to 12 September 2024</p>' in html
+
+
+@pytest.mark.parametrize(
+    ("as_of", "period"),
+    [
+        (date(2024, 11, 15), "1 October to 15 November 2024"),  # part of the quarter
+        (date(2024, 10, 1), "1 October 2024"),  # its first day only
+        (date(2024, 12, 31), "1 October to 31 December 2024"),  # the whole quarter
+        (date(2025, 1, 20), "1 October to 31 December 2024"),  # after it: the whole quarter
+    ],
+)
+def test_quarter_period_ends_on_the_as_of_date_inside_the_quarter(as_of, period) -> None:
+    assert quarter_period("2024Q4", as_of) == period
+
+
 def test_every_chart_has_alternative_text(rendered) -> None:
     _, html = rendered
     charts = re.findall(r"<svg[^>]*>", html)
@@ -556,6 +619,47 @@ def test_headline_findings_name_the_significant_rise_and_the_gap(rendered) -> No
     assert "Largest significant rise since 2024Q2: R3-ACK" in findings
     assert "The police identified 150 of the 200 victims owed enhanced rights (75.0%)" in findings
     assert "Data quality: Good." in findings
+
+
+def reviews(*estimates: tuple[str, ...]) -> QafFigures:
+    """Case reviews as the figures carry them (already suppressed): one row per agency and
+    theme, (agency, theme, rated, not evidenced, share, interval low, interval high)."""
+    return QafFigures(
+        sample_id="2024Q3-1", drawn_on=date(2024, 10, 20), imported_on=date(2024, 11, 1),
+        frame_size=72, sample_size=30, cases_reviewed=30, oversampling=2.0,
+        estimates=pd.DataFrame(list(estimates), columns=["agency", "theme", "rated",
+                               "not_evidenced", "share", "ci_low", "ci_high"]),
+        disagreements=pd.DataFrame(columns=["agency", "records_met_reviewers_not",
+                                            "records_not_met_reviewers_met"]),
+    )  # fmt: skip
+
+
+def test_headline_findings_name_the_case_reviews_lowest_published_share() -> None:
+    data = revised(a_quarter(), qaf=reviews(
+        ("police", "care_and_respect", "30", "0", "0.8123", "0.6400", "0.9100"),
+        ("police", "communication_and_information", "28", "2", "0.6111", "0.4300", "0.7600"),
+        # lower still, but withheld: it may be neither named nor ranked
+        ("cps", "communication_and_information", "[c]", "[c]", "[c]", "[c]", "[c]"),
+        ("wcu", "enhanced_support", "0", "0", "[z]", "[z]", "[z]"),
+    ))  # fmt: skip
+    assert headline_findings(data)[-1] == (
+        "Case reviews (sample 2024Q3-1, 30 cases reviewed): the lowest share rated met was "
+        "communication and information (Police), 61.1% (95% interval 43.0% to 76.0%), weighted "
+        "to all the victims whose case reached the CPS."
+    )
+
+
+def test_case_reviews_with_every_share_withheld_name_none() -> None:
+    data = revised(a_quarter(), qaf=reviews(
+        ("police", "care_and_respect", "[c]", "[c]", "[c]", "[c]", "[c]"),
+    ))  # fmt: skip
+    finding = headline_findings(data)[-1]
+    assert finding.startswith("Case reviews (sample 2024Q3-1, 30 cases reviewed): no theme's")
+    assert "%" not in finding
+
+
+def test_without_case_reviews_the_findings_say_nothing_of_them() -> None:
+    assert not any("Case reviews" in f for f in headline_findings(a_quarter()))
 
 
 # Suppression: the report prints what the published tables print.
@@ -687,13 +791,17 @@ def test_a_full_size_report_renders_every_section(tmp_path) -> None:
 
 STAGE_ROWS = [
     # agency, measure, deadlines, final, met, actioned, no action, after, median, p75, p90
+    # ranked by the 90th percentile less the deadline: R3-ACK 8 - 5 = +3 first, then R2-RECORD
+    # 2 - 1 = +1, then R12-ACK: the most days, 9, but within its 10 (-1)
     ("police", "R3-ACK", 5, 5, 120, 99, 110, 10, 11, 2, 4, 8),
-    # 48 actioned (percentiles shown) but 2 without action: both counts are [c], and the share
-    # after the deadline with them; its 90th percentile, 12, is still the police's slowest
-    ("police", "R12-ACK", 10, 10, 50, 45, 48, 2, 3, 4, 7, 12),
+    ("police", "R2-RECORD", 1, 1, 60, 40, 60, 0, 20, 0, 1, 2),
+    ("police", "R12-ACK", 10, 10, 50, 45, 45, 5, 0, 4, 7, 9),
+    # 48 actioned but 2 without action: both counts are [c], so are the share after the
+    # deadline and the percentiles (12 days against 2 would rank it first): listed last
+    ("police", "R4-VNA", 2, 2, 50, 40, 48, 2, 8, 4, 7, 12),
     ("police", "R6-UPDATE", 5, 1, 0, 0, 0, 0, 0, None, None, None),  # nothing: [z], last
-    # 39 actioned, 1 without action and 2 late: counts and share [c], percentiles shown
-    ("cps", "R6-VCL", 5, 1, 40, 37, 39, 1, 2, 1, 3, 6),
+    # 35 actioned, 5 without action and 2 late: the share [c], counts and percentiles shown
+    ("cps", "R6-VCL", 5, 1, 40, 33, 35, 5, 2, 1, 3, 6),
     # 3 hearings, all notified: fewer than 5 actioned, so nothing of it may print
     ("wcu", "R8-HEARING", 1, 1, 3, 3, 3, 0, 0, 0, 1, 1),
     ("probation", "R11-CONTACT", 20, 20, 0, 0, 0, 0, 0, None, None, None),
@@ -750,7 +858,7 @@ def test_every_agency_section_shows_its_slowest_stages(staged_html) -> None:
     for agency in ("police", "cps", "wcu", "probation"):
         section = _section(staged_html, agency)
         assert "Slowest stages: working days to action" in section, agency
-        assert "slowest first by the 90th percentile" in section
+        assert "latest first against each measure's deadline" in section
         assert '<th scope="col" class="num">90th percentile (working days)</th>' in section
 
 
@@ -758,10 +866,12 @@ def test_stages_table_prints_the_figures_slowest_first(staged_html) -> None:
     table = _table(_section(staged_html, "police"), "working days from trigger to action")
     rows = re.findall(r"<tbody>.*?</tbody>", table, re.S)[0]
     order = re.findall(r'<span class="measure-id">([^<]+)</span>', rows)
-    assert order == ["R12-ACK", "R3-ACK", "R6-UPDATE"]  # by the 90th percentile; empty last
+    # against their deadlines; withheld and empty last, in catalogue order
+    assert order == ["R3-ACK", "R2-RECORD", "R12-ACK", "R4-VNA", "R6-UPDATE"]
     # deadline, actioned, median, 75th, 90th, share after the deadline, still without action
     assert _cells(_row(table, "R3-ACK"))[1:] == ["5", "110", "2", "4", "8", "10.0%", "10"]
-    assert _cells(_row(table, "R12-ACK"))[1:] == ["10", "[c]", "4", "7", "12", "[c]", "[c]"]
+    assert _cells(_row(table, "R12-ACK"))[1:] == ["10", "45", "4", "7", "9", "0.0%", "5"]
+    assert _cells(_row(table, "R4-VNA"))[1:] == ["2"] + ["[c]"] * 6  # actioned hidden
     assert _cells(_row(table, "R6-UPDATE"))[1:] == ["5", "0", "[z]", "[z]", "[z]", "[z]", "0"]
     assert "5 (1)" in _row(_table(_section(staged_html, "cps"), "trigger to action"), "R6-VCL")
 
@@ -770,21 +880,49 @@ def test_stages_of_few_actioned_are_withheld(staged_html) -> None:
     wcu = _table(_section(staged_html, "wcu"), "working days from trigger to action")
     assert _cells(_row(wcu, "R8-HEARING"))[2:] == ["[c]"] * 6
     cps = _table(_section(staged_html, "cps"), "working days from trigger to action")
-    assert _cells(_row(cps, "R6-VCL"))[2:] == ["[c]", "1", "3", "6", "[c]", "[c]"]
+    assert _cells(_row(cps, "R6-VCL"))[2:] == ["35", "1", "3", "6", "[c]", "5"]
 
 
 def test_stage_chart_caption_states_its_finding(staged_html) -> None:
     police = _section(staged_html, "police")
     caption = re.findall(r"<figcaption>(.*?)</figcaption>", police, re.S)[-1]
     assert (
-        "Slowest: complaint acknowledgements (R12-ACK), 90% actioned within 12 working days "
-        "against a deadline of 10 working days." in caption
+        "Furthest past its deadline: written acknowledgements (R3-ACK), 90% actioned within 8 "
+        "working days against a deadline of 5 working days; 10.0% were actioned after it."
+        in caption
     )
-    assert "Most often late: written acknowledgements (R3-ACK), 10.0%" in caption
+    assert "Most often late: crime recording (R2-RECORD), 33.3%" in caption
+    assert "R4-VNA" not in caption  # its percentiles are withheld
     wcu = _section(staged_html, "wcu")
     assert "<p>Too few instances were actioned this quarter to show any percentile" in wcu
     probation = _section(staged_html, "probation")
     assert "No instance of these measures was actioned this quarter." in probation
+
+
+def test_a_stage_finding_never_calls_a_stage_within_its_deadline_late() -> None:
+    # R11-CONTACT takes the most days, 15, but its deadline is 20; R2-RECORD's 1 is at its 1
+    stages = hand_made_stages().iloc[:0]
+    rows = [
+        {**stages.dtypes.to_dict(), "quarter": "2024Q3", "agency": "police",
+         "measure_id": measure_id, "deadline_standard": deadline, "deadline_enhanced": deadline,
+         "final": 50, "met": 50, "pending": 0, "actioned": 50, "no_action": 0,
+         "after_deadline": 0, "median_working_days": median, "p75_working_days": p90,
+         "p90_working_days": p90, "after_deadline_share": 0.0}
+        for measure_id, deadline, median, p90 in (("R11-CONTACT", 20, 8, 15),
+                                                  ("R2-RECORD", 1, 0, 1))
+    ]  # fmt: skip
+    published = published_stages(pd.DataFrame(rows, columns=STAGE_COLUMNS), THRESHOLD)
+    assert published["measure_id"].tolist() == ["R2-RECORD", "R11-CONTACT"]
+    assert stage_finding(published, THRESHOLD).startswith(
+        "No stage's 90th percentile was past its deadline; nearest to it: crime recording "
+        "(R2-RECORD), 90% actioned within 1 working day against a deadline of 1 working day"
+    )
+    # where enhanced rights have a shorter deadline, the ranking's is the standard one: it says so
+    mixed = published.assign(deadline_enhanced=published["deadline_enhanced"].where(
+        published["measure_id"] != "R11-CONTACT", "5"))  # fmt: skip
+    assert stage_finding(mixed, THRESHOLD).startswith(
+        "No stage's 90th percentile was past its standard deadline; nearest to it"
+    )
 
 
 def test_stage_charts_are_vector_with_alternative_text(staged_html) -> None:
@@ -798,6 +936,7 @@ def test_stage_charts_are_vector_with_alternative_text(staged_html) -> None:
     alt = re.findall(r'<svg[^>]*aria-label="([^"]+)"', police)[-1]
     assert "R3-ACK: median 2, 75th percentile 4, 90th percentile 8, deadline 5" in alt
     assert "R6-UPDATE: percentiles withheld, deadline 5 (1)" in alt
+    assert "R4-VNA: percentiles withheld, deadline 2" in alt
     cps = re.findall(r'<svg[^>]*aria-label="([^"]+)"', _section(staged_html, "cps"))[-1]
     assert "R6-VCL: median 1, 75th percentile 3, 90th percentile 6, deadline 5 (1)" in cps
     assert "R8-HEARING" not in "".join(re.findall(r'aria-label="([^"]+)"', staged_html))
@@ -945,11 +1084,12 @@ def test_golden_report_shows_the_witness_care_units_stages(golden_report) -> Non
     order = re.findall(r'<span class="measure-id">([^<]+)</span>', table)
     assert order == ["R9-OUTCOME", "R8-HEARING", "R11-REFER"]
     assert _cells(_row(table, "R9-OUTCOME"))[1:] == ["1", "34", "1", "1", "3", "29.4%", "5"]
-    assert _cells(_row(table, "R8-HEARING"))[1:] == ["1", "[c]", "0", "1", "2", "[c]", "[c]"]
+    # its hidden actioned count hides its percentiles too
+    assert _cells(_row(table, "R8-HEARING"))[1:] == ["1"] + ["[c]"] * 6
     assert _cells(_row(table, "R11-REFER"))[1:] == ["10", "[c]"] + ["[c]"] * 5
     finding = (
-        "Slowest: outcome notifications (R9-OUTCOME), 90% actioned within 3 working days "
-        "against a deadline of 1 working day; 29.4% were actioned after it."
+        "Furthest past its deadline: outcome notifications (R9-OUTCOME), 90% actioned within 3 "
+        "working days against a deadline of 1 working day; 29.4% were actioned after it."
     )
     assert finding in pdf
     assert pdf.count("Slowest stages: working days to action") == 4

@@ -4,6 +4,7 @@ Function's form (cover, contents, notes, one table per sheet, GSS symbols explai
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import openpyxl
 import pandas as pd
@@ -49,7 +50,7 @@ def workbook(tmp_path_factory):
     path = tmp_path_factory.mktemp("xlsx") / "published-tables.xlsx"
     written = write_published_workbook(
         published_tables(metrics, THRESHOLD), path, "Victims' Code compliance report", "2024Q3",
-        area="Cumbria", produced_by="OPFCC", as_of="15 October 2024", threshold=THRESHOLD,
+        area="Cumbria", produced_by="OPFCC", as_of=date(2024, 10, 15), threshold=THRESHOLD,
         published_on="16 October 2024", next_update="15 January 2025",
     )  # fmt: skip
     assert written == path
@@ -155,3 +156,22 @@ def test_groups_and_statuses_are_words_not_codes(workbook) -> None:
     assert {"true", "asian", "none", "amber"}.isdisjoint(
         value for r in table[header + 1 :] for value in r
     )
+
+
+def test_a_part_quarters_tables_are_titled_with_the_days_they_cover(tmp_path) -> None:
+    # as of 15 August: the figures cover 1 July to 15 August only, and every title says so
+    metrics = pd.DataFrame([metric("R3-ACK", "police", "all", "all", 120, 99)])
+    path = write_published_workbook(
+        published_tables(metrics, THRESHOLD), tmp_path / "part.xlsx", "Victims' Code report",
+        "2024Q3", area="Cumbria", as_of=date(2024, 8, 15),
+    )  # fmt: skip
+    book = openpyxl.load_workbook(path)
+    cover = " ".join(str(v) for r in rows(book["Cover"]) for v in r if v is not None)
+    assert rows(book["Cover"])[0][0].endswith("1 July to 15 August 2024")
+    assert "these figures cover 1 July to 15 August 2024 only" in cover
+    assert rows(book["R3-ACK"])[0][0].endswith("1 July to 15 August 2024")
+    assert "1 July to 15 August 2024" in book.properties.subject
+    everything = " ".join(
+        str(v) for sheet in book.worksheets for r in rows(sheet) for v in r if v is not None
+    )
+    assert "30 September" not in everything

@@ -184,11 +184,12 @@ def test_nearest_rank_of_nothing_is_empty() -> None:
 
 
 def stage(measure_id: str, agency: str, actioned: int, no_action: int, after: int,
-          median: float, p75: float, p90: float) -> dict:  # fmt: skip
+          median: float, p75: float, p90: float,
+          deadline: tuple[int, int] = (5, 1)) -> dict:  # fmt: skip
     final = actioned + no_action
     return {
         "quarter": "2024Q3", "agency": agency, "measure_id": measure_id,
-        "deadline_standard": 5, "deadline_enhanced": 1, "final": final,
+        "deadline_standard": deadline[0], "deadline_enhanced": deadline[1], "final": final,
         "met": actioned - after, "pending": 0, "actioned": actioned, "no_action": no_action,
         "after_deadline": after, "median_working_days": median, "p75_working_days": p75,
         "p90_working_days": p90, "after_deadline_share": after / actioned if actioned else np.nan,
@@ -227,10 +228,14 @@ def test_five_actioned_show_their_percentiles() -> None:
     )  # fmt: skip
 
 
-def test_a_small_count_without_action_hides_the_actioned_count_with_it() -> None:
+def test_a_small_count_without_action_hides_the_actioned_count_and_its_percentiles() -> None:
     row = publish(stage("R3-ACK", "police", 120, 3, 10, 2, 4, 7)).iloc[0]
     assert (row["actioned"], row["no_action"], row["after_deadline_share"]) == (CONFIDENTIAL,) * 3
-    assert row["p90_working_days"] == "7"  # 120 actioned: the percentiles stand
+    # 120 actioned is enough for percentiles, but they would stand beside a hidden count
+    assert [row[c] for c in ("median_working_days", "p75_working_days", "p90_working_days")] == [
+        CONFIDENTIAL
+    ] * 3
+    assert not row["shown"]
 
 
 @pytest.mark.parametrize(("after", "hidden"), [(0, False), (2, True), (5, False), (38, True)])
@@ -247,20 +252,34 @@ def test_nothing_actioned_is_not_applicable() -> None:
     assert row["after_deadline_share"] == NOT_APPLICABLE
 
 
-def test_stages_rank_slowest_first_by_90th_percentile_then_median() -> None:
+def test_stages_rank_latest_first_against_their_own_deadlines() -> None:
+    # 90th percentile less the (standard) deadline, then the median less it:
     out = publish(
-        stage("R2-RECORD", "police", 50, 0, 0, 0, 1, 1),
-        stage("R3-ACK", "police", 50, 0, 0, 1, 3, 6),
-        stage("R4-VNA", "police", 3, 0, 0, 9, 9, 99),  # withheld: last, whatever it hides
-        stage("R4-REFER", "police", 50, 0, 0, 2, 3, 6),
-        stage("R6-UPDATE", "police", 50, 0, 0, 0, 4, 10),
-        stage("R8-HEARING", "wcu", 30, 0, 0, 1, 1, 2),
+        stage("R2-RECORD", "police", 50, 0, 0, 1, 2, 3, (1, 1)),  # 3 - 1 = +2
+        stage("R3-ACK", "police", 50, 0, 0, 4, 6, 7, (5, 5)),  # 7 - 5 = +2, median 4 - 5 = -1
+        stage("R4-VNA", "police", 3, 0, 0, 9, 9, 99, (2, 2)),  # withheld: last, whatever it hides
+        stage("R4-REFER", "police", 50, 0, 0, 2, 3, 6, (2, 2)),  # 6 - 2 = +4: latest
+        # 15 working days is the most raw days, but well within its 20: the earliest
+        stage("R11-CONTACT", "police", 50, 0, 0, 8, 12, 15, (20, 20)),
+        stage("R8-HEARING", "wcu", 30, 0, 0, 1, 1, 2, (1, 1)),
     )
     police = out[out["agency"] == "police"]
-    assert police["measure_id"].tolist() == ["R6-UPDATE", "R4-REFER", "R3-ACK", "R2-RECORD",
+    # R2-RECORD and R3-ACK tie at +2; R2-RECORD's median is later against its deadline (0 > -1)
+    assert police["measure_id"].tolist() == ["R4-REFER", "R2-RECORD", "R3-ACK", "R11-CONTACT",
                                              "R4-VNA"]  # fmt: skip
     assert police["rank"].tolist() == [1, 2, 3, 4, 5]
     assert out[out["agency"] == "wcu"]["rank"].tolist() == [1]
+
+
+def test_a_stage_with_a_hidden_actioned_count_is_ranked_with_the_withheld() -> None:
+    # R6-UPDATE is the latest by far, but its 2 without action hide its actioned count, so
+    # neither its percentiles nor its place may say so
+    out = publish(
+        stage("R3-ACK", "police", 50, 0, 0, 1, 2, 6, (5, 5)),
+        stage("R6-UPDATE", "police", 50, 2, 0, 20, 30, 40, (5, 1)),
+    )
+    assert out["measure_id"].tolist() == ["R3-ACK", "R6-UPDATE"]
+    assert out.iloc[1][["actioned", "p90_working_days"]].tolist() == [CONFIDENTIAL] * 2
 
 
 def test_no_stage_no_table() -> None:

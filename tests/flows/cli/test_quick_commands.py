@@ -59,6 +59,7 @@ def published(tmp_path_factory) -> tuple[Path, str]:
         ["history"],
         ["history", "--quarter", QUARTER],
         ["show", "RUN"],
+        ["show", "RUN", "--json"],
         ["approve", "--quarter", QUARTER, "--by", "Head of Victims Services"],
     ],
     ids=lambda command: " ".join(command),
@@ -69,3 +70,20 @@ def test_a_quick_command_loads_nothing_heavy(command, published):
     if arguments[0] not in ("--help", "--version"):
         arguments += ["--out", str(out)]
     assert heavy_modules_loaded(*arguments, cwd=out.parent) == []
+
+
+def test_show_prints_a_run_in_words_and_its_manifest_with_json(published):
+    out, run_id = published
+    command = [sys.executable, "-m", "vcc.flows.cli", "show", run_id, "--out", str(out)]
+    words = subprocess.run(command, text=True, capture_output=True, check=True).stdout
+    lines = words.splitlines()
+    assert lines[0] == f"Run {run_id}: {QUARTER}, data as of 14 February 2025"
+    assert lines[1].startswith("Status         succeeded, started by manual on ")
+    assert "Report         First issue (version 1)" in lines  # the same figures twice
+    assert f"               {out / QUARTER / f'vcc-{QUARTER}-report.pdf'}" in lines
+    assert "Timings        extract 1.0 s" in lines
+    assert lines[-1] == f"The whole manifest: vcc show {run_id} --json"
+    assert not words.lstrip().startswith("{")  # words, not JSON
+    manifest = subprocess.run([*command, "--json"], text=True, capture_output=True,
+                              check=True).stdout  # fmt: skip
+    assert json.loads(manifest) == json.loads((out / QUARTER / "manifest.json").read_text())

@@ -45,7 +45,9 @@ def test_the_served_deployment_runs_each_quarter_with_the_configured_files():
 
     defaults = {"config_path": "/etc/vcc/vcc.toml", "out_dir": "/srv/vcc/out"}
     deployment = quarterly_deployment(load_config(None), defaults, dt.date(2026, 11, 26))
-    assert deployment.name == "quarterly" and deployment.parameters == defaults
+    assert deployment.name == "quarterly"
+    # started by hand from the deployment: recorded as such, not as a manual `vcc run`
+    assert deployment.parameters == defaults | {"triggered_by": "deployment"}
     schedules = [entry.schedule for entry in deployment.schedules]
     # Q4 2026 ends on Thursday 31 December; 1 January is a bank holiday, so the 10th working day
     # is Friday 15 January 2027. Q1 2027 ends on Wednesday 31 March, after Easter (26 and 29

@@ -3,8 +3,10 @@ artifact, read from a run's published files, so they print exactly what the repo
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from vcc.flows.operations.summary import run_summary_markdown, run_summary_text
@@ -14,7 +16,7 @@ quarter,measure_id,right,agency,dimension,group,eligible,met,rate,ci_low,ci_high
 2026Q3,R2-RECORD,2,police,all,all,8255,7832,0.9488,0.9438,0.9533,0.90,green
 2026Q3,R2-RECORD,2,police,rights,enhanced,3348,3148,0.9403,0.9317,0.9478,0.90,green
 2026Q3,R6-VCL,6,cps,all,all,364,254,0.6978,0.6486,0.7429,0.90,red
-2026Q3,R12-ACK,12,cps,all,all,[c],[c],[c],[c],[c],0.90,[c]
+2026Q3,R12-ACK,12,cps,all,all,23,[c],[c],[c],[c],0.90,[c]
 2026Q3,R12-ACK,12,probation,all,all,8,8,1.0000,0.6756,1.0000,0.90,none
 """
 
@@ -39,12 +41,12 @@ def test_the_email_body_lists_each_measure_as_published(manifest) -> None:
     lines = text.splitlines()
     assert lines[:2] == [
         "Victims' Code compliance report, 2026Q3: Revision 1 (version 2).",
-        # green 1, red 1; suppressed [c] and too few to rate ("none") are both "not rated"
-        "Data as of 2026-11-26. Measures rated: 1 green, 1 red, 2 not rated.",
+        # green 1, red 1; too few to rate ("none") and hidden ([c]) are told apart
+        "Data as of 2026-11-26. Measures: 1 green, 1 red, 1 not rated, 1 hidden.",
     ]
     width = len("CPS letter on a decision not to charge, to stop or to alter a charge")
     assert lines[3] == f"  {'Crime recorded without delay':<{width}}  {'Police':<17}   94.9%  green"
-    assert lines[5].endswith(f"  {'CPS':<17}     [c]  [c]")
+    assert lines[5].endswith(f"  {'CPS':<17}     [c]  hidden")
     assert lines[6].endswith(f"  {'Probation':<17}  100.0%  not rated")
     assert len(lines) == 10  # four headlines: the enhanced row is a breakdown, not a headline
     assert "Data quality: 0.3% of 1,000 source rows were quarantined" in text
@@ -57,3 +59,18 @@ def test_the_prefect_artifact_is_a_markdown_table_with_a_link_to_the_report(mani
     assert "3 of 1,000 source rows quarantined (0.3%)" in markdown
     report = Path(manifest["outputs"]["report"])
     assert f"[vcc-2026Q3-report.pdf]({report.as_uri()})" in markdown
+
+
+def test_not_rated_and_hidden_are_counted_apart_as_the_published_tables_say(manifest) -> None:
+    # CPS's R12-ACK has 23 eligible, enough to rate, but its status is hidden ([c]) because only
+    # 2 were not met; probation's has 8, fewer than the 10 needed for a rating, so it is unrated.
+    published = pd.read_csv(StringIO(PUBLISHED), dtype=str)
+    rag = published[published["dimension"] == "all"]["rag"]
+    hidden, unrated = (rag == "[c]").sum(), (rag == "none").sum()
+    assert (hidden, unrated) == (1, 1)
+    counts = f"{unrated} not rated, {hidden} hidden"
+    assert f"Measures: 1 green, 1 red, {counts}." in run_summary_text(manifest)
+    assert f"Measures: 1 green, 1 red, {counts}." in run_summary_markdown(manifest)
+    assert "| R12-ACK Complaint acknowledged | CPS | 23 | [c] | hidden |" in run_summary_markdown(
+        manifest
+    )
