@@ -4,10 +4,13 @@ read with every value as it arrived, and a file cut short refused rather than ha
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import glob
 import os
 import re
+import sys
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,9 +96,19 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
         raise SourceError(f"{where}: unknown text encoding {encoding!r}") from None
     try:
         # Every value stays text, and only an empty field is missing: "NA" or "null" may be data.
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, sep=delimiter
-        )
+        # index_col=False: a first data row with an extra field must never become an index that
+        # shifts every column; _check_field_counts below refuses such a file.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                encoding=encoding,
+                sep=delimiter,
+                index_col=False,
+            )
     except UnicodeDecodeError as error:
         shown = encoding.removesuffix("-sig")
         byte = error.object[error.start]
@@ -110,7 +123,33 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
             reason += " (a quoted value is never closed: the file looks cut short)"
         raise SourceError(f"{where}: {path} is not valid CSV: {reason}") from error
     _check_last_row(path, encoding, delimiter, frame.shape[1], where)
+    _check_field_counts(path, encoding, delimiter, frame.shape[1], where)
     return frame
+
+
+def _check_field_counts(
+    path: Path, encoding: str, delimiter: str, columns: int, where: str
+) -> None:
+    """Every row has exactly the header's number of fields. pandas reads a short row with its
+    last fields empty and, when the first data row is long, takes its first column as an index
+    and shifts every column: either way values would land under the wrong column. A row with
+    the wrong number of fields cannot be placed, so the file is refused, naming the line."""
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            next(reader, None)  # the header
+            start = reader.line_num + 1
+            for row in reader:
+                blank = len(row) <= 1 and not "".join(row).strip()  # pandas skips blank lines
+                if not blank and len(row) != columns:
+                    raise SourceError(
+                        f"{where}: {path} line {start} has {len(row)} fields where the header "
+                        f"has {columns}: refused rather than read with shifted columns"
+                    )
+                start = reader.line_num + 1
+    except csv.Error as error:
+        raise SourceError(f"{where}: {path} is not valid CSV: {error}") from error
 
 
 def _check_last_row(path: Path, encoding: str, delimiter: str, columns: int, where: str) -> None:
