@@ -132,8 +132,26 @@ class MeasureContext:
         if deadline.standard is None or deadline.enhanced is None:
             raise ValueError(f"{measure_id} needs a deadline for standard and enhanced victims")
         return assess_deadline(
-            instances, deadline.standard, deadline.enhanced, self.as_of, self.calendar
+            self.not_before_report(instances),
+            deadline.standard,
+            deadline.enhanced,
+            self.as_of,
+            self.calendar,
         )
+
+    def reported_dates(self, victim: pd.Series) -> np.ndarray:
+        """The report date of each victim's crime, by victim position (NaT for -1)."""
+        reported = self.profiles["reported_date"].array
+        return np.asarray(reported.take(victim.to_numpy(), allow_fill=True))
+
+    def not_before_report(self, instances: pd.DataFrame) -> pd.DataFrame:
+        """An action dated before the victim's crime was reported never meets a duty, whatever
+        the measure: such a date is a placeholder or an error, not the duty done."""
+        if VICTIM not in instances or not len(instances):
+            return instances
+        reported = self.reported_dates(instances[VICTIM])
+        action = instances["action_date"]
+        return instances.assign(action_date=action.where(action.to_numpy() >= reported))
 
 
 def _for_victims(frame: pd.DataFrame, ctx: MeasureContext) -> pd.DataFrame:
@@ -255,6 +273,8 @@ def _r7_vps(ctx: MeasureContext) -> pd.DataFrame:
         trigger_date=instances["event_at"], record_key=instances["crime_ref"]
     )
     offers = ctx.action_dates("police", "vps_offers", "offered_at")
+    # at any date, but never before the crime was reported (issue 14: a placeholder date)
+    offers = offers[offers["action_date"].to_numpy() >= ctx.reported_dates(offers[VICTIM])]
     first_offer = offers.groupby(VICTIM, as_index=False)["action_date"].min()
     instances = instances.merge(first_offer, on=VICTIM, how="left")
     return ctx.assess("R7-VPS", instances)
@@ -309,10 +329,10 @@ def _r11_release(ctx: MeasureContext) -> pd.DataFrame:
     before the release date. Never pending: the releases are already final."""
     rows = _for_victims(ctx.triggers("probation", "release_notifications", "release_at"), ctx)
     notified = known_by(local_date(rows["notified_at"]), ctx.as_of)
-    instances = rows.assign(
-        trigger_date=rows["release_at"], record_key=rows["urn"], action_date=notified
+    instances = ctx.not_before_report(
+        rows.assign(trigger_date=rows["release_at"], record_key=rows["urn"], action_date=notified)
     )
-    return assess_at_once(instances, notified < rows["release_at"])
+    return assess_at_once(instances, instances["action_date"] < rows["release_at"])
 
 
 def _r12_ack(ctx: MeasureContext) -> dict[str, pd.DataFrame]:
