@@ -224,6 +224,16 @@ class QafSettings(Strict):
     pack_marking: str = "OFFICIAL-SENSITIVE"  # on every page of the pack and on the form
 
 
+class ValidationSettings(Strict):
+    """Rules on the data beyond each table's schema: dates before ``earliest_date`` are a
+    system's placeholder ("unknown" as 1900-01-01), not a date, and their rows are quarantined;
+    a link failing for more than ``max_linkage_failure`` of a table's rows means its parents are
+    unusable (say a header-only ``cases``), and the run stops."""
+
+    earliest_date: dt.date = dt.date(2000, 1, 1)
+    max_linkage_failure: float = Field(default=0.5, ge=0, le=1)
+
+
 class Config(Strict):
     sources: dict[str, SourceConfig]
     measures: dict[str, MeasureSettings]
@@ -234,6 +244,7 @@ class Config(Strict):
     warehouse: WarehouseSettings = WarehouseSettings()
     mail: MailSettings = MailSettings()
     qaf: QafSettings = QafSettings()
+    validation: ValidationSettings = ValidationSettings()
     districts: list[str]
     output_dir: Path = Path("out")
     # The files this configuration was read from, for the manifest.

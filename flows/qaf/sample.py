@@ -108,7 +108,10 @@ def accepted_tables(
             "does not name; use the configuration the run used (--config)"
         )
     extracted_at = dt.datetime.fromisoformat(manifest["extracted_at"])
-    return validate_extract(raw, config.sources, config.districts, extracted_at).accepted
+    outcome = validate_extract(
+        raw, config.sources, config.districts, extracted_at, config.validation
+    )
+    return outcome.accepted
 
 
 def sample_folder(output_root: Path, quarter: str, number: int) -> Path:
