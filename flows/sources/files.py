@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pyarrow
 from openpyxl.utils.exceptions import InvalidFileException
@@ -181,11 +182,42 @@ def _read_xlsx(path: Path, sheet: str | None, where: str) -> pd.DataFrame:
                 raise SourceError(f"{where}: {path} has no sheet {sheet!r} (it has {sheets})")
             name = sheet if sheet is not None else workbook.sheet_names[0]
             frame = pd.read_excel(workbook, name, keep_default_na=False, na_values=[""])
+        _check_formulas(path, str(name), where)
     except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
         raise SourceError(f"{where}: {path} is not an xlsx workbook") from error
     if frame.shape[1] == 0:
         raise SourceError(f"{where}: {path} sheet {name!r} is empty (not even a header row)")
     return frame
+
+
+def _check_formulas(path: Path, sheet: str, where: str) -> None:
+    """A formula cell is read by its value as last calculated and saved. A workbook written by a
+    program rather than saved by a spreadsheet holds formulas with no saved value, which read
+    as empty: a notification date would silently go missing. Such a file is refused, naming the
+    sheet and the first such cell."""
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    try:
+        found = [
+            cell.coordinate
+            for row in formulas[sheet].iter_rows()
+            for cell in row
+            if getattr(cell, "data_type", None) == "f"
+        ]
+    finally:
+        formulas.close()
+    if not found:
+        return
+    values = openpyxl.load_workbook(path, read_only=False, data_only=True, keep_links=False)
+    try:
+        unsaved = [coordinate for coordinate in found if values[sheet][coordinate].value is None]
+    finally:
+        values.close()
+    if unsaved:
+        more = f" and {len(unsaved) - 1} more" if len(unsaved) > 1 else ""
+        raise SourceError(
+            f"{where}: {path} sheet {sheet!r} cell {unsaved[0]}{more} holds a formula with no "
+            "saved value: open and save the workbook in a spreadsheet, or export its values"
+        )
 
 
 def _read_parquet(path: Path, where: str) -> pd.DataFrame:
