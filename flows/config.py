@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -143,9 +144,17 @@ def _secret_url(source_name: str, block: str) -> str:
 
 
 class ScheduleSettings(Strict):
-    working_days_after_quarter: int = 10
+    working_days_after_quarter: int = Field(default=10, ge=0)
     time: dt.time = dt.time(7, 0)
     timezone: str = "Europe/London"
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> ScheduleSettings:
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        return self
 
 
 class WarehouseSettings(Strict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Strict(BaseModel):
@@ -21,11 +21,17 @@ class Strict(BaseModel):
 class MeasureSettings(Strict):
     """Deadlines in working days (None: the measure has no deadline), target and rating rule."""
 
-    deadline_standard: int | None = None
-    deadline_enhanced: int | None = None
-    target: float = 0.90
-    rag_tolerance: float = 0.10
-    min_eligible_for_rating: int = 10
+    deadline_standard: int | None = Field(default=None, ge=0)
+    deadline_enhanced: int | None = Field(default=None, ge=0)
+    target: float = Field(default=0.90, ge=0, le=1)  # a share of instances met
+    rag_tolerance: float = Field(default=0.10, ge=0, le=1)
+    min_eligible_for_rating: int = Field(default=10, ge=0)
+
+    @model_validator(mode="after")
+    def _both_deadlines_or_neither(self) -> MeasureSettings:
+        if (self.deadline_standard is None) != (self.deadline_enhanced is None):
+            raise ValueError("deadline_standard and deadline_enhanced go together: give both")
+        return self
 
 
 class ReportSettings(Strict):
@@ -33,7 +39,7 @@ class ReportSettings(Strict):
     title: str = "Victims' Code compliance report"
     marking: str = "OFFICIAL"
     produced_by: str = "Office of the Police, Fire and Crime Commissioner"
-    trend_quarters: int = 8
+    trend_quarters: int = Field(default=8, ge=1, le=100)  # this quarter and the ones before it
 
 
 class CalendarSettings(Strict):
@@ -41,4 +47,4 @@ class CalendarSettings(Strict):
 
 
 class DisclosureSettings(Strict):
-    threshold: int = 5
+    threshold: int = Field(default=5, ge=0)  # counts below it are suppressed
