@@ -27,8 +27,18 @@ TRANSIENT_DATABASE_ERRORS = (
     sa_exc.DisconnectionError,
 )
 BACKGROUND_LINK = re.compile(r"\s*\(Background on this error at: [^)]*\)$")
-# sqlite raises these as OperationalError too, but no retry will cure them.
-PERMANENT_DATABASE_PROBLEMS = ("no such table", "no such column", "syntax error")
+# Drivers raise these as OperationalError too, but no retry will cure them: a missing table or
+# database (PostgreSQL's 'database "x" does not exist', MariaDB's "Unknown database"), a
+# refused login.
+PERMANENT_DATABASE_PROBLEMS = (
+    "no such table",
+    "no such column",
+    "syntax error",
+    "does not exist",
+    "unknown database",
+    "authentication failed",
+    "access denied",
+)
 
 
 def read_database(
