@@ -77,11 +77,12 @@ class SourceConfig(Strict):
                 found = f" (it has {' and '.join(given)})" if given else ""
                 raise ValueError(f"a sql source needs exactly one of {', '.join(URL_KEYS)}{found}")
             # Checked only for a configuration file, where a password would sit in plain text.
-            if self.url and (info.context or {}).get(FROM_FILE) and _has_password(self.url):
+            held = _credentials_in(self.url) if self.url else []
+            if held and (info.context or {}).get(FROM_FILE):
                 raise ValueError(
-                    "url holds a password, which must not be written in the file: put the "
-                    "whole URL in an environment variable named by url_env, or in a Prefect "
-                    "Secret block named by url_secret"
+                    f"url holds a credential ({', '.join(held)}), which must not be written in "
+                    "the file: put the whole URL in an environment variable named by url_env, "
+                    "or in a Prefect Secret block named by url_secret"
                 )
         if self.kind == "files" and self.path is None:
             raise ValueError("a files source needs path")
@@ -110,14 +111,12 @@ URL_KEYS = ("url", "url_env", "url_secret")
 FROM_FILE = "from_file"  # validation context: the settings come from a configuration file
 
 
-def _has_password(url: str) -> bool:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+def _credentials_in(url: str) -> list[str]:
+    """Where ``url`` holds a credential (``flows.urls``; SQLAlchemy is imported only here).
+    Not a URL at all: none, and extraction says so without quoting it."""
+    from vcc.flows.urls import credentials_in
 
-    try:
-        return bool(make_url(url).password)
-    except ArgumentError:
-        return False  # not a URL at all: extraction says so, without quoting it
+    return credentials_in(url)
 
 
 def _secret_url(source_name: str, block: str) -> str:
