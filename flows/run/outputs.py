@@ -26,6 +26,7 @@ from vcc.flows.sources.snapshot import snapshot_frame
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.versions import RunFacts, VersionPlan
+from vcc.transforms.cell_text import neutralise, neutralise_frame
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter
 
@@ -79,7 +80,7 @@ def metrics_csv(metrics: pd.DataFrame) -> str:
     """``metrics.csv``: counts as integers, rates and bounds to 4 places, empty when undefined."""
     text = four_places(metrics)
     text["target"] = metrics["target"].map(lambda v: f"{v:.2f}")
-    return text.to_csv(index=False, lineterminator="\n")
+    return neutralise_frame(text).to_csv(index=False, lineterminator="\n")
 
 
 def data_quality_csv(outcome: ValidationOutcome, as_of: dt.date) -> pd.DataFrame:
@@ -123,7 +124,7 @@ def _write_quarantine(run: RunOutputs, folder: Path) -> dict[str, int]:
         if not len(reasons):
             continue
         rows = run.raw[source][table].frame.loc[reasons.index]
-        rows = rows.assign(reason=reasons.to_numpy())
+        rows = neutralise_frame(rows.assign(reason=reasons.to_numpy()))
         rows.to_csv(folder / f"{source}.{table}.csv", index=False, lineterminator="\n")
         written[f"{source}.{table}"] = len(rows)
     return written
@@ -164,12 +165,12 @@ def _render(
         revisions=plan.revisions,
     )
     write_published_workbook(
-        run.figures.published,
+        neutralise_frame(run.figures.published),
         staging / "published-tables.xlsx",
-        title=config.report.title,
+        title=neutralise(config.report.title),
         quarter=str(run.quarter),
-        area=config.report.area,
-        produced_by=config.report.produced_by,
+        area=neutralise(config.report.area),
+        produced_by=neutralise(config.report.produced_by),
         as_of=long_date(run.as_of),
         threshold=config.disclosure.threshold,
         published_on=long_date(run.extracted_at.date()),
@@ -205,7 +206,9 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
     for stem, table in {"changes": figures.changes, **figures.analyses}.items():
         four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
-    figures.published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
+    # Text from the sources or the configuration never runs as a formula (transforms.cell_text).
+    published = neutralise_frame(figures.published)
+    published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
     counts = run.outcome.table_counts()
     for source, table, read in counts[["source", "table", "rows_read"]].itertuples(index=False):
         # rows read = rows accepted + rows quarantined, against what extraction really read
