@@ -21,6 +21,7 @@ import pandas as pd
 
 from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
+from vcc.flows.private import FOLDER_MODE, make_private, private_folder
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.snapshot import snapshot_frame
 from vcc.flows.version import code_version
@@ -201,7 +202,8 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     from vcc.flows.sources.suites import build_data_docs  # imports Great Expectations
 
     staging = run.staging_dir
-    staging.mkdir(parents=True)
+    staging.mkdir(parents=True, mode=FOLDER_MODE)
+    make_private(staging)  # owner-only before anything is written in it (flows.private)
     figures = run.figures
     (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
     for stem, table in {"changes": figures.changes, **figures.analyses}.items():
@@ -219,6 +221,8 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     _write_quarantine(run, staging / "quarantine")
     figures.instances.to_parquet(staging / "instances.parquet", index=False)
     snapshots = _write_snapshots(run, staging / "snapshots")
+    for personal in ("quarantine", "instances.parquet", "snapshots"):
+        make_private(staging / personal)
     build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
     plan = run.warehouse.plan_version(
         str(run.quarter),
@@ -324,11 +328,11 @@ def _archive(retired: Path, archive: Path) -> None:
     if not manifest.exists():
         return
     run_id = json.loads(manifest.read_text(encoding="utf-8"))["run_id"]
-    kept = archive / run_id
-    kept.mkdir(parents=True, exist_ok=True)
+    kept = private_folder(private_folder(archive) / run_id)
     os.replace(manifest, kept / "manifest.json")
     if (retired / "snapshots").exists():
         os.replace(retired / "snapshots", kept / "snapshots")
+    make_private(kept)  # case data: owner-only (flows.private)
 
 
 def recover(output_root: Path, quarter: Quarter) -> list[str]:

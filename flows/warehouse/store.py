@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from vcc.flows.errors import VccError
+from vcc.flows.private import private_file, private_folder
 from vcc.flows.urls import mask_secrets, mask_url
 from vcc.flows.warehouse.tables import (
     circulations,
@@ -344,7 +345,8 @@ def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # case data: owner-only, whatever the umask (flows.private)
+            private_file(private_folder(Path(database).parent) / Path(database).name)
         engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")
