@@ -16,13 +16,14 @@ import json
 import os
 import tomllib
 import zoneinfo
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal, cast
 
 from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -53,6 +54,21 @@ class TableSource(Strict):
     date_format: str | None = None  # strptime format, e.g. "%d/%m/%Y %H:%M"
     encoding: str | None = None
     delimiter: str | None = None
+
+    @field_validator("file")
+    @classmethod
+    def _inside_the_folder(cls, file: str | None) -> str | None:
+        # A table is read from its source's folder and nowhere else (issue 14).
+        if file is not None and (
+            PurePosixPath(file).is_absolute()
+            or PureWindowsPath(file).is_absolute()
+            or ".." in PurePosixPath(file.replace("\\", "/")).parts
+        ):
+            raise ValueError(
+                f"{file!r} is not inside the source's folder: name a file or glob there, "
+                "without an absolute path or .."
+            )
+        return file
 
 
 class SourceConfig(Strict):

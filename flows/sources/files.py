@@ -48,6 +48,9 @@ def read_folder(
                 continue
             wanted = spec.file or f"{table.name}.csv, {table.name}.xlsx or {table.name}.parquet"
             raise SourceError(f"{where}: no file {wanted} in {folder}")
+        if not path.resolve().is_relative_to(folder.resolve()):
+            # a symbolic link (or a glob) leading out of the folder: read nothing from there
+            raise SourceError(f"{where}: {path} leads outside the source's folder {folder}")
         yield table, _read_file(path, spec, source, where), str(path)
 
 
