@@ -15,13 +15,15 @@ import hashlib
 import json
 import os
 import tomllib
-from pathlib import Path
+import zoneinfo
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal, cast
 
 from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -54,6 +56,21 @@ class TableSource(Strict):
     encoding: str | None = None
     delimiter: str | None = None
 
+    @field_validator("file")
+    @classmethod
+    def _inside_the_folder(cls, file: str | None) -> str | None:
+        # A table is read from its source's folder and nowhere else (issue 14).
+        if file is not None and (
+            PurePosixPath(file).is_absolute()
+            or PureWindowsPath(file).is_absolute()
+            or ".." in PurePosixPath(file.replace("\\", "/")).parts
+        ):
+            raise ValueError(
+                f"{file!r} is not inside the source's folder: name a file or glob there, "
+                "without an absolute path or .."
+            )
+        return file
+
 
 class SourceConfig(Strict):
     kind: Literal["sql", "files"]
@@ -77,11 +94,12 @@ class SourceConfig(Strict):
                 found = f" (it has {' and '.join(given)})" if given else ""
                 raise ValueError(f"a sql source needs exactly one of {', '.join(URL_KEYS)}{found}")
             # Checked only for a configuration file, where a password would sit in plain text.
-            if self.url and (info.context or {}).get(FROM_FILE) and _has_password(self.url):
+            held = _credentials_in(self.url) if self.url else []
+            if held and (info.context or {}).get(FROM_FILE):
                 raise ValueError(
-                    "url holds a password, which must not be written in the file: put the "
-                    "whole URL in an environment variable named by url_env, or in a Prefect "
-                    "Secret block named by url_secret"
+                    f"url holds a credential ({', '.join(held)}), which must not be written in "
+                    "the file: put the whole URL in an environment variable named by url_env, "
+                    "or in a Prefect Secret block named by url_secret"
                 )
         if self.kind == "files" and self.path is None:
             raise ValueError("a files source needs path")
@@ -110,14 +128,12 @@ URL_KEYS = ("url", "url_env", "url_secret")
 FROM_FILE = "from_file"  # validation context: the settings come from a configuration file
 
 
-def _has_password(url: str) -> bool:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+def _credentials_in(url: str) -> list[str]:
+    """Where ``url`` holds a credential (``flows.urls``; SQLAlchemy is imported only here).
+    Not a URL at all: none, and extraction says so without quoting it."""
+    from vcc.flows.urls import credentials_in
 
-    try:
-        return bool(make_url(url).password)
-    except ArgumentError:
-        return False  # not a URL at all: extraction says so, without quoting it
+    return credentials_in(url)
 
 
 def _secret_url(source_name: str, block: str) -> str:
@@ -153,9 +169,17 @@ class CodeSettings(Strict):
 
 
 class ScheduleSettings(Strict):
-    working_days_after_quarter: int = 10
+    working_days_after_quarter: int = Field(default=10, ge=0)
     time: dt.time = dt.time(7, 0)
     timezone: str = "Europe/London"
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> ScheduleSettings:
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        return self
 
 
 class WarehouseSettings(Strict):
@@ -234,6 +258,16 @@ class QafSettings(Strict):
     pack_marking: str = "OFFICIAL-SENSITIVE"  # on every page of the pack and on the form
 
 
+class ValidationSettings(Strict):
+    """Rules on the data beyond each table's schema: dates before ``earliest_date`` are a
+    system's placeholder ("unknown" as 1900-01-01), not a date, and their rows are quarantined;
+    a link failing for more than ``max_linkage_failure`` of a table's rows means its parents are
+    unusable (say a header-only ``cases``), and the run stops."""
+
+    earliest_date: dt.date = dt.date(2000, 1, 1)
+    max_linkage_failure: float = Field(default=0.5, ge=0, le=1)
+
+
 class Config(Strict):
     sources: dict[str, SourceConfig]
     measures: dict[str, MeasureSettings] = Field(default_factory=dict)
@@ -245,6 +279,7 @@ class Config(Strict):
     warehouse: WarehouseSettings = WarehouseSettings()
     mail: MailSettings = MailSettings()
     qaf: QafSettings = QafSettings()
+    validation: ValidationSettings = ValidationSettings()
     districts: list[str]
     output_dir: Path = Path("out")
     # The files this configuration was read from, for the manifest.

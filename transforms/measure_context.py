@@ -117,8 +117,26 @@ class MeasureContext:
                 f"{measure.measure_id} needs a deadline for standard and enhanced victims"
             )
         return assess_deadline(
-            instances, deadline.standard, deadline.enhanced, self.as_of, self.calendar
+            self.not_before_report(instances),
+            deadline.standard,
+            deadline.enhanced,
+            self.as_of,
+            self.calendar,
         )
+
+    def reported_dates(self, victim: pd.Series) -> np.ndarray:
+        """The report date of each victim's crime, by victim position (NaT for -1)."""
+        reported = self.profiles["reported_date"].array
+        return np.asarray(reported.take(victim.to_numpy(), allow_fill=True))
+
+    def not_before_report(self, instances: pd.DataFrame) -> pd.DataFrame:
+        """An action dated before the victim's crime was reported never meets a duty, whatever
+        the measure: such a date is a placeholder or an error, not the duty done."""
+        if VICTIM not in instances or not len(instances):
+            return instances
+        reported = self.reported_dates(instances[VICTIM])
+        action = instances["action_date"]
+        return instances.assign(action_date=action.where(action.to_numpy() >= reported))
 
 
 def for_victims(frame: pd.DataFrame, ctx: MeasureContext) -> pd.DataFrame:

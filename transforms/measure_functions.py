@@ -66,6 +66,8 @@ def personal_statement_offered(ctx: MeasureContext, measure: MeasureDefinition) 
         trigger_date=instances["event_at"], record_key=instances["crime_ref"]
     )
     offers = ctx.action_dates("police", "vps_offers", "offered_at")
+    # at any date, but never before the crime was reported (a placeholder date is no offer)
+    offers = offers[offers["action_date"].to_numpy() >= ctx.reported_dates(offers[VICTIM])]
     first_offer = offers.groupby(VICTIM, as_index=False)["action_date"].min()
     instances = instances.merge(first_offer, on=VICTIM, how="left")
     return ctx.assess(measure, instances)
@@ -93,10 +95,10 @@ def told_before_release(ctx: MeasureContext, measure: MeasureDefinition) -> pd.D
     before the release date. Never pending: the releases are already final."""
     rows = for_victims(ctx.triggers("probation", "release_notifications", "release_at"), ctx)
     notified = known_by(local_date(rows["notified_at"]), ctx.as_of)
-    instances = rows.assign(
-        trigger_date=rows["release_at"], record_key=rows["urn"], action_date=notified
+    instances = ctx.not_before_report(
+        rows.assign(trigger_date=rows["release_at"], record_key=rows["urn"], action_date=notified)
     )
-    return assess_at_once(instances, notified < rows["release_at"])
+    return assess_at_once(instances, instances["action_date"] < rows["release_at"])
 
 
 def complaints_acknowledged(

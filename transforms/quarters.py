@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+# Quarters vcc reads: far enough from year 1 and 9999 that trend windows and the next quarter
+# (for due dates) remain dates Python can hold.
+FIRST_YEAR, LAST_YEAR = 1900, 9000
 
 
 @dataclass(frozen=True, order=True)
@@ -24,7 +27,14 @@ class Quarter:
         match = _QUARTER.match(text.strip().upper())
         if not match:
             raise ValueError(f"'{text}' is not a quarter: write it as YYYYQn, e.g. 2024Q3")
-        return cls(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            # 0000Q1 has no calendar; a trend window or the next quarter must stay in one.
+            raise ValueError(
+                f"'{text}' is not a quarter vcc can report: the year must be between "
+                f"{FIRST_YEAR} and {LAST_YEAR}"
+            )
+        return cls(year, int(match.group(2)))
 
     @classmethod
     def containing(cls, day: dt.date) -> Quarter:
@@ -35,7 +45,7 @@ class Quarter:
         return cls.containing(today).previous()
 
     def __str__(self) -> str:
-        return f"{self.year}Q{self.number}"
+        return f"{self.year:04d}Q{self.number}"
 
     @property
     def start(self) -> dt.date:

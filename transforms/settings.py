@@ -24,9 +24,18 @@ class MeasureSettings(Strict):
     """Deadlines in working days (None: the catalogue's), target and rating rule, and for
     R5-COMPENSATION the offence categories it counts (None: the catalogue's)."""
 
-    deadline_standard: int | None = None
-    deadline_enhanced: int | None = None
+    deadline_standard: int | None = Field(default=None, ge=0)
+    deadline_enhanced: int | None = Field(default=None, ge=0)
     categories: list[str] | None = None
+    target: float = Field(default=0.90, ge=0, le=1)  # a share of instances met
+    rag_tolerance: float = Field(default=0.10, ge=0, le=1)
+    min_eligible_for_rating: int = Field(default=10, ge=0)
+
+    @model_validator(mode="after")
+    def _both_deadlines_or_neither(self) -> MeasureSettings:
+        if (self.deadline_standard is None) != (self.deadline_enhanced is None):
+            raise ValueError("deadline_standard and deadline_enhanced go together: give both")
+        return self
 
     @model_validator(mode="after")
     def _known_categories(self) -> MeasureSettings:
@@ -35,17 +44,13 @@ class MeasureSettings(Strict):
             raise ValueError(f"categories: not offence categories: {', '.join(unknown)}")
         return self
 
-    target: float = 0.90
-    rag_tolerance: float = 0.10
-    min_eligible_for_rating: int = 10
-
 
 class ReportSettings(Strict):
     area: str = "Cumbria"
     title: str = "Victims' Code compliance report"
     marking: str = "OFFICIAL"
     produced_by: str = "Office of the Police, Fire and Crime Commissioner"
-    trend_quarters: int = 8
+    trend_quarters: int = Field(default=8, ge=1, le=100)  # this quarter and the ones before it
 
 
 class CalendarSettings(Strict):
@@ -53,4 +58,4 @@ class CalendarSettings(Strict):
 
 
 class DisclosureSettings(Strict):
-    threshold: int = 5
+    threshold: int = Field(default=5, ge=0)  # counts below it are suppressed

@@ -30,6 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from vcc.flows.errors import VccError
 from vcc.transforms.agencies import agency_label
+from vcc.transforms.cell_text import neutralise, recover
 from vcc.transforms.qaf import AGENCIES, RATINGS, THEME_LABELS, THEMES
 
 REVIEWS_SHEET = "Reviews"
@@ -88,8 +89,10 @@ def write_form(
     sheet.append(HEADERS)
     rows = list(rows)
     for row in rows:
+        # Case data never runs as a formula (a victim_id "=HYPERLINK(...)"): transforms.cell_text.
         sheet.append(
-            [row.case_number, row.victim_id, row.crime_ref, agency_label(row.agency), row.route,
+            [row.case_number, neutralise(row.victim_id), neutralise(row.crime_ref),
+             agency_label(row.agency), neutralise(row.route),
              "owed" if row.enhanced else "not owed", None, *([None] * 2 * len(THEMES))]
         )  # fmt: skip
     _style_reviews(sheet, len(rows))
@@ -147,11 +150,11 @@ def _style_reviews(sheet: Any, count: int) -> None:
 
 
 def _about_sheet(sheet: Any, about: list[tuple[str, str]], marking: str) -> None:
-    sheet.append([marking])
+    sheet.append([neutralise(marking)])
     sheet["A1"].font = Font(bold=True, size=12)
     sheet.append([])
     for label, value in about:
-        sheet.append([label, value])
+        sheet.append([neutralise(label), neutralise(value)])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     sheet.append([])
     for line in (
@@ -179,7 +182,7 @@ def form_sample_id(path: Path) -> str:
             raise FormError(f"{path.name}: no '{ABOUT_SHEET}' sheet: not a vcc review form")
         for label, value, *_ in workbook[ABOUT_SHEET].iter_rows(values_only=True, max_col=2):
             if isinstance(label, str) and label.strip() == "Sample" and value:
-                return str(value).strip()
+                return recover(str(value)).strip()
         raise FormError(f"{path.name}: its '{ABOUT_SHEET}' sheet does not name the sample")
     finally:
         workbook.close()
@@ -198,6 +201,8 @@ def _open(path: Path) -> Any:
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = recover(value)  # as written: see write_form
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return re.sub(r"\s+", " ", str(value)).strip()

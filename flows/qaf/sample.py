@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
 from vcc.flows.errors import VccError
+from vcc.flows.private import make_private, private_folder
 from vcc.flows.qaf.pack import PackInputs, write_sample_files
 from vcc.flows.sources.snapshot import MANIFEST, load_snapshot
 from vcc.flows.warehouse.reviews import ReviewStore, Sample
@@ -108,7 +109,10 @@ def accepted_tables(
             "does not name; use the configuration the run used (--config)"
         )
     extracted_at = dt.datetime.fromisoformat(manifest["extracted_at"])
-    return validate_extract(raw, config.sources, config.districts, extracted_at).accepted
+    outcome = validate_extract(
+        raw, config.sources, config.districts, extracted_at, config.validation
+    )
+    return outcome.accepted
 
 
 def sample_folder(output_root: Path, quarter: str, number: int) -> Path:
@@ -247,11 +251,11 @@ def _record_new(
     unsaved = Sample(sample_id=f"{row['quarter']}-{number}", number=number, pack_sha256=None,
                      form_sha256=None, **row)  # fmt: skip
     pack_name, form_name = _file_names(unsaved)
-    staging = folder.parent / f".staging-{folder.name}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
+    staging = private_folder(folder.parent / f".staging-{folder.name}-{uuid.uuid4().hex[:8]}")
     try:
         pack, form = staging / pack_name, staging / form_name
         write_sample_files(pack, form, config, unsaved, draw.inputs, progress)
+        make_private(staging)  # case data: owner-only (flows.private)
         row |= {"pack_sha256": sha256(pack), "form_sha256": sha256(form)}
         sample = _save_sample(store, number, row, draw.frame, draw.inputs.records)
         if folder.is_dir():
@@ -275,8 +279,9 @@ def _write_lost_files(
 ) -> SampleOutcome:
     """A sample drawn before whose files have since been lost: the same cases, written again."""
     _check_same_cases(earlier, store, draw.frame)
-    pack.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(pack.parent)
     write_sample_files(pack, form, config, earlier, draw.inputs, progress)
+    make_private(pack.parent)
     store.set_files(earlier.sample_id, sha256(pack), sha256(form))
     found = store.sample(earlier.sample_id)
     assert found is not None

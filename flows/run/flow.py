@@ -19,7 +19,7 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from vcc.flows.config import Config, SourceConfig, load_config
+from vcc.flows.config import Config, SourceConfig, ValidationSettings, load_config
 from vcc.flows.errors import RunDatesError, SourceUnavailable, VccError
 from vcc.flows.operations.summary import run_summary_markdown
 from vcc.flows.run.figures import FigureSettings, quarter_figures
@@ -85,11 +85,12 @@ def validate_task(
     sources: dict[str, SourceConfig],
     districts: list[str],
     extracted_at: dt.datetime,
+    rules: ValidationSettings | None = None,
 ) -> ValidationOutcome:
     from vcc.flows.sources.validate import validate_extract  # Great Expectations is slow to import
 
     logger = get_run_logger()
-    outcome = validate_extract(raw, sources, districts, extracted_at)
+    outcome = validate_extract(raw, sources, districts, extracted_at, rules)
     for (source_name, table), reasons in outcome.rejected.items():
         if len(reasons):
             logger.info("%s.%s: %d rows quarantined", source_name, table, len(reasons))
@@ -281,7 +282,9 @@ def _produce(
     timer.record("extract", started)
 
     started = time.perf_counter()
-    outcome = validate_task(raw, dict(config.sources), list(config.districts), extracted_at)
+    outcome = validate_task(
+        raw, dict(config.sources), list(config.districts), extracted_at, config.validation
+    )
     timer.record("validate", started)
 
     started = time.perf_counter()

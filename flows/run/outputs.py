@@ -21,12 +21,14 @@ import pandas as pd
 
 from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
+from vcc.flows.private import FOLDER_MODE, make_private, private_folder
 from vcc.flows.run.progress import progress
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.snapshot import snapshot_frame
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.versions import RunFacts, VersionPlan
+from vcc.transforms.cell_text import neutralise, neutralise_frame
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter
 
@@ -80,7 +82,7 @@ def metrics_csv(metrics: pd.DataFrame) -> str:
     """``metrics.csv``: counts as integers, rates and bounds to 4 places, empty when undefined."""
     text = four_places(metrics)
     text["target"] = metrics["target"].map(lambda v: f"{v:.2f}")
-    return text.to_csv(index=False, lineterminator="\n")
+    return neutralise_frame(text).to_csv(index=False, lineterminator="\n")
 
 
 def data_quality_csv(outcome: ValidationOutcome, as_of: dt.date) -> pd.DataFrame:
@@ -124,7 +126,7 @@ def _write_quarantine(run: RunOutputs, folder: Path) -> dict[str, int]:
         if not len(reasons):
             continue
         rows = run.raw[source][table].frame.loc[reasons.index]
-        rows = rows.assign(reason=reasons.to_numpy())
+        rows = neutralise_frame(rows.assign(reason=reasons.to_numpy()))
         rows.to_csv(folder / f"{source}.{table}.csv", index=False, lineterminator="\n")
         written[f"{source}.{table}"] = len(rows)
     return written
@@ -165,12 +167,12 @@ def _render(
         revisions=plan.revisions,
     )
     write_published_workbook(
-        run.figures.published,
+        neutralise_frame(run.figures.published),
         staging / "published-tables.xlsx",
-        title=config.report.title,
+        title=neutralise(config.report.title),
         quarter=str(run.quarter),
-        area=config.report.area,
-        produced_by=config.report.produced_by,
+        area=neutralise(config.report.area),
+        produced_by=neutralise(config.report.produced_by),
         as_of=run.as_of,
         threshold=config.disclosure.threshold,
         published_on=long_date(run.extracted_at.date()),
@@ -202,12 +204,15 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     from vcc.flows.sources.suites import build_data_docs  # imports Great Expectations
 
     staging = run.staging_dir
-    staging.mkdir(parents=True)
+    staging.mkdir(parents=True, mode=FOLDER_MODE)
+    make_private(staging)  # owner-only before anything is written in it (flows.private)
     figures = run.figures
     (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
     for stem, table in {"changes": figures.changes, **figures.analyses}.items():
         four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
-    figures.published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
+    # Text from the sources or the configuration never runs as a formula (transforms.cell_text).
+    published = neutralise_frame(figures.published)
+    published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
     counts = run.outcome.table_counts()
     for source, table, read in counts[["source", "table", "rows_read"]].itertuples(index=False):
         # rows read = rows accepted + rows quarantined, against what extraction really read
@@ -218,6 +223,8 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     _write_quarantine(run, staging / "quarantine")
     figures.instances.to_parquet(staging / "instances.parquet", index=False)
     snapshots = _write_snapshots(run, staging / "snapshots")
+    for personal in ("quarantine", "instances.parquet", "snapshots"):
+        make_private(staging / personal)
     build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
     plan = run.warehouse.plan_version(
         str(run.quarter),
@@ -324,11 +331,11 @@ def _archive(retired: Path, archive: Path) -> None:
     if not manifest.exists():
         return
     run_id = json.loads(manifest.read_text(encoding="utf-8"))["run_id"]
-    kept = archive / run_id
-    kept.mkdir(parents=True, exist_ok=True)
+    kept = private_folder(private_folder(archive) / run_id)
     os.replace(manifest, kept / "manifest.json")
     if (retired / "snapshots").exists():
         os.replace(retired / "snapshots", kept / "snapshots")
+    make_private(kept)  # case data: owner-only (flows.private)
 
 
 def recover(output_root: Path, quarter: Quarter) -> list[str]:

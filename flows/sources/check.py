@@ -62,7 +62,9 @@ def check_sources(
         seconds = time.perf_counter() - started
         progress(f"{name}: {len(raw[name])} tables, {rows:,} rows read in {seconds:.1f} s")
     progress("validating: types, expectation suites and linkage")
-    outcome = validate_extract(raw, config.sources, config.districts, extracted_at)
+    outcome = validate_extract(
+        raw, config.sources, config.districts, extracted_at, config.validation
+    )
     return SourceCheck(quarter, as_of, extracted_at, outcome, data_quality_csv(outcome, as_of))
 
 

@@ -4,14 +4,18 @@ read with every value as it arrived, and a file cut short refused rather than ha
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import glob
 import os
 import re
+import sys
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pyarrow
 from openpyxl.utils.exceptions import InvalidFileException
@@ -44,6 +48,9 @@ def read_folder(
                 continue
             wanted = spec.file or f"{table.name}.csv, {table.name}.xlsx or {table.name}.parquet"
             raise SourceError(f"{where}: no file {wanted} in {folder}")
+        if not path.resolve().is_relative_to(folder.resolve()):
+            # a symbolic link (or a glob) leading out of the folder: read nothing from there
+            raise SourceError(f"{where}: {path} leads outside the source's folder {folder}")
         yield table, _read_file(path, spec, source, where), str(path)
 
 
@@ -93,9 +100,19 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
         raise SourceError(f"{where}: unknown text encoding {encoding!r}") from None
     try:
         # Every value stays text, and only an empty field is missing: "NA" or "null" may be data.
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, sep=delimiter
-        )
+        # index_col=False: a first data row with an extra field must never become an index that
+        # shifts every column; _check_field_counts below refuses such a file.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                encoding=encoding,
+                sep=delimiter,
+                index_col=False,
+            )
     except UnicodeDecodeError as error:
         shown = encoding.removesuffix("-sig")
         byte = error.object[error.start]
@@ -110,7 +127,33 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
             reason += " (a quoted value is never closed: the file looks cut short)"
         raise SourceError(f"{where}: {path} is not valid CSV: {reason}") from error
     _check_last_row(path, encoding, delimiter, frame.shape[1], where)
+    _check_field_counts(path, encoding, delimiter, frame.shape[1], where)
     return frame
+
+
+def _check_field_counts(
+    path: Path, encoding: str, delimiter: str, columns: int, where: str
+) -> None:
+    """Every row has exactly the header's number of fields. pandas reads a short row with its
+    last fields empty and, when the first data row is long, takes its first column as an index
+    and shifts every column: either way values would land under the wrong column. A row with
+    the wrong number of fields cannot be placed, so the file is refused, naming the line."""
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            next(reader, None)  # the header
+            start = reader.line_num + 1
+            for row in reader:
+                blank = len(row) <= 1 and not "".join(row).strip()  # pandas skips blank lines
+                if not blank and len(row) != columns:
+                    raise SourceError(
+                        f"{where}: {path} line {start} has {len(row)} fields where the header "
+                        f"has {columns}: refused rather than read with shifted columns"
+                    )
+                start = reader.line_num + 1
+    except csv.Error as error:
+        raise SourceError(f"{where}: {path} is not valid CSV: {error}") from error
 
 
 def _check_last_row(path: Path, encoding: str, delimiter: str, columns: int, where: str) -> None:
@@ -142,11 +185,42 @@ def _read_xlsx(path: Path, sheet: str | None, where: str) -> pd.DataFrame:
                 raise SourceError(f"{where}: {path} has no sheet {sheet!r} (it has {sheets})")
             name = sheet if sheet is not None else workbook.sheet_names[0]
             frame = pd.read_excel(workbook, name, keep_default_na=False, na_values=[""])
+        _check_formulas(path, str(name), where)
     except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
         raise SourceError(f"{where}: {path} is not an xlsx workbook") from error
     if frame.shape[1] == 0:
         raise SourceError(f"{where}: {path} sheet {name!r} is empty (not even a header row)")
     return frame
+
+
+def _check_formulas(path: Path, sheet: str, where: str) -> None:
+    """A formula cell is read by its value as last calculated and saved. A workbook written by a
+    program rather than saved by a spreadsheet holds formulas with no saved value, which read
+    as empty: a notification date would silently go missing. Such a file is refused, naming the
+    sheet and the first such cell."""
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    try:
+        found = [
+            cell.coordinate
+            for row in formulas[sheet].iter_rows()
+            for cell in row
+            if getattr(cell, "data_type", None) == "f"
+        ]
+    finally:
+        formulas.close()
+    if not found:
+        return
+    values = openpyxl.load_workbook(path, read_only=False, data_only=True, keep_links=False)
+    try:
+        unsaved = [coordinate for coordinate in found if values[sheet][coordinate].value is None]
+    finally:
+        values.close()
+    if unsaved:
+        more = f" and {len(unsaved) - 1} more" if len(unsaved) > 1 else ""
+        raise SourceError(
+            f"{where}: {path} sheet {sheet!r} cell {unsaved[0]}{more} holds a formula with no "
+            "saved value: open and save the workbook in a spreadsheet, or export its values"
+        )
 
 
 def _read_parquet(path: Path, where: str) -> pd.DataFrame:

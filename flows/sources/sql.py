@@ -18,6 +18,7 @@ from sqlalchemy import exc as sa_exc
 from vcc.flows.config import SourceConfig, TableSource
 from vcc.flows.errors import SourceError, SourceUnavailable
 from vcc.flows.sources.cut import DateCut, cut_clause
+from vcc.flows.urls import mask_secrets, mask_url
 from vcc.transforms import schema
 
 SQL_CHUNK_ROWS = 50_000
@@ -27,8 +28,18 @@ TRANSIENT_DATABASE_ERRORS = (
     sa_exc.DisconnectionError,
 )
 BACKGROUND_LINK = re.compile(r"\s*\(Background on this error at: [^)]*\)$")
-# sqlite raises these as OperationalError too, but no retry will cure them.
-PERMANENT_DATABASE_PROBLEMS = ("no such table", "no such column", "syntax error")
+# Drivers raise these as OperationalError too, but no retry will cure them: a missing table or
+# database (PostgreSQL's 'database "x" does not exist', MariaDB's "Unknown database"), a
+# refused login.
+PERMANENT_DATABASE_PROBLEMS = (
+    "no such table",
+    "no such column",
+    "syntax error",
+    "does not exist",
+    "unknown database",
+    "authentication failed",
+    "access denied",
+)
 
 
 def read_database(
@@ -41,7 +52,7 @@ def read_database(
     """Each table from the source's database, read: (table, frame, where it was read from); an
     absent optional table is passed over."""
     url = _parse_url(name, source.resolved_url(name))
-    shown = url.render_as_string(hide_password=True)
+    shown = mask_url(url)
     engine = _engine(name, url, shown)
     try:
         for table in tables:
@@ -79,7 +90,7 @@ def _engine(name: str, url: sa.URL, shown: str) -> sa.Engine:
     try:
         engine = sa.create_engine(url)
     except (sa_exc.ArgumentError, ImportError) as error:
-        reason = _one_line(error, url.password)
+        reason = _one_line(error, url)
         raise SourceError(f"source {name}: cannot open database {shown}: {reason}") from None
     if engine.dialect.is_async:
         engine.dispose()
@@ -135,13 +146,13 @@ def _read_database_table(
 @contextmanager
 def _database_errors(where: str, url: sa.URL) -> Iterator[None]:
     """Turn database errors into one line, with a retryable class for transient failures."""
-    shown = url.render_as_string(hide_password=True)
+    shown = mask_url(url)
     try:
         yield
     except (sa_exc.SQLAlchemyError, pd.errors.DatabaseError) as raised:
         # pandas wraps the SQLAlchemy error of a failed query in its own DatabaseError.
         error = raised.__cause__ if isinstance(raised, pd.errors.DatabaseError) else raised
-        reason = _one_line(error or raised, url.password)
+        reason = _one_line(error or raised, url)
         transient = isinstance(error, TRANSIENT_DATABASE_ERRORS) and not any(
             problem in reason.lower() for problem in PERMANENT_DATABASE_PROBLEMS
         )
@@ -150,8 +161,8 @@ def _database_errors(where: str, url: sa.URL) -> Iterator[None]:
         raise SourceError(f"{where}: database {shown}: {reason}") from raised
 
 
-def _one_line(error: BaseException, password: str | None) -> str:
+def _one_line(error: BaseException, url: sa.URL) -> str:
     original = getattr(error, "orig", None) or error
     lines = [line.strip() for line in str(original).splitlines() if line.strip()]
     reason = BACKGROUND_LINK.sub("", lines[0]) if lines else type(original).__name__
-    return reason.replace(password, "***") if password else reason
+    return mask_secrets(reason, url)

@@ -59,7 +59,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vcc.flows.config import SourceConfig
+from vcc.flows.config import SourceConfig, ValidationSettings
 from vcc.flows.errors import ValidationFailed
 from vcc.flows.sources.coerce import coerce_source
 from vcc.flows.sources.extract import RawTable
@@ -150,10 +150,13 @@ def validate_extract(
     sources: Mapping[str, SourceConfig],
     districts: Iterable[str],
     extracted_at: datetime,
+    rules: ValidationSettings | None = None,
 ) -> ValidationOutcome:
     """The validation stage of a run (the flow's and ``vcc validate``'s): coerce, then validate."""
     typed, problems = coerce_extract(raw, sources)
-    return validate_sources(typed, problems, extracted_at=extracted_at, districts=list(districts))
+    return validate_sources(
+        typed, problems, extracted_at=extracted_at, districts=list(districts), rules=rules
+    )
 
 
 def validate_sources(
@@ -162,8 +165,10 @@ def validate_sources(
     *,
     extracted_at: datetime,
     districts: list[str],
+    rules: ValidationSettings | None = None,
 ) -> ValidationOutcome:
     """Run every table's suite and the cross-table linkage; see the module docstring."""
+    rules = rules or ValidationSettings()
     unknown = sorted(set(typed) - set(_canonical_order()))
     if unknown:
         raise ValueError(f"not canonical tables: {', '.join('.'.join(key) for key in unknown)}")
@@ -183,6 +188,7 @@ def validate_sources(
         critical += table_critical
         if not table_critical:
             failures[key] = _row_failures(key, typed[key], results, problems.get(key))
+            failures[key] += _implausible_dates(key, typed[key], rules.earliest_date)
     if critical:
         raise ValidationFailed("validation failed: " + "; ".join(critical))
 
@@ -194,10 +200,13 @@ def validate_sources(
         link_failures, link_rows = _link_failures(key, frame, accepted)
         failures[key] += link_failures
         linkage += link_rows
+        critical += _unusable_links(link_rows, rules.max_linkage_failure)
         rejected[key] = _reasons(failures[key], frame.index)
         accepted[key] = frame.drop(index=rejected[key].index)
         # Every row read is either accepted or quarantined, never lost or doubled.
         assert len(frame) == len(accepted[key]) + len(rejected[key]), key
+    if critical:
+        raise ValidationFailed("validation failed: " + "; ".join(critical))
 
     return ValidationOutcome(
         accepted={key: accepted[key] for key in order},
@@ -288,6 +297,42 @@ def _parse_failures(
             )
         )
     return failures, unparseable
+
+
+def _implausible_dates(key: TableKey, frame: pd.DataFrame, earliest: date) -> list[_Failure]:
+    """Rows with a date before ``earliest`` (``[validation] earliest_date``): a system's
+    placeholder for "unknown", such as 1900-01-01, which would otherwise count as a date."""
+    failures = []
+    bound = pd.Timestamp(earliest)
+    for column in CANONICAL[key[0]][key[1]].columns:
+        if column.kind != "datetime" or column.name not in frame:
+            continue
+        rows = frame.index[(frame[column.name] < bound).fillna(False).to_numpy(bool)]
+        if len(rows):
+            failures.append(
+                _Failure(
+                    f"implausible {column.name}",
+                    f"a date before {earliest.isoformat()} ([validation] earliest_date)",
+                    rows,
+                    reason=f"implausible {column.name}: before {earliest.isoformat()}",
+                )
+            )
+    return failures
+
+
+def _unusable_links(link_rows: list[tuple[Any, ...]], max_failure: float) -> list[str]:
+    """A link failing for more than ``max_failure`` of its rows (``[validation]
+    max_linkage_failure``): the parent table is unusable, and so is every figure from the child."""
+    messages = []
+    for source, table, column, target, rows, linked, _ in link_rows:
+        failed = rows - linked
+        if rows and failed / rows > max_failure:
+            messages.append(
+                f"{source}.{table}: {failed} of {rows} rows ({failed / rows:.0%}) do not link "
+                f"on {column} to {target}, more than the {max_failure:.0%} allowed "
+                "([validation] max_linkage_failure)"
+            )
+    return messages
 
 
 def _link_failures(

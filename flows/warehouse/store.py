@@ -34,6 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from vcc.flows.errors import VccError
+from vcc.flows.private import private_file, private_folder
+from vcc.flows.urls import mask_secrets, mask_url
 from vcc.flows.warehouse.tables import (
     circulations,
     metadata,
@@ -80,15 +82,6 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def mask_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown by its scheme alone
-        return url.split(":", 1)[0] + ":…"
-
-
 class Warehouse:
     """One warehouse database; every method is one short transaction."""
 
@@ -101,7 +94,8 @@ class Warehouse:
         except SQLAlchemyError as error:
             cause = getattr(error, "orig", None) or error  # the driver's own error, if any
             raise WarehouseError(
-                f"warehouse {self.shown_url}: {type(cause).__name__}: {str(cause).splitlines()[0]}"
+                f"warehouse {self.shown_url}: {type(cause).__name__}: "
+                + mask_secrets(str(cause).splitlines()[0], url)
             ) from None
 
     def _upgrade(self) -> None:
@@ -351,7 +345,8 @@ def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # case data: owner-only, whatever the umask (flows.private)
+            private_file(private_folder(Path(database).parent) / Path(database).name)
         engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")

@@ -471,3 +471,43 @@ def test_any_bytes_read_or_are_refused_in_one_line(tmp_path_factory, data, kind)
         coerce_source(extract_source("police", source), source, "police")
     except VccError as error:
         assert "\n" not in str(error)
+
+
+# --- misaligned rows: never read with shifted columns -----------------------------------------
+
+
+def test_an_extra_field_on_the_first_data_row_refuses_the_file_naming_the_line(tmp_path):
+    # pandas would take the first column as an index and shift every column of the file.
+    folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, CRIMES[0] + ",x", *CRIMES[1:]))
+
+    message = one_line_error(police(folder))
+
+    assert message == (
+        f"source police, table crimes: {folder / 'crimes.csv'} line 2 has 8 fields where the "
+        "header has 7: refused rather than read with shifted columns"
+    )
+
+
+def test_a_missing_field_on_a_middle_row_refuses_the_file_naming_the_line(tmp_path):
+    short = CRIMES[1].rsplit(",", 1)[0]  # pandas would read it with district empty
+    folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, CRIMES[0], short, CRIMES[2]))
+
+    message = one_line_error(police(folder))
+
+    assert message == (
+        f"source police, table crimes: {folder / 'crimes.csv'} line 3 has 6 fields where the "
+        "header has 7: refused rather than read with shifted columns"
+    )
+
+
+def test_a_quoted_value_holding_the_delimiter_and_a_line_break_is_one_field(tmp_path):
+    quoted = CRIMES[0].replace(",Eden", ',"Eden, north\nside"')
+    folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, quoted, *CRIMES[1:]))
+
+    typed, _ = validated(police(folder))
+
+    assert typed[("police", "crimes")]["district"].tolist() == [
+        "Eden, north\nside",
+        "Carlisle",
+        "Copeland",
+    ]

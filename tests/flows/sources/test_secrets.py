@@ -70,9 +70,9 @@ def test_a_password_written_in_the_file_is_refused(tmp_path):
 
     message = str(raised.value)
     assert message == (
-        f"configuration {config}: sources.police: Value error, url holds a password, which must "
-        "not be written in the file: put the whole URL in an environment variable named by "
-        "url_env, or in a Prefect Secret block named by url_secret"
+        f"configuration {config}: sources.police: Value error, url holds a credential "
+        "(password), which must not be written in the file: put the whole URL in an environment "
+        "variable named by url_env, or in a Prefect Secret block named by url_secret"
     )
     assert PASSWORD not in message
 

@@ -19,6 +19,7 @@ import pytest
 
 from tests.builders import source_tables
 from tests.conftest import FIXTURES
+from vcc.flows.config import ValidationSettings
 from vcc.flows.errors import ValidationFailed
 from vcc.flows.sources.validate import (
     LINKAGE_COLUMNS,
@@ -74,6 +75,9 @@ def validate(great_expectations_loaded):
             problems or {},
             extracted_at=extracted_at,
             districts=list(DEFAULT_DISTRICTS) if districts is None else districts,
+            # tiny tables here show row-by-row linkage; the share that stops a run is tested in
+            # test_implausible_data.py
+            rules=ValidationSettings(max_linkage_failure=1.0),
         )
         for key, frame in typed.items():
             accepted, rejected = outcome.accepted[key].index, outcome.rejected[key].index

