@@ -32,12 +32,6 @@ class MeasureSettings(Strict):
     min_eligible_for_rating: int = Field(default=10, ge=0)
 
     @model_validator(mode="after")
-    def _both_deadlines_or_neither(self) -> MeasureSettings:
-        if (self.deadline_standard is None) != (self.deadline_enhanced is None):
-            raise ValueError("deadline_standard and deadline_enhanced go together: give both")
-        return self
-
-    @model_validator(mode="after")
     def _known_categories(self) -> MeasureSettings:
         unknown = sorted(set(self.categories or ()) - set(OFFENCE_CATEGORIES))
         if unknown:
