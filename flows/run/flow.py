@@ -1,8 +1,9 @@
 """The Prefect flow ``quarterly-compliance-report``: extract, validate, measure, render, publish.
 
-Each stage is a task; the flow wires them and times them. Figures are computed by the pure
-functions of ``transforms/``; files are written by ``flows/outputs.py`` into a staging folder that
-replaces ``<out>/<quarter>/`` only when everything has succeeded.
+Each stage is a task; the flow wires them and times them. Figures are made in
+``flows/run/figures.py`` by the pure functions of ``transforms/``; files are written by
+``flows/run/outputs.py`` into a staging folder that replaces ``<out>/<quarter>/`` only when
+everything has succeeded.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ A run writes each table it extracted to ``snapshots/<source>.<table>.parquet`` a
 (``flows.sources.coerce.as_text``:
 a time in ISO 8601 with its offset if it has one, a whole number from a column with gaps without
 ``.0``), empty as null. It records each file's SHA-256 in its ``manifest.json``
-(``flows/outputs.py``). Coercion reads that text exactly as it read the values first given (a time,
-a flag, a number), so the reloaded tables type, validate and measure as the originals did.
+(``flows/run/outputs.py``). Coercion reads that text exactly as it read the values first given
+(a time, a flag, a number), so the reloaded tables type, validate and measure as the originals
+did.
 
 Where a run's files are: the manifest whose ``run_id`` is the run's, anywhere under the output
 folder (``<out>/<quarter>/manifest.json``, or an archived copy deeper down), leaving out folders

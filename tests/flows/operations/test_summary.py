@@ -1,5 +1,6 @@
-"""The run's short summary (flows/summary.py): the circulation email's body and the Prefect
-artifact, read from a run's published files, so they print exactly what the report publishes."""
+"""The run's short summary (flows/operations/summary.py): the circulation email's body and the
+Prefect artifact, read from a run's published files, so they print exactly what the report
+publishes."""
 
 from __future__ import annotations
 

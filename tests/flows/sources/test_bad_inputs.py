@@ -10,7 +10,7 @@ only (legal: a quiet quarter). Decisions these tests pin down:
 - a file read with the wrong delimiter is refused, with a hint to check the delimiter;
 - a header-only file is a table with no rows; a workbook without sheets, or whose sheet is empty
   (not even a header row), is refused;
-- dates in two layouts in one column: see ``flows/coerce.py`` (the configured format, then
+- dates in two layouts in one column: see ``flows/sources/coerce.py`` (the configured format, then
   ISO 8601; nothing else, and never a guess between day-first and month-first);
 - a key used twice keeps its first row; an exact copy of a row (tables without a key) likewise.
 """

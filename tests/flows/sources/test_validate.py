@@ -1,4 +1,4 @@
-"""Validation (flows/validate.py, expectations/*.json): each rule on a hand-worked case.
+"""Validation (flows/sources/validate.py, expectations/*.json): each rule on a hand-worked case.
 
 Every case starts from one clean crime CR1 (Eden, reported Fri 1 Mar 2024 09:00, recorded 10:00),
 its victim V1 and a CPS case U1 for it, and adds the rows the rule is about. The extract is taken

@@ -1,5 +1,5 @@
 """Quality Assessment Framework: dip samples, their frames and case records, review imports and
-ratings (flows/review_store.py).
+ratings (flows/warehouse/reviews.py).
 
 Revision ID: 0002
 Revises: 0001
