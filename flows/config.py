@@ -321,6 +321,23 @@ class Config(Strict):
         code = self.code.model_copy(update={"version": catalogue.version})
         return self.model_copy(update={"measures": measures, "code": code})
 
+    def deadline_problem(self) -> str | None:
+        """A configured deadline on a measure the Code has met or not at once (it has no time to
+        take), named by its key; None when every configured deadline has a place. Read against
+        the pinned catalogue, else the one in force today."""
+        catalogue = self.catalogue(dt.date.today())
+        for measure_id, settings in self.measures.items():
+            definition = catalogue.by_id.get(measure_id)
+            configured = settings.deadline_standard, settings.deadline_enhanced
+            if definition is None or configured == (None, None):
+                continue
+            if definition.deadline_standard is None and definition.deadline_enhanced is None:
+                return (
+                    f"measures.{measure_id}: met or not at once under the Victims' Code "
+                    f"{catalogue.version}, so it takes no deadline"
+                )
+        return None
+
     def fingerprint(self) -> str:
         """A SHA-256 of the settings that can change a figure (not of the file paths read)."""
         payload = self.model_dump(
@@ -392,8 +409,11 @@ def load_config(path: Path | None = None) -> Config:
         files.append(str(path))
     raw["files"] = files
     try:
-        return Config.model_validate(raw, context={FROM_FILE: True})
+        config = Config.model_validate(raw, context={FROM_FILE: True})
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise ConfigError(f"configuration {files[-1]}: {where}: {first['msg']}") from None
+    if problem := config.deadline_problem():
+        raise ConfigError(f"configuration {files[-1]}: {problem}")
+    return config
