@@ -81,7 +81,8 @@ def _run_engine(tables, config, quarter, as_of) -> tuple[pd.DataFrame, pd.DataFr
     of each of its quarters, every breakdown."""
     from vcc.flows.run.figures import FigureSettings, instances_and_metrics, trend_window
 
-    settings = FigureSettings.of(config, quarter)
+    catalogue = config.catalogue(quarter.start)
+    settings = FigureSettings.of(config.settled(catalogue), catalogue)
     window = trend_window(quarter, settings.trend_quarters)
     return instances_and_metrics(tables, settings, quarter, as_of, window, settings.calendar())
 

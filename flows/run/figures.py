@@ -54,11 +54,10 @@ class FigureSettings:
     threshold: int  # [disclosure] counts below it are suppressed
 
     @classmethod
-    def of(cls, config: Config, quarter: Quarter) -> FigureSettings:
-        """The settings of ``quarter``'s figures: its Code version's catalogue, with the
-        configured deadlines and categories where set, else the catalogue's."""
-        catalogue = config.catalogue(quarter.start)
-        config = config.settled(catalogue)
+    def of(cls, config: Config, catalogue: Catalogue) -> FigureSettings:
+        """The settings of a quarter's figures: ``config`` settled to the quarter's Code version
+        (``Config.settled(catalogue)``: the configured deadlines and categories where set, else
+        the catalogue's), as the run settles it once for everything it writes."""
         return cls(
             catalogue=catalogue,
             measures=dict(config.measures),

@@ -165,7 +165,8 @@ def quarterly_compliance_report(
     if problem := unreportable(target_quarter, as_of_date, dt.date.today()):
         raise RunDatesError(problem)
     # the Victims' Code version of the quarter, its deadlines settled into the configuration
-    config = config.settled(config.catalogue(target_quarter.start))
+    catalogue = config.catalogue(target_quarter.start)
+    config = config.settled(catalogue)
     extracted_at = dt.datetime.now()
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     progress("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
@@ -183,8 +184,9 @@ def quarterly_compliance_report(
         logger.warning("a killed run of %s: %s", target_quarter, line)
     try:
         manifest = _produce(
-            run_id, target_quarter, as_of_date, extracted_at, config, output_root,
-            triggered_by, from_snapshot, warehouse,
+            run_id, target_quarter, as_of_date, extracted_at, config,
+            FigureSettings.of(config, catalogue), output_root, triggered_by, from_snapshot,
+            warehouse,
         )  # fmt: skip
     except BaseException as error:
         reason = _one_line(error)
@@ -260,6 +262,7 @@ def _produce(
     as_of_date: dt.date,
     extracted_at: dt.datetime,
     config: Config,
+    figure_settings: FigureSettings,
     output_root: Path,
     triggered_by: str,
     from_snapshot: str | None,
@@ -290,7 +293,7 @@ def _produce(
 
     started = time.perf_counter()
     figures = figures_task(
-        outcome.accepted, FigureSettings.of(config, target_quarter), target_quarter, as_of_date,
+        outcome.accepted, figure_settings, target_quarter, as_of_date,
         ReviewStore(warehouse),
     )  # fmt: skip
     timer.record("measures", started)

@@ -986,7 +986,8 @@ def golden_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReportData,
     quarter = Quarter.parse(GOLDEN_QUARTER)
     window = [quarter.shift(-back) for back in range(4, -1, -1)]
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
-    settings = FigureSettings.of(config, quarter)
+    catalogue = config.catalogue(quarter.start)
+    settings = FigureSettings.of(config.settled(catalogue), catalogue)
     instances, every = instances_and_metrics(
         typed, settings, quarter, GOLDEN_AS_OF, window, calendar
     )
