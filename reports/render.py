@@ -7,6 +7,9 @@ prints as text and can neither pull a local file into the PDF nor reach the netw
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import hashlib
 import logging
 import mimetypes
 from functools import cache
@@ -183,10 +186,38 @@ def _needs_section(data: ReportData) -> dict[str, Any]:
     }
 
 
-def render_report(data: ReportData, pdf_path: Path, html_path: Path | None = None) -> None:
+# What a report says apart from which run made it, when and as which version: the fingerprint
+# that tells a new edition from a rerun (flows.warehouse.versions).
+_NO_PROVENANCE = dict(
+    produced_on=dt.date(2000, 1, 1), run_id="", code_version="", version_label="", revisions=[]
+)
+
+
+def content_fingerprints(context: dict[str, Any]) -> dict[str, str]:
+    """SHA-256 of what the report in ``context`` (``report_context``) says: ``report`` for the
+    whole of it, and of the parts a changed report is explained by (``case reviews``, ``data
+    quality``). The run's id, production date, code version and version label are left out,
+    so a rerun that changes none of its words has the same fingerprint."""
+    data = dataclasses.replace(context["data"], **_NO_PROVENANCE)
+    words = template("report.html.j2").render(
+        **{**context, "data": data, "produced_on": ""}, inline_css=None
+    )
+    parts = {"report": words, "case reviews": repr(context["qaf"]),
+             "data quality": repr(context["quality"])}  # fmt: skip
+    return {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in parts.items()}
+
+
+def render_report(
+    data: ReportData,
+    pdf_path: Path,
+    html_path: Path | None = None,
+    context: dict[str, Any] | None = None,
+) -> None:
     """Write the report as a tagged PDF (PDF/UA-1: title, language, structure tree and bookmarks
-    from the headings) and, if asked, as a self-contained HTML file from the same templates."""
-    context = report_context(data)
+    from the headings) and, if asked, as a self-contained HTML file from the same templates.
+    ``context``, if given, is ``report_context`` of the same figures made earlier (its charts are
+    not drawn again); ``data`` then only brings the version label and revisions."""
+    context = report_context(data) if context is None else {**context, "data": data}
     report = template("report.html.j2")
     # The PDF links the stylesheet, fetched through the restricted fetcher.
     document = HTML(

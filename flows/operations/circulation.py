@@ -1,10 +1,12 @@
 """Sign-off and circulation of a quarter's report (``vcc approve``, ``vcc circulate``).
 
 The report to approve or send is the one published in ``<out>/<quarter>/``; the warehouse says
-which run and version it is. Approval binds the exact PDF (its SHA-256): a rerun, even with the
-same figures, needs approving again. Circulation sends only an approved PDF that is still the
-current one, one message per recipient, records each message as it is accepted, and never sends
-a version to someone who already has it unless asked to.
+which run, version and edition it is. Approval binds the exact PDF (its SHA-256): a rerun, even
+with the same figures, needs approving again. Circulation sends only an approved PDF that is still
+the current one, one message per recipient, records each message as it is accepted, and never
+sends an edition of a version to someone who already has it unless asked to. A new edition (the
+same figures in a report that says more, flows.warehouse.versions) goes to everyone again, and
+says so in its subject and first lines.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class Published:
     pdf: Path
     pdf_sha256: str
     manifest: dict[str, Any]
+
+    @property
+    def edition(self) -> int:
+        return int(self.manifest.get("version", {}).get("edition", 1))
 
 
 def current_report(warehouse: Warehouse, output_root: Path, quarter: str) -> Published:
@@ -124,7 +130,7 @@ def circulate(
 
     report = current_report(warehouse, output_root, quarter)
     latest = warehouse.latest_version(quarter)
-    if latest is None or latest["version"] != report.version:
+    if latest is None or (latest["version"], latest["edition"]) != (report.version, report.edition):
         raise CirculationError(f"version {report.version} of {quarter} has been superseded")
     if _approval_of(warehouse, report) is None:
         raise CirculationError(_not_approved(warehouse, report))
@@ -142,8 +148,8 @@ def circulate(
     )
     body = (
         f"Please find attached the {config.report.area} Victims' Code compliance report for "
-        f"{quarter}, marked {config.report.marking}.\n\n{run_summary_text(report.manifest)}\n"
-        f"Sent by {config.report.produced_by}.\n"
+        f"{quarter}, marked {config.report.marking}.\n\n{_edition_note(report)}"
+        f"{run_summary_text(report.manifest)}\nSent by {config.report.produced_by}.\n"
     )
     sent: list[str] = []
     for number, recipient in enumerate(to_send, start=1):
@@ -159,6 +165,7 @@ def circulate(
                 insert(circulations).values(
                     quarter=quarter,
                     version=report.version,
+                    edition=report.edition,
                     run_id=report.run_id,
                     recipient=recipient,
                     pdf_sha256=report.pdf_sha256,
@@ -190,20 +197,32 @@ def _not_approved(warehouse: Warehouse, report: Published) -> str:
     )
 
 
-def _recipients_of(warehouse: Warehouse, report: Published) -> list[str]:
+def _edition_note(report: Published) -> str:
+    """For a later edition: that its figures are those already sent, and what changed."""
+    if report.edition == 1:
+        return ""
+    reasons = report.manifest.get("version", {}).get("reasons", [])
+    return (
+        f"This is edition {report.edition} of version {report.version}, which replaces edition "
+        f"{report.edition - 1}: {'; '.join(reasons)}.\n\n"
+    )
+
+
+def _of_this_edition(warehouse: Warehouse, report: Published) -> list[dict[str, Any]]:
     return [
-        row["recipient"]
+        row
         for row in warehouse.table("circulations", report.quarter)
-        if row["version"] == report.version and row["pdf_sha256"] == report.pdf_sha256
+        if (row["version"], row["edition"]) == (report.version, report.edition)
     ]
 
 
+def _recipients_of(warehouse: Warehouse, report: Published) -> list[str]:
+    """Who already has this edition (a rerun that changed no word of it is the same edition)."""
+    return [row["recipient"] for row in _of_this_edition(warehouse, report)]
+
+
 def _last_sent(warehouse: Warehouse, report: Published) -> dt.datetime:
-    return max(
-        row["sent_at"]
-        for row in warehouse.table("circulations", report.quarter)
-        if row["version"] == report.version
-    )
+    return max(row["sent_at"] for row in _of_this_edition(warehouse, report))
 
 
 def _keep_instances(warehouse: Warehouse, report: Published) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from vcc.flows.errors import VccError
 from vcc.flows.warehouse.store import Warehouse
+from vcc.flows.warehouse.versions import version_label
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -47,15 +48,16 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
     sent = warehouse.table("circulations", quarter)
     version_rows = []
     for version in warehouse.table("report_versions", quarter):
-        key = (version["quarter"], version["version"])
-        approvals = [a for a in approved if (a["quarter"], a["version"]) == key]
-        recipients = {c["recipient"] for c in sent if (c["quarter"], c["version"]) == key}
+        key = (version["quarter"], version["version"], version["edition"])
+        approvals = [a for a in approved if (a["quarter"], a["version"]) == key[:2]]
+        recipients = {
+            c["recipient"] for c in sent if (c["quarter"], c["version"], c["edition"]) == key
+        }
         current = [a for a in approvals if a["pdf_sha256"] == version["pdf_sha256"]]
         version_rows.append(
             [
                 version["quarter"],
-                "First issue" if version["version"] == 1 else f"Revision {version['version'] - 1}",
-                str(version["version"]),
+                version_label(version["version"], version["edition"]),
                 version["run_id"],
                 f"{version['created_at']:%Y-%m-%d}",
                 current[-1]["approved_by"] if current else "not approved",
@@ -64,16 +66,7 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
             ]
         )
     if version_rows:
-        header = [
-            "quarter",
-            "issue",
-            "version",
-            "run",
-            "first produced",
-            "approved",
-            "circulated",
-            "why",
-        ]
+        header = ["quarter", "version", "run", "first produced", "approved", "circulated", "why"]
         lines += [f"Report versions ({len(version_rows)}):", *_table(header, version_rows), ""]
     return "\n".join(lines) + "\n"
 
@@ -110,9 +103,7 @@ def show_text(warehouse: Warehouse, run_id: str) -> str:
         why = f": {reasons}" if reasons else ""
         lines.append(f"{'Report':<14} {version.get('label', '')}{why}")
     elif run["version"] is not None:
-        number = int(run["version"])
-        issue = "First issue" if number == 1 else f"Revision {number - 1}"
-        lines.append(f"{'Report':<14} {issue} (version {number})")
+        lines.append(f"{'Report':<14} {version_label(int(run['version']))}")
     outputs = manifest.get("outputs") or {}
     if outputs.get("report"):
         lines.append(f"{'':<14} {outputs['report']}")

@@ -13,7 +13,7 @@ import os
 import platform
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from vcc.transforms.quarters import Quarter
 
 if TYPE_CHECKING:
     from vcc.flows.sources.validate import ValidationOutcome  # imports Great Expectations: slow
+    from vcc.reports.model import ReportData
 
 
 @dataclass
@@ -144,16 +145,12 @@ def _write_snapshots(run: RunOutputs, folder: Path) -> dict[str, str]:
     return checksums
 
 
-def _render(
-    run: RunOutputs, counts: pd.DataFrame, quality: pd.DataFrame, staging: Path, plan: VersionPlan
-) -> None:
+def _report_data(run: RunOutputs, counts: pd.DataFrame, quality: pd.DataFrame) -> ReportData:
+    """The report's figures and provenance, before its version is known."""
     from vcc.reports.model import ReportData
-    from vcc.reports.render import render_report
-    from vcc.reports.workbook import write_published_workbook
-    from vcc.transforms.quarters import long_date
 
     config = run.config
-    data = ReportData(
+    return ReportData(
         figures=run.figures,
         produced_on=run.extracted_at.date(),
         settings=config.report,
@@ -163,9 +160,18 @@ def _render(
         code_version=code_version(),
         run_id=run.run_id,
         quality=quality,
-        version_label=plan.label,
-        revisions=plan.revisions,
     )
+
+
+def _render(
+    run: RunOutputs, data: ReportData, context: dict[str, Any], staging: Path, plan: VersionPlan
+) -> None:
+    """Write the workbook, the PDF and the HTML; ``context`` is the report's, made once."""
+    from vcc.reports.render import render_report
+    from vcc.reports.workbook import write_published_workbook
+    from vcc.transforms.quarters import long_date
+
+    config = run.config
     write_published_workbook(
         neutralise_frame(run.figures.published),
         staging / "published-tables.xlsx",
@@ -180,7 +186,9 @@ def _render(
     )
     started = time.perf_counter()
     progress("rendering the report (PDF and HTML: half a minute or more)…")
-    render_report(data, staging / f"{run.report_name}.pdf", staging / f"{run.report_name}.html")
+    versioned = replace(data, version_label=plan.label, revisions=plan.revisions)
+    pdf, html = staging / f"{run.report_name}.pdf", staging / f"{run.report_name}.html"
+    render_report(versioned, pdf, html, context)
     run.timer["render"] = round(time.perf_counter() - started, 3)  # within "outputs"
 
 
@@ -202,6 +210,7 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     """Write every output file of the run into its staging folder; return that folder and the
     report version the figures are published as."""
     from vcc.flows.sources.suites import build_data_docs  # imports Great Expectations
+    from vcc.reports.render import content_fingerprints, report_context
 
     staging = run.staging_dir
     staging.mkdir(parents=True, mode=FOLDER_MODE)
@@ -226,14 +235,17 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     for personal in ("quarantine", "instances.parquet", "snapshots"):
         make_private(staging / personal)
     build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
+    data = _report_data(run, counts, quality)
+    context = report_context(data)  # drawn once: for the fingerprint, then for the files
     plan = run.warehouse.plan_version(
         str(run.quarter),
         figures.metrics,
         sha256(staging / "metrics.csv"),
         run.facts(snapshots),
         run.config.disclosure.threshold,
+        content_fingerprints(context),
     )
-    _render(run, counts, quality, staging, plan)
+    _render(run, data, context, staging, plan)
     return staging, plan
 
 
@@ -293,7 +305,10 @@ def publish(
     """Add the manifest, then, in the warehouse transaction that records the run, swap the
     staging folder in place of ``<out>/<quarter>/``: both change or neither does."""
     manifest = _manifest(run, staging, total_seconds)
-    manifest["version"] = {"number": plan.version, "label": plan.label, "reasons": plan.reasons}
+    manifest["version"] = {
+        "number": plan.version, "edition": plan.edition, "label": plan.label,
+        "reasons": plan.reasons,
+    }  # fmt: skip
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     final = run.final_dir
     retired = run.output_root / f".retired-{run.quarter}-{run.run_id}"

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SCHEMA_REVISION = "0002"  # the newest migration's revision id (a test checks it is the head)
+SCHEMA_REVISION = "0003"  # the newest migration's revision id (a test checks it is the head)
 WAREHOUSE_FILE = "vcc-warehouse.sqlite"
 STALE_LOCK = dt.timedelta(hours=12)  # no run takes this long; its holder was killed elsewhere
 
@@ -241,24 +241,27 @@ class Warehouse:
                 run_id=run_id,
                 metrics_sha256=metrics_sha256,
                 pdf_sha256=pdf_sha256,
+                content_sha256=json.dumps(plan.content, sort_keys=True) if plan.content else None,
                 reasons=json.dumps(plan.reasons),
                 changes=json.dumps(plan.changes),
             )
-            if plan.action == "new":
+            if plan.action in ("new", "edition"):
                 connection.execute(
                     insert(report_versions).values(
                         quarter=plan.quarter,
                         version=plan.version,
+                        edition=plan.edition,
                         created_at=_now(),
                         **version_row,
                     )  # fmt: skip
                 )
-            else:  # a rerun's PDF replaces the version's; its approval stays with the old PDF
+            else:  # a rerun's PDF replaces the edition's; its approval stays with the old PDF
                 connection.execute(
                     update(report_versions)
                     .where(
                         report_versions.c.quarter == plan.quarter,
                         report_versions.c.version == plan.version,
+                        report_versions.c.edition == plan.edition,
                     )
                     .values(**version_row)
                 )
@@ -269,19 +272,19 @@ class Warehouse:
 
     def plan_version(
         self, quarter: str, metrics_frame: pd.DataFrame, metrics_sha256: str, facts: RunFacts,
-        threshold: int,
+        threshold: int, content: dict[str, str] | None = None,
     ) -> VersionPlan:  # fmt: skip
         """Which version these figures are (the policy: ``versions.plan_version``)."""
         from vcc.flows.warehouse.versions import plan_version
 
-        return plan_version(self, quarter, metrics_frame, metrics_sha256, facts, threshold)
+        return plan_version(self, quarter, metrics_frame, metrics_sha256, facts, threshold, content)
 
     def latest_version(self, quarter: str) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
             found = connection.execute(
                 select(report_versions)
                 .where(report_versions.c.quarter == quarter)
-                .order_by(report_versions.c.version.desc())
+                .order_by(report_versions.c.version.desc(), report_versions.c.edition.desc())
                 .limit(1)
             ).first()
         return dict(found._mapping) if found else None

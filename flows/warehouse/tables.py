@@ -1,7 +1,8 @@
 """Every table of the warehouse, on the one metadata the migrations are checked against: runs,
 their metrics, report versions, approvals, the circulation log, the instance tables of circulated
 versions and the run locks (migration 0001, used by ``store.py``); the QAF's samples, frames, case
-records, form imports and ratings (migration 0002, used by ``reviews.py``).
+records, form imports and ratings (migration 0002, used by ``reviews.py``); the editions of a
+version (migration 0003: ``report_versions`` holds one row per edition, ``circulations`` names it).
 """
 
 from __future__ import annotations
@@ -81,16 +82,22 @@ metrics = Table(
     Column("rag", String(20)),
 )
 
+# One row per edition of a version: a version's figures never change; a later edition of it is
+# a changed report (case reviews added, say) around the same figures (flows.warehouse.versions).
 report_versions = Table(
     "report_versions",
     metadata,
     *_of_a_version(indexed=False),
+    Column("edition", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime, nullable=False),
     Column("metrics_sha256", String(64), nullable=False),
     Column("pdf_sha256", String(64), nullable=False),
+    Column("content_sha256", Text),  # JSON: part of the report -> SHA-256 of what it says
     Column("reasons", Text, nullable=False),  # JSON list of sentences
     Column("changes", Text, nullable=False),  # JSON list of changed headline figures
-    UniqueConstraint("quarter", "version", name="uq_report_versions_quarter_version"),
+    UniqueConstraint(
+        "quarter", "version", "edition", name="uq_report_versions_quarter_version_edition"
+    ),
 )
 
 approvals = Table(
@@ -107,6 +114,7 @@ circulations = Table(
     "circulations",
     metadata,
     *_of_a_version(indexed=True),
+    Column("edition", Integer, nullable=False, server_default="1"),
     Column("recipient", String(320), nullable=False),
     Column("pdf_sha256", String(64), nullable=False),
     Column("message_id", String(320), nullable=False),

@@ -6,7 +6,12 @@ revision, why and what changed (README "Reruns and revisions").
 - a rerun whose figures differ from the last *circulated* version is version N+1, a *revision*,
   recorded with why (later data, configuration change, code change) and which figures changed;
 - while the newest version has not been circulated, changed figures replace it in place (a draft
-  nobody outside the office has seen is not a revision), and its approval lapses with it.
+  nobody outside the office has seen is not a revision), and its approval lapses with it;
+- a rerun with the same figures whose report says something else (case reviews imported since,
+  say) is a new *edition* of the version when the current edition has been circulated, recorded
+  with what changed; before that it replaces the edition in place. What a report says is its
+  fingerprint without the run's id, date and version label
+  (``reports.render.content_fingerprints``), so a rerun that changes no word of it is neither.
 
 The warehouse (``store.py``) records what is decided here; this module decides and stores nothing.
 """
@@ -15,15 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from vcc.transforms.disclosure import published_tables
 from vcc.transforms.quarters import long_date
 
 if TYPE_CHECKING:
+    import pandas as pd  # only comparing figures needs it (history and show print labels)
+
     from vcc.flows.warehouse.store import Warehouse
 
 
@@ -45,6 +49,19 @@ class Revision:
     produced: dt.date
     reasons: list[str]
     changes: list[str]
+    edition: int = 1
+
+    @property
+    def name(self) -> str:
+        """``2``, or ``2, edition 2`` for a later edition of version 2."""
+        return f"{self.version}" + (f", edition {self.edition}" if self.edition > 1 else "")
+
+
+def version_label(version: int, edition: int = 1) -> str:
+    """``First issue (version 1)``, ``Revision 1 (version 2)``, ``Revision 1 (version 2, edition
+    2)``: the words on the cover, in ``vcc history`` and in the circulation email."""
+    name = "First issue" if version == 1 else f"Revision {version - 1}"
+    return f"{name} (version {version}" + (f", edition {edition})" if edition > 1 else ")")
 
 
 @dataclass(frozen=True)
@@ -53,39 +70,59 @@ class VersionPlan:
 
     quarter: str
     version: int
-    action: str  # "new", "same" (figures unchanged) or "replace" (an uncirculated draft)
+    # "new" (a new version), "same" (figures and report unchanged, or an uncirculated edition
+    # replaced in place), "replace" (an uncirculated draft) or "edition" (a new edition)
+    action: str
     reasons: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
-    history: list[Revision] = field(default_factory=list)  # earlier circulated revisions
+    history: list[Revision] = field(default_factory=list)  # every recorded version and edition
+    edition: int = 1
+    content: dict[str, str] | None = None  # the report's fingerprint it was planned with
 
     @property
     def label(self) -> str:
-        name = "First issue" if self.version == 1 else f"Revision {self.version - 1}"
-        return f"{name} (version {self.version})"
+        return version_label(self.version, self.edition)
 
     @property
     def revisions(self) -> list[Revision]:
-        """Every revision since the first issue, oldest first, this one included."""
-        if self.version == 1:
+        """Every revision and later edition since the first issue, oldest first, this one
+        included."""
+        here = (self.version, self.edition)
+        if here == (1, 1):
             return []
-        current = Revision(self.version, dt.date.today(), self.reasons, self.changes)
-        earlier = [r for r in self.history if 1 < r.version < self.version]
+        current = Revision(self.version, dt.date.today(), self.reasons, self.changes, self.edition)
+        earlier = [r for r in self.history if (1, 1) < (r.version, r.edition) < here]
         return [*earlier, current]
 
 
 def plan_version(
     warehouse: Warehouse, quarter: str, metrics_frame: pd.DataFrame, metrics_sha256: str,
-    facts: RunFacts, threshold: int,
+    facts: RunFacts, threshold: int, content: dict[str, str] | None = None,
 ) -> VersionPlan:  # fmt: skip
-    """Which version these figures are, and, for a revision, why and what changed."""
+    """Which version (and edition) these figures are, and, for a revision or a new edition, why
+    and what changed. ``content`` is the report's fingerprint (``content_fingerprints``)."""
+    plan = _plan(warehouse, quarter, metrics_frame, metrics_sha256, facts, threshold, content)
+    return replace(plan, content=content)
+
+
+def _plan(
+    warehouse: Warehouse, quarter: str, metrics_frame: pd.DataFrame, metrics_sha256: str,
+    facts: RunFacts, threshold: int, content: dict[str, str] | None,
+) -> VersionPlan:  # fmt: skip
     latest = warehouse.latest_version(quarter)
     history = revisions(warehouse, quarter)
     if latest is None:
         return VersionPlan(quarter, 1, "new", ["first issue"], [], history)
     if latest["metrics_sha256"] == metrics_sha256:
+        version, edition = latest["version"], latest["edition"]
+        said = json.loads(latest["content_sha256"] or "null")
+        changed = content and said and said["report"] != content["report"]
+        if content and changed and _circulated(warehouse, quarter, version, edition):
+            reasons = edition_reasons(said, content, warehouse.run(latest["run_id"]), facts)
+            return VersionPlan(quarter, version, "edition", reasons, [], history, edition + 1)
         return VersionPlan(
-            quarter, latest["version"], "same",
-            json.loads(latest["reasons"]), json.loads(latest["changes"]), history,
+            quarter, version, "same",
+            json.loads(latest["reasons"]), json.loads(latest["changes"]), history, edition,
         )  # fmt: skip
     circulated = warehouse.last_circulated(quarter)
     action = "new" if circulated and circulated["version"] == latest["version"] else "replace"
@@ -99,18 +136,48 @@ def plan_version(
     return VersionPlan(quarter, version, action, reasons, changes, history)
 
 
+def _circulated(warehouse: Warehouse, quarter: str, version: int, edition: int) -> bool:
+    return any(
+        (row["version"], row["edition"]) == (version, edition)
+        for row in warehouse.table("circulations", quarter)
+    )
+
+
 def revisions(warehouse: Warehouse, quarter: str) -> list[Revision]:
-    """Every recorded version of the quarter, oldest first."""
-    found = sorted(warehouse.table("report_versions", quarter), key=lambda row: row["version"])
+    """Every recorded version and edition of the quarter, oldest first."""
+    rows = warehouse.table("report_versions", quarter)
+    found = sorted(rows, key=lambda row: (row["version"], row["edition"]))
     return [
         Revision(
             row["version"],
             row["created_at"].date(),
             json.loads(row["reasons"]),
             json.loads(row["changes"]),
+            row["edition"],
         )
         for row in found
     ]
+
+
+# The parts of a report a new edition is explained by, in words (content_fingerprints' names).
+_CHANGED_PARTS = {
+    "case reviews": "case reviews imported since the last edition",
+    "data quality": "data quality figures changed (rows read or quarantined)",
+}
+_SAME_FIGURES = "figures unchanged"
+_NO_FACT = "figures changed with the same data, configuration and code"
+
+
+def edition_reasons(
+    said: dict[str, str], says: dict[str, str], earlier: dict[str, Any] | None, facts: RunFacts
+) -> list[str]:
+    """Why a report with the same figures says something else: the parts that changed, then
+    what the run was made from that differs from the edition before (``revision_reasons``)."""
+    parts = [words for part, words in _CHANGED_PARTS.items() if said.get(part) != says.get(part)]
+    made_from = [] if earlier is None else [
+        reason for reason in revision_reasons(earlier, facts) if reason != _NO_FACT
+    ]  # fmt: skip
+    return [_SAME_FIGURES, *(parts + made_from or ["the report's wording changed"])]
 
 
 def revision_reasons(earlier: dict[str, Any] | None, facts: RunFacts) -> list[str]:
@@ -133,12 +200,14 @@ def revision_reasons(earlier: dict[str, Any] | None, facts: RunFacts) -> list[st
         reasons.append("configuration change")
     if earlier["code_version"] != facts.code_version:
         reasons.append(f"code change ({earlier['code_version']} to {facts.code_version})")
-    return reasons or ["figures changed with the same data, configuration and code"]
+    return reasons or [_NO_FACT]
 
 
 def changed_headlines(before: pd.DataFrame, after: pd.DataFrame, threshold: int) -> list[str]:
     """Each measure whose published headline figures changed, as published (suppressed cells
     stay suppressed): e.g. ``R6-UPDATE: eligible 812 to 830; rate 81.2% to 80.4%``."""
+
+    from vcc.transforms.disclosure import published_tables
 
     def headline(frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
         if frame.empty:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pikepdf
@@ -21,6 +20,7 @@ import pytest
 
 from tests.reports.pdf_structure import table_problems
 from tests.reports.test_report import THRESHOLD, a_quarter, hand_made_stages, revised
+from vcc.flows.warehouse.versions import Revision
 from vcc.reports.render import STATIC_DIR, render_report
 from vcc.transforms.figures import QafFigures
 from vcc.transforms.stages import published_stages
@@ -49,10 +49,9 @@ def case_reviews() -> QafFigures:
 
 
 def a_full_quarter():
-    revision = SimpleNamespace(
-        version="Revision 1 (version 2)", produced=date(2024, 10, 16),
-        reasons=["late CPS data added"], changes=["R3-ACK rate 80.0% to 82.0%"],
-    )  # fmt: skip
+    revision = Revision(
+        2, date(2024, 10, 16), ["late CPS data added"], ["R3-ACK rate 80.0% to 82.0%"]
+    )
     stages = hand_made_stages()
     return revised(
         a_quarter(), stages=stages, published_stages=published_stages(stages, THRESHOLD),

@@ -138,6 +138,43 @@ def test_approval_circulation_and_a_revision_after_late_data(
     manifest = CliRunner().invoke(main, ["show", third["run_id"], "--json", "--out", str(out)])
     assert json.loads(manifest.output)["run_id"] == third["run_id"]
 
+    # Approved again, the rerun is not sent: it changed no word of the report the board has.
+    approve(warehouse, out, QUARTER, "Head of Victims Services", None)
+    with running_smtp_server() as smtp:
+        config = load_config(_config_with_mail(demo_config, "with-mail.toml", smtp.port))
+        unchanged = circulate(warehouse, config, out, QUARTER, "analyst")
+        assert (unchanged.sent, unchanged.already, smtp.messages) == ([], sorted(BOARD), [])
+
+        # The same figures in a report that says something else (another team produced it) are a
+        # new edition of version 2: labelled so, approved, and sent to everyone as such.
+        renamed = _config_with_mail(demo_config, "renamed.toml", smtp.port)
+        renamed.write_text(
+            renamed.read_text(encoding="utf-8").replace(
+                'produced_by = "Office of the Police', 'produced_by = "Analysts of the Police'
+            ),
+            encoding="utf-8",
+        )
+        fourth = run_quarter(QUARTER, FLOW_AS_OF, renamed, out)
+        assert fourth["version"] == {
+            "number": 2, "edition": 2, "label": "Revision 1 (version 2, edition 2)",
+            "reasons": ["figures unchanged", "configuration change"],
+        }  # fmt: skip
+        assert (out / QUARTER / "metrics.csv").read_bytes() == before
+        text = _pdf_text(pdf)
+        assert "Revision 1 (version 2, edition 2): figures unchanged; configuration change" in text
+        approve(warehouse, out, QUARTER, "Head of Victims Services", "new producer's name")
+        sent = circulate(warehouse, load_config(renamed), out, QUARTER, "analyst")
+        assert sent.sent == BOARD and len(smtp.messages) == 2
+        assert "Revision 1 (version 2, edition 2)" in smtp.messages[0]["Subject"]
+        body = smtp.messages[0].get_body(preferencelist=("plain",)).get_content()
+        assert body.count("This is edition 2 of version 2, which replaces edition 1: figures "
+                          "unchanged; configuration change.") == 1  # fmt: skip
+    log = warehouse.table("circulations", QUARTER)
+    assert [(r["version"], r["edition"]) for r in log] == [(1, 1)] * 2 + [(2, 1)] * 2 + [(2, 2)] * 2
+    history = CliRunner().invoke(main, ["history", "--quarter", QUARTER, "--out", str(out)])
+    (edition_line,) = [line for line in history.output.splitlines() if "edition 2)" in line]
+    assert "Head of Victims Services" in edition_line and "2 recipient(s)" in edition_line
+
 
 def _vcc(*args: str, **kwargs) -> subprocess.Popen:
     from prefect.settings import PREFECT_API_URL

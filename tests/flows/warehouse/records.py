@@ -45,19 +45,23 @@ def start(warehouse: Warehouse, run_id: str, facts: RunFacts = FACTS) -> None:
     warehouse.start_run(run_id, QUARTER, facts.as_of, "manual", {"quarter": QUARTER}, facts)
 
 
-def finish(warehouse: Warehouse, run_id: str, frame: pd.DataFrame, sha: str, facts=FACTS):
-    plan = warehouse.plan_version(QUARTER, frame, sha, facts, threshold=5)
+def finish(
+    warehouse: Warehouse, run_id: str, frame: pd.DataFrame, sha: str, facts=FACTS, content=None
+):
+    """Record the run as the flow does; ``content`` stands for the report's fingerprint."""
+    plan = warehouse.plan_version(QUARTER, frame, sha, facts, threshold=5, content=content)
     manifest = {"run_id": run_id, "timings_seconds": {"extract": 1.5}}
     warehouse.finish_run(run_id, plan, frame, sha, "p" + sha[1:], facts, manifest, lambda: None)
     return plan
 
 
-def circulate(warehouse: Warehouse, run_id: str, version: int) -> None:
+def circulate(warehouse: Warehouse, run_id: str, version: int, edition: int = 1) -> None:
     with warehouse.transaction() as connection:
         connection.execute(
             insert(circulations).values(
                 quarter=QUARTER,
                 version=version,
+                edition=edition,
                 run_id=run_id,
                 recipient="board@example.org",
                 pdf_sha256="p" * 64,

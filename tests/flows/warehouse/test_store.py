@@ -13,7 +13,9 @@ import sys
 import pandas as pd
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
@@ -25,7 +27,7 @@ from vcc.flows.warehouse.store import (
     Warehouse,
     WarehouseError,
 )
-from vcc.flows.warehouse.tables import run_locks
+from vcc.flows.warehouse.tables import metadata, run_locks
 
 
 def test_schema_is_made_by_the_migrations(warehouse):
@@ -33,6 +35,13 @@ def test_schema_is_made_by_the_migrations(warehouse):
     assert {"runs", "metrics", "report_versions", "approvals", "circulations",
             "circulated_instances", "run_locks", "alembic_version"} <= tables  # fmt: skip
     Warehouse(warehouse.url)  # opening again finds it at the newest revision
+
+
+def test_the_migrations_make_exactly_the_tables_the_code_declares(warehouse):
+    # tables.py is what the code reads and writes; the migrations are what a warehouse holds.
+    with warehouse.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
 
 
 def _alembic() -> AlembicConfig:

@@ -15,7 +15,12 @@ from tests.flows.warehouse.records import (
     metrics_frame,
     start,
 )
-from vcc.flows.warehouse.versions import RunFacts, changed_headlines, revision_reasons
+from vcc.flows.warehouse.versions import (
+    RunFacts,
+    changed_headlines,
+    edition_reasons,
+    revision_reasons,
+)
 
 
 def test_same_figures_keep_the_version_and_a_draft_is_replaced_not_revised(warehouse):
@@ -49,6 +54,69 @@ def test_changed_figures_after_circulation_are_a_revision_saying_why(warehouse):
     assert plan.changes == ["R6-UPDATE: eligible 40 to 44; rate 75.0% to 81.8%"]
     assert [(r.version, r.reasons) for r in plan.revisions] == [(2, plan.reasons)]
     assert [v["version"] for v in warehouse.table("report_versions", QUARTER)] == [1, 2]
+
+
+def _says(report: str, reviews: str = "none", quality: str = "q") -> dict[str, str]:
+    """A report's fingerprint (reports.render.content_fingerprints), by what its parts say."""
+    return {"report": report, "case reviews": reviews, "data quality": quality}
+
+
+def test_a_changed_report_with_the_same_figures_is_a_new_edition_once_circulated(warehouse):
+    figures = metrics_frame(("R6-UPDATE", 40, 30))
+    start(warehouse, "run-1")
+    finish(warehouse, "run-1", figures, "a" * 64, content=_says("first words"))
+    start(warehouse, "run-2")  # not yet circulated: the draft's words are replaced in place
+    draft = finish(warehouse, "run-2", figures, "a" * 64, content=_says("second words"))
+    assert (draft.version, draft.edition, draft.action) == (1, 1, "same")
+    (row,) = warehouse.table("report_versions", QUARTER)
+    assert json.loads(row["content_sha256"])["report"] == "second words"
+
+    circulate(warehouse, "run-2", 1)
+    start(warehouse, "run-3")  # the same words after circulation: nothing new
+    same = finish(warehouse, "run-3", figures, "a" * 64, content=_says("second words"))
+    assert (same.version, same.edition, same.action) == (1, 1, "same")
+
+    start(warehouse, "run-4")  # case reviews imported since: the board gets a new edition
+    reviewed = _says("third words", reviews="two themes rated")
+    edition = finish(warehouse, "run-4", figures, "a" * 64, content=reviewed)
+    assert (edition.version, edition.edition, edition.action) == (1, 2, "edition")
+    assert edition.label == "First issue (version 1, edition 2)"
+    assert edition.reasons == ["figures unchanged", "case reviews imported since the last edition"]
+    assert [(r.name, r.reasons) for r in edition.revisions] == [("1, edition 2", edition.reasons)]
+    rows = warehouse.table("report_versions", QUARTER)
+    assert [(r["version"], r["edition"], r["run_id"]) for r in rows] == [
+        (1, 1, "run-3"), (1, 2, "run-4"),
+    ]  # fmt: skip
+
+    start(warehouse, "run-5")  # edition 2 not circulated yet: replaced in place, still edition 2
+    again = finish(warehouse, "run-5", figures, "a" * 64, content=_says("fourth words"))
+    assert (again.version, again.edition, again.action) == (1, 2, "same")
+    assert len(warehouse.table("report_versions", QUARTER)) == 2
+
+    circulate(warehouse, "run-5", 1, edition=2)
+    start(warehouse, "run-6")  # then the figures change: version 2, its first edition
+    revised = finish(warehouse, "run-6", metrics_frame(("R6-UPDATE", 40, 35)), "b" * 64,
+                     content=_says("fifth words"))  # fmt: skip
+    assert (revised.version, revised.edition, revised.label) == (2, 1, "Revision 1 (version 2)")
+    assert [r.name for r in revised.revisions] == ["1, edition 2", "2"]
+
+
+def test_a_new_edition_names_what_it_was_made_from_that_differs():
+    class Earlier(dict):
+        pass
+
+    earlier = Earlier(as_of=FACTS.as_of, config_sha256="d" * 64, code_version=FACTS.code_version,
+                      sources_sha256=json.dumps(FACTS.sources_sha256))  # fmt: skip
+    same = _says("a")
+    assert edition_reasons(same, _says("b"), earlier, FACTS) == [
+        "figures unchanged", "configuration change",
+    ]  # fmt: skip
+    assert edition_reasons(same, _says("b", quality="more rows"), None, FACTS) == [
+        "figures unchanged", "data quality figures changed (rows read or quarantined)",
+    ]  # fmt: skip
+    assert edition_reasons(same, _says("b"), None, FACTS) == [
+        "figures unchanged", "the report's wording changed",
+    ]  # fmt: skip
 
 
 def test_configuration_and_code_changes_are_named():
