@@ -278,19 +278,17 @@ def stage_finding(stages: pd.DataFrame, threshold: int) -> str:
     slowest = shown.iloc[0]
     p90 = str(slowest["p90_working_days"])
     within = "on the day of the trigger" if p90 == "0" else f"within {_days(p90)}"
-    past = int(p90) > int(slowest["deadline_standard"])
-    # ranked against the standard deadline: where enhanced rights have a shorter one, say so
-    standard = (
-        " standard" if (shown["deadline_standard"] != shown["deadline_enhanced"]).any() else ""
-    )
-    opening = "Furthest past its deadline" if past else (
-        f"No stage's 90th percentile was past its{standard} deadline; nearest to it"
+    days_late = int(slowest["p90_days_late"])  # against each instance's own due date
+    opening = "Furthest past its deadline" if days_late > 0 else (
+        "No stage's 90th percentile was past its deadline; nearest to it"
     )  # fmt: skip
     finding = (
         f"{opening}: {_stage_name(slowest['measure_id'])} ({slowest['measure_id']}), 90% "
         f"actioned {within} against "
         f"{_deadline_words(slowest['deadline_standard'], slowest['deadline_enhanced'])}"
     )
+    if days_late > 0:
+        finding += f", up to {_days(str(days_late))} after their own due date"
     late = str(slowest["after_deadline_share"])
     finding += f"; {_share(late)} were actioned after it." if _share(late) != late else "."
     shares = shown.assign(

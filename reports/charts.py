@@ -21,8 +21,7 @@ from markupsafe import escape
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.text import OffsetFrom
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.typing import RcKeyType
 
@@ -223,26 +222,46 @@ def _stage_number(text: object) -> float | None:
         return None
 
 
-def _stage_legend(enhanced_differs: bool) -> list[Line2D | Patch]:
-    handles: list[Line2D | Patch] = [
-        Line2D([], [], marker="o", markersize=4, linestyle="none", markerfacecolor="white",
-               markeredgecolor="black", markeredgewidth=0.8, label="Median"),
-        Patch(facecolor=_P75_GREY, label="75% actioned within"),
-        Patch(facecolor=_P90_GREY, edgecolor="0.45", linewidth=0.4, label="90% actioned within"),
-        Line2D([], [], color="black", linestyle=(0, (3, 1.5)), linewidth=1, label="Deadline"),
-    ]  # fmt: skip
-    if enhanced_differs:
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color="black",
-                linestyle=(0, (1, 1)),
-                linewidth=1,
-                label="Deadline, enhanced rights",
-            )  # fmt: skip
-        )
-    return handles
+_LABEL_POINTS_PER_CHAR = 0.56 * TEXT_POINTS  # DejaVu Sans at 8 pt, a generous average
+_LABEL_LEVEL_POINTS = 10.5  # the height of one line of direct labels above the chart
+
+
+def _label_levels(targets: list[tuple[str, float]], points_per_unit: float) -> list[int]:
+    """The line (0 nearest the chart) each direct label goes on, left to right, so that no two
+    labels on one line overlap: a label centred on its target takes the lowest free line."""
+    ends: list[float] = []  # the right edge, in points, of the last label on each line
+    levels = []
+    for text, x in targets:
+        half = len(text) * _LABEL_POINTS_PER_CHAR / 2 + 3
+        centre = x * points_per_unit
+        level = next((n for n, end in enumerate(ends) if end <= centre - half), len(ends))
+        if level == len(ends):
+            ends.append(0.0)
+        ends[level] = centre + half
+        levels.append(level)
+    return levels
+
+
+def _stage_labels(rows: list[Any]) -> list[tuple[str, float, int]]:
+    """What the chart's direct labels name, where, and on which row (counted from the top): the
+    median and percentiles of the first stage drawn with them, the deadline of the first stage,
+    and the shorter deadline of the first stage whose enhanced victims have one."""
+    labels: list[tuple[str, float, int]] = []
+    for index, row in enumerate(rows):
+        numbers = [_stage_number(getattr(row, c)) for c in
+                   ("median_working_days", "p75_working_days", "p90_working_days")]  # fmt: skip
+        if None not in numbers:
+            median, p75, p90 = (float(n) for n in numbers if n is not None)
+            labels += [("median", median, index), ("75% within", p75, index),
+                       ("90% within", p90, index)]  # fmt: skip
+            break
+    if rows:
+        labels.append(("deadline", float(rows[0].deadline_standard), 0))
+    for index, row in enumerate(rows):
+        if str(row.deadline_enhanced) != str(row.deadline_standard):
+            labels.append(("enhanced rights' deadline", float(row.deadline_enhanced), index))
+            break
+    return sorted(labels, key=lambda label: label[1])
 
 
 def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: str) -> str:
@@ -253,18 +272,23 @@ def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: s
     drawn top down; a stage whose percentiles are withheld says so in words, so nothing hidden
     is drawn."""
     count = max(len(stages), 1)
-    height = 0.95 + STAGE_ROW_INCHES * count  # a two-line key above, the axis label below
+    rows = list(stages.itertuples(index=False))
+    labels = _stage_labels(rows)
+    widest = 1.0
+    for row in rows:
+        numbers = [_stage_number(getattr(row, c)) for c in
+                   ("median_working_days", "p75_working_days", "p90_working_days")]  # fmt: skip
+        deadlines = [float(row.deadline_standard), float(row.deadline_enhanced)]
+        widest = max(widest, *deadlines, *(n for n in numbers if n is not None))
+    x_max = widest * 1.1 + 0.5
+    axes_points = (STAGE_WIDTH_INCHES - 1.1) * 72
+    levels = _label_levels([(text, x) for text, x, _ in labels], axes_points / x_max)
+    above = 0.2 + (max(levels, default=0) + 1) * _LABEL_LEVEL_POINTS / 72  # direct labels
+    height = above + 0.45 + STAGE_ROW_INCHES * count  # the axis label below
     style = STYLE | {"svg.hashsalt": salt}  # ids unique across the report's charts
     with matplotlib.rc_context(style):
         figure = Figure(figsize=(STAGE_WIDTH_INCHES, height))
         ax = figure.subplots()
-        rows = list(stages.itertuples(index=False))
-        widest = 1.0
-        for row in rows:
-            numbers = [_stage_number(getattr(row, c)) for c in
-                       ("median_working_days", "p75_working_days", "p90_working_days")]  # fmt: skip
-            deadlines = [float(row.deadline_standard), float(row.deadline_enhanced)]
-            widest = max(widest, *deadlines, *(n for n in numbers if n is not None))
         for y, row in zip(range(len(rows) - 1, -1, -1), rows, strict=True):
             median, p75, p90 = (
                 _stage_number(getattr(row, c))
@@ -298,19 +322,29 @@ def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: s
         ax.set_yticks(range(len(rows) - 1, -1, -1), [str(r.measure_id) for r in rows],
                       fontsize=TEXT_POINTS)  # fmt: skip
         ax.set_ylim(-0.6, len(rows) - 0.4)
-        ax.set_xlim(0, widest * 1.1 + 0.5)
+        ax.set_xlim(0, x_max)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Working days from trigger to action (0: the same day)", fontsize=TEXT_POINTS)
         ax.tick_params(length=2, pad=1.5)
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="x", color="0.9", linewidth=0.4)
         ax.set_axisbelow(True)
-        differs = any(str(r.deadline_standard) != str(r.deadline_enhanced) for r in rows)
-        figure.legend(handles=_stage_legend(differs), loc="upper center",
-                      ncols=3, frameon=False, fontsize=TEXT_POINTS)  # fmt: skip
+        # Direct labels, not a key (Government Analysis Function charts guidance): each names
+        # its mark on the top stage that has it, from a line above the chart.
+        for (text, x, index), level in zip(labels, levels, strict=True):
+            y = len(rows) - 1 - index
+            ax.annotate(
+                text, xy=(x, y + 0.3), xycoords="data", fontsize=TEXT_POINTS,
+                # from the chart's top edge above the mark, up by the label's line
+                xytext=(0, 4 + level * _LABEL_LEVEL_POINTS),
+                textcoords=OffsetFrom(ax.transData, (x, len(rows) - 0.4), unit="points"),
+                ha="center", va="bottom", annotation_clip=False,
+                arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.5,
+                            "shrinkA": 1, "shrinkB": 0},
+            )  # fmt: skip
         figure.subplots_adjust(
             left=0.95 / STAGE_WIDTH_INCHES, right=1 - 0.15 / STAGE_WIDTH_INCHES,
-            bottom=0.45 / height, top=1 - 0.5 / height,
+            bottom=0.45 / height, top=1 - above / height,
         )  # fmt: skip
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})

@@ -18,14 +18,17 @@ instance's trigger date to its action date:
   reads off the 90th percentile exactly.
 - ``after_deadline``: actioned instances whose action came after their own due date (the
   enhanced or standard deadline, as the measure assessed them); its share is of ``actioned``.
+- ``*_days_late``: the same percentiles of how late each actioned instance was against its own
+  due date, in working days (the working days to action less the working days its deadline
+  allowed: 0 on the due date, negative before it). A victim owed enhanced rights is judged by
+  the shorter deadline the measure gave them, as ``after_deadline`` is.
 
 ``published_stages`` applies disclosure control (CONTRACT.md §4's rule, as for the published
-tables) and ranks each agency's stages **latest first against each stage's own deadline**: by the
-90th percentile less the standard deadline, then the median less it, then the 75th percentile
-less it, then catalogue order. Raw days would put a 20-day stage within its 20-day deadline above
-a 1-day stage taking 3. The standard deadline is the one every stage has and the longer where
-enhanced rights have a shorter one (the share actioned after the deadline judges each instance
-by its own). A stage whose percentiles are withheld goes after those shown, in catalogue order,
+tables) and ranks each agency's stages **latest first against each instance's own deadline**: by
+the 90th percentile of days late, then the median, then the 75th percentile, then catalogue
+order. Raw days would put a 20-day stage within its 20-day deadline above a 1-day stage taking 3,
+and the standard deadline alone would call a stage on time whose enhanced victims all waited past
+their 1 day. A stage whose percentiles are withheld goes after those shown, in catalogue order,
 so that its place gives nothing away.
 """
 
@@ -46,6 +49,7 @@ from vcc.transforms.quarters import Quarter
 
 PERCENTILES = (50, 75, 90)
 PERCENTILE_COLUMNS = ("median_working_days", "p75_working_days", "p90_working_days")
+LATENESS_COLUMNS = ("median_days_late", "p75_days_late", "p90_days_late")
 STAGE_COLUMNS = [
     "quarter",
     "agency",
@@ -60,6 +64,7 @@ STAGE_COLUMNS = [
     "after_deadline",
     *PERCENTILE_COLUMNS,
     "after_deadline_share",
+    *LATENESS_COLUMNS,
 ]
 # What leaves the analysts' hands: counts a reader could combine into met or not_met are left
 # out (final, met and pending are in the published measure tables already), and ``shown`` says
@@ -75,6 +80,7 @@ PUBLISHED_STAGE_COLUMNS = [
     "no_action",
     *PERCENTILE_COLUMNS,
     "after_deadline_share",
+    "p90_days_late",
     "shown",
     "rank",
 ]
@@ -133,17 +139,19 @@ def stage_distributions(
     final = np.isin(status, [MET, NOT_MET])
     action = pd.to_datetime(rows["action_date"]).astype("datetime64[s]")
     actioned = final & action.notna().to_numpy()
-    days = calendar.working_days_between(
-        pd.to_datetime(rows["trigger_date"]).astype("datetime64[s]"), action
-    )
+    trigger = pd.to_datetime(rows["trigger_date"]).astype("datetime64[s]")
+    days = calendar.working_days_between(trigger, action)
     days = days.clip(lower=0).to_numpy(dtype="float64", na_value=np.nan)
     due = pd.to_datetime(rows["due_date"]).astype("datetime64[s]")
     after = actioned & (action > due).to_numpy()
+    allowed = calendar.working_days_between(trigger, due).to_numpy(dtype="float64", na_value=np.nan)
+    late = days - allowed  # working days after the instance's own due date
     keys = rows["agency"].astype(str).to_numpy() + "|" + rows["measure_id"].astype(str).to_numpy()
     table = []
     for agency, measure_id in stages:
         mine = keys == f"{agency}|{measure_id}"
-        waited = days[mine & actioned]
+        waited, lateness = days[mine & actioned], late[mine & actioned]
+        lateness = lateness[~np.isnan(lateness)]
         n, deadline = len(waited), deadlines[measure_id]
         table.append(
             {
@@ -163,11 +171,16 @@ def stage_distributions(
                     for column, p in zip(PERCENTILE_COLUMNS, PERCENTILES, strict=True)
                 },
                 "after_deadline_share": (mine & after).sum() / n if n else np.nan,
+                **{
+                    column: nearest_rank(lateness, p)
+                    for column, p in zip(LATENESS_COLUMNS, PERCENTILES, strict=True)
+                },
             }
         )
     frame = pd.DataFrame(table, columns=STAGE_COLUMNS)
     counts = ["final", "met", "pending", "actioned", "no_action", "after_deadline"]
-    return frame.astype({c: "int64" for c in counts} | {c: "float64" for c in PERCENTILE_COLUMNS})
+    decimals = (*PERCENTILE_COLUMNS, *LATENESS_COLUMNS)
+    return frame.astype({c: "int64" for c in counts} | {c: "float64" for c in decimals})
 
 
 def _count(value: int, hidden: bool) -> str:
@@ -216,10 +229,13 @@ def published_stages(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
                 "no_action": _count(row.no_action, counts_hidden),
                 **percentiles,
                 "after_deadline_share": share,
+                "p90_days_late": str(int(row.p90_days_late))
+                if shown
+                else percentiles["p90_working_days"],
                 "shown": shown,
-                # latest first: working days beyond the stage's deadline at the 90th
+                # latest first: working days after each instance's own due date at the 90th
                 # percentile, then at the median, then at the 75th
-                **{f"_{c}": row.deadline_standard - getattr(row, c) for c in PERCENTILE_COLUMNS},
+                **{f"_{c}": -getattr(row, c) for c in LATENESS_COLUMNS},
             }
         )
     published = pd.DataFrame(rows)
@@ -231,9 +247,9 @@ def published_stages(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
         _hidden=hidden,
         _catalogue=published["measure_id"].map(_catalogue_position),
         # a withheld stage sorts by catalogue order alone: its percentiles must not place it
-        **{f"_{c}": published[f"_{c}"].mask(hidden, 0.0) for c in PERCENTILE_COLUMNS},
+        **{f"_{c}": published[f"_{c}"].mask(hidden, 0.0) for c in LATENESS_COLUMNS},
     )
-    lateness = [f"_{c}" for c in ("p90_working_days", "median_working_days", "p75_working_days")]
+    lateness = [f"_{c}" for c in ("p90_days_late", "median_days_late", "p75_days_late")]
     published = published.sort_values(
         ["_agency", "agency", "_hidden", *lateness, "_catalogue", "measure_id"], kind="stable"
     )

@@ -98,6 +98,9 @@ def test_hand_worked_hearing_distribution() -> None:
     assert row["p90_working_days"] == 4
     assert row["after_deadline_share"] == pytest.approx(0.4)
     assert (row["deadline_standard"], row["deadline_enhanced"]) == (1, 1)
+    # days late against each due date (1 working day allowed each): Wed 7 on the trigger day -1,
+    # Mon 5 twice 0, Tue 27 for Fri 23 +1, Fri 30 for Tue 27 +3; nearest rank: 0, 1, 3
+    assert [row[c] for c in ("median_days_late", "p75_days_late", "p90_days_late")] == [0, 1, 3]
 
 
 def test_pending_instances_are_left_out_even_when_already_actioned() -> None:
@@ -137,6 +140,8 @@ def test_after_deadline_uses_each_instances_own_due_date() -> None:
                  "police")  # fmt: skip
     assert (row["actioned"], row["after_deadline"], row["median_working_days"]) == (2, 1, 3)
     assert (row["deadline_standard"], row["deadline_enhanced"]) == (5, 1)
+    # 3 working days against 5 allowed is 2 early; against 1 allowed, 2 late
+    assert [row[c] for c in ("median_days_late", "p75_days_late", "p90_days_late")] == [-2, 2, 2]
 
 
 def test_a_vps_offer_before_the_charge_waited_no_days() -> None:
@@ -185,14 +190,18 @@ def test_nearest_rank_of_nothing_is_empty() -> None:
 
 def stage(measure_id: str, agency: str, actioned: int, no_action: int, after: int,
           median: float, p75: float, p90: float,
-          deadline: tuple[int, int] = (5, 1)) -> dict:  # fmt: skip
+          deadline: tuple[int, int] = (5, 1), allowed: int | None = None) -> dict:  # fmt: skip
+    """A stage's row; every instance allowed ``allowed`` working days (the standard deadline)."""
     final = actioned + no_action
+    allowed = deadline[0] if allowed is None else allowed
     return {
         "quarter": "2024Q3", "agency": agency, "measure_id": measure_id,
         "deadline_standard": deadline[0], "deadline_enhanced": deadline[1], "final": final,
         "met": actioned - after, "pending": 0, "actioned": actioned, "no_action": no_action,
         "after_deadline": after, "median_working_days": median, "p75_working_days": p75,
         "p90_working_days": p90, "after_deadline_share": after / actioned if actioned else np.nan,
+        "median_days_late": median - allowed, "p75_days_late": p75 - allowed,
+        "p90_days_late": p90 - allowed,
     }  # fmt: skip
 
 
@@ -253,7 +262,7 @@ def test_nothing_actioned_is_not_applicable() -> None:
 
 
 def test_stages_rank_latest_first_against_their_own_deadlines() -> None:
-    # 90th percentile less the (standard) deadline, then the median less it:
+    # days late at the 90th percentile, then at the median (here: less the standard deadline):
     out = publish(
         stage("R2-RECORD", "police", 50, 0, 0, 1, 2, 3, (1, 1)),  # 3 - 1 = +2
         stage("R3-ACK", "police", 50, 0, 0, 4, 6, 7, (5, 5)),  # 7 - 5 = +2, median 4 - 5 = -1
@@ -271,6 +280,17 @@ def test_stages_rank_latest_first_against_their_own_deadlines() -> None:
     assert out[out["agency"] == "wcu"]["rank"].tolist() == [1]
 
 
+def test_a_stage_late_for_victims_owed_enhanced_rights_ranks_by_their_shorter_deadline() -> None:
+    # R6-UPDATE's victims were all owed enhanced rights (1 working day): 3 days at the 90th
+    # percentile is 2 late, though well within the standard 5. R3-ACK is 1 late against its 5.
+    out = publish(
+        stage("R3-ACK", "police", 50, 0, 0, 4, 5, 6, (5, 5)),
+        stage("R6-UPDATE", "police", 50, 0, 0, 1, 2, 3, (5, 1), allowed=1),
+    )
+    assert out["measure_id"].tolist() == ["R6-UPDATE", "R3-ACK"]
+    assert out["p90_days_late"].tolist() == ["2", "1"]
+
+
 def test_a_stage_with_a_hidden_actioned_count_is_ranked_with_the_withheld() -> None:
     # R6-UPDATE is the latest by far, but its 2 without action hide its actioned count, so
     # neither its percentiles nor its place may say so
@@ -279,7 +299,10 @@ def test_a_stage_with_a_hidden_actioned_count_is_ranked_with_the_withheld() -> N
         stage("R6-UPDATE", "police", 50, 2, 0, 20, 30, 40, (5, 1)),
     )
     assert out["measure_id"].tolist() == ["R3-ACK", "R6-UPDATE"]
-    assert out.iloc[1][["actioned", "p90_working_days"]].tolist() == [CONFIDENTIAL] * 2
+    assert (
+        out.iloc[1][["actioned", "p90_working_days", "p90_days_late"]].tolist()
+        == [CONFIDENTIAL] * 3
+    )
 
 
 def test_no_stage_no_table() -> None:
