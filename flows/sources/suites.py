@@ -1,15 +1,15 @@
 """Great Expectations' side of validation: each table's JSON suite run once over the whole frame
-by a checkpoint (``SuiteRunner``), its results reduced to what validation reads (``RuleResult``),
-and the Data Docs of a run written as a static site showing counts and column names, never values
-or rows. Great Expectations is imported only when a suite is run or the docs are written: it is
-slow to import."""
+(``SuiteRunner``), its results reduced to what validation reads (``RuleResult``), and the Data
+Docs of a run written as a static site showing counts and column names, never values or rows.
+Great Expectations is imported only when a suite is run or the docs are written: it is slow to
+import."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -49,43 +49,19 @@ class RuleResult:
 
 
 class SuiteRunner:
-    """Runs the JSON suites with Great Expectations on in-memory frames, as its 1.x documentation
-    has production validation run: per table, the suite and a batch definition over the whole
-    frame make a validation definition, which a checkpoint runs once. The frame is passed as the
-    checkpoint's batch parameter, so Great Expectations reads (and hashes) it once."""
-
-    # COMPLETE gives every failing row label; the values themselves are not wanted.
-    RESULT_FORMAT: ClassVar[dict[str, Any]] = {
-        "result_format": "COMPLETE",
-        "exclude_unexpected_values": True,
-        "return_unexpected_index_query": False,
-        "partial_unexpected_count": 0,
-    }
+    """Runs the JSON suites with Great Expectations on in-memory frames."""
 
     def __init__(self) -> None:
         # Imported here: importing Great Expectations takes seconds, and only validation needs it.
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        self._gx = gx
-        self._context = gx.get_context(mode="ephemeral")
-        self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        asset = self._context.data_sources.add_pandas("vcc").add_dataframe_asset("table")
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = context.data_sources.add_pandas("vcc").add_dataframe_asset("table")
         self._batches = asset.add_batch_definition_whole_dataframe("whole table")
+        self._suite_class = gx.ExpectationSuite
         self.results: dict[TableKey, Any] = {}  # each suite's result, counts only
-
-    def _checkpoint(self, key: TableKey, rules_json: dict[str, Any]) -> Any:
-        """The table's suite, validation definition and checkpoint, added to the context."""
-        gx, context, name = self._gx, self._context, ".".join(key)
-        suite = context.suites.add(gx.ExpectationSuite(**rules_json))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=self._batches, suite=suite)
-        )
-        return context.checkpoints.add(
-            gx.Checkpoint(
-                name=name, validation_definitions=[definition], result_format=self.RESULT_FORMAT
-            )
-        )
 
     def run(
         self, key: TableKey, frame: pd.DataFrame, parameters: dict[str, Any]
@@ -99,11 +75,19 @@ class SuiteRunner:
                 for rule in rules_json["expectations"]
                 if rule["meta"]["severity"] == "critical"
             ]
-        checkpoint = self._checkpoint(key, rules_json)
-        checkpoint_result = checkpoint.run(
-            batch_parameters={"dataframe": frame}, expectation_parameters=parameters
+        suite = self._suite_class(**rules_json)
+        batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
+        outcome = batch.validate(
+            suite,
+            # COMPLETE gives every failing row label; the values themselves are not wanted.
+            result_format={
+                "result_format": "COMPLETE",
+                "exclude_unexpected_values": True,
+                "return_unexpected_index_query": False,
+                "partial_unexpected_count": 0,
+            },
+            expectation_parameters=parameters,
         )
-        [outcome] = checkpoint_result.run_results.values()  # the one validation definition
         rules = []
         for result in outcome.results:
             config = result.expectation_config
