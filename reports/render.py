@@ -16,7 +16,6 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
-from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -128,6 +127,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
     """Everything the templates print, already formatted and disclosure-controlled."""
     quarters = _trend_quarters(data)
     fy_label = financial_year_label(data.quarter)
+    summary, headline_text = summary_rows(data), headline(data)  # each computed once
     return {
         "data": data,
         "settings": data.settings,
@@ -137,12 +137,12 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "as_of": long_date(data.as_of),
         "part_quarter": part_quarter_note(data.quarter, data.as_of),
         "produced_on": long_date(data.produced_on),
-        "headline": headline(data),
-        "summary": summary_rows(data),
+        "headline": headline_text,
+        "summary": summary,
         "status_words": STATUS_WORDS,
         "status_shapes": STATUS_SHAPES,
         "gss_symbols": GSS_SYMBOLS,
-        "findings": headline_findings(data),
+        "findings": headline_findings(data, summary, headline_text),
         "trend_quarters": quarters,
         "trend_finding": trend_finding(data, quarters),
         "agencies": agency_sections(data, quarters),
@@ -183,20 +183,30 @@ def _needs_section(data: ReportData) -> dict[str, Any]:
     }
 
 
+# The template's stylesheets, as the PDF fetches them; the HTML file carries report.css inline.
+LINKED_STYLESHEETS = (
+    '  <link rel="stylesheet" href="fonts.css">\n  <link rel="stylesheet" href="report.css">\n'
+)
+
+
 def render_report(data: ReportData, pdf_path: Path, html_path: Path | None = None) -> None:
     """Write the report as a tagged PDF (PDF/UA-1: title, language, structure tree and bookmarks
-    from the headings) and, if asked, as a self-contained HTML file from the same templates."""
-    context = report_context(data)
-    report = template("report.html.j2")
-    # The PDF links the stylesheet, fetched through the restricted fetcher.
+    from the headings) and, if asked, as a self-contained HTML file: the template is rendered
+    once, its charts drawn once, for both."""
+    html = template("report.html.j2").render(**report_context(data))
+    # The PDF links the stylesheets, fetched through the restricted fetcher.
     document = HTML(
-        string=report.render(**context, inline_css=None),
-        base_url=STATIC_DIR.as_uri() + "/",
-        url_fetcher=StaticOnlyFetcher(),
+        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
     )
     document.write_pdf(pdf_path, pdf_variant="pdf/ua-1")
     if html_path is not None:
-        # The HTML file travels alone, so it carries its stylesheet inline.
-        # It names the family without the font files (fonts.css): a reader's own font serves.
-        css = Markup(STYLESHEET.read_text(encoding="utf-8"))
-        html_path.write_text(report.render(**context, inline_css=css), encoding="utf-8")
+        html_path.write_text(standalone_html(html), encoding="utf-8")
+
+
+def standalone_html(html: str) -> str:
+    """The rendered report with its stylesheet inline, so that the HTML file travels alone. It
+    names the font family without the font files (fonts.css): a reader's own font serves."""
+    if html.count(LINKED_STYLESHEETS) != 1:
+        raise ValueError("report.html.j2 no longer links its stylesheets as LINKED_STYLESHEETS")
+    css = STYLESHEET.read_text(encoding="utf-8")
+    return html.replace(LINKED_STYLESHEETS, f"  <style>{css}</style>\n")
