@@ -56,8 +56,9 @@ def _prefect_for_runs(
     settings = load_config(config)  # a bad configuration fails here, before a server starts
     announce = partial(say, verbosity)
     with run_server(out or settings.output_dir, announce) as server:
+        import great_expectations  # noqa: F401 - validation's, likewise (seconds)
+
         import vcc.flows.run.flow  # noqa: F401 - Prefect and pandas, while the server starts
-        import vcc.flows.sources.validate  # noqa: F401 - Great Expectations, likewise
 
         _quiet_prefect_tracebacks()
         set_console(verbosity)

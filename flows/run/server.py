@@ -51,12 +51,12 @@ def configured_api_url(output_root: Path) -> str | None:
 
         if url := PREFECT_API_URL.value():
             return url
-    if url := _profile_api_url():
+    if url := profile_api_url():
         return url
     return serving_api_url(output_root)
 
 
-def _profile_api_url() -> str | None:
+def profile_api_url() -> str | None:
     """PREFECT_API_URL of the active Prefect profile (``prefect config set PREFECT_API_URL=…``),
     read from the profiles file without importing Prefect, which takes seconds."""
     home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
@@ -240,15 +240,15 @@ def run_server(output_root: Path, announce: Callable[[str], None]) -> Iterator[R
     started in the background and stopped at the end: the caller imports what it needs meanwhile,
     then runs its flows inside ``use_server``."""
     url = configured_api_url(output_root)
-    if url:
-        announce(f"vcc: using the Prefect server at {url.removesuffix('/api')}")
-        yield RunServer(url)
-        return
-    if os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "").lower() in ("false", "0"):
-        yield RunServer(None)
-        return
-    server = TemporaryServer()
     with stop_on_signals():
+        if url:
+            announce(f"vcc: using the Prefect server at {url.removesuffix('/api')}")
+            yield RunServer(url)
+            return
+        if os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "").lower() in ("false", "0"):
+            yield RunServer(None)
+            return
+        server = TemporaryServer()
         server.start()
         try:
             yield RunServer(server.api_url, server)
