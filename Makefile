@@ -40,8 +40,8 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: setup  ## Time vcc run end to end and each stage (see README "Performance")
-	$(VENV)/bin/python benchmarks/bench_run.py
+bench: setup  ## Run every benchmark and write one table, benchmarks/results/bench.md (README "Performance")
+	$(VENV)/bin/python benchmarks/bench_all.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) out demo-data

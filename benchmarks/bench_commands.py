@@ -5,7 +5,8 @@ API the flow writes with; ``tests/flows/cli/published.py``) holding two finished
 quarter and the published output folder of the second.
 
 Reported per command: the median of ``--runs`` wall-clock times (default 5), with the fastest and
-slowest, and the machine's load average, since the machine is shared.
+slowest, and the machine's load average, since the machine is shared; also written to
+``benchmarks/results/commands.json``.
 
     .venv/bin/python benchmarks/bench_commands.py [--runs 5]
 """
@@ -13,6 +14,7 @@ slowest, and the machine's load average, since the machine is shared.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -22,6 +24,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "benchmarks" / "results"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
@@ -66,6 +69,18 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: |")
     for name, median, fastest, slowest in rows:
         print(f"| vcc {name} | {median:.2f} | {fastest:.2f} | {slowest:.2f} |")
+    summary = {
+        "runs": args.runs,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
+        "commands": {
+            name: {"median": round(median, 3), "fastest": round(fastest, 3),
+                   "slowest": round(slowest, 3)}
+            for name, median, fastest, slowest in rows
+        },
+    }  # fmt: skip
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "commands.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 
 if __name__ == "__main__":

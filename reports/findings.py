@@ -77,9 +77,14 @@ def _published_rate(row: SummaryRow) -> float | None:
     return float(row.rate.rstrip("%"))
 
 
-def headline_findings(data: ReportData) -> list[str]:
-    rows = summary_rows(data)
-    findings = [headline(data).split(". ")[0].rstrip(".") + "."]
+def headline_findings(
+    data: ReportData, rows: list[SummaryRow] | None = None, headline_text: str | None = None
+) -> list[str]:
+    """The report's key findings; ``rows`` and ``headline_text`` are ``summary_rows(data)`` and
+    ``headline(data)`` when the caller has them already (the report prints both too)."""
+    rows = summary_rows(data) if rows is None else rows
+    headline_text = headline(data) if headline_text is None else headline_text
+    findings = [headline_text.split(". ")[0].rstrip(".") + "."]
     since = previous_quarter(data.quarter)
     moves = _significant_moves(data, rows) if len(data.changes.columns) else []
     falls = sorted((m for m in moves if m.points < 0), key=lambda m: m.points)

@@ -19,7 +19,6 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
-from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -131,6 +130,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
     """Everything the templates print, already formatted and disclosure-controlled."""
     quarters = _trend_quarters(data)
     fy_label = financial_year_label(data.quarter)
+    summary, headline_text = summary_rows(data), headline(data)  # each computed once
     return {
         "data": data,
         "settings": data.settings,
@@ -140,12 +140,12 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "as_of": long_date(data.as_of),
         "part_quarter": part_quarter_note(data.quarter, data.as_of),
         "produced_on": long_date(data.produced_on),
-        "headline": headline(data),
-        "summary": summary_rows(data),
+        "headline": headline_text,
+        "summary": summary,
         "status_words": STATUS_WORDS,
         "status_shapes": STATUS_SHAPES,
         "gss_symbols": GSS_SYMBOLS,
-        "findings": headline_findings(data),
+        "findings": headline_findings(data, summary, headline_text),
         "trend_quarters": quarters,
         "trend_finding": trend_finding(data, quarters),
         "agencies": agency_sections(data, quarters),
@@ -199,12 +199,16 @@ def content_fingerprints(context: dict[str, Any]) -> dict[str, str]:
     quality``). The run's id, production date, code version and version label are left out,
     so a rerun that changes none of its words has the same fingerprint."""
     data = dataclasses.replace(context["data"], **_NO_PROVENANCE)
-    words = template("report.html.j2").render(
-        **{**context, "data": data, "produced_on": ""}, inline_css=None
-    )
+    words = template("report.html.j2").render(**{**context, "data": data, "produced_on": ""})
     parts = {"report": words, "case reviews": repr(context["qaf"]),
              "data quality": repr(context["quality"])}  # fmt: skip
     return {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in parts.items()}
+
+
+# The template's stylesheets, as the PDF fetches them; the HTML file carries report.css inline.
+LINKED_STYLESHEETS = (
+    '  <link rel="stylesheet" href="fonts.css">\n  <link rel="stylesheet" href="report.css">\n'
+)
 
 
 def render_report(
@@ -214,20 +218,25 @@ def render_report(
     context: dict[str, Any] | None = None,
 ) -> None:
     """Write the report as a tagged PDF (PDF/UA-1: title, language, structure tree and bookmarks
-    from the headings) and, if asked, as a self-contained HTML file from the same templates.
-    ``context``, if given, is ``report_context`` of the same figures made earlier (its charts are
-    not drawn again); ``data`` then only brings the version label and revisions."""
+    from the headings) and, if asked, as a self-contained HTML file: the template is rendered
+    once, its charts drawn once, for both. ``context``, if given, is ``report_context`` of the
+    same figures made earlier (for the edition's fingerprint); ``data`` then only brings the
+    version label and revisions."""
     context = report_context(data) if context is None else {**context, "data": data}
-    report = template("report.html.j2")
-    # The PDF links the stylesheet, fetched through the restricted fetcher.
+    html = template("report.html.j2").render(**context)
+    # The PDF links the stylesheets, fetched through the restricted fetcher.
     document = HTML(
-        string=report.render(**context, inline_css=None),
-        base_url=STATIC_DIR.as_uri() + "/",
-        url_fetcher=StaticOnlyFetcher(),
+        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
     )
     document.write_pdf(pdf_path, pdf_variant="pdf/ua-1")
     if html_path is not None:
-        # The HTML file travels alone, so it carries its stylesheet inline.
-        # It names the family without the font files (fonts.css): a reader's own font serves.
-        css = Markup(STYLESHEET.read_text(encoding="utf-8"))
-        html_path.write_text(report.render(**context, inline_css=css), encoding="utf-8")
+        html_path.write_text(standalone_html(html), encoding="utf-8")
+
+
+def standalone_html(html: str) -> str:
+    """The rendered report with its stylesheet inline, so that the HTML file travels alone. It
+    names the font family without the font files (fonts.css): a reader's own font serves."""
+    if html.count(LINKED_STYLESHEETS) != 1:
+        raise ValueError("report.html.j2 no longer links its stylesheets as LINKED_STYLESHEETS")
+    css = STYLESHEET.read_text(encoding="utf-8")
+    return html.replace(LINKED_STYLESHEETS, f"  <style>{css}</style>\n")

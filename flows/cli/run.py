@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import click
@@ -40,6 +43,29 @@ def _quiet_prefect_tracebacks() -> None:
             handler.addFilter(quiet)
 
 
+@contextmanager
+def _prefect_for_runs(
+    config: Path | None, out: Path | None, verbosity: str | None
+) -> Iterator[None]:
+    """Prefect ready for the command's runs: its server found (``PREFECT_API_URL``, a running
+    ``vcc serve``), else a temporary one started in the background while Prefect, pandas and Great
+    Expectations are imported, and stopped at the end (``flows.run.server``)."""
+    from vcc.flows.config import load_config
+    from vcc.flows.run.server import run_server, use_server
+
+    settings = load_config(config)  # a bad configuration fails here, before a server starts
+    announce = partial(say, verbosity)
+    with run_server(out or settings.output_dir, announce) as server:
+        import great_expectations  # noqa: F401 - validation's, likewise (seconds)
+
+        import vcc.flows.run.flow  # noqa: F401 - Prefect and pandas, while the server starts
+
+        _quiet_prefect_tracebacks()
+        set_console(verbosity)
+        with use_server(server, announce):
+            yield
+
+
 def _run_one(
     quarter: Quarter,
     as_of,
@@ -49,10 +75,9 @@ def _run_one(
     snapshot: str | None = None,
     verbosity: str | None = None,
 ) -> dict:
-    from vcc.flows.config import load_config
-    from vcc.flows.run.flow import run_quarter  # Prefect is slow to import; --help stays fast
+    """Run one quarter's flow; inside ``_prefect_for_runs``."""
+    from vcc.flows.run.flow import run_quarter
 
-    load_config(config)  # a bad configuration fails here, before a Prefect server starts
     if not snapshot and part_quarter(quarter, check_dates(quarter, as_of)):
         # (a run from snapshots takes their as-of date: the flow checks that one)
         say(
@@ -60,9 +85,7 @@ def _run_one(
             f"vcc: {quarter} had not ended on the as-of date: its report covers part of the "
             "quarter and says so",
         )
-    _quiet_prefect_tracebacks()
-    set_console(verbosity)
-    say(verbosity, f"vcc: running {quarter} (this starts a local Prefect server if none is set)")
+    say(verbosity, f"vcc: running {quarter}")
     started = time.perf_counter()
     manifest = run_quarter(
         str(quarter), as_of.date() if as_of else None, config, out, by, from_snapshot=snapshot
@@ -91,7 +114,8 @@ def run(
     quarter: Quarter, as_of, config: Path | None, out: Path | None, snapshot, verbosity
 ) -> None:
     """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
-    _run_one(quarter, as_of, config, out, "manual", snapshot, verbosity)
+    with _prefect_for_runs(config, out, verbosity):
+        _run_one(quarter, as_of, config, out, "manual", snapshot, verbosity)
 
 
 @click.command()
@@ -108,9 +132,10 @@ def backfill(
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     check_dates(last, as_of)  # before any quarter is run
-    for number, quarter in enumerate(quarters, start=1):
-        say(verbosity, f"vcc: backfill {number}/{len(quarters)}")
-        _run_one(quarter, as_of, config, out, "backfill", verbosity=verbosity)
+    with _prefect_for_runs(config, out, verbosity):  # one server for every quarter
+        for number, quarter in enumerate(quarters, start=1):
+            say(verbosity, f"vcc: backfill {number}/{len(quarters)}")
+            _run_one(quarter, as_of, config, out, "backfill", verbosity=verbosity)
 
 
 @click.command()
@@ -129,10 +154,11 @@ def demo(out: Path, verbosity) -> None:
 
     if not (DEMO_DATA / "police.sqlite").exists():
         generate_sources(DEMO_DATA, None, None, 1.0, 1, echo=lambda line: say(verbosity, line))
-    _run_one(
-        Quarter.last_complete(dt.date.today()), None, DEFAULT_CONFIG, out, "demo",
-        verbosity=verbosity,
-    )  # fmt: skip
+    with _prefect_for_runs(DEFAULT_CONFIG, out, verbosity):
+        _run_one(
+            Quarter.last_complete(dt.date.today()), None, DEFAULT_CONFIG, out, "demo",
+            verbosity=verbosity,
+        )  # fmt: skip
 
 
 @click.command()

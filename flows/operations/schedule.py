@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 
 from vcc.flows.config import Config, load_config
-from vcc.flows.errors import VccError
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.quarters import Quarter
 
@@ -45,7 +41,10 @@ def quarterly_run_dates(
 @contextmanager
 def prefect_server(port: int = 4200) -> Iterator[str]:
     """The configured Prefect server (PREFECT_API_URL), else a local one started for as long as
-    vcc serves: Prefect's temporary in-process server cannot run schedules."""
+    vcc serves (it ends with vcc: ``flows.run.server.start_child``): Prefect's temporary
+    in-process server cannot run schedules."""
+    from vcc.flows.run.server import start_child, stop_child, wait_until_healthy
+
     configured = os.environ.get("PREFECT_API_URL")
     if configured:
         yield configured
@@ -53,26 +52,14 @@ def prefect_server(port: int = 4200) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/api"
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                "--port", str(port)]  # fmt: skip
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    server = start_child(command)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise VccError(
-                        f"could not start a local Prefect server on port {port}; start one with "
-                        "`prefect server start` and set PREFECT_API_URL"
-                    ) from None
-                time.sleep(1)
+        wait_until_healthy(url, server, f"a local Prefect server on port {port}")
         print(f"vcc: local Prefect server at {url.removesuffix('/api')} (its UI shows the runs)")
         os.environ["PREFECT_API_URL"] = url
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_child(server)
 
 
 def serve_quarterly(config_path: Path | None = None, out_dir: Path | None = None) -> None:
@@ -83,8 +70,10 @@ def serve_quarterly(config_path: Path | None = None, out_dir: Path | None = None
         "config_path": str(config_path.resolve()) if config_path else None,
         "out_dir": str((out_dir or config.output_dir).resolve()),
     }
-    with prefect_server():
-        _serve(config, defaults)
+    from vcc.flows.run.server import serving_state
+
+    with prefect_server() as api_url, serving_state(Path(defaults["out_dir"] or "."), api_url):
+        _serve(config, defaults)  # `vcc run` on the same output folder uses this server
 
 
 def _serve(config: Config, defaults: dict[str, str | None]) -> None:

@@ -377,7 +377,12 @@ def _reasons(failures: list[_Failure], index: pd.Index) -> pd.Series:
     parts = [pd.Series(f.row_reason, index=f.rows, dtype="str") for f in failures if len(f.rows)]
     if not parts:
         return pd.Series([], index=index[:0], dtype="str", name="reason")
-    reasons = pd.concat(parts).groupby(level=0, sort=True).agg("; ".join)
+    reasons = pd.concat(parts)
+    several = reasons.index.duplicated(keep=False)
+    if several.any():  # only rows failing two rules or more need joining, most fail one
+        joined = reasons[several].groupby(level=0, sort=False).agg("; ".join)
+        reasons = pd.concat([reasons[~several], joined])
+    reasons = reasons.sort_index()
     reasons.name = "reason"
     return reasons
 

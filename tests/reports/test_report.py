@@ -545,7 +545,7 @@ def test_a_whole_quarter_says_nothing_of_a_part_quarter(rendered) -> None:
 
 def test_a_quarter_not_ended_on_the_as_of_date_says_it_covers_part_of_it() -> None:
     data = revised(a_quarter(), as_of=date(2024, 9, 12))
-    html = render.template("report.html.j2").render(**render.report_context(data), inline_css=None)
+    html = render.template("report.html.j2").render(**render.report_context(data))
     assert "the end of 12 September 2024 (part of the quarter only)" in html
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
     assert (
@@ -559,7 +559,7 @@ def test_a_part_quarters_tables_are_titled_with_the_days_they_cover() -> None:
     stages = hand_made_stages()
     data = revised(a_quarter(), as_of=date(2024, 9, 12), stages=stages,
                    published_stages=published_stages(stages, THRESHOLD))  # fmt: skip
-    html = render.template("report.html.j2").render(**render.report_context(data), inline_css=None)
+    html = render.template("report.html.j2").render(**render.report_context(data))
     captions = re.findall(r"<(?:caption|figcaption)[^>]*>(.*?)</(?:caption|figcaption)>", html,
                           re.S)  # fmt: skip
     dated = [c for c in captions if "2024" in c]
@@ -841,7 +841,7 @@ def staged_html() -> str:
     """The hand-made quarter with its stages, as HTML (the PDF is checked on the golden data)."""
     stages = hand_made_stages()
     data = revised(a_quarter(), stages=stages, published_stages=published_stages(stages, THRESHOLD))
-    return render.template("report.html.j2").render(**render.report_context(data), inline_css=None)
+    return render.template("report.html.j2").render(**render.report_context(data))
 
 
 def test_every_element_id_is_unique_across_the_charts(staged_html) -> None:

@@ -55,7 +55,7 @@ def run(*options: str, tmp_path) -> tuple[str, str]:
 def test_a_run_prints_vccs_progress_and_hides_prefects_info_lines(tmp_path) -> None:
     stdout, stderr = run(tmp_path=tmp_path)
     assert stdout.splitlines() == [
-        "vcc: running 2024Q3 (this starts a local Prefect server if none is set)",
+        "vcc: running 2024Q3",
         "vcc: rendering the report",
         stdout.splitlines()[2],  # done in N s
         "vcc: report: out/2024Q3/report.pdf",

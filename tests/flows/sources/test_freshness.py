@@ -149,7 +149,7 @@ def test_the_report_shows_the_newest_record_and_warns_of_stale_tables(outcome):
 
 def test_the_rendered_section_has_the_column_and_the_warnings(outcome):
     data = revised(a_quarter(), as_of=AS_OF, quality=data_quality_csv(outcome, AS_OF))
-    html = render.template("report.html.j2").render(**render.report_context(data), inline_css=None)
+    html = render.template("report.html.j2").render(**render.report_context(data))
     section = html.split('<section class="data-quality"', 1)[1].split("</section>", 1)[0]
 
     assert '<th scope="col" class="num">Newest record</th>' in section
