@@ -76,7 +76,15 @@ def current_report(warehouse: Warehouse, output_root: Path, quarter: str) -> Pub
 
 
 def approve(warehouse: Warehouse, output_root: Path, quarter: str, by: str, note: str | None):
-    """Record sign-off of the quarter's current report; returns (approval row, newly made)."""
+    """Record sign-off of the quarter's current report; returns (approval row, newly made).
+    Holds the quarter's lock: no run replaces the report while it is being approved."""
+    with warehouse.holding(quarter, "approve"):
+        return _record_approval(warehouse, output_root, quarter, by, note)
+
+
+def _record_approval(
+    warehouse: Warehouse, output_root: Path, quarter: str, by: str, note: str | None
+) -> tuple[dict[str, Any], bool]:
     report = current_report(warehouse, output_root, quarter)
     earlier = _approval_of(warehouse, report)
     if earlier:
@@ -124,7 +132,21 @@ def circulate(
     resend: bool = False,
     progress=None,  # noqa: ANN001 - a callable taking one line of text
 ) -> CirculationResult:
-    """Email the approved current report to the distribution list."""
+    """Email the approved current report to the distribution list, holding the quarter's lock
+    (no run, approval or sample of the quarter meanwhile)."""
+    with warehouse.holding(quarter, "circulate"):
+        return _send(warehouse, config, output_root, quarter, sent_by, resend, progress)
+
+
+def _send(
+    warehouse: Warehouse,
+    config: Config,
+    output_root: Path,
+    quarter: str,
+    sent_by: str,
+    resend: bool,
+    progress,  # noqa: ANN001 - a callable taking one line of text, or None
+) -> CirculationResult:
     from vcc.flows.operations.mail import send_message
     from vcc.flows.operations.summary import run_summary_text  # pandas: only sending needs it
 

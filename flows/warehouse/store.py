@@ -14,6 +14,8 @@ import datetime as dt
 import json
 import os
 import socket
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,9 +53,19 @@ if TYPE_CHECKING:
     from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SCHEMA_REVISION = "0003"  # the newest migration's revision id (a test checks it is the head)
+SCHEMA_REVISION = "0004"  # the newest migration's revision id (a test checks it is the head)
 WAREHOUSE_FILE = "vcc-warehouse.sqlite"
 STALE_LOCK = dt.timedelta(hours=12)  # no run takes this long; its holder was killed elsewhere
+LOCK_POLL_SECONDS = 0.25  # how often a waiting operation looks at the lock again
+LOCK_ATTEMPTS = 100_000  # bounds the loop; the wait itself ends it
+# What the holder of a quarter's lock is doing, as the refusal says it.
+OPERATIONS = {
+    "run": "being run",
+    "approve": "being approved",
+    "circulate": "being circulated",
+    "sample": "being sampled",
+    "review import": "having a review form imported",
+}
 
 
 class WarehouseError(VccError):
@@ -61,7 +73,19 @@ class WarehouseError(VccError):
 
 
 class QuarterLocked(VccError):
-    """Another run of the same quarter holds the lock."""
+    """Another run, approval, circulation, sample or review import of the quarter holds its
+    lock."""
+
+
+def held_by(holder: dict[str, Any]) -> str:
+    """Who holds a quarter's lock, in words: "2026Q3 is being circulated by pid 1234 since
+    14:02"."""
+    doing = OPERATIONS.get(holder["operation"], f"locked by {holder['operation']}")
+    run = f" (run {holder['run_id']})" if holder["operation"] == "run" else ""
+    where = "" if holder["host"] == socket.gethostname() else f" on {holder['host']}"
+    since = holder["acquired_at"]
+    when = f"{since:%H:%M}" if since.date() == dt.date.today() else f"{since:%Y-%m-%d %H:%M}"
+    return f"{holder['quarter']} is {doing}{run} by pid {holder['pid']}{where} since {when}"
 
 
 def default_url(output_root: Path) -> str:
@@ -85,9 +109,15 @@ def _pid_alive(pid: int) -> bool:
 class Warehouse:
     """One warehouse database; every method is one short transaction."""
 
-    def __init__(self, url: str):
+    def __init__(
+        self, url: str, lock_wait: float = 0.0, notice: Callable[[str], None] | None = None
+    ):
+        """``lock_wait``: seconds to wait for a quarter's lock before refusing ([warehouse]
+        lock_wait_seconds); ``notice`` hears, once, that an operation is waiting for it."""
         self.url = url
         self.shown_url = mask_url(url)
+        self.lock_wait = lock_wait
+        self.notice = notice
         try:
             self.engine = _engine(url)
             self._upgrade()
@@ -130,9 +160,9 @@ class Warehouse:
 
     def start_run(self, run_id: str, quarter: str, as_of: dt.date, triggered_by: str,
                   parameters: dict[str, Any], facts: RunFacts) -> None:  # fmt: skip
-        """Take the quarter's lock and record the run as running (refuses if another run of the
-        quarter is in progress)."""
-        self._lock(quarter, run_id)
+        """Take the quarter's lock and record the run as running (refuses if another operation
+        on the quarter holds the lock past the wait); ``fail_run`` or ``finish_run`` release it."""
+        self._lock(quarter, "run", run_id)
         with self.engine.begin() as connection:
             connection.execute(
                 insert(runs).values(
@@ -150,33 +180,45 @@ class Warehouse:
                 )
             )
 
-    def _lock(self, quarter: str, run_id: str) -> None:
-        row = dict(quarter=quarter, run_id=run_id, host=socket.gethostname(), pid=os.getpid())
-        for _ in range(2):
+    @contextmanager
+    def holding(self, quarter: str, operation: str) -> Iterator[None]:
+        """Hold the quarter's lock for ``operation`` (one of ``OPERATIONS``) while the block
+        runs, and release it however the block ends."""
+        holder = f"{operation.replace(' ', '-')}-{uuid.uuid4().hex[:12]}"
+        self._lock(quarter, operation, holder)
+        try:
+            yield
+        finally:
+            with self.engine.begin() as connection:
+                connection.execute(delete(run_locks).where(run_locks.c.run_id == holder))
+
+    def _lock(self, quarter: str, operation: str, holder: str) -> None:
+        """One lock per quarter for run, approve, circulate, sample and review import: wait up
+        to ``lock_wait`` seconds for another holder to finish, then refuse naming it. A holder
+        whose process has died on this machine, or older than ``STALE_LOCK``, is taken over."""
+        row = dict(quarter=quarter, run_id=holder, host=socket.gethostname(), pid=os.getpid(),
+                   operation=operation)  # fmt: skip
+        deadline = time.monotonic() + self.lock_wait
+        told = False
+        for _ in range(LOCK_ATTEMPTS):
             try:
                 with self.engine.begin() as connection:
                     connection.execute(insert(run_locks).values(**row, acquired_at=_now()))
                 return
             except IntegrityError:
-                holder = self._lock_holder(quarter)
-                if holder is None:
+                found = self._lock_holder(quarter)
+                if found is None:
                     continue  # released in between
-                if not self._stale(holder):
-                    raise QuarterLocked(
-                        f"{quarter} is already being run (run {holder['run_id']}, started "
-                        f"{holder['acquired_at']:%Y-%m-%d %H:%M} by process {holder['pid']} on "
-                        f"{holder['host']}); wait for it to finish, then run again"
-                    ) from None
-                with self.engine.begin() as connection:
-                    connection.execute(
-                        delete(run_locks).where(run_locks.c.run_id == holder["run_id"])
-                    )
-                    connection.execute(
-                        update(runs)
-                        .where(runs.c.run_id == holder["run_id"], runs.c.status == "running")
-                        .values(status="abandoned", error="the process was killed")
-                    )
-        raise QuarterLocked(f"{quarter}: could not take the run lock; try again")
+                if self._stale(found):
+                    self._take_over(found)
+                    continue
+                if time.monotonic() >= deadline:
+                    raise QuarterLocked(f"{held_by(found)}; try again when it finishes") from None
+                if not told and self.notice:
+                    self.notice(f"{held_by(found)}; waiting up to {self.lock_wait:g} s")
+                    told = True
+                time.sleep(min(LOCK_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+        raise QuarterLocked(f"{quarter}: could not take the quarter's lock; try again")
 
     def _lock_holder(self, quarter: str) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
@@ -184,6 +226,16 @@ class Warehouse:
                 select(run_locks).where(run_locks.c.quarter == quarter)
             ).first()
         return dict(found._mapping) if found else None
+
+    def _take_over(self, holder: dict[str, Any]) -> None:
+        """Remove a dead holder's lock; a run it was making is recorded as abandoned."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(run_locks).where(run_locks.c.run_id == holder["run_id"]))
+            connection.execute(
+                update(runs)
+                .where(runs.c.run_id == holder["run_id"], runs.c.status == "running")
+                .values(status="abandoned", error="the process was killed")
+            )
 
     @staticmethod
     def _stale(holder: dict[str, Any]) -> bool:
@@ -360,6 +412,11 @@ def _engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def open_warehouse(config: Any, output_root: Path | None = None) -> Warehouse:
-    """The configured warehouse (``[warehouse] url_env``), else ``<out>/vcc-warehouse.sqlite``."""
-    return Warehouse(config.warehouse.url(output_root or config.output_dir))
+def open_warehouse(
+    config: Any, output_root: Path | None = None, notice: Callable[[str], None] | None = None
+) -> Warehouse:
+    """The configured warehouse (``[warehouse] url_env``), else ``<out>/vcc-warehouse.sqlite``;
+    its quarter locks wait ``[warehouse] lock_wait_seconds``, telling ``notice`` so."""
+    settings = config.warehouse
+    return Warehouse(settings.url(output_root or config.output_dir), settings.lock_wait_seconds,
+                     notice)  # fmt: skip
