@@ -2,8 +2,8 @@
 
 Each stage is a task; the flow wires them and times them. Figures are made in
 ``flows/run/figures.py`` by the pure functions of ``transforms/``; files are written by
-``flows/run/outputs.py`` into a staging folder that replaces ``<out>/<quarter>/`` only when
-everything has succeeded.
+``flows/run/outputs.py`` into a staging folder that ``<out>/<quarter>/`` is switched to, in one
+atomic step, only when everything has succeeded.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def quarterly_compliance_report(
         RunFacts(as_of_date, config.fingerprint(), code_version(), {}),
     )  # fmt: skip
     try:  # from here on, however the run ends, it releases the quarter's lock
-        for line in recover(output_root, target_quarter):
+        for line in recover(output_root, target_quarter, warehouse.unfinished):
             logger.warning("a killed run of %s: %s", target_quarter, line)
         manifest = _produce(
             run_id, target_quarter, as_of_date, extracted_at, config,

@@ -358,6 +358,12 @@ class Warehouse:
             found = connection.execute(select(runs).where(runs.c.run_id == run_id)).first()
         return dict(found._mapping) if found else None
 
+    def unfinished(self, run_id: str) -> bool:
+        """Whether the warehouse knows the run and it did not succeed (running, failed or
+        abandoned): its outputs were never published (``flows.run.outputs.recover``)."""
+        found = self.run(run_id)
+        return found is not None and found["status"] != "succeeded"
+
     def list_runs(self, quarter: str | None = None) -> list[dict[str, Any]]:
         query = select(runs).order_by(runs.c.started_at, runs.c.run_id)
         if quarter:
