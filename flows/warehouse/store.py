@@ -5,7 +5,10 @@ figures are: ``versions.py``).
 Any SQLAlchemy 2 database: an SQLite file beside the outputs by default, PostgreSQL when
 ``[warehouse] url_env`` names one. The schema belongs to the Alembic migrations in
 ``flows/warehouse/migrations/``; opening a warehouse upgrades it to the newest revision when it is
-not there already (the quick commands read a current warehouse without loading Alembic).
+not there already (the quick commands read a current warehouse without loading Alembic). An
+SQLite file is checked for damage when opened and before a run commits (``WarehouseDamaged``).
+Run, approve, circulate, sample and review import of a quarter share its one lock
+(``run_locks``, ``Warehouse.holding``).
 """
 
 from __future__ import annotations
@@ -72,6 +75,17 @@ class WarehouseError(VccError):
     """The warehouse cannot be opened or written."""
 
 
+class WarehouseDamaged(WarehouseError):
+    """The SQLite warehouse file fails its integrity check: restore it from a backup."""
+
+
+def _damage(cause: BaseException) -> bool:
+    """Whether SQLite says its file is damaged or is not a database at all."""
+    return str(getattr(cause, "sqlite_errorname", "")).startswith(
+        ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+    )
+
+
 class QuarterLocked(VccError):
     """Another run, approval, circulation, sample or review import of the quarter holds its
     lock."""
@@ -120,13 +134,47 @@ class Warehouse:
         self.notice = notice
         try:
             self.engine = _engine(url)
-            self._upgrade()
+            self._check_integrity()
+            with self._stopping_on_damage():
+                self._upgrade()
         except SQLAlchemyError as error:
             cause = getattr(error, "orig", None) or error  # the driver's own error, if any
             raise WarehouseError(
                 f"warehouse {self.shown_url}: {type(cause).__name__}: "
                 + mask_secrets(str(cause).splitlines()[0], url)
             ) from None
+
+    def _check_integrity(self, connection: Any = None) -> None:
+        """An SQLite warehouse is checked (``PRAGMA quick_check``) when opened and before a run's
+        figures are committed: damage stops vcc in one line before it writes anything more."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self._stopping_on_damage():
+            if connection is None:
+                with self.engine.connect() as connection:
+                    found = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check")]
+            else:
+                found = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check")]
+        if found != ["ok"]:
+            raise self._damaged(found[0] if found else "no answer")
+
+    @contextmanager
+    def _stopping_on_damage(self) -> Iterator[None]:
+        """SQLite's own word that the file is damaged becomes the one line of ``_damaged``."""
+        try:
+            yield
+        except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error
+            if _damage(cause):
+                raise self._damaged(str(cause)) from None
+            raise
+
+    def _damaged(self, detail: str) -> WarehouseDamaged:
+        return WarehouseDamaged(
+            f"the warehouse {self.shown_url.split('///', 1)[-1]} is damaged (SQLite: "
+            f"{' '.join(detail.split())[:120]}); vcc wrote nothing to it: restore it from your "
+            "latest backup"
+        )
 
     def _upgrade(self) -> None:
         """Bring the schema to the newest migration; Alembic is loaded only when it is not there
@@ -265,13 +313,14 @@ class Warehouse:
         publish: Callable[[], None],
     ) -> None:
         """Record a successful run in one transaction: its metrics, its version, its status.
-        ``publish`` (the output folder swap) runs inside the transaction, so that if it fails
-        nothing is recorded, and if the recording fails the transaction is rolled back before
-        the outputs change."""
+        An SQLite warehouse is checked for damage before anything is committed. ``publish``
+        (the switch of the outputs, ``flows.run.outputs.publish_folder``) runs inside the
+        transaction, so that if it fails nothing is recorded, and if the recording fails the
+        transaction is rolled back and the outputs are switched back."""
         from vcc.transforms.metrics import METRIC_COLUMNS  # pandas: only a finished run needs it
 
         rows = metrics_frame[METRIC_COLUMNS].astype(object).where(metrics_frame.notna(), None)
-        with self.engine.begin() as connection:
+        with self._stopping_on_damage(), self.engine.begin() as connection:
             connection.execute(
                 update(runs)
                 .where(runs.c.run_id == run_id)
@@ -318,6 +367,7 @@ class Warehouse:
                     .values(**version_row)
                 )
             connection.execute(delete(run_locks).where(run_locks.c.run_id == run_id))
+            self._check_integrity(connection)  # damage found now: nothing is committed
             publish()
 
     # --- versions -------------------------------------------------------------------------------
