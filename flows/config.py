@@ -184,9 +184,12 @@ class ScheduleSettings(Strict):
 
 class WarehouseSettings(Strict):
     """Where runs, versions, approvals and circulation are recorded: the environment variable
-    holding an SQLAlchemy URL (e.g. PostgreSQL), else an SQLite file in the output folder."""
+    holding an SQLAlchemy URL (e.g. PostgreSQL), else an SQLite file in the output folder; and
+    how long run, approve, circulate, sample or review import wait for another of them on the
+    same quarter to finish before refusing."""
 
     url_env: str | None = None
+    lock_wait_seconds: float = Field(default=10.0, ge=0)
 
     def url(self, output_root: Path) -> str:
         from vcc.flows.warehouse.store import default_url

@@ -136,7 +136,12 @@ def open_place(config: Path | None, out: Path | None) -> tuple[Config, Warehouse
 
     settings = load_config(config)
     output_root = out or settings.output_dir
-    return settings, open_warehouse(settings, output_root), output_root
+    return settings, open_warehouse(settings, output_root, _waiting), output_root
+
+
+def _waiting(line: str) -> None:
+    """Told once when a command waits for another operation on its quarter (the quarter lock)."""
+    click.echo(f"vcc: {line}", err=True)
 
 
 def _options(*options: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -6,12 +6,15 @@ with the same figures, needs approving again. Circulation sends only an approved
 the current one, one message per recipient, records each message as it is accepted, and never
 sends an edition of a version to someone who already has it unless asked to. A new edition (the
 same figures in a report that says more, flows.warehouse.versions) goes to everyone again, and
-says so in its subject and first lines.
+says so in its subject and first lines. The PDF is read once and those bytes, checked against the
+approval's SHA-256, are what every recipient gets (a file replaced meanwhile changes nothing
+sent). Both hold the quarter's lock, so no run or sample interleaves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
-from vcc.flows.checksums import sha256
 from vcc.flows.errors import VccError
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.tables import approvals, circulated_instances, circulations
@@ -43,6 +45,7 @@ class Published:
     pdf: Path
     pdf_sha256: str
     manifest: dict[str, Any]
+    pdf_bytes: bytes  # the PDF as read once and checked: what is approved or sent
 
     @property
     def edition(self) -> int:
@@ -67,16 +70,25 @@ def current_report(warehouse: Warehouse, output_root: Path, quarter: str) -> Pub
     pdf = Path(manifest["outputs"]["report"])
     pdf = folder / pdf.name  # the output folder may have moved since the run
     expected = manifest["outputs"]["checksums"][pdf.name]
-    if not pdf.exists() or sha256(pdf) != expected:
+    data = pdf.read_bytes() if pdf.is_file() else b""  # read once: a later change cannot slip in
+    if hashlib.sha256(data).hexdigest() != expected:
         raise CirculationError(
             f"{pdf} is missing or is not the file run {manifest['run_id']} produced "
             f"(SHA-256 differs); rerun the quarter with `vcc run --quarter {quarter}`"
         )
-    return Published(quarter, run["run_id"], run["version"], folder, pdf, expected, manifest)
+    return Published(quarter, run["run_id"], run["version"], folder, pdf, expected, manifest, data)
 
 
 def approve(warehouse: Warehouse, output_root: Path, quarter: str, by: str, note: str | None):
-    """Record sign-off of the quarter's current report; returns (approval row, newly made)."""
+    """Record sign-off of the quarter's current report; returns (approval row, newly made).
+    Holds the quarter's lock: no run replaces the report while it is being approved."""
+    with warehouse.holding(quarter, "approve"):
+        return _record_approval(warehouse, output_root, quarter, by, note)
+
+
+def _record_approval(
+    warehouse: Warehouse, output_root: Path, quarter: str, by: str, note: str | None
+) -> tuple[dict[str, Any], bool]:
     report = current_report(warehouse, output_root, quarter)
     earlier = _approval_of(warehouse, report)
     if earlier:
@@ -124,7 +136,21 @@ def circulate(
     resend: bool = False,
     progress=None,  # noqa: ANN001 - a callable taking one line of text
 ) -> CirculationResult:
-    """Email the approved current report to the distribution list."""
+    """Email the approved current report to the distribution list, holding the quarter's lock
+    (no run, approval or sample of the quarter meanwhile)."""
+    with warehouse.holding(quarter, "circulate"):
+        return _send(warehouse, config, output_root, quarter, sent_by, resend, progress)
+
+
+def _send(
+    warehouse: Warehouse,
+    config: Config,
+    output_root: Path,
+    quarter: str,
+    sent_by: str,
+    resend: bool,
+    progress,  # noqa: ANN001 - a callable taking one line of text, or None
+) -> CirculationResult:
     from vcc.flows.operations.mail import send_message
     from vcc.flows.operations.summary import run_summary_text  # pandas: only sending needs it
 
@@ -132,8 +158,16 @@ def circulate(
     latest = warehouse.latest_version(quarter)
     if latest is None or (latest["version"], latest["edition"]) != (report.version, report.edition):
         raise CirculationError(f"version {report.version} of {quarter} has been superseded")
-    if _approval_of(warehouse, report) is None:
+    approval = _approval_of(warehouse, report)
+    if approval is None:
         raise CirculationError(_not_approved(warehouse, report))
+    # What is sent is the bytes read once and checked, not the file, which a run could replace.
+    if hashlib.sha256(report.pdf_bytes).hexdigest() != approval["pdf_sha256"]:
+        raise CirculationError(
+            f"{report.pdf} is not the PDF approved on {approval['approved_at']:%d %B %Y} "
+            "(SHA-256 differs); nothing was sent"
+        )
+    attachment = (report.pdf.name, report.pdf_bytes)
     recipients = list(config.mail.distribution)
     if not recipients:
         raise CirculationError("no distribution list: set [mail] distribution in the configuration")
@@ -154,7 +188,7 @@ def circulate(
     sent: list[str] = []
     for number, recipient in enumerate(to_send, start=1):
         try:
-            message_id = send_message(config.mail, recipient, subject, body, [report.pdf])
+            message_id = send_message(config.mail, recipient, subject, body, [attachment])
         except VccError as error:
             raise CirculationError(
                 f"{error}; sent to {len(sent)} of {len(to_send)} before it failed (recorded); "
@@ -168,7 +202,7 @@ def circulate(
                     edition=report.edition,
                     run_id=report.run_id,
                     recipient=recipient,
-                    pdf_sha256=report.pdf_sha256,
+                    pdf_sha256=approval["pdf_sha256"],  # of the bytes sent
                     message_id=message_id,
                     sent_at=dt.datetime.now().replace(microsecond=0),
                     sent_by=sent_by,
@@ -231,7 +265,8 @@ def _keep_instances(warehouse: Warehouse, report: Published) -> None:
         return
     path = report.folder / "instances.parquet"
     data = path.read_bytes()
-    if sha256(path) != report.manifest["outputs"]["checksums"]["instances.parquet"]:
+    checksum = hashlib.sha256(data).hexdigest()  # of the bytes kept, read once
+    if checksum != report.manifest["outputs"]["checksums"]["instances.parquet"]:
         raise CirculationError(f"{path} is not the file run {report.run_id} produced")
     with warehouse.transaction() as connection:
         connection.execute(
@@ -239,7 +274,7 @@ def _keep_instances(warehouse: Warehouse, report: Published) -> None:
                 quarter=report.quarter,
                 version=report.version,
                 run_id=report.run_id,
-                sha256=sha256(path),
+                sha256=checksum,
                 parquet=data,
             )
         )

@@ -23,6 +23,8 @@ from pathlib import Path
 from vcc.flows.config import MailSettings, is_plausible_address
 from vcc.flows.errors import VccError
 
+Attachment = tuple[str, bytes]  # a file's name and its bytes, as already read
+
 
 class MailError(VccError):
     """A message could not be sent: says which server and what went wrong, in one line."""
@@ -37,11 +39,11 @@ def build_message(
     to: str,
     subject: str,
     body: str,
-    attachments: Sequence[Path] = (),
+    attachments: Sequence[Path | Attachment] = (),
 ) -> EmailMessage:
     """A plain-text message from ``settings.sender`` to the one address ``to``, with a Date and a
     Message-ID in the sender's domain, and each attachment under its own file name (a PDF as
-    application/pdf)."""
+    application/pdf): a file read now, or a name and the bytes already read."""
     if not is_plausible_address(to):
         raise MailError(f"{to!r} is not an email address; nothing was sent")
     message = EmailMessage()
@@ -51,17 +53,19 @@ def build_message(
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2])
     message.set_content(body)
-    for path in map(Path, attachments):
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise MailError(
-                f"cannot attach {path}: {error.strerror or type(error).__name__}"
-            ) from None
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    for attachment in attachments:
+        name, data = attachment if isinstance(attachment, tuple) else _read(Path(attachment))
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         maintype, subtype = content_type.split("/", 1)
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return message
+
+
+def _read(path: Path) -> Attachment:
+    try:
+        return path.name, path.read_bytes()
+    except OSError as error:
+        raise MailError(f"cannot attach {path}: {error.strerror or type(error).__name__}") from None
 
 
 def send_message(
@@ -69,7 +73,7 @@ def send_message(
     to: str,
     subject: str,
     body: str,
-    attachments: Sequence[Path] = (),
+    attachments: Sequence[Path | Attachment] = (),
 ) -> str:
     """Send one message to ``to`` through the configured server; returns its Message-ID once the
     server has accepted it."""

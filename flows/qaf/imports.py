@@ -28,7 +28,8 @@ def import_review_form(
     config: Config, output_root: Path, path: Path, warehouse: Warehouse | None = None
 ) -> ImportOutcome:
     """Check a completed review form against its sample and store its ratings as the sample's
-    newest import (raises vcc.flows.qaf.form.FormProblems naming each problem's row)."""
+    newest import (raises vcc.flows.qaf.form.FormProblems naming each problem's row), holding
+    the sample's quarter's lock."""
     sample_id = form_sample_id(path)
     store = ReviewStore(warehouse or open_warehouse(config, output_root))
     sample = store.sample(sample_id)
@@ -37,12 +38,13 @@ def import_review_form(
             f"{path.name} is the form of sample {sample_id}, which is not in the warehouse "
             f"{store.warehouse.shown_url}"
         )
-    frame = store.frame(sample_id)
-    cases = frame[frame["selected"].astype(bool)]
-    expected = form_cases(cases, store.case_records(sample_id))
-    ratings = read_form(path, sample_id, expected)
-    earlier = store.imports(sample_id)
-    import_id = store.save_import(sample_id, current_user(), path.name, sha256(path), ratings)
+    with store.warehouse.holding(sample.quarter, "review import"):
+        frame = store.frame(sample_id)
+        cases = frame[frame["selected"].astype(bool)]
+        expected = form_cases(cases, store.case_records(sample_id))
+        ratings = read_form(path, sample_id, expected)
+        earlier = store.imports(sample_id)
+        import_id = store.save_import(sample_id, current_user(), path.name, sha256(path), ratings)
     return ImportOutcome(
         sample_id,
         import_id,

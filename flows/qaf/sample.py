@@ -152,14 +152,28 @@ def draw_quarter_sample(
     progress: Callable[[str], None] = lambda line: None,
 ) -> SampleOutcome:
     """Draw (or find, when drawn before with the same run, seed and design) the quarter's dip
-    sample, record it and write its pack and form; ``progress`` hears of each long step."""
+    sample, record it and write its pack and form; ``progress`` hears of each long step.
+    Holds the quarter's lock: no run replaces the published run while it is being sampled."""
+    store = ReviewStore(warehouse or open_warehouse(config, output_root))
+    with store.warehouse.holding(str(quarter), "sample"):
+        return _sample(config, output_root, quarter, size, seed, store, progress)
+
+
+def _sample(
+    config: Config,
+    output_root: Path,
+    quarter: Quarter,
+    size: int | None,
+    seed: int | None,
+    store: ReviewStore,
+    progress: Callable[[str], None],
+) -> SampleOutcome:
     run_folder, manifest = published_run(output_root, quarter)
     request = _Request(
         quarter, run_folder, str(manifest["run_id"]), dt.date.fromisoformat(manifest["as_of"]),
         size or config.qaf.sample_size, secrets.randbelow(10**9) if seed is None else seed,
         config.qaf.enhanced_oversampling,
     )  # fmt: skip
-    store = ReviewStore(warehouse or open_warehouse(config, output_root))
     earlier = store.find_sample(
         str(quarter), request.run_id, request.seed, request.size, request.oversampling
     )

@@ -2,8 +2,8 @@
 
 Each stage is a task; the flow wires them and times them. Figures are made in
 ``flows/run/figures.py`` by the pure functions of ``transforms/``; files are written by
-``flows/run/outputs.py`` into a staging folder that replaces ``<out>/<quarter>/`` only when
-everything has succeeded.
+``flows/run/outputs.py`` into a staging folder that ``<out>/<quarter>/`` is switched to, in one
+atomic step, only when everything has succeeded.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def quarterly_compliance_report(
     extracted_at = dt.datetime.now()
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     progress("run %s: quarter %s, as of %s", run_id, target_quarter, as_of_date)
-    warehouse = open_warehouse(config, output_root)
+    warehouse = open_warehouse(config, output_root, lambda line: progress("%s", line))
     warehouse.start_run(
         run_id,
         str(target_quarter),
@@ -180,9 +180,9 @@ def quarterly_compliance_report(
          "from_snapshot": from_snapshot},
         RunFacts(as_of_date, config.fingerprint(), code_version(), {}),
     )  # fmt: skip
-    for line in recover(output_root, target_quarter):
-        logger.warning("a killed run of %s: %s", target_quarter, line)
-    try:
+    try:  # from here on, however the run ends, it releases the quarter's lock
+        for line in recover(output_root, target_quarter, warehouse.unfinished):
+            logger.warning("a killed run of %s: %s", target_quarter, line)
         manifest = _produce(
             run_id, target_quarter, as_of_date, extracted_at, config,
             FigureSettings.of(config, catalogue), output_root, triggered_by, from_snapshot,

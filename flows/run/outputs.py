@@ -1,8 +1,10 @@
 """The output files of a run (CONTRACT.md §4), written all-or-nothing.
 
 Everything is written into a staging folder beside ``<out>/<quarter>/``; ``publish`` adds the
-manifest and swaps the staging folder in only when every file is complete, so a failed run
-leaves the previous outputs as they were and nothing half-written.
+manifest and, only when every file is complete, renames it to the run's own folder
+``<out>/.<quarter>-<run id>/`` and switches the link ``<out>/<quarter>`` to it in one atomic
+rename. So a failed or killed run leaves the previous outputs as they were and nothing
+half-written, and ``<out>/<quarter>`` always holds one run's complete outputs.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import platform
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -299,44 +302,118 @@ def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str,
     }
 
 
+def run_folder(output_root: Path, quarter: Quarter | str, run_id: str) -> Path:
+    """Where a published run's files live: ``<out>/.<quarter>-<run id>/``, which the link
+    ``<out>/<quarter>`` leads to while it is the quarter's current run."""
+    return output_root / f".{quarter}-{run_id}"
+
+
 def publish(
     staging: Path, run: RunOutputs, plan: VersionPlan, total_seconds: float
 ) -> dict[str, Any]:
-    """Add the manifest, then, in the warehouse transaction that records the run, swap the
-    staging folder in place of ``<out>/<quarter>/``: both change or neither does."""
+    """Add the manifest, then, in the warehouse transaction that records the run, switch
+    ``<out>/<quarter>`` to the new outputs in one atomic step: both change or neither does, and
+    ``<out>/<quarter>`` never goes missing. The outputs it led to are then archived."""
     manifest = _manifest(run, staging, total_seconds)
     manifest["version"] = {
         "number": plan.version, "edition": plan.edition, "label": plan.label,
         "reasons": plan.reasons,
     }  # fmt: skip
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    final = run.final_dir
-    retired = run.output_root / f".retired-{run.quarter}-{run.run_id}"
 
-    def swap() -> None:
-        if final.exists():
-            os.replace(final, retired)
-        try:
-            os.replace(staging, final)
-        except OSError:
-            if retired.exists():
-                os.replace(retired, final)
-            raise
+    def record(switch: Callable[[], None]) -> None:
+        run.warehouse.finish_run(
+            run.run_id,
+            plan,
+            run.figures.metrics,
+            manifest["outputs"]["checksums"]["metrics.csv"],
+            manifest["outputs"]["checksums"][f"{run.report_name}.pdf"],
+            run.facts(manifest["snapshots"]),
+            manifest,
+            publish=switch,
+        )
 
-    run.warehouse.finish_run(
-        run.run_id,
-        plan,
-        run.figures.metrics,
-        manifest["outputs"]["checksums"]["metrics.csv"],
-        manifest["outputs"]["checksums"][f"{run.report_name}.pdf"],
-        run.facts(manifest["snapshots"]),
-        manifest,
-        publish=swap,
-    )
-    if retired.exists():
-        _archive(retired, run.output_root / "archive")
-        shutil.rmtree(retired, ignore_errors=True)
+    publish_folder(staging, run.output_root, run.quarter, run.run_id, record)
     return manifest
+
+
+def publish_folder(
+    staging: Path,
+    output_root: Path,
+    quarter: Quarter | str,
+    run_id: str,
+    record: Callable[[Callable[[], None]], None],
+) -> None:
+    """Make the complete ``staging`` folder the quarter's current outputs: ``record(switch)``
+    records the run in one transaction and calls ``switch`` inside it, before committing. The
+    switch renames ``staging`` to the run's folder, then replaces the link ``<out>/<quarter>``
+    in one atomic rename; if recording fails the link leads back to the previous outputs. Those
+    are archived once the run is recorded (if that fails, by the next run's ``recover``)."""
+    final = output_root / str(quarter)
+    folder = run_folder(output_root, quarter, run_id)
+    previous: list[Path] = []
+
+    def switch() -> None:
+        os.replace(staging, folder)  # complete: named as a run's folder, not yet current
+        previous.extend(_current(final, str(quarter)))
+        _point(final, folder)  # the one step that publishes
+
+    try:
+        record(switch)
+    except BaseException:
+        _unpublish(final, folder, previous)
+        raise
+    for retired in previous:  # the run is published and recorded: tidying may wait
+        try:
+            _archive(retired, output_root / "archive")
+            shutil.rmtree(retired, ignore_errors=True)
+        except OSError:
+            pass  # left for the next run's ``recover`` to archive
+
+
+def _point(final: Path, folder: Path) -> None:
+    """Make ``final`` a link to ``folder`` (beside it) in one step: a new link renamed over the
+    old one, which ``rename(2)`` does atomically."""
+    link = final.parent / f".link-{final.name}-{folder.name}"
+    link.unlink(missing_ok=True)
+    os.symlink(folder.name, link)
+    os.replace(link, final)
+
+
+def _current(final: Path, quarter: str) -> list[Path]:
+    """The run folder ``final`` leads to now (none before a quarter's first run). Outputs an
+    older vcc left as a real folder first become a run folder of their own, so the switch can
+    replace a link: a kill in between leaves no ``final``, and ``recover`` puts it back."""
+    if final.is_symlink():
+        return [final.parent / os.readlink(final)]
+    if not final.is_dir():
+        return []
+    folder = run_folder(final.parent, quarter, _run_id_of(final) or "earlier")
+    os.replace(final, folder)
+    try:
+        _point(final, folder)
+    except BaseException:
+        os.replace(folder, final)
+        raise
+    return [folder]
+
+
+def _unpublish(final: Path, folder: Path, previous: list[Path]) -> None:
+    """Undo a publication whose recording failed: ``final`` leads back to what it led to."""
+    if final.is_symlink() and os.readlink(final) == folder.name:
+        if previous:
+            _point(final, previous[0])
+        else:
+            final.unlink()
+    shutil.rmtree(folder, ignore_errors=True)
+    (final.parent / f".link-{final.name}-{folder.name}").unlink(missing_ok=True)
+
+
+def _run_id_of(folder: Path) -> str | None:
+    try:
+        return str(json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["run_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _archive(retired: Path, archive: Path) -> None:
@@ -347,27 +424,53 @@ def _archive(retired: Path, archive: Path) -> None:
         return
     run_id = json.loads(manifest.read_text(encoding="utf-8"))["run_id"]
     kept = private_folder(private_folder(archive) / run_id)
-    os.replace(manifest, kept / "manifest.json")
     if (retired / "snapshots").exists():
         os.replace(retired / "snapshots", kept / "snapshots")
+    # the manifest last: while the retired folder has it, it still has something to archive
+    os.replace(manifest, kept / "manifest.json")
     make_private(kept)  # case data: owner-only (flows.private)
 
 
-def recover(output_root: Path, quarter: Quarter) -> list[str]:
+def recover(
+    output_root: Path, quarter: Quarter, unfinished: Callable[[str], bool] = lambda run_id: False
+) -> list[str]:
     """Tidy what a killed run of ``quarter`` left behind; call it holding the quarter's lock.
-    A staging folder is half-written and goes. A retired folder is the previous outputs: put
-    back if the kill came between the two renames of ``publish``, else archived and removed."""
+    ``unfinished(run_id)``: the warehouse knows the run and it did not succeed.
+
+    A staging folder or a half-made link is removed. If ``<out>/<quarter>`` is missing (a kill
+    while an older vcc's folder became a run folder) or leads to an unfinished run (a kill after
+    the switch, before the warehouse recorded it), it is led back to the newest other run folder.
+    Run folders it does not lead to are removed if unfinished, else archived."""
     done = []
-    for leftover in sorted(output_root.glob(f".staging-{quarter}-*")):
-        shutil.rmtree(leftover, ignore_errors=True)
-        done.append(f"removed the half-written {leftover.name}")
-    final = output_root / str(quarter)
-    for retired in sorted(output_root.glob(f".retired-{quarter}-*")):
-        if not final.exists():
-            os.replace(retired, final)
-            done.append(f"restored the previous outputs from {retired.name}")
+    leftovers = [
+        *output_root.glob(f".staging-{quarter}-*"),
+        *output_root.glob(f".link-{quarter}-*"),
+    ]
+    for leftover in sorted(leftovers):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
         else:
-            _archive(retired, output_root / "archive")
-            shutil.rmtree(retired, ignore_errors=True)
-            done.append(f"archived {retired.name}")
+            leftover.unlink(missing_ok=True)
+        done.append(f"removed the half-made {leftover.name}")
+    final = output_root / str(quarter)
+    folders = sorted(path for path in output_root.glob(f".{quarter}-*") if path.is_dir())
+    finished = [f for f in folders if not unfinished(_run_id_of(f) or "")]
+    current = (final.parent / os.readlink(final)) if final.is_symlink() else None
+    if not final.is_dir() or (current is not None and current not in finished):
+        if finished:
+            _point(final, finished[-1])
+            current = finished[-1]
+            done.append(f"restored the previous outputs from {current.name}")
+        elif final.is_symlink():
+            final.unlink()
+            current = None
+    for folder in folders:
+        if folder == current:
+            continue
+        if folder in finished:
+            _archive(folder, output_root / "archive")
+            done.append(f"archived {folder.name}")
+        else:
+            done.append(f"removed {folder.name}, never recorded")
+        shutil.rmtree(folder, ignore_errors=True)
     return done

@@ -5,7 +5,10 @@ figures are: ``versions.py``).
 Any SQLAlchemy 2 database: an SQLite file beside the outputs by default, PostgreSQL when
 ``[warehouse] url_env`` names one. The schema belongs to the Alembic migrations in
 ``flows/warehouse/migrations/``; opening a warehouse upgrades it to the newest revision when it is
-not there already (the quick commands read a current warehouse without loading Alembic).
+not there already (the quick commands read a current warehouse without loading Alembic). An
+SQLite file is checked for damage when opened and before a run commits (``WarehouseDamaged``).
+Run, approve, circulate, sample and review import of a quarter share its one lock
+(``run_locks``, ``Warehouse.holding``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import datetime as dt
 import json
 import os
 import socket
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,17 +56,50 @@ if TYPE_CHECKING:
     from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SCHEMA_REVISION = "0003"  # the newest migration's revision id (a test checks it is the head)
+SCHEMA_REVISION = "0004"  # the newest migration's revision id (a test checks it is the head)
 WAREHOUSE_FILE = "vcc-warehouse.sqlite"
 STALE_LOCK = dt.timedelta(hours=12)  # no run takes this long; its holder was killed elsewhere
+LOCK_POLL_SECONDS = 0.25  # how often a waiting operation looks at the lock again
+LOCK_ATTEMPTS = 100_000  # bounds the loop; the wait itself ends it
+# What the holder of a quarter's lock is doing, as the refusal says it.
+OPERATIONS = {
+    "run": "being run",
+    "approve": "being approved",
+    "circulate": "being circulated",
+    "sample": "being sampled",
+    "review import": "having a review form imported",
+}
 
 
 class WarehouseError(VccError):
     """The warehouse cannot be opened or written."""
 
 
+class WarehouseDamaged(WarehouseError):
+    """The SQLite warehouse file fails its integrity check: restore it from a backup."""
+
+
+def _damage(cause: BaseException) -> bool:
+    """Whether SQLite says its file is damaged or is not a database at all."""
+    return str(getattr(cause, "sqlite_errorname", "")).startswith(
+        ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+    )
+
+
 class QuarterLocked(VccError):
-    """Another run of the same quarter holds the lock."""
+    """Another run, approval, circulation, sample or review import of the quarter holds its
+    lock."""
+
+
+def held_by(holder: dict[str, Any]) -> str:
+    """Who holds a quarter's lock, in words: "2026Q3 is being circulated by pid 1234 since
+    14:02"."""
+    doing = OPERATIONS.get(holder["operation"], f"locked by {holder['operation']}")
+    run = f" (run {holder['run_id']})" if holder["operation"] == "run" else ""
+    where = "" if holder["host"] == socket.gethostname() else f" on {holder['host']}"
+    since = holder["acquired_at"]
+    when = f"{since:%H:%M}" if since.date() == dt.date.today() else f"{since:%Y-%m-%d %H:%M}"
+    return f"{holder['quarter']} is {doing}{run} by pid {holder['pid']}{where} since {when}"
 
 
 def default_url(output_root: Path) -> str:
@@ -85,18 +123,58 @@ def _pid_alive(pid: int) -> bool:
 class Warehouse:
     """One warehouse database; every method is one short transaction."""
 
-    def __init__(self, url: str):
+    def __init__(
+        self, url: str, lock_wait: float = 0.0, notice: Callable[[str], None] | None = None
+    ):
+        """``lock_wait``: seconds to wait for a quarter's lock before refusing ([warehouse]
+        lock_wait_seconds); ``notice`` hears, once, that an operation is waiting for it."""
         self.url = url
         self.shown_url = mask_url(url)
+        self.lock_wait = lock_wait
+        self.notice = notice
         try:
             self.engine = _engine(url)
-            self._upgrade()
+            self._check_integrity()
+            with self._stopping_on_damage():
+                self._upgrade()
         except SQLAlchemyError as error:
             cause = getattr(error, "orig", None) or error  # the driver's own error, if any
             raise WarehouseError(
                 f"warehouse {self.shown_url}: {type(cause).__name__}: "
                 + mask_secrets(str(cause).splitlines()[0], url)
             ) from None
+
+    def _check_integrity(self, connection: Any = None) -> None:
+        """An SQLite warehouse is checked (``PRAGMA quick_check``) when opened and before a run's
+        figures are committed: damage stops vcc in one line before it writes anything more."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self._stopping_on_damage():
+            if connection is None:
+                with self.engine.connect() as connection:
+                    found = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check")]
+            else:
+                found = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check")]
+        if found != ["ok"]:
+            raise self._damaged(found[0] if found else "no answer")
+
+    @contextmanager
+    def _stopping_on_damage(self) -> Iterator[None]:
+        """SQLite's own word that the file is damaged becomes the one line of ``_damaged``."""
+        try:
+            yield
+        except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None) or error
+            if _damage(cause):
+                raise self._damaged(str(cause)) from None
+            raise
+
+    def _damaged(self, detail: str) -> WarehouseDamaged:
+        return WarehouseDamaged(
+            f"the warehouse {self.shown_url.split('///', 1)[-1]} is damaged (SQLite: "
+            f"{' '.join(detail.split())[:120]}); vcc wrote nothing to it: restore it from your "
+            "latest backup"
+        )
 
     def _upgrade(self) -> None:
         """Bring the schema to the newest migration; Alembic is loaded only when it is not there
@@ -130,9 +208,9 @@ class Warehouse:
 
     def start_run(self, run_id: str, quarter: str, as_of: dt.date, triggered_by: str,
                   parameters: dict[str, Any], facts: RunFacts) -> None:  # fmt: skip
-        """Take the quarter's lock and record the run as running (refuses if another run of the
-        quarter is in progress)."""
-        self._lock(quarter, run_id)
+        """Take the quarter's lock and record the run as running (refuses if another operation
+        on the quarter holds the lock past the wait); ``fail_run`` or ``finish_run`` release it."""
+        self._lock(quarter, "run", run_id)
         with self.engine.begin() as connection:
             connection.execute(
                 insert(runs).values(
@@ -150,33 +228,45 @@ class Warehouse:
                 )
             )
 
-    def _lock(self, quarter: str, run_id: str) -> None:
-        row = dict(quarter=quarter, run_id=run_id, host=socket.gethostname(), pid=os.getpid())
-        for _ in range(2):
+    @contextmanager
+    def holding(self, quarter: str, operation: str) -> Iterator[None]:
+        """Hold the quarter's lock for ``operation`` (one of ``OPERATIONS``) while the block
+        runs, and release it however the block ends."""
+        holder = f"{operation.replace(' ', '-')}-{uuid.uuid4().hex[:12]}"
+        self._lock(quarter, operation, holder)
+        try:
+            yield
+        finally:
+            with self.engine.begin() as connection:
+                connection.execute(delete(run_locks).where(run_locks.c.run_id == holder))
+
+    def _lock(self, quarter: str, operation: str, holder: str) -> None:
+        """One lock per quarter for run, approve, circulate, sample and review import: wait up
+        to ``lock_wait`` seconds for another holder to finish, then refuse naming it. A holder
+        whose process has died on this machine, or older than ``STALE_LOCK``, is taken over."""
+        row = dict(quarter=quarter, run_id=holder, host=socket.gethostname(), pid=os.getpid(),
+                   operation=operation)  # fmt: skip
+        deadline = time.monotonic() + self.lock_wait
+        told = False
+        for _ in range(LOCK_ATTEMPTS):
             try:
                 with self.engine.begin() as connection:
                     connection.execute(insert(run_locks).values(**row, acquired_at=_now()))
                 return
             except IntegrityError:
-                holder = self._lock_holder(quarter)
-                if holder is None:
+                found = self._lock_holder(quarter)
+                if found is None:
                     continue  # released in between
-                if not self._stale(holder):
-                    raise QuarterLocked(
-                        f"{quarter} is already being run (run {holder['run_id']}, started "
-                        f"{holder['acquired_at']:%Y-%m-%d %H:%M} by process {holder['pid']} on "
-                        f"{holder['host']}); wait for it to finish, then run again"
-                    ) from None
-                with self.engine.begin() as connection:
-                    connection.execute(
-                        delete(run_locks).where(run_locks.c.run_id == holder["run_id"])
-                    )
-                    connection.execute(
-                        update(runs)
-                        .where(runs.c.run_id == holder["run_id"], runs.c.status == "running")
-                        .values(status="abandoned", error="the process was killed")
-                    )
-        raise QuarterLocked(f"{quarter}: could not take the run lock; try again")
+                if self._stale(found):
+                    self._take_over(found)
+                    continue
+                if time.monotonic() >= deadline:
+                    raise QuarterLocked(f"{held_by(found)}; try again when it finishes") from None
+                if not told and self.notice:
+                    self.notice(f"{held_by(found)}; waiting up to {self.lock_wait:g} s")
+                    told = True
+                time.sleep(min(LOCK_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+        raise QuarterLocked(f"{quarter}: could not take the quarter's lock; try again")
 
     def _lock_holder(self, quarter: str) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
@@ -184,6 +274,16 @@ class Warehouse:
                 select(run_locks).where(run_locks.c.quarter == quarter)
             ).first()
         return dict(found._mapping) if found else None
+
+    def _take_over(self, holder: dict[str, Any]) -> None:
+        """Remove a dead holder's lock; a run it was making is recorded as abandoned."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(run_locks).where(run_locks.c.run_id == holder["run_id"]))
+            connection.execute(
+                update(runs)
+                .where(runs.c.run_id == holder["run_id"], runs.c.status == "running")
+                .values(status="abandoned", error="the process was killed")
+            )
 
     @staticmethod
     def _stale(holder: dict[str, Any]) -> bool:
@@ -213,13 +313,14 @@ class Warehouse:
         publish: Callable[[], None],
     ) -> None:
         """Record a successful run in one transaction: its metrics, its version, its status.
-        ``publish`` (the output folder swap) runs inside the transaction, so that if it fails
-        nothing is recorded, and if the recording fails the transaction is rolled back before
-        the outputs change."""
+        An SQLite warehouse is checked for damage before anything is committed. ``publish``
+        (the switch of the outputs, ``flows.run.outputs.publish_folder``) runs inside the
+        transaction, so that if it fails nothing is recorded, and if the recording fails the
+        transaction is rolled back and the outputs are switched back."""
         from vcc.transforms.metrics import METRIC_COLUMNS  # pandas: only a finished run needs it
 
         rows = metrics_frame[METRIC_COLUMNS].astype(object).where(metrics_frame.notna(), None)
-        with self.engine.begin() as connection:
+        with self._stopping_on_damage(), self.engine.begin() as connection:
             connection.execute(
                 update(runs)
                 .where(runs.c.run_id == run_id)
@@ -266,6 +367,7 @@ class Warehouse:
                     .values(**version_row)
                 )
             connection.execute(delete(run_locks).where(run_locks.c.run_id == run_id))
+            self._check_integrity(connection)  # damage found now: nothing is committed
             publish()
 
     # --- versions -------------------------------------------------------------------------------
@@ -305,6 +407,12 @@ class Warehouse:
         with self.engine.connect() as connection:
             found = connection.execute(select(runs).where(runs.c.run_id == run_id)).first()
         return dict(found._mapping) if found else None
+
+    def unfinished(self, run_id: str) -> bool:
+        """Whether the warehouse knows the run and it did not succeed (running, failed or
+        abandoned): its outputs were never published (``flows.run.outputs.recover``)."""
+        found = self.run(run_id)
+        return found is not None and found["status"] != "succeeded"
 
     def list_runs(self, quarter: str | None = None) -> list[dict[str, Any]]:
         query = select(runs).order_by(runs.c.started_at, runs.c.run_id)
@@ -360,6 +468,11 @@ def _engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def open_warehouse(config: Any, output_root: Path | None = None) -> Warehouse:
-    """The configured warehouse (``[warehouse] url_env``), else ``<out>/vcc-warehouse.sqlite``."""
-    return Warehouse(config.warehouse.url(output_root or config.output_dir))
+def open_warehouse(
+    config: Any, output_root: Path | None = None, notice: Callable[[str], None] | None = None
+) -> Warehouse:
+    """The configured warehouse (``[warehouse] url_env``), else ``<out>/vcc-warehouse.sqlite``;
+    its quarter locks wait ``[warehouse] lock_wait_seconds``, telling ``notice`` so."""
+    settings = config.warehouse
+    return Warehouse(settings.url(output_root or config.output_dir), settings.lock_wait_seconds,
+                     notice)  # fmt: skip

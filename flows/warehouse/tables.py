@@ -1,8 +1,9 @@
 """Every table of the warehouse, on the one metadata the migrations are checked against: runs,
 their metrics, report versions, approvals, the circulation log, the instance tables of circulated
-versions and the run locks (migration 0001, used by ``store.py``); the QAF's samples, frames, case
-records, form imports and ratings (migration 0002, used by ``reviews.py``); the editions of a
-version (migration 0003: ``report_versions`` holds one row per edition, ``circulations`` names it).
+versions and the quarter locks (migration 0001; the operation holding a lock since 0004), used by
+``store.py``; the QAF's samples, frames, case records, form imports and ratings (migration 0002,
+used by ``reviews.py``); the editions of a version (migration 0003: ``report_versions`` holds one
+row per edition, ``circulations`` names it).
 """
 
 from __future__ import annotations
@@ -135,10 +136,12 @@ run_locks = Table(
     "run_locks",
     metadata,
     Column("quarter", String(6), primary_key=True),
-    Column("run_id", String(64), nullable=False),
+    Column("run_id", String(64), nullable=False),  # the run's id, else the holder's own token
     Column("host", String(255), nullable=False),
     Column("pid", Integer, nullable=False),
     Column("acquired_at", DateTime, nullable=False),
+    # run, approve, circulate, sample or review import (migration 0004)
+    Column("operation", String(20), nullable=False, server_default="run"),
 )
 
 # --- the Quality Assessment Framework's (README "Quality Assessment Framework") ---------------

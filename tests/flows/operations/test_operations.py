@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +26,6 @@ from vcc.flows.config import load_config
 from vcc.flows.operations.circulation import CirculationError, approve, circulate
 from vcc.flows.run.flow import run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
-from vcc.flows.warehouse.versions import RunFacts
 
 pytestmark = pytest.mark.flow
 QUARTER = FLOW_QUARTER
@@ -221,27 +219,27 @@ def test_a_run_killed_while_writing_leaves_the_last_outputs_and_warehouse_intact
     assert not list(out.glob(".staging-*"))
 
 
-def test_a_second_run_of_a_quarter_being_run_refuses_in_one_line(
+def test_a_run_of_a_quarter_being_circulated_waits_then_refuses_in_one_line(
     prefect_harness, demo_config, tmp_path
 ):
-    """The lock is held here, by a run of this (live) process; tests/test_warehouse.py races two
-    processes for it."""
+    """The lock is held here, by a circulation in this (live) process, for longer than the run
+    waits ([warehouse] lock_wait_seconds, 10 s); test_quarter_lock.py races the other commands."""
     out = tmp_path / "out"
     warehouse = Warehouse(default_url(out))
-    facts = RunFacts(FLOW_AS_OF, "c" * 64, "test", {})
-    warehouse.start_run("running-elsewhere", QUARTER, FLOW_AS_OF, "manual", {}, facts)
     args = ["run", "-q", QUARTER, "--as-of", FLOW_AS_OF.isoformat(), "--config", str(demo_config)]
-    second = _vcc(*args, "--out", str(out))
-    _, errors = second.communicate(timeout=300)
+    with warehouse.holding(QUARTER, "circulate"):
+        taken = warehouse.table("run_locks")[0]["acquired_at"]
+        second = _vcc(*args, "--out", str(out))
+        _, errors = second.communicate(timeout=300)
     assert second.returncode == 1
     lines = [line for line in errors.splitlines() if line.startswith("vcc: error")]
+    when = f"{taken:%H:%M}" if taken.date() == dt.date.today() else f"{taken:%Y-%m-%d %H:%M}"
     assert lines == [
-        f"vcc: error: {QUARTER} is already being run (run running-elsewhere, started "
-        f"{warehouse.table('run_locks')[0]['acquired_at']:%Y-%m-%d %H:%M} by process "
-        f"{os.getpid()} on {socket.gethostname()}); wait for it to finish, then run again"
+        f"vcc: error: {QUARTER} is being circulated by pid {os.getpid()} since {when}; try "
+        "again when it finishes"
     ]
     assert "Traceback" not in errors
-    assert [run["run_id"] for run in warehouse.list_runs()] == ["running-elsewhere"]
+    assert warehouse.list_runs() == [] and warehouse.table("run_locks") == []
     assert not (out / QUARTER).exists()
 
 
