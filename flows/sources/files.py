@@ -39,6 +39,12 @@ def read_folder(
     folder = Path(source.path)
     if not folder.is_dir():
         raise SourceError(f"source {name}: folder {folder} does not exist")
+    try:
+        os.listdir(folder)  # a folder we may not list would read as one holding no file
+    except OSError as error:
+        raise SourceError(
+            f"source {name}: folder {folder} cannot be read: {error.strerror}"
+        ) from None
     for table in tables:
         where = f"source {name}, table {table.name}"
         spec = source.table(table.name)
