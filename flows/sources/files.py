@@ -107,7 +107,7 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
     try:
         # Every value stays text, and only an empty field is missing: "NA" or "null" may be data.
         # index_col=False: a first data row with an extra field must never become an index that
-        # shifts every column; _check_field_counts below refuses such a file.
+        # shifts every column; _check_rows below refuses such a file.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             frame = pd.read_csv(
@@ -122,8 +122,11 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
     except UnicodeDecodeError as error:
         shown = encoding.removesuffix("-sig")
         byte = error.object[error.start]
+        with path.open("rb") as handle:
+            utf16 = handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        hint = ": it looks like UTF-16, set the table's encoding" if utf16 else ""
         raise SourceError(
-            f"{where}: {path} is not valid {shown} text (byte {byte:#04x})"
+            f"{where}: {path} is not valid {shown} text (byte {byte:#04x}){hint}"
         ) from error
     except pd.errors.EmptyDataError:
         raise SourceError(f"{where}: {path} is empty (not even a header line)") from None
@@ -133,22 +136,25 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
             reason += " (a quoted value is never closed: the file looks cut short)"
         raise SourceError(f"{where}: {path} is not valid CSV: {reason}") from error
     _check_last_row(path, encoding, delimiter, frame.shape[1], where)
-    _check_field_counts(path, encoding, delimiter, frame.shape[1], where)
+    _check_rows(path, encoding, delimiter, frame.shape[1], where)
     return frame
 
 
-def _check_field_counts(
-    path: Path, encoding: str, delimiter: str, columns: int, where: str
-) -> None:
-    """Every row has exactly the header's number of fields. pandas reads a short row with its
-    last fields empty and, when the first data row is long, takes its first column as an index
-    and shifts every column: either way values would land under the wrong column. A row with
-    the wrong number of fields cannot be placed, so the file is refused, naming the line."""
+def _check_rows(path: Path, encoding: str, delimiter: str, columns: int, where: str) -> None:
+    """What pandas would read without a word, refused naming the line:
+
+    - a header naming a column twice (pandas renames the second ``crime_ref.1``);
+    - a row with other than the header's number of fields: pandas reads a short row with its
+      last fields empty and, when the first data row is long, takes its first column as an
+      index and shifts every column; either way values would land under the wrong column;
+    - a NUL byte, which no text file holds: a file with zeroed blocks (a disk or copy fault)."""
     csv.field_size_limit(sys.maxsize)
     try:
         with path.open(encoding=encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
-            next(reader, None)  # the header
+            header = next(reader, [])
+            if twice := sorted({name for name in header if header.count(name) > 1}):
+                raise SourceError(f"{where}: {path} header names {', '.join(twice)} twice")
             start = reader.line_num + 1
             for row in reader:
                 blank = len(row) <= 1 and not "".join(row).strip()  # pandas skips blank lines
@@ -156,6 +162,11 @@ def _check_field_counts(
                     raise SourceError(
                         f"{where}: {path} line {start} has {len(row)} fields where the header "
                         f"has {columns}: refused rather than read with shifted columns"
+                    )
+                if any("\0" in field for field in row):
+                    raise SourceError(
+                        f"{where}: {path} line {start} holds a NUL byte, which no text file "
+                        "does: the file looks damaged"
                     )
                 start = reader.line_num + 1
     except csv.Error as error:
