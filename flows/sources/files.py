@@ -7,6 +7,7 @@ import codecs
 import csv
 import datetime as dt
 import glob
+import io
 import os
 import re
 import sys
@@ -99,19 +100,24 @@ def _read_file(path: Path, spec: TableSource, source: SourceConfig, where: str) 
 
 def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataFrame:
     try:
-        # Excel writes a byte-order mark before UTF-8 text; utf-8-sig drops it if present.
-        if codecs.lookup(encoding).name == "utf-8":
-            encoding = "utf-8-sig"
+        codec = codecs.lookup(encoding).name
     except LookupError:
         raise SourceError(f"{where}: unknown text encoding {encoding!r}") from None
+    if codec == "utf-8":
+        encoding = "utf-8-sig"  # Excel writes a byte-order mark before UTF-8 text: dropped
+    text: Path | io.StringIO = path
     try:
+        if codec.startswith(("utf-16", "utf-32")):
+            # pandas decodes a file in chunks, and loses UTF-16's byte-order mark after the first
+            with path.open(encoding=encoding, newline="") as handle:
+                text = io.StringIO(handle.read())
         # Every value stays text, and only an empty field is missing: "NA" or "null" may be data.
         # index_col=False: a first data row with an extra field must never become an index that
         # shifts every column; _check_rows below refuses such a file.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                path,
+                text,
                 dtype=str,
                 keep_default_na=False,
                 na_values=[""],
@@ -128,6 +134,8 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
         raise SourceError(
             f"{where}: {path} is not valid {shown} text (byte {byte:#04x}){hint}"
         ) from error
+    except UnicodeError as error:  # a codec's complaint about the whole text (no BOM...)
+        raise SourceError(f"{where}: {path} is not valid {encoding} text ({error})") from error
     except pd.errors.EmptyDataError:
         raise SourceError(f"{where}: {path} is empty (not even a header line)") from None
     except pd.errors.ParserError as error:
