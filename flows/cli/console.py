@@ -6,9 +6,10 @@ reach the Prefect server's log of the run. ``--verbose`` shows them all, ``--qui
 and the report's path.
 
 A fault inside a flow reaches the terminal as vcc's one line alone (``flows.cli.app``): without
-``--verbose`` no log record carrying a traceback is printed (Prefect logs a failed task or flow
-with one, and "Finished in state Failed" after it). The traceback stays in the Prefect server's
-log of the run and, for a fault in vcc, in the crash report the one line names.
+``--verbose`` Prefect's reports of a failed flow or task ("Encountered exception during
+execution", "Finished in state Failed"...) and any log record carrying or quoting a traceback
+(Great Expectations quotes one) are not printed. The traceback stays in the Prefect server's log
+of the run and, for a fault in vcc, in the crash report the one line names.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ class _AtLeast(logging.Filter):
         return record.levelno >= self.level
 
 
+# How Prefect's engine begins its reports of a failed flow or task (its traceback may have been
+# taken off already: flows.cli.run strips it from the project's own errors).
+_ENGINE_FAILURE_REPORTS = (
+    "Encountered exception during execution",
+    "Task run failed with",
+    "Finished in state",
+)
+
+
 class _NoFailureReports(logging.Filter):
     """Drops the engine's reports of a failure: the command reports it itself, in one line."""
 
@@ -55,8 +65,10 @@ class _NoFailureReports(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info or record.exc_text:
             return False
+        if "Traceback (most recent call last)" in record.getMessage():
+            return False  # Great Expectations quotes one in its message
         failed = record.levelno >= logging.ERROR and record.name.startswith("prefect")
-        return not (failed and str(record.msg).startswith("Finished in state"))
+        return not (failed and str(record.msg).startswith(_ENGINE_FAILURE_REPORTS))
 
 
 class _ProgressEcho(logging.Handler):
