@@ -1,7 +1,8 @@
 """Faults of the machine around a run, tried for real: a read-only output folder (a read-only bind
 mount), a full disk at the start and while staging outputs (a small tmpfs), a source folder vcc
 may not read (its permission bits, with the capabilities that let root ignore them dropped), and
-standard output closed by its reader.
+standard output closed by its reader. And a fault raised at the end of each stage (extract,
+validate, figures, rendering), in-process.
 
 After each fault: a non-zero exit, exactly one line on standard error and no traceback (Prefect's
 failure reports included), the earlier ``out/<quarter>`` and the warehouse's record as they
@@ -11,11 +12,13 @@ Prefect server; they must run as root, to mount.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
+from vcc.flows.errors import SourceError
 from vcc.flows.warehouse.store import Warehouse, default_url
 
 pytestmark = pytest.mark.flow
@@ -211,3 +215,55 @@ def test_an_unreadable_source_folder_is_one_line_and_changes_nothing(
     assert_one_line(run, "source cps")
     assert run.stderr.splitlines() == [expected]
     assert_untouched(out, before, earlier_record)
+
+
+def _fails_after(module: str, name: str, fault: BaseException):
+    """``module.name`` doing its work, then raising ``fault``: a failure at the stage's end."""
+    import importlib
+
+    real = getattr(importlib.import_module(module), name)
+
+    def then_fail(*args, **kwargs):
+        real(*args, **kwargs)
+        raise fault
+
+    return then_fail
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "fault", "line"),
+    [
+        ("vcc.flows.run.flow", "extract_source", OSError(errno.EIO, "I/O", "/mnt/police.db"),
+         "vcc: error: /mnt/police.db: input/output error"),
+        ("vcc.flows.sources.validate", "validate_extract", SourceError("source cps: gone"),
+         "vcc: error: source cps: gone"),
+        ("vcc.flows.run.flow", "quarter_figures", ValueError("V000123"),
+         "vcc: error: unexpected ValueError (a fault in vcc"),
+        ("vcc.reports.render", "render_report", OSError(errno.ENOSPC, "full"),
+         "vcc: error: no space left on the disk"),
+    ],
+    ids=["extract", "validate", "figures", "rendering"],
+)  # fmt: skip
+def test_a_fault_at_the_end_of_each_stage_is_one_line_and_changes_nothing(
+    earlier, demo_config, tmp_path, monkeypatch, module, name, fault, line
+):
+    from click.testing import CliRunner
+
+    from vcc.flows.cli import main
+
+    out = tmp_path / "out"
+    copy_earlier(earlier, out)
+    before, earlier_record = contents(out / QUARTER), record(out)
+    monkeypatch.setattr(f"{module}.{name}", _fails_after(module, name, fault))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where a crash report goes
+    monkeypatch.delenv("VCC_DEBUG", raising=False)
+
+    result = CliRunner().invoke(main, run_args(demo_config, out))
+
+    assert result.exit_code == 1
+    (said,) = result.stderr.splitlines()
+    assert said.startswith(line) and "V000123" not in said
+    assert_untouched(out, before, earlier_record)
+    warehouse = Warehouse(default_url(out))
+    assert [run["status"] for run in warehouse.list_runs()][-1] == "failed"
+    warehouse.engine.dispose()
