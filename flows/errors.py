@@ -1,5 +1,8 @@
 """The project's exceptions. Each carries a message written for an analyst; the CLI prints it as
-one line and exits non-zero."""
+one line and exits non-zero. And the one line for a fault of the machine (a full or read-only
+disk), which is no exception of vcc's but is not a fault in vcc either."""
+
+import errno
 
 
 class VccError(Exception):
@@ -28,3 +31,38 @@ class ValidationFailed(VccError):
 
 class SourceUnavailable(SourceError):
     """A database could not be reached for now (refused, timed out, locked): worth retrying."""
+
+
+# A fault of the machine rather than of vcc, in the words its line gives.
+_MACHINE_FAULTS = {
+    errno.ENOSPC: "no space left on the disk",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EIO: "input/output error",
+}
+# SQLite's own words for the same faults (it reports them without an errno).
+_SQLITE_FAULTS = {
+    "database or disk is full": errno.ENOSPC,
+    "attempt to write a readonly database": errno.EROFS,
+    "unable to open database file": errno.EACCES,
+}
+
+
+def machine_fault(error: BaseException) -> str | None:
+    """The one line for a full or read-only disk or a file vcc may not use, anywhere in the
+    chain of ``error`` (SQLAlchemy wraps SQLite's, Prefect re-raises a task's); else None."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and cause.errno in _MACHINE_FAULTS:
+            where = f"{cause.filename}: " if cause.filename else ""
+            return f"{where}{_MACHINE_FAULTS[cause.errno]}"
+        text = str(getattr(cause, "orig", None) or cause)
+        for words, number in _SQLITE_FAULTS.items():
+            if text.startswith(words):
+                return f"the warehouse: {_MACHINE_FAULTS[number]} ({words})"
+        cause = cause.__cause__ or cause.__context__
+    return None

@@ -116,6 +116,12 @@ DEFAULT_DISTRICTS = (
 )
 
 
+# The longest identifier (crime_ref, urn, victim_id, any *_id) a row may carry: agencies' references
+# are a few dozen characters at most, so a longer one is damage (a shifted free-text field, junk);
+# the warehouse's identifier columns are this wide (flows/warehouse/tables.py).
+IDENTIFIER_MAX_LENGTH = 64
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -124,6 +130,13 @@ class Column:
     allowed: tuple[str, ...] | None = None
     # A column a source may leave out (CONTRACT.md §6.1): read as empty when it is absent.
     optional: bool = False
+
+    @property
+    def is_identifier(self) -> bool:
+        """A key or a reference to one, at most ``IDENTIFIER_MAX_LENGTH`` characters."""
+        return self.kind == "str" and (
+            self.name in ("crime_ref", "urn") or self.name.endswith("_id")
+        )
 
 
 @dataclass(frozen=True)

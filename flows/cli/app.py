@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from vcc.flows.errors import RunDatesError, VccError
+from vcc.flows.errors import RunDatesError, VccError, machine_fault
 from vcc.transforms.quarters import Quarter, unreportable
 
 if TYPE_CHECKING:
@@ -64,16 +64,28 @@ class VccGroup(click.Group):
             _fail(str(error))
         except KeyboardInterrupt:
             _fail("interrupted; the previous outputs were left as they were")
+        except BrokenPipeError:
+            _reader_gone()
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # --help, --version and command-line errors: click reports them
         except Exception as error:  # noqa: BLE001 - a bug: one line here, the traceback to a file
             if os.environ.get("VCC_DEBUG"):
                 raise
+            if fault := machine_fault(error):
+                _fail(fault)
             _fail(
                 f"unexpected {type(error).__name__} (a fault in vcc, not in your data or "
                 f"configuration); the details are in {_crash_report(error)}: send it to the vcc "
                 "maintainers, then delete it (it may quote case data)"
             )
+
+
+def _reader_gone() -> None:
+    """Standard output was closed by its reader (``vcc history | head -1``): stop quietly as Unix
+    tools do, with no message and 141 (128 + SIGPIPE), and never write to it again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(141)
 
 
 def _crash_report(error: Exception) -> Path:

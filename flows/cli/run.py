@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from vcc.flows.cli.app import QUARTER, check_dates, place_options, run_options
-from vcc.flows.cli.console import QUIET, say, set_console, verbosity_options
+from vcc.flows.cli.console import QUIET, echo, say, set_console, verbosity_options
 from vcc.flows.cli.sources import DEMO_DATA, generate_sources
 from vcc.flows.errors import VccError
 from vcc.transforms.quarters import Quarter, part_quarter, quarter_range
@@ -95,7 +95,7 @@ def _run_one(
     note = " (figures revised since the last run)" if revised else ""
     say(verbosity, f"vcc: {quarter} done in {seconds:.1f} s{note}")
     report = manifest["outputs"]["report"]
-    click.echo(report if verbosity == QUIET else f"vcc: report: {report}")
+    echo(report if verbosity == QUIET else f"vcc: report: {report}")
     return manifest
 
 

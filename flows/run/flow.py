@@ -21,7 +21,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from vcc.flows.config import Config, SourceConfig, ValidationSettings, load_config
-from vcc.flows.errors import RunDatesError, SourceUnavailable, VccError
+from vcc.flows.errors import RunDatesError, SourceUnavailable, VccError, machine_fault
 from vcc.flows.operations.summary import run_summary_markdown
 from vcc.flows.run.figures import FigureSettings, quarter_figures
 from vcc.flows.run.outputs import RunOutputs, publish, recover, write_outputs
@@ -223,11 +223,14 @@ def backfill_quarters(
 
 def _one_line(error: BaseException) -> str:
     """A failure's reason for the run log, the warehouse and the notice: the project's errors say
-    what is wrong in one line; anything else is named by its type (its text may hold data)."""
+    what is wrong in one line, and so does a full or read-only disk; anything else is named by its
+    type (its text may hold data)."""
     if isinstance(error, VccError):
         return str(error).splitlines()[0] if str(error) else type(error).__name__
     if isinstance(error, KeyboardInterrupt):
         return "interrupted"
+    if fault := machine_fault(error):
+        return fault
     return f"unexpected {type(error).__name__}; see the Prefect run log"
 
 

@@ -7,6 +7,7 @@ import codecs
 import csv
 import datetime as dt
 import glob
+import io
 import os
 import re
 import sys
@@ -39,6 +40,12 @@ def read_folder(
     folder = Path(source.path)
     if not folder.is_dir():
         raise SourceError(f"source {name}: folder {folder} does not exist")
+    try:
+        os.listdir(folder)  # a folder we may not list would read as one holding no file
+    except OSError as error:
+        raise SourceError(
+            f"source {name}: folder {folder} cannot be read: {error.strerror}"
+        ) from None
     for table in tables:
         where = f"source {name}, table {table.name}"
         spec = source.table(table.name)
@@ -93,19 +100,24 @@ def _read_file(path: Path, spec: TableSource, source: SourceConfig, where: str) 
 
 def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataFrame:
     try:
-        # Excel writes a byte-order mark before UTF-8 text; utf-8-sig drops it if present.
-        if codecs.lookup(encoding).name == "utf-8":
-            encoding = "utf-8-sig"
+        codec = codecs.lookup(encoding).name
     except LookupError:
         raise SourceError(f"{where}: unknown text encoding {encoding!r}") from None
+    if codec == "utf-8":
+        encoding = "utf-8-sig"  # Excel writes a byte-order mark before UTF-8 text: dropped
+    text: Path | io.StringIO = path
     try:
+        if codec.startswith(("utf-16", "utf-32")):
+            # pandas decodes a file in chunks, and loses UTF-16's byte-order mark after the first
+            with path.open(encoding=encoding, newline="") as handle:
+                text = io.StringIO(handle.read())
         # Every value stays text, and only an empty field is missing: "NA" or "null" may be data.
         # index_col=False: a first data row with an extra field must never become an index that
-        # shifts every column; _check_field_counts below refuses such a file.
+        # shifts every column; _check_rows below refuses such a file.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                path,
+                text,
                 dtype=str,
                 keep_default_na=False,
                 na_values=[""],
@@ -116,9 +128,14 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
     except UnicodeDecodeError as error:
         shown = encoding.removesuffix("-sig")
         byte = error.object[error.start]
+        with path.open("rb") as handle:
+            utf16 = handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        hint = ": it looks like UTF-16, set the table's encoding" if utf16 else ""
         raise SourceError(
-            f"{where}: {path} is not valid {shown} text (byte {byte:#04x})"
+            f"{where}: {path} is not valid {shown} text (byte {byte:#04x}){hint}"
         ) from error
+    except UnicodeError as error:  # a codec's complaint about the whole text (no BOM...)
+        raise SourceError(f"{where}: {path} is not valid {encoding} text ({error})") from error
     except pd.errors.EmptyDataError:
         raise SourceError(f"{where}: {path} is empty (not even a header line)") from None
     except pd.errors.ParserError as error:
@@ -127,22 +144,25 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
             reason += " (a quoted value is never closed: the file looks cut short)"
         raise SourceError(f"{where}: {path} is not valid CSV: {reason}") from error
     _check_last_row(path, encoding, delimiter, frame.shape[1], where)
-    _check_field_counts(path, encoding, delimiter, frame.shape[1], where)
+    _check_rows(path, encoding, delimiter, frame.shape[1], where)
     return frame
 
 
-def _check_field_counts(
-    path: Path, encoding: str, delimiter: str, columns: int, where: str
-) -> None:
-    """Every row has exactly the header's number of fields. pandas reads a short row with its
-    last fields empty and, when the first data row is long, takes its first column as an index
-    and shifts every column: either way values would land under the wrong column. A row with
-    the wrong number of fields cannot be placed, so the file is refused, naming the line."""
+def _check_rows(path: Path, encoding: str, delimiter: str, columns: int, where: str) -> None:
+    """What pandas would read without a word, refused naming the line:
+
+    - a header naming a column twice (pandas renames the second ``crime_ref.1``);
+    - a row with other than the header's number of fields: pandas reads a short row with its
+      last fields empty and, when the first data row is long, takes its first column as an
+      index and shifts every column; either way values would land under the wrong column;
+    - a NUL byte, which no text file holds: a file with zeroed blocks (a disk or copy fault)."""
     csv.field_size_limit(sys.maxsize)
     try:
         with path.open(encoding=encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
-            next(reader, None)  # the header
+            header = next(reader, [])
+            if twice := sorted({name for name in header if header.count(name) > 1}):
+                raise SourceError(f"{where}: {path} header names {', '.join(twice)} twice")
             start = reader.line_num + 1
             for row in reader:
                 blank = len(row) <= 1 and not "".join(row).strip()  # pandas skips blank lines
@@ -150,6 +170,11 @@ def _check_field_counts(
                     raise SourceError(
                         f"{where}: {path} line {start} has {len(row)} fields where the header "
                         f"has {columns}: refused rather than read with shifted columns"
+                    )
+                if any("\0" in field for field in row):
+                    raise SourceError(
+                        f"{where}: {path} line {start} holds a NUL byte, which no text file "
+                        "does: the file looks damaged"
                     )
                 start = reader.line_num + 1
     except csv.Error as error:

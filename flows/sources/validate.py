@@ -6,8 +6,10 @@ rows of its parent tables (CONTRACT.md §2 "Linkage", ``transforms.schema.LINKS`
 A rule whose ``meta.severity`` is ``critical`` stops the run with :class:`ValidationFailed`, naming
 every failure as ``source.table: what failed``; a ``row`` rule quarantines the failing rows with its
 ``meta.reason``. A value coerce could not parse is quarantined as ``unparseable <column>: not a
-date`` (or a boolean, a number...), and its row is not also reported as ``missing <column>``. A
-row failing several rules gets all their reasons, joined with ``"; "``.
+date`` (or a boolean, a number...), and its row is not also reported as ``missing <column>``; a
+date before ``[validation] earliest_date`` as ``implausible <column>``, an identifier longer than
+``transforms.schema.IDENTIFIER_MAX_LENGTH`` as ``overlong <column>``. A row failing several rules
+gets all their reasons, joined with ``"; "``.
 
 ``ValidationOutcome.quality`` (it becomes ``data-quality.csv``) is long, one row per finding, with
 the columns ``source, table, check, severity, failed_rows, detail``:
@@ -66,7 +68,7 @@ from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.suites import RuleResult, SuiteRunner, TableKey
 from vcc.transforms.freshness import freshness
 from vcc.transforms.quarters import local_wall_clock
-from vcc.transforms.schema import CANONICAL, LINKS
+from vcc.transforms.schema import CANONICAL, IDENTIFIER_MAX_LENGTH, LINKS
 
 QUALITY_COLUMNS = ["source", "table", "check", "severity", "failed_rows", "detail"]
 LINKAGE_COLUMNS = ["source", "table", "column", "target", "rows", "linked", "rate"]
@@ -189,6 +191,7 @@ def validate_sources(
         if not table_critical:
             failures[key] = _row_failures(key, typed[key], results, problems.get(key))
             failures[key] += _implausible_dates(key, typed[key], rules.earliest_date)
+            failures[key] += _overlong_identifiers(key, typed[key])
     if critical:
         raise ValidationFailed("validation failed: " + "; ".join(critical))
 
@@ -315,6 +318,27 @@ def _implausible_dates(key: TableKey, frame: pd.DataFrame, earliest: date) -> li
                     f"a date before {earliest.isoformat()} ([validation] earliest_date)",
                     rows,
                     reason=f"implausible {column.name}: before {earliest.isoformat()}",
+                )
+            )
+    return failures
+
+
+def _overlong_identifiers(key: TableKey, frame: pd.DataFrame) -> list[_Failure]:
+    """Rows with an identifier longer than ``IDENTIFIER_MAX_LENGTH``: no agency's reference is
+    that long, so it is damage, and the warehouse could not store it."""
+    failures = []
+    for column in CANONICAL[key[0]][key[1]].columns:
+        if not column.is_identifier or column.name not in frame:
+            continue
+        too_long = frame[column.name].str.len() > IDENTIFIER_MAX_LENGTH
+        rows = frame.index[too_long.fillna(False).to_numpy(bool)]
+        if len(rows):
+            failures.append(
+                _Failure(
+                    f"overlong {column.name}",
+                    f"an identifier longer than {IDENTIFIER_MAX_LENGTH} characters",
+                    rows,
+                    reason=f"overlong {column.name}: more than {IDENTIFIER_MAX_LENGTH} characters",
                 )
             )
     return failures

@@ -25,6 +25,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from vcc.transforms.schema import IDENTIFIER_MAX_LENGTH
+
 metadata = MetaData()
 
 
@@ -172,8 +174,8 @@ qaf_frame = Table(
     "qaf_frame",
     metadata,
     Column("sample_id", String(20), ForeignKey("qaf_samples.sample_id"), primary_key=True),
-    Column("victim_id", String(64), primary_key=True),
-    Column("crime_ref", String(64), nullable=False),
+    Column("victim_id", String(IDENTIFIER_MAX_LENGTH), primary_key=True),
+    Column("crime_ref", String(IDENTIFIER_MAX_LENGTH), nullable=False),
     Column("route", String(30), nullable=False),
     Column("enhanced", Boolean, nullable=False),
     Column("stratum", String(40), nullable=False),
@@ -186,7 +188,7 @@ qaf_case_records = Table(
     "qaf_case_records",
     metadata,
     Column("sample_id", String(20), ForeignKey("qaf_samples.sample_id"), primary_key=True),
-    Column("victim_id", String(64), primary_key=True),
+    Column("victim_id", String(IDENTIFIER_MAX_LENGTH), primary_key=True),
     Column("agency", String(20), primary_key=True),
     Column("case_number", Integer, nullable=False),
     Column("instances", Integer, nullable=False),
@@ -214,7 +216,7 @@ qaf_ratings = Table(
     "qaf_ratings",
     metadata,
     Column("import_id", Integer, ForeignKey("qaf_imports.import_id"), primary_key=True),
-    Column("victim_id", String(64), primary_key=True),
+    Column("victim_id", String(IDENTIFIER_MAX_LENGTH), primary_key=True),
     Column("agency", String(20), primary_key=True),
     Column("theme", String(40), primary_key=True),
     Column("rating", String(20), nullable=False),
