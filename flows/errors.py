@@ -28,3 +28,8 @@ class ValidationFailed(VccError):
 
 class SourceUnavailable(SourceError):
     """A database could not be reached for now (refused, timed out, locked): worth retrying."""
+
+
+class AreasFailed(VccError):
+    """One or more areas of a run of many failed; the others' outputs and the comparison were
+    written. Names each failed area and why."""

@@ -48,11 +48,14 @@ def _run_one(
     by: str,
     snapshot: str | None = None,
     verbosity: str | None = None,
+    area: str | None = None,
 ) -> dict:
     from vcc.flows.config import load_config
     from vcc.flows.run.flow import run_quarter  # Prefect is slow to import; --help stays fast
 
-    load_config(config)  # a bad configuration fails here, before a Prefect server starts
+    settings = load_config(config)  # a bad configuration fails here, before Prefect starts
+    if area is not None:
+        settings.for_area(area)  # so does an area it does not have
     if not snapshot and part_quarter(quarter, check_dates(quarter, as_of)):
         # (a run from snapshots takes their as-of date: the flow checks that one)
         say(
@@ -62,11 +65,17 @@ def _run_one(
         )
     _quiet_prefect_tracebacks()
     set_console(verbosity)
-    say(verbosity, f"vcc: running {quarter} (this starts a local Prefect server if none is set)")
+    what = f"{len(settings.areas)} areas on a Dask cluster" if settings.areas and not area else ""
+    say(
+        verbosity,
+        f"vcc: running {quarter}{' of ' + area if area else ''}{', ' + what if what else ''} "
+        "(this starts a local Prefect server if none is set)",
+    )
     started = time.perf_counter()
     manifest = run_quarter(
-        str(quarter), as_of.date() if as_of else None, config, out, by, from_snapshot=snapshot
-    )
+        str(quarter), as_of.date() if as_of else None, config, out, by, from_snapshot=snapshot,
+        area=area,
+    )  # fmt: skip
     seconds = time.perf_counter() - started
     revised = manifest["revised_earlier_figures"]
     note = " (figures revised since the last run)" if revised else ""
@@ -86,12 +95,18 @@ def _run_one(
     help="Read the sources from an earlier run's checked snapshots, not the agencies "
     "(--as-of then defaults to that run's).",
 )
+@click.option(
+    "--area",
+    metavar="NAME",
+    help="With [areas] configured: run this area alone, into OUT/NAME/ (without it every area "
+    "runs on a Dask cluster and is compared in OUT/comparison/).",
+)
 @verbosity_options
 def run(
-    quarter: Quarter, as_of, config: Path | None, out: Path | None, snapshot, verbosity
+    quarter: Quarter, as_of, config: Path | None, out: Path | None, snapshot, area, verbosity
 ) -> None:
     """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
-    _run_one(quarter, as_of, config, out, "manual", snapshot, verbosity)
+    _run_one(quarter, as_of, config, out, "manual", snapshot, verbosity, area)
 
 
 @click.command()
