@@ -34,7 +34,8 @@ from vcc.transforms.quarters import Quarter  # noqa: E402
 
 VCC = Path(sys.executable).parent / "vcc"
 SERIAL = """
-import datetime as dt, sys
+import datetime as dt, os, sys
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")  # as the CLI
 from pathlib import Path
 from vcc.flows.config import load_config
 from vcc.flows.run.flow import run_quarter
