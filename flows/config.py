@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import tomllib
 import zoneinfo
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -271,8 +272,50 @@ class ValidationSettings(Strict):
     max_linkage_failure: float = Field(default=0.5, ge=0, le=1)
 
 
+# An area's name is the folder of its outputs (<out>/<name>/<Q>/): lower case, and not one of the
+# folders vcc writes beside them.
+AREA_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+RESERVED_AREA_NAMES = frozenset({"comparison", "archive", "qaf"})
+CLUSTER_ADDRESS = re.compile(r"tcp://[A-Za-z0-9.\-]+:\d{1,5}|tcp://\[[0-9A-Fa-f:]+\]:\d{1,5}")
+
+
+class AreaConfig(Strict):
+    """One area of a configuration of many (CONTRACT.md §6.5): its own sources, districts and
+    the title its report names it by; every other setting is the configuration's."""
+
+    area: str  # the report's area title, e.g. "Northshire"
+    produced_by: str | None = None  # the report's "Produced by", else the configuration's
+    districts: list[str]
+    sources: dict[str, SourceConfig]
+
+    @field_validator("sources")
+    @classmethod
+    def _has_sources(cls, sources: dict[str, SourceConfig]) -> dict[str, SourceConfig]:
+        if not sources:
+            raise ValueError("an area needs its own [areas.<name>.sources.<source>] sections")
+        return sources
+
+
+class ClusterSettings(Strict):
+    """Where the areas of a configuration of many are run: ``address`` names a running Dask
+    scheduler ("tcp://host:port"); without it a local cluster of ``workers`` worker processes is
+    started for the run (default: one per CPU core, at most one per area)."""
+
+    address: str | None = None
+    workers: int | None = Field(default=None, ge=1)
+
+    @field_validator("address")
+    @classmethod
+    def _tcp_address(cls, address: str | None) -> str | None:
+        if address is not None and not CLUSTER_ADDRESS.fullmatch(address):
+            raise ValueError(f"{address!r} is not a scheduler address such as tcp://host:8786")
+        return address
+
+
 class Config(Strict):
     sources: dict[str, SourceConfig]
+    areas: dict[str, AreaConfig] = Field(default_factory=dict)
+    cluster: ClusterSettings = ClusterSettings()
     measures: dict[str, MeasureSettings] = Field(default_factory=dict)
     code: CodeSettings = CodeSettings()
     report: ReportSettings = ReportSettings()
@@ -287,6 +330,39 @@ class Config(Strict):
     output_dir: Path = Path("out")
     # The files this configuration was read from, for the manifest.
     files: list[str] = Field(default_factory=list)
+
+    @field_validator("areas")
+    @classmethod
+    def _area_names(cls, areas: dict[str, AreaConfig]) -> dict[str, AreaConfig]:
+        for name in areas:
+            if not AREA_NAME.fullmatch(name) or name in RESERVED_AREA_NAMES:
+                raise ValueError(
+                    f"{name!r} cannot name an area: use lower-case letters, digits, - and _ "
+                    f"(at most 40, starting with a letter or digit), not "
+                    f"{', '.join(sorted(RESERVED_AREA_NAMES))}"
+                )
+        return areas
+
+    def for_area(self, name: str) -> Config:
+        """The single-area configuration of area ``name``: its sources, districts and title in
+        place of the configuration's, everything else shared. A run of it is exactly a run of
+        that area alone."""
+        if name not in self.areas:
+            known = ", ".join(self.areas) or "none: this configuration has no [areas] sections"
+            raise ConfigError(f"no area {name!r} in the configuration (areas: {known})")
+        area = self.areas[name]
+        report = self.report.model_copy(
+            update={"area": area.area, "produced_by": area.produced_by or self.report.produced_by}
+        )
+        return self.model_copy(
+            update={
+                "sources": area.sources,
+                "districts": list(area.districts),
+                "report": report,
+                "areas": {},
+                "cluster": ClusterSettings(),
+            }
+        )
 
     def measure(self, measure_id: str) -> MeasureSettings:
         return self.measures.get(measure_id, MeasureSettings())
@@ -344,7 +420,8 @@ class Config(Strict):
     def fingerprint(self) -> str:
         """A SHA-256 of the settings that can change a figure (not of the file paths read)."""
         payload = self.model_dump(
-            mode="json", exclude={"files", "mail", "warehouse", "schedule", "output_dir"}
+            mode="json",
+            exclude={"files", "mail", "warehouse", "schedule", "output_dir", "cluster"},
         )
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -365,7 +442,26 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
     """Make the relative paths of one file absolute against that file's folder."""
-    for source in raw.get("sources", {}).values():
+    areas = raw.get("areas")
+    for area in areas.values() if isinstance(areas, dict) else ():
+        if isinstance(area, dict) and isinstance(area.get("sources"), dict):
+            _resolve_source_paths(area["sources"], base)
+    if isinstance(raw.get("sources"), dict):
+        _resolve_source_paths(raw["sources"], base)
+    code = raw.get("code")
+    if isinstance(code, dict) and isinstance(code.get("catalogue_dir"), str):
+        code["catalogue_dir"] = str((base / code["catalogue_dir"]).resolve())
+    if "output_dir" in raw:
+        raw["output_dir"] = str((base / raw["output_dir"]).resolve())
+    mail = raw.get("mail")
+    if isinstance(mail, dict) and isinstance(mail.get("ca_file"), str):
+        mail["ca_file"] = str((base / mail["ca_file"]).resolve())
+    return raw
+
+
+def _resolve_source_paths(sources: dict[str, Any], base: Path) -> None:
+    """Make the folders and SQLite files of some ``[sources]`` absolute against ``base``."""
+    for source in sources.values():
         if isinstance(source, dict) and "path" in source:
             source["path"] = str((base / source["path"]).resolve())
         url = source.get("url") if isinstance(source, dict) else None
@@ -377,15 +473,6 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
             relative = url.removeprefix("sqlite:///")
             if relative and relative != ":memory:":
                 source["url"] = "sqlite:///" + str((base / relative).resolve())
-    code = raw.get("code")
-    if isinstance(code, dict) and isinstance(code.get("catalogue_dir"), str):
-        code["catalogue_dir"] = str((base / code["catalogue_dir"]).resolve())
-    if "output_dir" in raw:
-        raw["output_dir"] = str((base / raw["output_dir"]).resolve())
-    mail = raw.get("mail")
-    if isinstance(mail, dict) and isinstance(mail.get("ca_file"), str):
-        mail["ca_file"] = str((base / mail["ca_file"]).resolve())
-    return raw
 
 
 def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -408,7 +495,16 @@ def load_config(path: Path | None = None) -> Config:
         path = Path("vcc.toml")
     if path is not None and path.resolve() != DEFAULT_CONFIG:
         path = path.resolve()
-        raw = _overlay(raw, _resolve_paths(_read_toml(path), path.parent))
+        users = _resolve_paths(_read_toml(path), path.parent)
+        if users.get("areas"):
+            # each area names its own sources; the shipped demo sources belong to none of them
+            if users.get("sources"):
+                raise ConfigError(
+                    f"configuration {path}: [sources] and [areas] together: with areas, each "
+                    "area has its own [areas.<name>.sources.<source>] sections"
+                )
+            raw["sources"] = {}
+        raw = _overlay(raw, users)
         files.append(str(path))
     raw["files"] = files
     try:

@@ -66,3 +66,8 @@ def machine_fault(error: BaseException) -> str | None:
                 return f"the warehouse: {_MACHINE_FAULTS[number]} ({words})"
         cause = cause.__cause__ or cause.__context__
     return None
+
+
+class AreasFailed(VccError):
+    """One or more areas of a run of many failed; the others' outputs and the comparison were
+    written. Names each failed area and why."""

@@ -58,6 +58,27 @@ def _secondary(hidden: pd.Series, eligible: pd.Series, breakdown: pd.Series) -> 
     return hidden
 
 
+def hidden_cells(
+    eligible: pd.Series, met: pd.Series, breakdown: pd.Series, threshold: int
+) -> tuple[pd.Series, pd.Series]:
+    """Which eligible counts, and which met counts (with every figure worked from them), are
+    hidden: primary suppression, then secondary within each ``breakdown`` (cells of one
+    breakdown add up to a total that is shown)."""
+    hide_eligible = _secondary(is_small(eligible, threshold), eligible, breakdown)
+    hide_met = hide_eligible | met_is_hidden(eligible, met, threshold)
+    return hide_eligible, _secondary(hide_met, eligible, breakdown)
+
+
+def format_counts(values: pd.Series) -> pd.Series:
+    """Whole counts as text, as the published tables print them."""
+    return _format(values, None)
+
+
+def format_rates(values: pd.Series) -> pd.Series:
+    """Rates and interval bounds as text to 4 decimal places (empty for none)."""
+    return _format(values, 4)
+
+
 def _format(values: pd.Series, decimals: int | None) -> pd.Series:
     if decimals is None:
         return values.astype("Int64").astype("string")
@@ -81,9 +102,7 @@ def published_tables(metrics: pd.DataFrame, threshold: int) -> pd.DataFrame:
     in_breakdown = breakdown.where(
         table["dimension"] != "all", breakdown + "|" + table.index.astype(str)
     )
-    hide_eligible = _secondary(is_small(eligible, threshold), eligible, in_breakdown)
-    hide_met = hide_eligible | met_is_hidden(eligible, met, threshold)
-    hide_met = _secondary(hide_met, eligible, in_breakdown)
+    hide_eligible, hide_met = hidden_cells(eligible, met, in_breakdown, threshold)
     empty = eligible == 0
     published = table.assign(
         eligible=_format(eligible, None).mask(hide_eligible, CONFIDENTIAL),

@@ -45,7 +45,7 @@ def _quiet_prefect_tracebacks() -> None:
 
 @contextmanager
 def _prefect_for_runs(
-    config: Path | None, out: Path | None, verbosity: str | None
+    config: Path | None, out: Path | None, verbosity: str | None, area: str | None = None
 ) -> Iterator[None]:
     """Prefect ready for the command's runs: its server found (``PREFECT_API_URL``, a running
     ``vcc serve``), else a temporary one started in the background while Prefect, pandas and Great
@@ -54,6 +54,8 @@ def _prefect_for_runs(
     from vcc.flows.run.server import run_server, use_server
 
     settings = load_config(config)  # a bad configuration fails here, before a server starts
+    if area is not None:
+        settings.for_area(area)  # so does an area it does not have
     announce = partial(say, verbosity)
     with run_server(out or settings.output_dir, announce) as server:
         import great_expectations  # noqa: F401 - validation's, likewise (seconds)
@@ -74,8 +76,10 @@ def _run_one(
     by: str,
     snapshot: str | None = None,
     verbosity: str | None = None,
+    area: str | None = None,
 ) -> dict:
     """Run one quarter's flow; inside ``_prefect_for_runs``."""
+    from vcc.flows.config import load_config
     from vcc.flows.run.flow import run_quarter
 
     if not snapshot and part_quarter(quarter, check_dates(quarter, as_of)):
@@ -85,11 +89,14 @@ def _run_one(
             f"vcc: {quarter} had not ended on the as-of date: its report covers part of the "
             "quarter and says so",
         )
-    say(verbosity, f"vcc: running {quarter}")
+    areas = len(load_config(config).areas) if area is None else 0
+    what = f", {areas} areas on a Dask cluster" if areas else ""
+    say(verbosity, f"vcc: running {quarter}{' of ' + area if area else ''}{what}")
     started = time.perf_counter()
     manifest = run_quarter(
-        str(quarter), as_of.date() if as_of else None, config, out, by, from_snapshot=snapshot
-    )
+        str(quarter), as_of.date() if as_of else None, config, out, by, from_snapshot=snapshot,
+        area=area,
+    )  # fmt: skip
     seconds = time.perf_counter() - started
     revised = manifest["revised_earlier_figures"]
     note = " (figures revised since the last run)" if revised else ""
@@ -109,13 +116,19 @@ def _run_one(
     help="Read the sources from an earlier run's checked snapshots, not the agencies "
     "(--as-of then defaults to that run's).",
 )
+@click.option(
+    "--area",
+    metavar="NAME",
+    help="With [areas] configured: run this area alone, into OUT/NAME/ (without it every area "
+    "runs on a Dask cluster and is compared in OUT/comparison/).",
+)
 @verbosity_options
 def run(
-    quarter: Quarter, as_of, config: Path | None, out: Path | None, snapshot, verbosity
+    quarter: Quarter, as_of, config: Path | None, out: Path | None, snapshot, area, verbosity
 ) -> None:
     """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
-    with _prefect_for_runs(config, out, verbosity):
-        _run_one(quarter, as_of, config, out, "manual", snapshot, verbosity)
+    with _prefect_for_runs(config, out, verbosity, area):
+        _run_one(quarter, as_of, config, out, "manual", snapshot, verbosity, area)
 
 
 @click.command()

@@ -44,12 +44,52 @@ DEMO_DATA = Path("demo-data")
     help="Volume multiplier; 1 is Cumbria (about 9,000 crimes a quarter).",
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+@click.option(
+    "--areas",
+    type=click.IntRange(min=1, max=500),
+    help="Write this many synthetic areas of different sizes and compliance, each in "
+    "OUT/<name>/, and OUT/vcc.toml with their [areas.<name>] sections; --scale is then the "
+    "mean area's.",
+)
 def generate(
-    out: Path, first: Quarter | None, last: Quarter | None, scale: float, seed: int
+    out: Path,
+    first: Quarter | None,
+    last: Quarter | None,
+    scale: float,
+    seed: int,
+    areas: int | None,
 ) -> None:
     """Write synthetic police (SQLite), CPS and probation (file drop) sources."""
+    if areas:
+        written = generate_areas(out, first, last, scale, seed, areas)
+        click.echo(f"vcc: wrote {areas} areas ({len(written)} files) and {out / 'vcc.toml'}")
+        return
     written = generate_sources(out, first, last, scale, seed)
     click.echo(f"vcc: wrote {len(written)} files to {out}")
+
+
+def _quarters(first: Quarter | None, last: Quarter | None) -> tuple[Quarter, Quarter]:
+    """The quarters to generate: by default 8 complete ones and the quarter in progress, up to
+    today, as a live system holds them on the as-of day (a source whose newest record is the
+    last quarter's end would look weeks late)."""
+    today = dt.date.today()
+    first = first or (last or Quarter.last_complete(today)).shift(-7)
+    last = last or Quarter.last_complete(today).next()
+    if last < first:
+        raise click.BadParameter(f"--to {last} is before --from {first}")
+    return first, last
+
+
+def generate_areas(
+    out: Path, first: Quarter | None, last: Quarter | None, scale: float, seed: int, count: int
+) -> list[Path]:
+    from vcc.flows.synthetic.areas import plan_areas, write_areas
+
+    first, last = _quarters(first, last)
+    plans = plan_areas(count, scale, seed)
+    total = sum(plan.scale for plan in plans)
+    click.echo(f"vcc: generating {count} areas, {first} to {last}, total scale {total:.1f}")
+    return write_areas(plans, out, str(first), str(last), dt.date.today(), click.echo)
 
 
 def generate_sources(
@@ -63,12 +103,7 @@ def generate_sources(
     from vcc.flows.synthetic import generate_sources, write_demo_sources
 
     today = dt.date.today()
-    # the records of the quarter in progress too, as a live system holds them on the as-of day:
-    # a source whose newest record is the last quarter's end would look weeks late
-    first = first or (last or Quarter.last_complete(today)).shift(-7)
-    last = last or Quarter.last_complete(today).next()
-    if last < first:
-        raise click.BadParameter(f"--to {last} is before --from {first}")
+    first, last = _quarters(first, last)
     echo(f"vcc: generating {first} to {last} up to {today} at scale {scale:g} (seed {seed})")
     sources = generate_sources(str(first), str(last), scale=scale, seed=seed, until=today)
     for source, tables in sources.items():

@@ -21,7 +21,13 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from vcc.flows.config import Config, SourceConfig, ValidationSettings, load_config
-from vcc.flows.errors import RunDatesError, SourceUnavailable, VccError, machine_fault
+from vcc.flows.errors import (
+    ConfigError,
+    RunDatesError,
+    SourceUnavailable,
+    VccError,
+    machine_fault,
+)
 from vcc.flows.operations.summary import run_summary_markdown
 from vcc.flows.run.figures import FigureSettings, quarter_figures
 from vcc.flows.run.outputs import RunOutputs, publish, recover, write_outputs
@@ -154,12 +160,23 @@ def quarterly_compliance_report(
     out_dir: str | None = None,
     triggered_by: str = "manual",
     from_snapshot: str | None = None,
+    area: str | None = None,
 ) -> dict:
     """Produce the Victims' Code compliance report of one quarter (default: the last complete
-    quarter, as a scheduled run wants); returns its manifest."""
+    quarter, as a scheduled run wants); returns its manifest. A configuration of many areas
+    runs them all and compares them (``flows/run/areas.py``); ``area`` runs one of them alone,
+    into ``<out>/<area>/``."""
     logger = get_run_logger()
     config = load_config(Path(config_path) if config_path else None)
     output_root = Path(out_dir) if out_dir else config.output_dir
+    if config.areas and area is None:
+        from vcc.flows.run.areas import run_areas
+
+        if from_snapshot:
+            raise ConfigError("--from-snapshot reruns one area: name it with --area")
+        return run_areas(quarter, as_of, config, config_path, out_dir, triggered_by)
+    if area is not None:
+        config, output_root = config.for_area(area), output_root / area
     as_of_date = run_as_of(as_of, output_root, from_snapshot)
     target_quarter = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
     if problem := unreportable(target_quarter, as_of_date, dt.date.today()):
@@ -335,8 +352,10 @@ def run_quarter(
     out_dir: Path | None,
     triggered_by: str = "manual",
     from_snapshot: str | None = None,
+    area: str | None = None,
 ) -> dict:
-    """Run the flow for one quarter (the CLI's entry point)."""
+    """Run the flow for one quarter (the CLI's entry point): every area of a configuration of
+    many, or ``area`` alone."""
     return quarterly_compliance_report(
         quarter=quarter,
         as_of=as_of,
@@ -344,4 +363,5 @@ def run_quarter(
         out_dir=str(out_dir) if out_dir else None,
         triggered_by=triggered_by,
         from_snapshot=from_snapshot,
+        area=area,
     )

@@ -88,7 +88,8 @@ def on_time_probability(
 ) -> np.ndarray:
     """Each instance's chance of an on-time action under the profile. ``enhanced`` marks victims
     owed enhanced rights; ``district`` holds district codes (positions in DEFAULT_DISTRICTS)."""
-    rate = profile.rate + profile.trend * (quarter_of(trigger) - window.centre)
+    shifted = profile.rate + window.compliance_shift  # an area's own compliance, 0 by default
+    rate = shifted + profile.trend * (quarter_of(trigger) - window.centre)
     if enhanced is not None:
         rate = rate + profile.enhanced * enhanced
     if district is not None and profile.district:

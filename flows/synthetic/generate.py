@@ -49,16 +49,19 @@ def generate_sources(
     scale: float = 1.0,
     seed: int = 1,
     until: dt.date,
+    compliance_shift: float = 0.0,
 ) -> Sources:
     """Synthetic police, CPS and probation tables (source -> table -> canonical frame).
 
     About 9,000 crimes a quarter at ``scale`` 1, from a year before ``first_quarter`` (so court and
     probation stages are in full flow) to the end of ``last_quarter``. Nothing is dated after
-    ``until``, the extract's as-of day, but the listed date of a future hearing. The same
-    arguments give identical frames.
+    ``until``, the extract's as-of day, but the listed date of a future hearing.
+    ``compliance_shift`` is added to every measure's on-time rate (an area better or worse than
+    the profiles). The same arguments give identical frames.
     """
     try:
-        window = Window(Quarter.parse(first_quarter), Quarter.parse(last_quarter), until)
+        first, last = Quarter.parse(first_quarter), Quarter.parse(last_quarter)
+        window = Window(first, last, until, compliance_shift)
     except ValueError as error:
         raise VccError(str(error)) from None
     if window.last < window.first:

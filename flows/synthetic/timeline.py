@@ -49,6 +49,8 @@ class Window:
     first: Quarter
     last: Quarter
     until: dt.date
+    # An area's own compliance: added to every profile's on-time rate (flows/synthetic/areas.py)
+    compliance_shift: float = 0.0
 
     @property
     def cutoff(self) -> np.datetime64:

@@ -20,7 +20,7 @@ import vcc.flows.run.flow as flow
 from vcc.flows.cli import main
 from vcc.flows.run.progress import PROGRESS
 
-def run_quarter(quarter, as_of, config, out, by, from_snapshot=None):
+def run_quarter(quarter, as_of, config, out, by, from_snapshot=None, area=None):
     def log(level, message, **more):
         named = {"flow_run_name": "loyal-rottweiler", "flow_name": "quarterly-compliance-report"}
         logging.getLogger("prefect.flow_runs").log(level, message, extra=named | more)

@@ -1,0 +1,158 @@
+"""A run of many areas (CONTRACT.md §6.5): each area's extract → validate → measures → outputs
+is one task on a Dask cluster, then the areas are compared.
+
+Each area's task runs the quarterly flow for that area alone (``quarterly_compliance_report``
+with ``area``), exactly as ``vcc run --area NAME`` does, so its outputs in ``<out>/<name>/<Q>/``
+are that run's. A worker reads its own area's sources: only names, dates and paths travel
+through the scheduler, and only an outcome comes back. A failed area is caught inside its task,
+so the others carry on; the comparison then names it and the run fails once everything else is
+written. The cluster is a local one of worker processes (one per CPU core, at most one per
+area; ``[cluster] workers``), or the running scheduler at ``[cluster] address``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from vcc.flows.config import ClusterSettings, Config, load_config
+from vcc.flows.errors import AreasFailed, ConfigError, RunDatesError
+from vcc.flows.run.progress import progress
+from vcc.transforms.quarters import Quarter, unreportable
+
+
+@dataclass(frozen=True)
+class AreaOutcome:
+    """What one area's task reports back: its run and report, or why it failed."""
+
+    name: str
+    run_id: str | None = None
+    report: str | None = None
+    failure: str | None = None
+
+
+@task(name="run-area", cache_policy=NO_CACHE)
+def area_task(
+    name: str,
+    quarter: str,
+    as_of: dt.date,
+    config_path: str | None,
+    out_dir: str,
+    triggered_by: str,
+) -> AreaOutcome:
+    """One area's whole run, on a worker; a failure is returned, not raised."""
+    from vcc.flows.run.flow import _one_line, quarterly_compliance_report
+
+    try:
+        manifest = quarterly_compliance_report(
+            quarter=quarter, as_of=as_of, config_path=config_path, out_dir=out_dir,
+            triggered_by=triggered_by, area=name,
+        )  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - one area's failure must not stop the others
+        return AreaOutcome(name, failure=_one_line(error))
+    return AreaOutcome(name, run_id=manifest["run_id"], report=manifest["outputs"]["report"])
+
+
+def task_runner(cluster: ClusterSettings, areas: int):  # noqa: ANN201 - prefect_dask is optional at import
+    """The Dask task runner: the scheduler at ``cluster.address``, else a local cluster of
+    worker processes, one thread each (an area at a time per worker, for its memory)."""
+    from prefect_dask import DaskTaskRunner
+
+    if cluster.address:
+        return DaskTaskRunner(address=cluster.address)
+    workers = cluster.workers or max(1, min(os.cpu_count() or 1, areas))
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster",
+        cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                        "dashboard_address": None},
+    )  # fmt: skip
+
+
+def run_areas(
+    quarter: str | None,
+    as_of: dt.date | None,
+    config: Config,
+    config_path: str | None,
+    out_dir: str | None,
+    triggered_by: str,
+) -> dict:
+    """Run every area of ``config`` on its cluster, then compare them; returns the comparison's
+    manifest, or raises ``AreasFailed`` naming the areas that failed (after the rest is written)."""
+    if config.warehouse.url_env:
+        raise ConfigError(
+            "[warehouse] url_env with [areas]: each area keeps its own warehouse in "
+            "<out>/<name>/ for now; remove url_env to run many areas"
+        )
+    runner = task_runner(config.cluster, len(config.areas))
+    with _workers_report_to_this_server():
+        return many_areas_report.with_options(task_runner=runner)(
+            quarter=quarter, as_of=as_of, config_path=config_path, out_dir=out_dir,
+            triggered_by=triggered_by,
+        )  # fmt: skip
+
+
+@contextmanager
+def _workers_report_to_this_server() -> Iterator[None]:
+    """Worker processes of a local cluster inherit the environment: without PREFECT_API_URL,
+    each would start a temporary Prefect server of its own and record its area there. They are
+    given the URL of the server this run reports to. (Workers of a running scheduler are started
+    by their operator, with PREFECT_API_URL set to the server vcc uses.)"""
+    from prefect.client.orchestration import get_client
+
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    with get_client(sync_client=True) as client:
+        os.environ["PREFECT_API_URL"] = str(client.api_url)
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
+@flow(name="many-areas-report", log_prints=True)
+def many_areas_report(
+    quarter: str | None = None,
+    as_of: dt.date | None = None,
+    config_path: str | None = None,
+    out_dir: str | None = None,
+    triggered_by: str = "manual",
+) -> dict:
+    """Every area's quarterly report, each on a Dask worker, then their comparison."""
+    from vcc.flows.run.comparison import publish_comparison
+
+    logger = get_run_logger()
+    config = load_config(Path(config_path) if config_path else None)
+    output_root = Path(out_dir) if out_dir else config.output_dir
+    as_of_date = as_of or dt.date.today()  # one as-of date for every area
+    target = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
+    if problem := unreportable(target, as_of_date, dt.date.today()):
+        raise RunDatesError(problem)
+    progress("%d areas: quarter %s, as of %s", len(config.areas), target, as_of_date)
+    futures = [
+        area_task.submit(name, str(target), as_of_date, config_path, str(output_root),
+                         triggered_by)
+        for name in config.areas
+    ]  # fmt: skip
+    outcomes = [future.result() for future in futures]
+    for outcome in outcomes:
+        if outcome.failure:
+            logger.error("area %s failed: %s", outcome.name, outcome.failure)
+        else:
+            progress("area %s: %s", outcome.name, outcome.report)
+    manifest = publish_comparison(config, output_root, target, as_of_date, outcomes, triggered_by)
+    failed = [outcome for outcome in outcomes if outcome.failure]
+    if failed:
+        raise AreasFailed(
+            f"{len(failed)} of {len(outcomes)} areas failed: "
+            + "; ".join(f"{outcome.name}: {outcome.failure}" for outcome in failed)
+            + f" (the others and the comparison are in {output_root})"
+        )
+    return manifest

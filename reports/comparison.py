@@ -1,0 +1,144 @@
+"""The comparison of areas, ``vcc-<Q>-comparison.pdf``: a funnel plot per measure and the table
+of areas with their intervals, from the comparison table ``transforms/comparison.py`` made.
+
+Formats only. The plot draws the all-areas rate, both pairs of limits across the range of numbers
+eligible, and each area whose figures are published as a point labelled with its plain title; an
+area hidden by disclosure control is neither drawn nor labelled. Areas are listed by name, never
+ranked by their rates. The PDF is tagged (PDF/UA-1) as the quarterly report is, with the report's
+own fonts and stylesheet, and each chart carries its text alternative.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from vcc.reports.charts import STYLE, WIDTH_INCHES, _with_alt_text
+from vcc.reports.render import STATIC_DIR, StaticOnlyFetcher, template
+from vcc.transforms.agencies import agency_label
+from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.transforms.comparison import published_comparison
+from vcc.transforms.funnel import funnel_limits
+from vcc.transforms.quarters import long_date
+
+FUNNEL_HEIGHT_INCHES = 3.4
+LABELLED_AREAS = 12  # beyond this many points, labels would overlap: the table names them all
+# No meaning rests on colour: 95% limits dashed, 99.8% dotted.
+_LIMIT_STYLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("lower_95", "upper_95"): {"linestyle": "--", "color": "0.35", "label": "95% limits"},
+    ("lower_998", "upper_998"): {"linestyle": ":", "color": "0.1", "label": "99.8% limits"},
+}
+
+
+def measure_title(measure_id: str, agency: str) -> str:
+    """The measure's plain name, with its agency."""
+    definition = MEASURES_BY_ID.get(measure_id)
+    title = definition.title if definition else measure_id
+    return f"{title} ({agency_label(agency)})"
+
+
+def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], alt: str) -> str:
+    """One measure's funnel plot: rate against number eligible, the all-areas rate, 95% and
+    99.8% limits, and the areas in ``shown`` as labelled points."""
+    p0 = float(rows["all_areas_rate"].iloc[0])
+    largest = max(int(rows["eligible"].max()), 10)
+    grid = np.unique(np.geomspace(1, largest * 1.15, 200).round().astype(int))
+    limits = funnel_limits(p0, grid)
+    points = rows[shown.to_numpy()]
+    with matplotlib.rc_context(STYLE):
+        figure = Figure(figsize=(WIDTH_INCHES, FUNNEL_HEIGHT_INCHES))
+        ax = figure.subplots()
+        ax.axhline(p0, color="0", linewidth=1, label=f"All areas: {p0:.1%}")
+        for (low, high), style in _LIMIT_STYLES.items():
+            ax.plot(grid, limits[low], linewidth=0.9, **style)
+            ax.plot(grid, limits[high], linewidth=0.9, **{**style, "label": None})
+        ax.plot(points["eligible"], points["rate"], "o", color="0", markersize=3.5,
+                label="An area")  # fmt: skip
+        if len(points) <= LABELLED_AREAS:
+            right_half = np.sqrt(largest)  # on the log axis, labels there go to the left
+            for _, point in points.iterrows():
+                left = point["eligible"] > right_half
+                ax.annotate(
+                    titles.get(point["area"], point["area"]), (point["eligible"], point["rate"]),
+                    xytext=(-4 if left else 4, 3), textcoords="offset points", fontsize=8,
+                    ha="right" if left else "left",
+                )  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_xlabel("Number eligible (log scale)")
+        ax.set_ylabel("Rate met")
+        ax.set_ylim(-0.02, 1.02)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        figure.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.97)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return _with_alt_text(buffer.getvalue(), alt)
+
+
+def _alt_text(title: str, published: pd.DataFrame, p0_text: str) -> str:
+    outside = published[~published["funnel_position"].isin(["within", "[c]", "[z]"])]
+    where = "; ".join(f"{row.area}: {row.funnel_position}" for row in outside.itertuples())
+    return (
+        f"Funnel plot of {title}: each area's rate against its number eligible, around the "
+        f"all-areas rate of {p0_text}, with 95% and 99.8% limits. "
+        + (
+            f"Outside the 95% limits: {where}."
+            if where
+            else "Every area shown is within the 95% limits."
+        )
+    )
+
+
+def comparison_context(
+    table: pd.DataFrame, quarter: str, titles: Mapping[str, str], missing: Mapping[str, str],
+    threshold: int, settings: Any, produced_on: dt.date,
+) -> dict[str, Any]:  # fmt: skip
+    """Everything the template prints: a section per measure with its chart and table."""
+    published = published_comparison(table, threshold)
+    published["title"] = published["area"].map(lambda area: titles.get(area, area))
+    sections = []
+    keys = list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True)))
+    for number, (measure_id, agency) in enumerate(keys, start=1):
+        member = ((table["measure_id"] == measure_id) & (table["agency"] == agency)).to_numpy()
+        rows, shown_rows = table[member], published[member]
+        shown = (shown_rows["rate"] != "[c]") & (shown_rows["rate"] != "[z]")
+        title = measure_title(measure_id, agency)
+        p0_text = shown_rows["all_areas_rate"].iloc[0]
+        chart = None
+        if p0_text not in ("[c]", "[z]"):
+            alt = _alt_text(title, shown_rows, f"{float(p0_text):.1%}")
+            chart = funnel_svg(rows, shown.reset_index(drop=True).set_axis(rows.index), titles, alt)
+        sections.append({
+            "key": f"m{number}", "title": title, "measure_id": measure_id, "chart": chart,
+            "all_areas_rate": p0_text, "rows": shown_rows.to_dict("records"),
+        })  # fmt: skip
+    return {
+        "quarter": quarter,
+        "settings": settings,
+        "produced_on": long_date(produced_on),
+        "sections": sections,
+        "missing": [{"title": titles.get(a, a), "reason": r} for a, r in sorted(missing.items())],
+        "compared": table["area"].nunique(),
+        "areas": table["area"].nunique() + len(missing),
+        "threshold": threshold,
+    }
+
+
+def render_comparison(context: dict[str, Any], pdf_path: Path) -> None:
+    """Write the comparison as a tagged PDF (PDF/UA-1) with the report's fonts and styles."""
+    from weasyprint import HTML
+
+    html = template("comparison.html.j2").render(**context)
+    document = HTML(
+        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
+    )
+    document.write_pdf(pdf_path, pdf_variant="pdf/ua-1")

@@ -1,0 +1,209 @@
+"""A run of many areas on a real Dask cluster (CONTRACT.md §6.5): a LocalCluster of two worker
+processes started here, and a scheduler and worker started as separate processes (``dask
+scheduler`` / ``dask worker``), as a deployment runs them. Each area's outputs are those of the
+area run alone without a cluster; a failing area stops no other and is named."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
+from vcc.flows.config import load_config
+from vcc.flows.errors import AreasFailed
+from vcc.flows.run.flow import run_quarter
+from vcc.flows.warehouse.store import Warehouse, default_url
+
+pytestmark = pytest.mark.flow
+Q = FLOW_QUARTER
+AREAS = {"north": ("Northshire", 0.03, 11, 0.05), "south": ("Southshire", 0.015, 12, -0.1)}
+
+
+def area_toml(name: str, title: str, police_url: str) -> str:
+    return (
+        f'[areas.{name}]\narea = "{title}"\n'
+        'districts = ["Allerdale", "Barrow-in-Furness", "Carlisle", "Copeland", "Eden", '
+        '"South Lakeland"]\n'
+        f'[areas.{name}.sources.police]\nkind = "sql"\nurl = "{police_url}"\n'
+        f'[areas.{name}.sources.cps]\nkind = "files"\npath = "{name}/cps"\n'
+        f'[areas.{name}.sources.probation]\nkind = "files"\npath = "{name}/probation"\n'
+    )
+
+
+@pytest.fixture(scope="module")
+def areas(tmp_path_factory) -> Path:
+    """Two small areas of different sizes and compliance, and a third whose police database
+    does not exist; their vcc.toml."""
+    from vcc.flows.synthetic import generate_sources, write_demo_sources
+
+    root = tmp_path_factory.mktemp("areas")
+    canonical = load_config(None).model_copy(update={"sources": {}})
+    text = ""
+    for name, (title, scale, seed, shift) in AREAS.items():
+        sources = generate_sources("2024Q1", Q, scale=scale, seed=seed, until=FLOW_AS_OF,
+                                   compliance_shift=shift)  # fmt: skip
+        write_demo_sources(sources, root / name, canonical)
+        text += area_toml(name, title, f"sqlite:///{name}/police.sqlite")
+    (root / "broken" / "cps").mkdir(parents=True)
+    (root / "broken" / "probation").mkdir()
+    text += area_toml("broken", "Brokenshire", "sqlite:///broken/no-such.sqlite")
+    (root / "vcc.toml").write_text(text)
+    return root / "vcc.toml"
+
+
+def with_cluster(config: Path, address: str, areas: list[str]) -> Path:
+    """A copy of ``config`` with only ``areas``, run on the scheduler at ``address``."""
+    text = config.read_text()
+    kept = "".join(
+        "[areas." + block for block in text.split("[areas.")[1:]
+        if block.split("]")[0].split(".")[0] in areas
+    )  # fmt: skip
+    copy = config.with_name(f"vcc-{len(areas)}-{abs(hash(address))}.toml")
+    copy.write_text(kept + f'\n[cluster]\naddress = "{address}"\n')
+    return copy
+
+
+def api_url() -> str:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return str(client.api_url)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def published_files(folder: Path) -> dict[str, bytes]:
+    """Every CSV of a run's folder, by path, and the PDF's text with the run's own id (on its
+    cover) taken out: two runs differ in their id and nothing else."""
+    files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
+    run_id = json.loads((folder / "manifest.json").read_text())["run_id"]
+    pdf = PdfReader(folder / f"vcc-{Q}-report.pdf")
+    text = "\n".join(page.extract_text() for page in pdf.pages).replace(run_id, "RUN")
+    files["report text"] = text.encode()
+    return files
+
+
+@pytest.fixture(scope="module")
+def local_cluster_run(prefect_harness, areas, tmp_path_factory) -> Iterator[tuple[Path, str]]:
+    """Every area run on a LocalCluster of two worker processes started by the test."""
+    from distributed import LocalCluster
+
+    out = tmp_path_factory.mktemp("out-local")
+    os.environ["PREFECT_API_URL"] = api_url()  # the workers report to the test's server
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster:  # fmt: skip
+            config = with_cluster(areas, cluster.scheduler_address, ["north", "south", "broken"])
+            with pytest.raises(AreasFailed) as failed:
+                run_quarter(Q, FLOW_AS_OF, config, out)
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+    yield out, str(failed.value)
+
+
+def test_a_failing_area_stops_no_other_and_is_named(local_cluster_run):
+    out, message = local_cluster_run
+    assert message.startswith("1 of 3 areas failed: broken: source police:")
+    assert "\n" not in message
+    for name in ("north", "south"):
+        assert (out / name / Q / f"vcc-{Q}-report.pdf").is_file()
+    assert not (out / "broken" / Q).exists()
+    comparison = pd.read_csv(out / "comparison" / Q / "comparison.csv", dtype=str)
+    assert set(comparison["area"]) == {"north", "south"}
+    pdf = PdfReader(out / "comparison" / Q / f"vcc-{Q}-comparison.pdf")
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "Areas missing from this comparison" in text and "Brokenshire: source police" in text
+    # the comparison is part of the warehouse record of the run, in <out>
+    runs = Warehouse(default_url(out)).list_runs(Q)
+    assert [run["status"] for run in runs] == ["succeeded"]
+    assert "broken" in runs[0]["manifest"] and "comparison.csv" in runs[0]["manifest"]
+
+
+def test_comparison_rows_follow_the_areas_own_figures(local_cluster_run):
+    out, _ = local_cluster_run
+    comparison = pd.read_csv(out / "comparison" / Q / "comparison.csv", dtype=str)
+    for name in ("north", "south"):
+        metrics = pd.read_csv(out / name / Q / "metrics.csv")
+        every = metrics[(metrics["quarter"] == Q) & (metrics["dimension"] == "all")]
+        row = every[every["measure_id"] == "R2-RECORD"].iloc[0]
+        mine = comparison[(comparison["area"] == name) & (comparison["measure_id"] == "R2-RECORD")]
+        assert mine["eligible"].iloc[0] == str(row["eligible"])  # crimes recorded: not small
+    # the benchmark is every area's: Σmet / Σeligible
+    both = pd.concat(pd.read_csv(out / n / Q / "metrics.csv") for n in ("north", "south"))
+    r2 = both[(both["quarter"] == Q) & (both["dimension"] == "all")
+              & (both["measure_id"] == "R2-RECORD")]  # fmt: skip
+    p0 = r2["met"].sum() / r2["eligible"].sum()
+    assert set(comparison.loc[comparison["measure_id"] == "R2-RECORD", "all_areas_rate"]) == {
+        f"{p0:.4f}"
+    }
+
+
+def test_each_area_is_byte_identical_to_its_run_alone_without_a_cluster(local_cluster_run, areas):
+    out, _ = local_cluster_run
+    before = published_files(out / "north" / Q)
+    assert len(before) > 5
+    run_quarter(Q, FLOW_AS_OF, areas, out, area="north")  # the same place, no cluster
+    assert published_files(out / "north" / Q) == before
+
+
+@pytest.fixture
+def scheduler_processes(prefect_harness, tmp_path) -> Iterator[str]:
+    """``dask scheduler`` and one ``dask worker`` as separate processes on free ports, the worker
+    told where the Prefect server is, as an operator would start them."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    env = {**os.environ, "PREFECT_API_URL": api_url()}
+    logs = (tmp_path / "scheduler.log").open("w"), (tmp_path / "worker.log").open("w")
+    scheduler = subprocess.Popen(
+        [*dask, "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+        stdout=logs[0], stderr=logs[0],
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1",
+         "--nthreads", "1", "--no-dashboard"], env=env, stdout=logs[1], stderr=logs[1],
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while "Starting established connection" not in (tmp_path / "worker.log").read_text():
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-2000:]
+            assert worker.poll() is None and scheduler.poll() is None
+            time.sleep(0.5)
+        yield address
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            process.wait(timeout=30)
+        for log in logs:
+            log.close()
+
+
+def test_a_run_on_a_scheduler_started_as_its_own_process(
+    scheduler_processes, areas, local_cluster_run, tmp_path
+):
+    config = with_cluster(areas, scheduler_processes, ["north", "south"])
+    manifest = run_quarter(Q, FLOW_AS_OF, config, tmp_path / "out")
+    assert manifest["missing_areas"] == {}
+    # the same areas, the same bytes as on the local cluster
+    local, _ = local_cluster_run
+    for name in ("north", "south"):
+        assert published_files(tmp_path / "out" / name / Q) == published_files(local / name / Q)
+    assert (tmp_path / "out" / "comparison" / Q / "comparison.csv").read_bytes() == (
+        local / "comparison" / Q / "comparison.csv"
+    ).read_bytes()
+    assert re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{8}", manifest["run_id"])

@@ -1,0 +1,102 @@
+"""Configurations of many areas (CONTRACT.md §6.5): ``[areas.<name>]`` with their own sources,
+districts and title, ``[cluster] address``, and one-line errors for what cannot work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vcc.flows.config import load_config
+from vcc.flows.errors import ConfigError
+
+TWO_AREAS = """
+[report]
+produced_by = "The regional team"
+
+[areas.north]
+area = "Northshire"
+districts = ["Upper", "Lower"]
+[areas.north.sources.police]
+kind = "sql"
+url = "sqlite:///north/police.sqlite"
+[areas.north.sources.cps]
+kind = "files"
+path = "north/cps"
+
+[areas.south-2]
+area = "Southshire"
+produced_by = "Southshire's office"
+districts = ["Coast"]
+[areas.south-2.sources.police]
+kind = "files"
+path = "south/police"
+"""
+
+
+def write(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vcc.toml").write_text(text)
+    return folder / "vcc.toml"
+
+
+def test_each_area_has_its_own_sources_districts_and_title_read_against_the_file(tmp_path):
+    config = load_config(write(tmp_path / "conf", TWO_AREAS))
+    assert list(config.areas) == ["north", "south-2"]
+    assert config.sources == {}  # the shipped demo sources belong to no area
+    north = config.for_area("north")
+    assert north.report.area == "Northshire" and north.report.produced_by == "The regional team"
+    assert north.districts == ["Upper", "Lower"]
+    assert (
+        north.sources["police"].url
+        == f"sqlite:///{(tmp_path / 'conf').resolve()}/north/police.sqlite"
+    )
+    assert north.sources["cps"].path == (tmp_path / "conf" / "north" / "cps").resolve()
+    assert north.areas == {}
+    south = config.for_area("south-2")
+    assert south.report.produced_by == "Southshire's office" and list(south.sources) == ["police"]
+    # the areas share every other setting, so their figures are comparable
+    assert north.disclosure == south.disclosure == config.disclosure
+    assert config.cluster.address is None
+
+
+def test_a_single_area_configuration_is_as_before(tmp_path):
+    config = load_config(write(tmp_path, '[sources.police]\nkind = "files"\npath = "p"\n'))
+    assert config.areas == {} and list(config.sources) == ["police"]
+    with pytest.raises(ConfigError, match=r"no area 'north' in the configuration \(areas: none"):
+        config.for_area("north")
+
+
+def test_a_cluster_address_is_a_tcp_scheduler(tmp_path):
+    config = load_config(
+        write(tmp_path, TWO_AREAS + '[cluster]\naddress = "tcp://10.0.0.5:8786"\n')
+    )
+    assert config.cluster.address == "tcp://10.0.0.5:8786"
+    with pytest.raises(ConfigError, match=r"cluster.address: .*'http://x:1' is not a scheduler"):
+        load_config(write(tmp_path, TWO_AREAS + '[cluster]\naddress = "http://x:1"\n'))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            TWO_AREAS.replace("areas.south-2", 'areas."South Shire"'),
+            r"areas: .*'South Shire' cannot name an area",
+        ),
+        (
+            TWO_AREAS.replace("areas.south-2", "areas.comparison"),
+            r"'comparison' cannot name an area",
+        ),
+        ('[areas.x]\narea = "X"\ndistricts = []\n', r"areas.x.sources: Field required"),
+        ('[areas.x]\narea = "X"\ndistricts = []\nsources = {}\n', r"an area needs its own"),
+        (TWO_AREAS + '[areas.north.report]\narea = "N"\n', r"areas.north.report: Extra inputs"),
+        (
+            TWO_AREAS + '[sources.police]\nkind = "files"\npath = "p"\n',
+            r"\[sources\] and \[areas\] together",
+        ),
+    ],
+)
+def test_bad_areas_are_one_line_errors(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_config(write(tmp_path, text))
+    assert "\n" not in str(caught.value)

@@ -1,0 +1,109 @@
+"""Comparing areas fairly: each area's rate of every measure against the all-areas rate, with
+funnel limits (``transforms/funnel.py``), never a league table ranked by point estimates.
+
+The figures are each area's ``all`` row of its own ``metrics.csv`` for the quarter. The all-areas
+rate p0 of a measure is Σmet / Σeligible over the areas compared, every area counted, small or
+not: the benchmark is every victim's. Disclosure control (CONTRACT.md §4, ``transforms/
+disclosure.py``) treats the areas of a measure as the groups of one breakdown whose total p0 is
+worked from: an area whose counts are small is hidden (``[c]``), and because p0 and the other
+areas' counts could give a lone hidden area back, the smallest other area is hidden with it
+(secondary suppression). p0 itself is hidden when its own counts are that small. A hidden area's
+position against the limits is hidden with its rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from vcc.transforms.disclosure import (
+    CONFIDENTIAL,
+    NOT_APPLICABLE,
+    format_counts,
+    format_rates,
+    hidden_cells,
+    met_is_hidden,
+)
+from vcc.transforms.funnel import funnel_limits, funnel_position
+from vcc.transforms.metrics import wilson_interval
+
+COMPARISON_COLUMNS = [
+    "area",
+    "measure_id",
+    "agency",
+    "eligible",
+    "met",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "all_areas_rate",
+    "funnel_position",
+]
+LIMIT_COLUMNS = ["lower_998", "lower_95", "upper_95", "upper_998"]
+MEASURE_KEY = ["measure_id", "agency"]
+
+
+def compare_areas(area_metrics: Mapping[str, pd.DataFrame], quarter: str) -> pd.DataFrame:
+    """One row per area × measure (and agency) of ``quarter``, unsuppressed: eligible, met, rate,
+    Wilson 95% interval, the all-areas rate, the four funnel limits at the area's eligible and
+    its position. Rows by measure, then area name: no order by rate."""
+    rows = [
+        metrics.loc[
+            (metrics["quarter"] == quarter) & (metrics["dimension"] == "all"),
+            ["measure_id", "right", "agency", "eligible", "met"],
+        ].assign(area=area)
+        for area, metrics in area_metrics.items()
+    ]
+    columns = ["area", "measure_id", "right", "agency", "eligible", "met"]
+    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
+    table = table[columns].astype({"eligible": "int64", "met": "int64"})
+    table = table.sort_values([*MEASURE_KEY, "area"], kind="stable").reset_index(drop=True)
+    eligible, met = table["eligible"].to_numpy(), table["met"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["rate"] = np.where(eligible > 0, met / np.where(eligible > 0, eligible, 1), np.nan)
+    table["ci_low"], table["ci_high"] = wilson_interval(met, eligible)
+    totals = table.groupby(MEASURE_KEY, sort=False)[["eligible", "met"]].transform("sum")
+    table["all_eligible"], table["all_met"] = totals["eligible"], totals["met"]
+    table["all_areas_rate"] = (totals["met"] / totals["eligible"]).where(totals["eligible"] > 0)
+    for column in LIMIT_COLUMNS:
+        table[column] = np.nan
+    for _, members in table.groupby(MEASURE_KEY, sort=False):
+        p0 = members["all_areas_rate"].iloc[0]
+        if pd.isna(p0):
+            continue
+        limits = funnel_limits(float(p0), members["eligible"].to_numpy())
+        for column in LIMIT_COLUMNS:
+            table.loc[members.index, column] = limits[column]
+    limits = {column: table[column].to_numpy() for column in LIMIT_COLUMNS}
+    table["funnel_position"] = funnel_position(table["rate"].to_numpy(), limits)
+    return table
+
+
+def published_comparison(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """``compare_areas``'s table as published (``comparison.csv``): disclosure control applied,
+    figures as text (``[c]`` hidden, ``[z]`` no rate)."""
+    measure = table["measure_id"] + "|" + table["agency"]
+    hide_eligible, hide_met = hidden_cells(table["eligible"], table["met"], measure, threshold)
+    hide_all = pd.Series(
+        met_is_hidden(table["all_eligible"], table["all_met"], threshold), index=table.index
+    )
+    empty = table["eligible"] == 0
+    published = table.assign(
+        eligible=format_counts(table["eligible"]).mask(hide_eligible, CONFIDENTIAL),
+        met=format_counts(table["met"]).mask(hide_met, CONFIDENTIAL),
+    )
+    for column in ("rate", "ci_low", "ci_high"):
+        text = format_rates(table[column]).mask(hide_met, CONFIDENTIAL)
+        published[column] = text.mask(empty, NOT_APPLICABLE)
+    published["all_areas_rate"] = (
+        format_rates(table["all_areas_rate"])
+        .mask(hide_all, CONFIDENTIAL)
+        .mask(table["all_eligible"] == 0, NOT_APPLICABLE)
+    )
+    position = table["funnel_position"].astype("string")
+    published["funnel_position"] = position.mask(hide_met | hide_all, CONFIDENTIAL).mask(
+        empty, NOT_APPLICABLE
+    )
+    return published[COMPARISON_COLUMNS].reset_index(drop=True)
