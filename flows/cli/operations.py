@@ -47,7 +47,10 @@ def circulate(quarter: Quarter, by: str | None, resend: bool, config, out) -> No
         warehouse, settings, output_root, str(quarter), by or getpass.getuser(), resend,
         progress=lambda line: click.echo(f"vcc: {line}"),
     )  # fmt: skip
-    version = f"{quarter} version {result.report.version}"
+    edition = result.report.edition
+    version = f"{quarter} version {result.report.version}" + (
+        f", edition {edition}" if edition > 1 else ""
+    )
     if not result.sent:
         when = f" (last on {result.last_sent:%d %B %Y %H:%M})" if result.last_sent else ""
         click.echo(
