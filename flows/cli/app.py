@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from vcc.flows.errors import RunDatesError, VccError, machine_fault
+from vcc.flows.errors import ConfigError, RunDatesError, VccError, machine_fault
 from vcc.transforms.quarters import Quarter, unreportable
 
 if TYPE_CHECKING:
@@ -141,13 +141,25 @@ def check_dates(quarter: Quarter, as_of) -> dt.date:
     return day
 
 
-def open_place(config: Path | None, out: Path | None) -> tuple[Config, Warehouse, Path]:
-    """The configured warehouse and output folder, for the commands that read them."""
+def open_place(
+    config: Path | None, out: Path | None, area: str | None = None, one_area: bool = False
+) -> tuple[Config, Warehouse, Path]:
+    """The configured warehouse and output folder, for the commands that read them: those of
+    ``area`` (``<out>/<area>/``) on a configuration of many areas. A command about one area's
+    report (``one_area``) refuses to guess which; without ``area`` the others read ``<out>``'s
+    own warehouse, where runs of every area and their comparisons are recorded."""
     from vcc.flows.config import load_config
     from vcc.flows.warehouse.store import open_warehouse
 
     settings = load_config(config)
     output_root = out or settings.output_dir
+    if area is not None:
+        settings, output_root = settings.for_area(area), output_root / area
+    elif one_area and settings.areas:
+        names = ", ".join(settings.areas)
+        raise ConfigError(
+            f"this configuration has {len(settings.areas)} areas ({names}): name one with --area"
+        )
     return settings, open_warehouse(settings, output_root, _waiting), output_root
 
 
@@ -185,4 +197,9 @@ place_options = _options(
     CONFIG_OPTION,
     click.option("--out", type=click.Path(path_type=Path, file_okay=False),
                  help="Output folder the runs wrote to [out]."),
+)  # fmt: skip
+# With [areas] configured: which area's report and warehouse (<out>/<name>/) a command reads.
+AREA_OPTION = click.option(
+    "--area", metavar="NAME",
+    help="With [areas] configured: the area whose report and records to use (<out>/NAME/).",
 )  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from vcc.flows.cli.app import QUARTER, open_place, place_options
+from vcc.flows.cli.app import AREA_OPTION, QUARTER, open_place, place_options
 from vcc.transforms.quarters import Quarter
 
 
@@ -15,11 +15,12 @@ from vcc.transforms.quarters import Quarter
 @click.option("--by", "by", required=True, help="Who signs the report off (name and role).")
 @click.option("--note", help="A note kept with the approval.")
 @place_options
-def approve(quarter: Quarter, by: str, note: str | None, config, out) -> None:
+@AREA_OPTION
+def approve(quarter: Quarter, by: str, note: str | None, config, out, area) -> None:
     """Record sign-off of the quarter's current report (the exact PDF now published)."""
     from vcc.flows.operations.circulation import approve as record_approval
 
-    _, warehouse, output_root = open_place(config, out)
+    _, warehouse, output_root = open_place(config, out, area, one_area=True)
     approval, new = record_approval(warehouse, output_root, str(quarter), by.strip(), note)
     what = f"{quarter} version {approval['version']} (run {approval['run_id']})"
     if new:
@@ -36,13 +37,14 @@ def approve(quarter: Quarter, by: str, note: str | None, config, out) -> None:
 @click.option("--by", "by", help="Who is sending it [the logged-in user].")
 @click.option("--resend", is_flag=True, help="Send again to recipients who already have it.")
 @place_options
-def circulate(quarter: Quarter, by: str | None, resend: bool, config, out) -> None:
+@AREA_OPTION
+def circulate(quarter: Quarter, by: str | None, resend: bool, config, out, area) -> None:
     """Email the approved report to the distribution list ([mail] in the configuration)."""
     import getpass
 
     from vcc.flows.operations.circulation import circulate as send_report
 
-    settings, warehouse, output_root = open_place(config, out)
+    settings, warehouse, output_root = open_place(config, out, area, one_area=True)
     result = send_report(
         warehouse, settings, output_root, str(quarter), by or getpass.getuser(), resend,
         progress=lambda line: click.echo(f"vcc: {line}"),
@@ -66,11 +68,12 @@ def circulate(quarter: Quarter, by: str | None, resend: bool, config, out) -> No
 @click.command()
 @click.option("--quarter", "-q", type=QUARTER, help="Only this quarter [every quarter].")
 @place_options
-def history(quarter: Quarter | None, config, out) -> None:
+@AREA_OPTION
+def history(quarter: Quarter | None, config, out, area) -> None:
     """List runs and report versions, with their approvals and circulation."""
     from vcc.flows.operations.history import history_text
 
-    _, warehouse, _ = open_place(config, out)
+    _, warehouse, _ = open_place(config, out, area)
     click.echo(history_text(warehouse, str(quarter) if quarter else None), nl=False)
 
 
@@ -78,10 +81,11 @@ def history(quarter: Quarter | None, config, out) -> None:
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's manifest as JSON.")
 @place_options
-def show(run_id: str, as_json: bool, config, out) -> None:
+@AREA_OPTION
+def show(run_id: str, as_json: bool, config, out, area) -> None:
     """Show one run in words: its quarter, status, report version, rows and timings (RUN_ID as
     `vcc history` lists it)."""
     from vcc.flows.operations.history import show_json, show_text
 
-    _, warehouse, _ = open_place(config, out)
+    _, warehouse, _ = open_place(config, out, area)
     click.echo((show_json if as_json else show_text)(warehouse, run_id), nl=False)

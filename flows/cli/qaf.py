@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from vcc.flows.cli.app import QUARTER, VccGroup, open_place, place_options
+from vcc.flows.cli.app import AREA_OPTION, QUARTER, VccGroup, open_place, place_options
 from vcc.flows.qaf import MAX_SAMPLE_SIZE
 from vcc.transforms.quarters import Quarter
 
@@ -25,12 +25,13 @@ from vcc.transforms.quarters import Quarter
     help="Random seed; the same quarter, data and seed give the same sample [a new one, printed].",
 )
 @place_options
-def sample(quarter: Quarter, size: int | None, seed: int | None, config, out) -> None:
+@AREA_OPTION
+def sample(quarter: Quarter, size: int | None, seed: int | None, config, out, area) -> None:
     """Draw the Quality Assessment Framework's dip sample of a run quarter: case review pack and
     review form."""
     from vcc.flows.qaf.sample import draw_quarter_sample
 
-    settings, warehouse, output_root = open_place(config, out)
+    settings, warehouse, output_root = open_place(config, out, area, one_area=True)
     click.echo(f"vcc: sampling {quarter} from its published run in {output_root}")
     drawn = draw_quarter_sample(
         settings,
@@ -62,12 +63,13 @@ def review() -> None:
 @review.command(name="import")
 @click.argument("form", type=click.Path(path_type=Path, dir_okay=False))
 @place_options
-def import_form(form: Path, config, out) -> None:
+@AREA_OPTION
+def import_form(form: Path, config, out, area) -> None:
     """Check a completed review form and store its ratings (the latest import counts)."""
     from vcc.flows.qaf.form import FormProblems
     from vcc.flows.qaf.imports import import_review_form
 
-    settings, warehouse, output_root = open_place(config, out)
+    settings, warehouse, output_root = open_place(config, out, area, one_area=True)
     try:
         imported = import_review_form(settings, output_root, form, warehouse)
     except FormProblems as problems:

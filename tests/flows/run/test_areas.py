@@ -153,6 +153,31 @@ def test_comparison_rows_follow_the_areas_own_figures(local_cluster_run):
     }
 
 
+def test_the_routine_commands_take_an_area_and_refuse_to_guess_one(local_cluster_run, areas):
+    from click.testing import CliRunner
+
+    from vcc.flows.cli import main
+
+    out, _ = local_cluster_run
+    place = ["--config", str(areas), "--out", str(out)]
+    guessed = CliRunner().invoke(main, ["approve", "-q", Q, "--by", "Head of Service", *place])
+    assert guessed.exit_code == 1
+    assert guessed.output.strip() == (
+        "vcc: error: this configuration has 3 areas (north, south, broken): name one with --area"
+    )
+    approved = CliRunner().invoke(
+        main, ["approve", "-q", Q, "--by", "Head of Service", "--area", "north", *place]
+    )
+    assert approved.exit_code == 0, approved.output
+    assert approved.output.startswith(f"vcc: approved {Q} version 1 (run ")
+    (approval,) = Warehouse(default_url(out / "north")).table("approvals", Q)
+    assert approval["approved_by"] == "Head of Service"
+    history = CliRunner().invoke(main, ["history", "-q", Q, "--area", "south", *place])
+    assert history.exit_code == 0 and "not approved" in history.output
+    unknown = CliRunner().invoke(main, ["history", "--area", "west", *place])
+    assert "no area 'west' in the configuration (areas: north, south, broken)" in unknown.output
+
+
 def test_each_area_is_byte_identical_to_its_run_alone_without_a_cluster(local_cluster_run, areas):
     out, _ = local_cluster_run
     before = published_files(out / "north" / Q)
