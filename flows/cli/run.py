@@ -127,6 +127,7 @@ def run(
     quarter: Quarter, as_of, config: Path | None, out: Path | None, snapshot, area, verbosity
 ) -> None:
     """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
+    check_dates(quarter, as_of)  # a quarter not begun, or a future date: before any server
     with _prefect_for_runs(config, out, verbosity, area):
         _run_one(quarter, as_of, config, out, "manual", snapshot, verbosity, area)
 
