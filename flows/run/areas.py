@@ -23,9 +23,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from vcc.flows.config import ClusterSettings, Config, load_config
-from vcc.flows.errors import AreasFailed, ConfigError, RunDatesError
+from vcc.flows.errors import AreasFailed, ConfigError
 from vcc.flows.run.progress import progress
-from vcc.transforms.quarters import Quarter, unreportable
 
 
 @dataclass(frozen=True)
@@ -127,14 +126,13 @@ def many_areas_report(
 ) -> dict:
     """Every area's quarterly report, each on a Dask worker, then their comparison."""
     from vcc.flows.run.comparison import publish_comparison
+    from vcc.flows.run.flow import reportable_quarter
 
     logger = get_run_logger()
     config = load_config(Path(config_path) if config_path else None)
     output_root = Path(out_dir) if out_dir else config.output_dir
     as_of_date = as_of or dt.date.today()  # one as-of date for every area
-    target = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
-    if problem := unreportable(target, as_of_date, dt.date.today()):
-        raise RunDatesError(problem)
+    target = reportable_quarter(quarter, as_of_date)
     progress("%d areas: quarter %s, as of %s", len(config.areas), target, as_of_date)
     futures = [
         area_task.submit(name, str(target), as_of_date, config_path, str(output_root),

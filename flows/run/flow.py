@@ -152,6 +152,15 @@ def run_as_of(as_of: dt.date | None, output_root: Path, from_snapshot: str | Non
     return as_of or taken
 
 
+def reportable_quarter(quarter: str | None, as_of: dt.date) -> Quarter:
+    """The quarter a run reports (default: the last complete one on the as-of date); refuses
+    one not begun by that date, or an as-of date after today."""
+    target = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of)
+    if problem := unreportable(target, as_of, dt.date.today()):
+        raise RunDatesError(problem)
+    return target
+
+
 @flow(name="quarterly-compliance-report", log_prints=True)
 def quarterly_compliance_report(
     quarter: str | None = None,
@@ -178,9 +187,7 @@ def quarterly_compliance_report(
     if area is not None:
         config, output_root = config.for_area(area), output_root / area
     as_of_date = run_as_of(as_of, output_root, from_snapshot)
-    target_quarter = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of_date)
-    if problem := unreportable(target_quarter, as_of_date, dt.date.today()):
-        raise RunDatesError(problem)
+    target_quarter = reportable_quarter(quarter, as_of_date)
     # the Victims' Code version of the quarter, its deadlines settled into the configuration
     catalogue = config.catalogue(target_quarter.start)
     config = config.settled(catalogue)
