@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from vcc.flows.cli.console import QUIET, echo, say, set_console, verbosity_optio
 from vcc.flows.cli.sources import DEMO_DATA, generate_sources
 from vcc.flows.errors import VccError
 from vcc.transforms.quarters import Quarter, part_quarter, quarter_range
+
+if TYPE_CHECKING:
+    from vcc.flows.config import Config
 
 
 class _NoTracebackForUserErrors(logging.Filter):
@@ -46,7 +50,7 @@ def _quiet_prefect_tracebacks() -> None:
 @contextmanager
 def _prefect_for_runs(
     config: Path | None, out: Path | None, verbosity: str | None, area: str | None = None
-) -> Iterator[None]:
+) -> Iterator[Config]:
     """Prefect ready for the command's runs: its server found (``PREFECT_API_URL``, a running
     ``vcc serve``), else a temporary one started in the background while Prefect, pandas and Great
     Expectations are imported, and stopped at the end (``flows.run.server``)."""
@@ -65,7 +69,7 @@ def _prefect_for_runs(
         _quiet_prefect_tracebacks()
         set_console(verbosity)
         with use_server(server, announce):
-            yield
+            yield settings
 
 
 def _run_one(
@@ -77,9 +81,10 @@ def _run_one(
     snapshot: str | None = None,
     verbosity: str | None = None,
     area: str | None = None,
+    areas: int = 0,
 ) -> dict:
-    """Run one quarter's flow; inside ``_prefect_for_runs``."""
-    from vcc.flows.config import load_config
+    """Run one quarter's flow (of ``areas`` areas on a Dask cluster, if more than none); inside
+    ``_prefect_for_runs``."""
     from vcc.flows.run.flow import run_quarter
 
     if not snapshot and part_quarter(quarter, check_dates(quarter, as_of)):
@@ -89,7 +94,6 @@ def _run_one(
             f"vcc: {quarter} had not ended on the as-of date: its report covers part of the "
             "quarter and says so",
         )
-    areas = len(load_config(config).areas) if area is None else 0
     what = f", {areas} areas on a Dask cluster" if areas else ""
     say(verbosity, f"vcc: running {quarter}{' of ' + area if area else ''}{what}")
     started = time.perf_counter()
@@ -128,8 +132,9 @@ def run(
 ) -> None:
     """Run one quarter now (a manual rerun replaces that quarter's outputs on success)."""
     check_dates(quarter, as_of)  # a quarter not begun, or a future date: before any server
-    with _prefect_for_runs(config, out, verbosity, area):
-        _run_one(quarter, as_of, config, out, "manual", snapshot, verbosity, area)
+    with _prefect_for_runs(config, out, verbosity, area) as settings:
+        areas = 0 if area else len(settings.areas)
+        _run_one(quarter, as_of, config, out, "manual", snapshot, verbosity, area, areas)
 
 
 @click.command()
@@ -146,10 +151,11 @@ def backfill(
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     check_dates(last, as_of)  # before any quarter is run
-    with _prefect_for_runs(config, out, verbosity):  # one server for every quarter
+    with _prefect_for_runs(config, out, verbosity) as settings:  # one server for every quarter
         for number, quarter in enumerate(quarters, start=1):
             say(verbosity, f"vcc: backfill {number}/{len(quarters)}")
-            _run_one(quarter, as_of, config, out, "backfill", verbosity=verbosity)
+            _run_one(quarter, as_of, config, out, "backfill", verbosity=verbosity,
+                     areas=len(settings.areas))  # fmt: skip
 
 
 @click.command()
