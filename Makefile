@@ -17,8 +17,10 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
 
+# --compile-bytecode: the modules are compiled once here, not on every command where Python may not
+# write its cache (PYTHONDONTWRITEBYTECODE, a read-only install): SQLAlchemy alone takes 0.65 s.
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $(STAMP)
 
 demo: setup  ## Generate the synthetic sources if absent and report the last complete quarter
