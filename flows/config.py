@@ -347,8 +347,10 @@ class Config(Strict):
         """The single-area configuration of area ``name``: its sources, districts and title in
         place of the configuration's, everything else shared. A run of it is exactly a run of
         that area alone."""
+        if not self.areas:
+            raise ConfigError(f"no area {name!r}: this configuration has no [areas] sections")
         if name not in self.areas:
-            known = ", ".join(self.areas) or "none: this configuration has no [areas] sections"
+            known = ", ".join(self.areas)
             raise ConfigError(f"no area {name!r} in the configuration (areas: {known})")
         area = self.areas[name]
         report = self.report.model_copy(

@@ -63,7 +63,7 @@ def test_each_area_has_its_own_sources_districts_and_title_read_against_the_file
 def test_a_single_area_configuration_is_as_before(tmp_path):
     config = load_config(write(tmp_path, '[sources.police]\nkind = "files"\npath = "p"\n'))
     assert config.areas == {} and list(config.sources) == ["police"]
-    with pytest.raises(ConfigError, match=r"no area 'north' in the configuration \(areas: none"):
+    with pytest.raises(ConfigError, match=r"no area 'north': this configuration has no \[areas\]"):
         config.for_area("north")
 
 
