@@ -281,7 +281,10 @@ def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: s
         deadlines = [float(row.deadline_standard), float(row.deadline_enhanced)]
         widest = max(widest, *deadlines, *(n for n in numbers if n is not None))
     x_max = widest * 1.1 + 0.5
-    axes_points = (STAGE_WIDTH_INCHES - 1.1) * 72
+    # room on the left for the longest measure id (R5-COMPENSATION was cut to COMPENSATION)
+    longest = max((len(str(row.measure_id)) for row in rows), default=0)
+    left = max(0.95, 0.2 + longest * _LABEL_POINTS_PER_CHAR / 72)
+    axes_points = (STAGE_WIDTH_INCHES - left - 0.15) * 72
     levels = _label_levels([(text, x) for text, x, _ in labels], axes_points / x_max)
     above = 0.2 + (max(levels, default=0) + 1) * _LABEL_LEVEL_POINTS / 72  # direct labels
     height = above + 0.45 + STAGE_ROW_INCHES * count  # the axis label below
@@ -341,9 +344,12 @@ def stage_chart_svg(stages: pd.DataFrame, threshold: int, alt_text: str, salt: s
                 ha="center", va="bottom", annotation_clip=False,
                 arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.5,
                             "shrinkA": 1, "shrinkB": 0},
+                # a lower line's label is drawn last, on white, over the leaders passing it
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
+                zorder=20 - level,
             )  # fmt: skip
         figure.subplots_adjust(
-            left=0.95 / STAGE_WIDTH_INCHES, right=1 - 0.15 / STAGE_WIDTH_INCHES,
+            left=left / STAGE_WIDTH_INCHES, right=1 - 0.15 / STAGE_WIDTH_INCHES,
             bottom=0.45 / height, top=1 - above / height,
         )  # fmt: skip
         buffer = io.StringIO()
