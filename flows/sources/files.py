@@ -20,6 +20,7 @@ import openpyxl
 import pandas as pd
 import pyarrow
 from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineError, PasswordError
 
 from vcc.flows.config import SourceConfig, TableSource
 from vcc.flows.errors import SourceError
@@ -29,6 +30,8 @@ CSV_ERROR_PREFIX = "Error tokenizing data. C error: "
 LAST_ROW_BYTES = 1 << 16  # enough for the longest row of any canonical table
 FILE_KINDS = (".csv", ".xlsx", ".parquet")
 DATE_IN_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A formula cell's element in a workbook's XML: <f>, <f t="shared" ...>, <f/>, or prefixed <x:f>.
+FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 
 def read_folder(
@@ -201,8 +204,11 @@ def _check_last_row(path: Path, encoding: str, delimiter: str, columns: int, whe
 
 
 def _read_xlsx(path: Path, sheet: str | None, where: str) -> pd.DataFrame:
+    """A sheet's values as last saved, read by calamine (ten times openpyxl's speed on a
+    28,000-row sheet: 0.39 s against 4.2 s); a workbook with formulas is then checked cell by
+    cell (``_check_formulas``)."""
     try:
-        with pd.ExcelFile(path, engine="openpyxl") as workbook:
+        with pd.ExcelFile(path, engine="calamine") as workbook:
             if not workbook.sheet_names:
                 raise SourceError(f"{where}: {path} has no sheets")
             if sheet is not None and sheet not in workbook.sheet_names:
@@ -210,12 +216,34 @@ def _read_xlsx(path: Path, sheet: str | None, where: str) -> pd.DataFrame:
                 raise SourceError(f"{where}: {path} has no sheet {sheet!r} (it has {sheets})")
             name = sheet if sheet is not None else workbook.sheet_names[0]
             frame = pd.read_excel(workbook, name, keep_default_na=False, na_values=[""])
-        _check_formulas(path, str(name), where)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
+        if _holds_formulas(path):
+            _check_formulas(path, str(name), where)
+    except PasswordError as error:
+        raise SourceError(
+            f"{where}: {path} is protected by a password: save it without one"
+        ) from error
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, CalamineError) as error:
         raise SourceError(f"{where}: {path} is not an xlsx workbook") from error
     if frame.shape[1] == 0:
         raise SourceError(f"{where}: {path} sheet {name!r} is empty (not even a header row)")
     return frame
+
+
+def _holds_formulas(path: Path) -> bool:
+    """Whether any XML part of the workbook has a formula element, read as a stream. Workbooks
+    exported by a case system have none and need no cell-by-cell check; a false alarm (a
+    chart's cell reference) only costs that check."""
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            if not member.endswith(".xml"):
+                continue
+            with archive.open(member) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    if FORMULA_ELEMENT.search(tail + chunk):
+                        return True
+                    tail = chunk[-64:]  # an element split between two chunks
+    return False
 
 
 def _check_formulas(path: Path, sheet: str, where: str) -> None:

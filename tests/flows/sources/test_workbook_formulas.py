@@ -58,3 +58,39 @@ def test_a_formula_with_its_saved_value_reads_that_value(tmp_path):
     typed, _ = validated(police(folder))
 
     assert typed[("police", "victims")]["age_at_offence"].tolist() == [34]
+
+
+def rewritten_sheet(path, change) -> None:
+    """Rewrite the first worksheet's XML of the workbook at ``path`` with ``change(xml)``."""
+    with zipfile.ZipFile(path) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    members[sheet] = change(members[sheet])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+
+
+def test_the_formula_scan_finds_formula_elements_however_written(tmp_path):
+    from vcc.flows.sources.files import _holds_formulas
+
+    for case in ("plain", "formula", "prefixed", "straddling"):
+        (tmp_path / case).mkdir()
+    plain = victims_workbook(tmp_path / "plain", "34") / "victims.xlsx"
+    formula = victims_workbook(tmp_path / "formula", "=30+4") / "victims.xlsx"
+    prefixed = victims_workbook(tmp_path / "prefixed", "=30+4") / "victims.xlsx"
+    rewritten_sheet(prefixed, lambda xml: xml.replace(b"<f>", b"<x:f>").replace(b"</f>", b"</x:f>"))
+    # the formula's element split across the scan's 1 MiB reads: its "<" the first read's last
+    straddling = victims_workbook(tmp_path / "straddling", "=30+4") / "victims.xlsx"
+
+    def pad(xml: bytes) -> bytes:
+        padding = b" " * ((1 << 20) - 1 - xml.index(b"<f>"))
+        padded = xml.replace(b"<sheetData>", b"<sheetData>" + padding, 1)
+        assert padded.index(b"<f>") == (1 << 20) - 1
+        return padded
+
+    rewritten_sheet(straddling, pad)
+
+    assert [_holds_formulas(path) for path in (plain, formula, prefixed, straddling)] == [
+        False, True, True, True,
+    ]  # fmt: skip
