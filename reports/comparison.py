@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from vcc.reports.charts import STYLE, WIDTH_INCHES, _with_alt_text
-from vcc.reports.render import STATIC_DIR, StaticOnlyFetcher, template
+from vcc.reports.render import template
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
 from vcc.transforms.comparison import published_comparison
@@ -135,10 +135,6 @@ def comparison_context(
 
 def render_comparison(context: dict[str, Any], pdf_path: Path) -> None:
     """Write the comparison as a tagged PDF (PDF/UA-1) with the report's fonts and styles."""
-    from weasyprint import HTML
+    from vcc.reports.pdf import write_pdf  # imports WeasyPrint
 
-    html = template("comparison.html.j2").render(**context)
-    document = HTML(
-        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
-    )
-    document.write_pdf(pdf_path, pdf_variant="pdf/ua-1")
+    write_pdf(template("comparison.html.j2").render(**context), pdf_path)

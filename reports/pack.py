@@ -5,7 +5,7 @@ The pack holds case references by necessity, so it is marked (``[qaf] pack_marki
 OFFICIAL-SENSITIVE) at the top and bottom of every page, written outside the quarter's output
 folder (``<out>/qaf/<quarter>/sample-<n>/``) and never named in the circulated report. It is
 rendered like the report: autoescaped templates, and WeasyPrint reading nothing but the files
-under ``reports/static`` (``reports.render.StaticOnlyFetcher``).
+under ``reports/static`` (``reports.pdf.StaticOnlyFetcher``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from weasyprint import HTML
 
 from vcc.reports.model import quarter_period
-from vcc.reports.render import STATIC_DIR, StaticOnlyFetcher, template
+from vcc.reports.pdf import write_pdf
+from vcc.reports.render import template
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
 from vcc.transforms.qaf import THEME_LABELS, THEMES
@@ -182,8 +182,4 @@ def pack_context(data: PackData) -> dict[str, object]:
 
 def render_pack(data: PackData, pdf_path: Path) -> None:
     """Write the pack as a tagged PDF (PDF/UA-1), marked on every page."""
-    html = template("pack.html.j2").render(**pack_context(data))
-    document = HTML(
-        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
-    )
-    document.write_pdf(pdf_path, pdf_variant="pdf/ua-1")
+    write_pdf(template("pack.html.j2").render(**pack_context(data)), pdf_path)

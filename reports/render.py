@@ -10,17 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import logging
-import mimetypes
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from vcc.reports.agencies import agency_sections, annex_tables
 from vcc.reports.analyses import (
@@ -41,60 +35,15 @@ from vcc.reports.model import (
     quarter_period,
     quarters_ending,
 )
+from vcc.reports.pdf import REPORTS_DIR, STATIC_DIR, write_pdf
 from vcc.reports.qaf import qaf_view
 from vcc.reports.quality import quality_view
 from vcc.reports.rights import rights_rows, rights_words, run_catalogue, unsupported_rights
 from vcc.reports.summary import STATUS_SHAPES, STATUS_WORDS, headline, summary_rows, trend_finding
 from vcc.transforms.quarters import long_date
 
-REPORTS_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = REPORTS_DIR / "templates"
-STATIC_DIR = REPORTS_DIR / "static"
 STYLESHEET = STATIC_DIR / "report.css"
-
-
-class _SvgStyleNoise(logging.Filter):
-    """matplotlib writes SVG presentation attributes as inline styles; WeasyPrint's CSS parser
-    warns that they are unknown CSS properties before its SVG renderer applies them anyway."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "unknown property" not in record.getMessage()
-
-
-logging.getLogger("weasyprint").addFilter(_SvgStyleNoise())
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that serves files under ``reports/static`` and ``data:`` URIs,
-    and refuses everything else (other local files, http, https, ftp)."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=("file", "data"))
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        if url.startswith("data:"):
-            return super().fetch(url, headers)  # the content is in the URI itself
-        path = static_file(url)
-        if path is None:
-            self.refused.append(url)
-            # WeasyPrint logs this and leaves the resource out; rendering carries on.
-            raise ValueError(f"the report reads only files under {STATIC_DIR}, not {url}")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
-        )
-
-
-def static_file(url: str) -> Path | None:
-    """The file a ``file:`` URL names, if it lies under ``reports/static`` (after resolving
-    ``..`` and symbolic links); otherwise None."""
-    parts = urlsplit(url)
-    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-        return None
-    path = Path(url2pathname(unquote(parts.path))).resolve()
-    inside = path.is_relative_to(STATIC_DIR.resolve())
-    return path if inside and path.is_file() else None
 
 
 @cache
@@ -211,6 +160,14 @@ LINKED_STYLESHEETS = (
 )
 
 
+def report_html(data: ReportData, context: dict[str, Any] | None = None) -> str:
+    """The report rendered from its template once, for the PDF and the HTML file alike.
+    ``context``, if given, is ``report_context`` of the same figures made earlier (for the
+    edition's fingerprint); ``data`` then only brings the version label and revisions."""
+    context = report_context(data) if context is None else {**context, "data": data}
+    return template("report.html.j2").render(**context)
+
+
 def render_report(
     data: ReportData,
     pdf_path: Path,
@@ -218,17 +175,11 @@ def render_report(
     context: dict[str, Any] | None = None,
 ) -> None:
     """Write the report as a tagged PDF (PDF/UA-1: title, language, structure tree and bookmarks
-    from the headings) and, if asked, as a self-contained HTML file: the template is rendered
-    once, its charts drawn once, for both. ``context``, if given, is ``report_context`` of the
-    same figures made earlier (for the edition's fingerprint); ``data`` then only brings the
-    version label and revisions."""
-    context = report_context(data) if context is None else {**context, "data": data}
-    html = template("report.html.j2").render(**context)
-    # The PDF links the stylesheets, fetched through the restricted fetcher.
-    document = HTML(
-        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
-    )
-    document.write_pdf(pdf_path, pdf_variant="pdf/ua-1")
+    from the headings) and, if asked, as a self-contained HTML file, from one rendering of the
+    template (``report_html``). A run writes its PDF in a helper process instead
+    (``flows/run/pdf.py``)."""
+    html = report_html(data, context)
+    write_pdf(html, pdf_path)  # the PDF links the stylesheets, fetched from reports/static
     if html_path is not None:
         html_path.write_text(standalone_html(html), encoding="utf-8")
 

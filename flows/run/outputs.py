@@ -25,6 +25,7 @@ import pandas as pd
 from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
 from vcc.flows.private import FOLDER_MODE, make_private, private_folder
+from vcc.flows.run.pdf import PdfProcess
 from vcc.flows.run.progress import progress
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.snapshot import snapshot_frame
@@ -167,13 +168,24 @@ def _report_data(run: RunOutputs, counts: pd.DataFrame, quality: pd.DataFrame) -
 
 
 def _render(
-    run: RunOutputs, data: ReportData, context: dict[str, Any], staging: Path, plan: VersionPlan
+    run: RunOutputs,
+    data: ReportData,
+    context: dict[str, Any],
+    staging: Path,
+    plan: VersionPlan,
+    pdf_process: PdfProcess,
 ) -> None:
-    """Write the workbook, the PDF and the HTML; ``context`` is the report's, made once."""
-    from vcc.reports.render import render_report
+    """Start the PDF in its helper process, then write the HTML and the workbook while it is laid
+    out; ``context`` is the report's, made once."""
+    from vcc.reports.render import report_html, standalone_html
     from vcc.reports.workbook import write_published_workbook
     from vcc.transforms.quarters import long_date
 
+    progress("rendering the report (PDF and HTML)…")
+    versioned = replace(data, version_label=plan.label, revisions=plan.revisions)
+    html = report_html(versioned, context)  # the template rendered once, for both files
+    pdf_process.write(html, staging / f"{run.report_name}.pdf")
+    (staging / f"{run.report_name}.html").write_text(standalone_html(html), encoding="utf-8")
     config = run.config
     write_published_workbook(
         neutralise_frame(run.figures.published),
@@ -187,12 +199,6 @@ def _render(
         published_on=long_date(run.extracted_at.date()),
         next_update=long_date(_next_report_date(config, run.quarter)),
     )
-    started = time.perf_counter()
-    progress("rendering the report (PDF and HTML: half a minute or more)…")
-    versioned = replace(data, version_label=plan.label, revisions=plan.revisions)
-    pdf, html = staging / f"{run.report_name}.pdf", staging / f"{run.report_name}.html"
-    render_report(versioned, pdf, html, context)
-    run.timer["render"] = round(time.perf_counter() - started, 3)  # within "outputs"
 
 
 def _next_report_date(config: Config, quarter: Quarter) -> dt.date:
@@ -218,37 +224,44 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     staging = run.staging_dir
     staging.mkdir(parents=True, mode=FOLDER_MODE)
     make_private(staging)  # owner-only before anything is written in it (flows.private)
-    figures = run.figures
-    (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
-    for stem, table in {"changes": figures.changes, **figures.analyses}.items():
-        four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
-    # Text from the sources or the configuration never runs as a formula (transforms.cell_text).
-    published = neutralise_frame(figures.published)
-    published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
-    counts = run.outcome.table_counts()
-    for source, table, read in counts[["source", "table", "rows_read"]].itertuples(index=False):
-        # rows read = rows accepted + rows quarantined, against what extraction really read
-        if read != len(run.raw[source][table].frame):
-            raise AssertionError(f"{source}.{table}: rows were lost between extract and validate")
-    quality = data_quality_csv(run.outcome, run.as_of)
-    quality.to_csv(staging / "data-quality.csv", index=False, lineterminator="\n")
-    _write_quarantine(run, staging / "quarantine")
-    figures.instances.to_parquet(staging / "instances.parquet", index=False)
-    snapshots = _write_snapshots(run, staging / "snapshots")
-    for personal in ("quarantine", "instances.parquet", "snapshots"):
-        make_private(staging / personal)
-    build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
-    data = _report_data(run, counts, quality)
-    context = report_context(data)  # drawn once: for the fingerprint, then for the files
-    plan = run.warehouse.plan_version(
-        str(run.quarter),
-        figures.metrics,
-        sha256(staging / "metrics.csv"),
-        run.facts(snapshots),
-        run.config.disclosure.threshold,
-        content_fingerprints(context),
-    )
-    _render(run, data, context, staging, plan)
+    with PdfProcess(staging) as pdf_process:  # it imports WeasyPrint meanwhile
+        figures = run.figures
+        (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
+        for stem, table in {"changes": figures.changes, **figures.analyses}.items():
+            four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
+        # Text from the sources or the configuration never runs as a formula (cell_text).
+        published = neutralise_frame(figures.published)
+        published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
+        counts = run.outcome.table_counts()
+        for source, table, read in counts[["source", "table", "rows_read"]].itertuples(index=False):
+            # rows read = rows accepted + rows quarantined, against what extraction really read
+            if read != len(run.raw[source][table].frame):
+                raise AssertionError(
+                    f"{source}.{table}: rows were lost between extract and validate"
+                )
+        quality = data_quality_csv(run.outcome, run.as_of)
+        quality.to_csv(staging / "data-quality.csv", index=False, lineterminator="\n")
+        snapshots = _write_snapshots(run, staging / "snapshots")
+        data = _report_data(run, counts, quality)
+        context = report_context(data)  # drawn once: for the fingerprint, then for the files
+        plan = run.warehouse.plan_version(
+            str(run.quarter),
+            figures.metrics,
+            sha256(staging / "metrics.csv"),
+            run.facts(snapshots),
+            run.config.disclosure.threshold,
+            content_fingerprints(context),
+        )
+        started = time.perf_counter()
+        _render(run, data, context, staging, plan, pdf_process)
+        # while the PDF is laid out on the other core: the files it does not need
+        _write_quarantine(run, staging / "quarantine")
+        figures.instances.to_parquet(staging / "instances.parquet", index=False)
+        for personal in ("quarantine", "instances.parquet", "snapshots"):
+            make_private(staging / personal)
+        build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
+        pdf_process.finish()
+        run.timer["render"] = round(time.perf_counter() - started, 3)  # within "outputs"
     return staging, plan
 
 

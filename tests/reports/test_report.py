@@ -29,7 +29,8 @@ from vcc.reports.model import (
     previous_quarter,
     quarter_period,
 )
-from vcc.reports.render import STATIC_DIR, StaticOnlyFetcher, render_report
+from vcc.reports.pdf import STATIC_DIR, StaticOnlyFetcher
+from vcc.reports.render import render_report
 from vcc.reports.summary import headline, summary_rows
 from vcc.transforms.catalogue import MEASURES
 from vcc.transforms.changes import compare_quarters
