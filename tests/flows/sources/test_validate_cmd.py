@@ -315,3 +315,58 @@ def test_a_database_still_locked_after_the_last_wait_fails(demo_config):
         "trying again in 0.1 s (attempt 2 of 3)",
         "trying again in 0.2 s (attempt 3 of 3)",
     ]
+
+
+def two_areas(tmp_path: Path) -> Path:
+    """A configuration of two areas: ``cumbria`` with the golden sources, and ``gone`` whose
+    folders do not exist; returns the configuration file."""
+    shutil.copytree(GOLDEN / "data", tmp_path / "cumbria")
+    districts = (
+        '["Allerdale", "Barrow-in-Furness", "Carlisle", "Copeland", "Eden", "South Lakeland"]'
+    )
+    text = ""
+    for name in ("cumbria", "gone"):
+        text += f'[areas.{name}]\narea = "{name.title()}"\ndistricts = {districts}\n'
+        for source in ("police", "cps", "probation"):
+            folder = tmp_path / name / source
+            text += f'[areas.{name}.sources.{source}]\nkind = "files"\npath = "{folder}"\n'
+    (tmp_path / "vcc.toml").write_text(text)
+    return tmp_path / "vcc.toml"
+
+
+def test_many_areas_are_validated_in_turn_and_a_failed_one_stops_no_other(
+    tmp_path, great_expectations_loaded
+):
+    config = two_areas(tmp_path)
+
+    result = CliRunner().invoke(
+        main, ["validate", "--quarter", "2024Q4", "--as-of", AS_OF, "--config", str(config)]
+    )
+
+    assert result.exit_code == 1
+    assert "vcc: validating the sources of area cumbria (1/2) for 2024Q4" in result.stdout
+    assert "vcc: validating the sources of area gone (2/2) for 2024Q4" in result.stdout
+    # the first area's summary is the golden one, whatever became of the second
+    assert table_line(result.stdout, "police.crimes") == [
+        "police.crimes", "600", "600", "0", "147", "2025-01-07", "1",
+    ]  # fmt: skip
+    assert result.stderr.splitlines() == [
+        f"vcc: area gone: source police: folder {tmp_path / 'gone' / 'police'} does not exist",
+        "vcc: error: 1 of 2 areas failed validation: gone",
+    ]
+
+
+def test_one_area_is_validated_alone_with_area(tmp_path, great_expectations_loaded):
+    config = two_areas(tmp_path)
+    args = ["validate", "--quarter", "2024Q4", "--as-of", AS_OF, "--config", str(config)]
+
+    alone = CliRunner().invoke(main, [*args, "--area", "cumbria"])
+    unknown = CliRunner().invoke(main, [*args, "--area", "north"])
+
+    assert alone.exit_code == 0, alone.output
+    assert "vcc: validating the sources of area cumbria for 2024Q4" in alone.stdout
+    assert "area gone" not in alone.output
+    assert unknown.exit_code == 1
+    assert unknown.stderr.splitlines() == [
+        "vcc: error: no area 'north' in the configuration (areas: cumbria, gone)"
+    ]
