@@ -23,6 +23,8 @@ from typing import Any
 import click
 
 QUIET, NORMAL, VERBOSE = "quiet", "normal", "verbose"
+# The command's verbosity, for the processes it starts (the workers of a local Dask cluster).
+CONSOLE_ENV = "VCC_CONSOLE"
 
 
 def verbosity_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,6 +101,7 @@ def set_console(verbosity: str | None) -> None:
     """Make the terminal show what ``verbosity`` asks for; call once Prefect has set up logging
     (importing it does). Calling it again (a backfill's next quarter) changes nothing more."""
     verbosity = verbosity or NORMAL
+    os.environ[CONSOLE_ENV] = verbosity
     for handler in _console_handlers():
         for earlier in [f for f in handler.filters if isinstance(f, _AtLeast | _NoFailureReports)]:
             handler.removeFilter(earlier)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 
 from vcc.flows.config import ClusterSettings, Config, load_config
 from vcc.flows.errors import AreasFailed, ConfigError
@@ -49,6 +50,7 @@ def area_task(
     """One area's whole run, on a worker; a failure is returned, not raised."""
     from vcc.flows.run.flow import _one_line, quarterly_compliance_report
 
+    _quiet_worker_console()
     try:
         manifest = quarterly_compliance_report(
             quarter=quarter, as_of=as_of, config_path=config_path, out_dir=out_dir,
@@ -57,6 +59,17 @@ def area_task(
     except Exception as error:  # noqa: BLE001 - one area's failure must not stop the others
         return AreaOutcome(name, failure=_one_line(error))
     return AreaOutcome(name, run_id=manifest["run_id"], report=manifest["outputs"]["report"])
+
+
+def _quiet_worker_console() -> None:
+    """A worker of a local cluster prints to vcc's terminal: only errors, unless ``vcc run
+    --verbose`` asked for every log line (``VCC_CONSOLE``, set by the command). The areas'
+    progress is told by the run itself as each area ends; their log lines all reach the Prefect
+    server's log of each area's run."""
+    from vcc.flows.cli.console import CONSOLE_ENV, QUIET, VERBOSE, set_console
+
+    if verbosity := os.environ.get(CONSOLE_ENV):
+        set_console(VERBOSE if verbosity == VERBOSE else QUIET)
 
 
 def task_runner(cluster: ClusterSettings, areas: int):  # noqa: ANN201 - prefect_dask is optional at import
@@ -139,12 +152,17 @@ def many_areas_report(
                          triggered_by)
         for name in config.areas
     ]  # fmt: skip
-    outcomes = [future.result() for future in futures]
-    for outcome in outcomes:
+    finished: dict[str, AreaOutcome] = {}
+    for number, future in enumerate(as_completed(futures), start=1):  # as each area ends
+        outcome = future.result()
+        finished[outcome.name] = outcome
         if outcome.failure:
-            logger.error("area %s failed: %s", outcome.name, outcome.failure)
+            logger.error("area %s failed (%d/%d): %s", outcome.name, number, len(futures),
+                         outcome.failure)  # fmt: skip
         else:
-            progress("area %s: %s", outcome.name, outcome.report)
+            progress("area %s done (%d/%d): %s", outcome.name, number, len(futures),
+                     outcome.report)  # fmt: skip
+    outcomes = [finished[name] for name in config.areas]
     manifest = publish_comparison(config, output_root, target, as_of_date, outcomes, triggered_by)
     failed = [outcome for outcome in outcomes if outcome.failure]
     if failed:
