@@ -34,9 +34,32 @@ FUNNEL_HEIGHT_INCHES = 3.4
 LABELLED_AREAS = 12  # beyond this many points, labels would overlap: the table names them all
 # No meaning rests on colour: 95% limits dashed, 99.8% dotted.
 _LIMIT_STYLES: dict[tuple[str, str], dict[str, Any]] = {
-    ("lower_95", "upper_95"): {"linestyle": "--", "color": "0.35", "label": "95% limits"},
-    ("lower_998", "upper_998"): {"linestyle": ":", "color": "0.1", "label": "99.8% limits"},
+    ("lower_95", "upper_95"): {"linestyle": "--", "color": "0.35"},
+    ("lower_998", "upper_998"): {"linestyle": ":", "color": "0.1"},
 }
+_LIMIT_NAMES = {"lower_95": "95% limit", "upper_95": "95% limit", "lower_998": "99.8% limit",
+                "upper_998": "99.8% limit"}  # fmt: skip
+LABEL_GAP = 0.075  # the least distance between two line labels, in rate (the axis spans 1.04)
+
+
+def spread(positions: list[float], gap: float, low: float, high: float) -> list[float]:
+    """``positions`` moved apart, as little as may be, so that no two are closer than ``gap``
+    and all lie within [``low``, ``high``] (if they fit). They keep their order, equal positions
+    the order given."""
+    order = sorted(range(len(positions)), key=lambda index: (positions[index], index))
+    placed = [positions[index] for index in order]
+    for index in range(1, len(placed)):
+        placed[index] = max(placed[index], placed[index - 1] + gap)
+    excess = placed[-1] - high if placed else 0.0
+    if excess > 0:  # pushed past the top: move the stack down, then keep the gaps from the bottom
+        placed = [position - excess for position in placed]
+        placed[0] = max(placed[0], low)
+        for index in range(1, len(placed)):
+            placed[index] = max(placed[index], placed[index - 1] + gap)
+    moved = [0.0] * len(positions)
+    for rank, index in enumerate(order):
+        moved[index] = placed[rank]
+    return moved
 
 
 def measure_title(measure_id: str, agency: str) -> str:
@@ -57,12 +80,11 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
     with matplotlib.rc_context(STYLE):
         figure = Figure(figsize=(WIDTH_INCHES, FUNNEL_HEIGHT_INCHES))
         ax = figure.subplots()
-        ax.axhline(p0, color="0", linewidth=1, label=f"All areas: {p0:.1%}")
+        ax.axhline(p0, color="0", linewidth=1)
         for (low, high), style in _LIMIT_STYLES.items():
             ax.plot(grid, limits[low], linewidth=0.9, **style)
-            ax.plot(grid, limits[high], linewidth=0.9, **{**style, "label": None})
-        ax.plot(points["eligible"], points["rate"], "o", color="0", markersize=3.5,
-                label="An area")  # fmt: skip
+            ax.plot(grid, limits[high], linewidth=0.9, **style)
+        ax.plot(points["eligible"], points["rate"], "o", color="0", markersize=3.5)
         if len(points) <= LABELLED_AREAS:
             right_half = np.sqrt(largest)  # on the log axis, labels there go to the left
             for _, point in points.iterrows():
@@ -72,13 +94,28 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
                     xytext=(-4 if left else 4, 3), textcoords="offset points", fontsize=8,
                     ha="right" if left else "left",
                 )  # fmt: skip
+        # Each line named at its right-hand end, beside the plot, in place of a key; listed from
+        # the bottom line to the top one, which is their order where they meet (a rate of 100%).
+        ends = {f"{_LIMIT_NAMES[line]} (lower)": float(limits[line][-1])
+                for line in ("lower_998", "lower_95")}  # fmt: skip
+        ends[f"All areas {p0:.1%}"] = p0
+        ends |= {f"{_LIMIT_NAMES[line]} (upper)": float(limits[line][-1])
+                 for line in ("upper_95", "upper_998")}  # fmt: skip
+        heights = spread(list(ends.values()), LABEL_GAP, -0.02, 1.02)
+        side = ax.get_yaxis_transform()  # x across the axes, y in rate
+        for (name, end), height in zip(ends.items(), heights, strict=True):
+            leader = {"arrowstyle": "-", "color": "0.5", "linewidth": 0.5, "shrinkB": 1}
+            ax.annotate(
+                name, (1.0, end), xycoords=side, xytext=(1.05, height), textcoords=side,
+                fontsize=7, va="center", ha="left",
+                arrowprops=leader if abs(height - end) > 0.01 else None,
+            )  # fmt: skip
         ax.set_xscale("log")
         ax.set_xlabel("Number eligible (log scale)")
         ax.set_ylabel("Rate met")
         ax.set_ylim(-0.02, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
-        figure.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.97)
+        figure.subplots_adjust(left=0.1, right=0.8, bottom=0.14, top=0.97)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return _with_alt_text(buffer.getvalue(), alt)

@@ -69,3 +69,24 @@ def test_the_pdf_is_tagged_with_the_shipped_font_and_names_missing_areas(pdf):
     tables, problems = table_problems(path)
     assert tables == 2 and not problems
     assert embedded_fonts(path) <= SHIPPED
+
+
+def test_each_funnel_line_is_named_at_its_end_with_no_key(pdf):
+    _, context = pdf
+    chart = context["sections"][0]["chart"]
+    # p0 = (360 + 60 + 50 + 2) / (400 + 120 + 60 + 3) = 472 / 583
+    for name in ("All areas 81.0%", "95% limit (upper)", "95% limit (lower)",
+                 "99.8% limit (upper)", "99.8% limit (lower)"):  # fmt: skip
+        assert f">{name}</text>" in chart
+    assert "legend" not in chart
+
+
+def test_line_labels_are_spread_apart_in_order_and_kept_in_range():
+    from vcc.reports.comparison import spread
+
+    # apart already: unmoved
+    assert spread([0.1, 0.5, 0.9], 0.1, 0.0, 1.0) == [0.1, 0.5, 0.9]
+    # too close: pushed up from the lowest, keeping order
+    assert spread([0.50, 0.52, 0.51], 0.1, 0.0, 1.0) == pytest.approx([0.50, 0.70, 0.60])
+    # five lines meeting at a rate of 100%: stacked down from the top, in the order given
+    assert spread([1.0] * 5, 0.075, -0.02, 1.02) == pytest.approx([0.72, 0.795, 0.87, 0.945, 1.02])
