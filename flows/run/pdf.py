@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,17 +35,16 @@ class PdfProcess:
     stopped and its files removed however the run goes."""
 
     def __init__(self, folder: Path) -> None:
-        from vcc.flows.run.server import _end_with_parent
-
         self._html = folder / HTML_NAME
         # WeasyPrint's warnings, logged when done; closed in __exit__
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        # No preexec_fn (unsafe in a process with threads, as a run's is): the helper asks for
+        # its end with vcc itself, given vcc's pid.
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "vcc.flows.run.pdf"],
+            [sys.executable, "-m", "vcc.flows.run.pdf", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            preexec_fn=_end_with_parent,  # noqa: PLW1509 - prctl must run in the child
         )
 
     def write(self, html: str, pdf_path: Path) -> None:
@@ -103,6 +103,9 @@ def main() -> None:
     """The helper: import WeasyPrint, then write the one PDF its job names. It prints one JSON
     line: ``{"written": true}``, or the failure (an OS error's errno and text, or the type of
     any other error, whose text may quote the report)."""
+    from vcc.flows.run.server import _end_with_parent
+
+    _end_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else None)
     from vcc.reports.pdf import write_pdf  # the slow import, while vcc writes other files
 
     warnings = logging.StreamHandler(sys.stderr)  # a line each, which vcc logs as its own

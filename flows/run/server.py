@@ -106,14 +106,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _end_with_parent() -> None:
-    """In the child, before it runs: SIGTERM when vcc's process ends, however it ends (Linux)."""
+def _end_with_parent(parent: int | None = None) -> None:
+    """In the child: SIGTERM when vcc's process ends, however it ends (Linux). ``parent``, vcc's
+    pid, if the child calls it itself once started (not in ``preexec_fn``)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     except (OSError, AttributeError):
         return  # not Linux: the signal handlers and the `finally` still stop it
-    if os.getppid() == 1:  # vcc died before the line above: end now
+    orphaned = os.getppid() == 1 if parent is None else os.getppid() != parent
+    if orphaned:  # vcc died before the line above: end now
         os.kill(os.getpid(), signal.SIGTERM)
 
 

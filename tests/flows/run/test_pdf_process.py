@@ -80,3 +80,38 @@ def test_weasyprint_warnings_in_the_helper_reach_the_run_log(tmp_path, caplog):
     said = [record.getMessage() for record in caplog.records if record.name == "weasyprint"]
     assert any("https://example.invalid/logo.png" in line for line in said)
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_the_helper_ends_when_vcc_is_killed_while_it_lays_out_the_pages(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    # a table long enough to keep WeasyPrint busy for many seconds
+    script = (
+        "import sys, time; from pathlib import Path; from vcc.flows.run.pdf import PdfProcess;"
+        "helper = PdfProcess(Path(sys.argv[1])); print(helper._process.pid, flush=True);"
+        "rows = ''.join(f'<tr><td>{n}</td><td>row {n}</td></tr>' for n in range(20000));"
+        "helper.write(f'<table>{rows}</table>', Path(sys.argv[1]) / 'report.pdf');"
+        "time.sleep(120)"
+    )
+    vcc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
+                           stdout=subprocess.PIPE, text=True)  # fmt: skip
+    helper = int(vcc.stdout.readline())
+    time.sleep(4)  # it has its job, and is laying the table out
+
+    vcc.kill()
+    vcc.wait()
+
+    def running() -> bool:
+        try:
+            with open(f"/proc/{helper}/status") as status:
+                return "State:\tZ" not in status.read()  # a zombie has ended
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running()
+    assert not (tmp_path / "report.pdf").exists()  # ended before writing it
