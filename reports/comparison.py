@@ -20,7 +20,13 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    MultipleLocator,
+    NullFormatter,
+    PercentFormatter,
+)
 
 from vcc.reports.charts import STYLE, WIDTH_INCHES, _with_alt_text
 from vcc.reports.render import template
@@ -39,7 +45,8 @@ _LIMIT_STYLES: dict[tuple[str, str], dict[str, Any]] = {
 }
 _LIMIT_NAMES = {"lower_95": "95% limit", "upper_95": "95% limit", "lower_998": "99.8% limit",
                 "upper_998": "99.8% limit"}  # fmt: skip
-LABEL_GAP = 0.075  # the least distance between two line labels, in rate (the axis spans 1.04)
+LABEL_GAP = 0.072  # the least distance between two line labels, as a share of the rate axis
+LEAST_RATE_SPAN = 0.2  # the rate axis spans at least 20 points, so small differences stay small
 
 
 def spread(positions: list[float], gap: float, low: float, high: float) -> list[float]:
@@ -73,10 +80,13 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
     """One measure's funnel plot: rate against number eligible, the all-areas rate, 95% and
     99.8% limits, and the areas in ``shown`` as labelled points."""
     p0 = float(rows["all_areas_rate"].iloc[0])
-    largest = max(int(rows["eligible"].max()), 10)
-    grid = np.unique(np.geomspace(1, largest * 1.15, 200).round().astype(int))
-    limits = funnel_limits(p0, grid)
     points = rows[shown.to_numpy()]
+    drawn = points if len(points) else rows
+    largest = max(int(rows["eligible"].max()), 10)
+    # from half the smallest area drawn: the funnel's mouth, where no area lies, is not drawn
+    smallest = min(max(1, int(drawn["eligible"].min()) // 2), largest // 10)
+    grid = np.unique(np.geomspace(smallest, largest * 1.15, 200).round().astype(int))
+    limits = funnel_limits(p0, grid)
     with matplotlib.rc_context(STYLE):
         figure = Figure(figsize=(WIDTH_INCHES, FUNNEL_HEIGHT_INCHES))
         ax = figure.subplots()
@@ -86,7 +96,7 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
             ax.plot(grid, limits[high], linewidth=0.9, **style)
         ax.plot(points["eligible"], points["rate"], "o", color="0", markersize=3.5)
         if len(points) <= LABELLED_AREAS:
-            right_half = np.sqrt(largest)  # on the log axis, labels there go to the left
+            right_half = np.sqrt(smallest * largest)  # on the log axis: labels there go left
             for _, point in points.iterrows():
                 left = point["eligible"] > right_half
                 ax.annotate(
@@ -101,7 +111,9 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
         ends[f"All areas {p0:.1%}"] = p0
         ends |= {f"{_LIMIT_NAMES[line]} (upper)": float(limits[line][-1])
                  for line in ("upper_95", "upper_998")}  # fmt: skip
-        heights = spread(list(ends.values()), LABEL_GAP, -0.02, 1.02)
+        low, high = _rate_range(p0, points["rate"], limits)
+        ax.set_ylim(low, high)
+        heights = spread(list(ends.values()), LABEL_GAP * (high - low), low, high)
         side = ax.get_yaxis_transform()  # x across the axes, y in rate
         for (name, end), height in zip(ends.items(), heights, strict=True):
             leader = {"arrowstyle": "-", "color": "0.5", "linewidth": 0.5, "shrinkB": 1}
@@ -111,14 +123,42 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
                 arrowprops=leader if abs(height - end) > 0.01 else None,
             )  # fmt: skip
         ax.set_xscale("log")
+        # numbers eligible as numbers (1, 2 and 5 in each decade), not powers of ten
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("Number eligible (log scale)")
         ax.set_ylabel("Rate met")
-        ax.set_ylim(-0.02, 1.02)
+        # whole percentages only: a step of 5, 10 or 20 points, as the axis is wide
+        ax.yaxis.set_major_locator(MultipleLocator(next(step for step in (0.05, 0.1, 0.2)
+                                                        if (high - low) / step <= 8)))  # fmt: skip
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         figure.subplots_adjust(left=0.1, right=0.8, bottom=0.14, top=0.97)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return _with_alt_text(buffer.getvalue(), alt)
+
+
+def _rate_range(p0: float, rates: pd.Series, limits: Mapping[str, Any]) -> tuple[float, float]:
+    """The rate axis: the limits and every area drawn, with a margin, within 0% and 100%, and at
+    least ``LEAST_RATE_SPAN`` wide, so that a funnel of large areas is not a flat line."""
+    values = [p0, *rates.astype(float), *(float(np.min(limits[k])) for k in ("lower_998",)),
+              float(np.max(limits["upper_998"]))]  # fmt: skip
+    low, high = min(values) - 0.03, max(values) + 0.03
+    if high - low < LEAST_RATE_SPAN:
+        middle = (low + high) / 2
+        low, high = middle - LEAST_RATE_SPAN / 2, middle + LEAST_RATE_SPAN / 2
+    if low < 0:
+        low, high = 0.0, min(1.0, high - low)
+    if high > 1:
+        low, high = max(0.0, low - (high - 1)), 1.0
+    return low - 0.01, high + 0.01  # the 0% and 100% lines drawn clear of the frame
+
+
+def _count_text(value: Any) -> str:
+    """A count as the quarterly report prints one, with thousands separators; a symbol as is."""
+    text = str(value)
+    return f"{int(text):,}" if text.isdigit() else text
 
 
 def _alt_text(title: str, published: pd.DataFrame, p0_text: str) -> str:
@@ -156,7 +196,9 @@ def comparison_context(
             chart = funnel_svg(rows, shown.reset_index(drop=True).set_axis(rows.index), titles, alt)
         sections.append({
             "key": f"m{number}", "title": title, "measure_id": measure_id, "chart": chart,
-            "all_areas_rate": p0_text, "rows": shown_rows.to_dict("records"),
+            "all_areas_rate": p0_text,
+            "rows": shown_rows.assign(eligible=shown_rows["eligible"].map(_count_text),
+                                      met=shown_rows["met"].map(_count_text)).to_dict("records"),
         })  # fmt: skip
     return {
         "quarter": quarter,
