@@ -232,3 +232,43 @@ def test_a_run_on_a_scheduler_started_as_its_own_process(
         local / "comparison" / Q / "comparison.csv"
     ).read_bytes()
     assert re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{8}", manifest["run_id"])
+
+
+def test_the_served_deployment_runs_every_area_and_compares_them(
+    prefect_harness, areas, local_cluster_run, tmp_path
+):
+    """``vcc serve``'s deployment, its flow run executed as the server's runner executes a
+    scheduled one (in a process of its own): every area on a local cluster, then the comparison."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.runner import Runner
+
+    from vcc.flows.operations.schedule import quarterly_deployment
+
+    config = areas.with_name("vcc-served.toml")
+    kept = "".join("[areas." + block for block in areas.read_text().split("[areas.")[1:]
+                   if not block.startswith("broken"))  # fmt: skip
+    config.write_text(kept + "\n[cluster]\nworkers = 1\n")
+    out = tmp_path / "out"
+    defaults = {"config_path": str(config), "out_dir": str(out)}
+    deployment = quarterly_deployment(load_config(config), defaults, FLOW_AS_OF)
+    deployment.apply()
+
+    flow_run = run_deployment(
+        f"{deployment.flow_name}/{deployment.name}",
+        parameters={"quarter": Q, "as_of": FLOW_AS_OF.isoformat()}, timeout=0,
+    )  # fmt: skip
+    asyncio.run(Runner().execute_flow_run(flow_run.id))
+
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(flow_run.id).state
+    assert state is not None and state.is_completed(), state
+    local, _ = local_cluster_run
+    for name in ("north", "south"):
+        assert published_files(out / name / Q) == published_files(local / name / Q)
+    comparison = pd.read_csv(out / "comparison" / Q / "comparison.csv", dtype=str)
+    assert set(comparison["area"]) == {"north", "south"}
+    (run,) = Warehouse(default_url(out)).list_runs(Q)
+    assert run["triggered_by"] == "deployment"
