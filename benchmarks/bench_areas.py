@@ -4,7 +4,8 @@ processes, against the same areas one after another in a single process (``run_q
 ``area`` for each, under one Prefect server).
 
 Reported per mode: wall time, the peak resident memory of each worker process and of the client
-(the ``vcc`` process), sampled every half second from the process tree (psutil), and the
+(the ``vcc`` process), sampled every half second from the process tree (psutil), the CPU time of
+the whole tree (the Prefect server and the PDF helpers included) over the wall time, and the
 machine's load average, since the machine is shared. The areas are generated once into
 ``--data`` (default ``benchmarks/results/areas-<N>``) and reused.
 
@@ -50,16 +51,19 @@ def watch(process: subprocess.Popen) -> dict:
     """Wait for ``process``, sampling the resident memory of it and every descendant."""
     peaks: dict[int, float] = {}
     names: dict[int, str] = {}
+    cpu: dict[int, float] = {}  # the CPU seconds each process had used when last seen
     root = psutil.Process(process.pid)
     started = time.perf_counter()
     while process.poll() is None:
         for member in [root, *root.children(recursive=True)]:
             try:
                 rss = member.memory_info().rss / 2**20
+                times = member.cpu_times()
                 names.setdefault(member.pid, " ".join(member.cmdline()[:4]))
             except psutil.Error:
                 continue
             peaks[member.pid] = max(peaks.get(member.pid, 0.0), rss)
+            cpu[member.pid] = times.user + times.system
         time.sleep(0.5)
     seconds = time.perf_counter() - started
     workers = [peaks[pid] for pid, name in names.items() if "multiprocessing" in name or
@@ -69,6 +73,10 @@ def watch(process: subprocess.Popen) -> dict:
         "exit": process.returncode,
         "client_peak_mib": round(peaks.get(process.pid, 0.0)),
         "worker_peaks_mib": sorted(round(peak) for peak in workers),
+        # all processes' CPU time over the wall time: how many cores the run kept busy (a
+        # process's last half second before it ended is missed)
+        "cpu_seconds": round(sum(cpu.values())),
+        "cores_busy": round(sum(cpu.values()) / seconds, 2),
     }
 
 
