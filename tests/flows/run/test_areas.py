@@ -234,41 +234,46 @@ def test_a_run_on_a_scheduler_started_as_its_own_process(
     assert re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{8}", manifest["run_id"])
 
 
-def test_the_served_deployment_runs_every_area_and_compares_them(
-    prefect_harness, areas, local_cluster_run, tmp_path
-):
-    """``vcc serve``'s deployment, its flow run executed as the server's runner executes a
-    scheduled one (in a process of its own): every area on a local cluster, then the comparison."""
-    import asyncio
-
-    from prefect.client.orchestration import get_client
-    from prefect.deployments import run_deployment
-    from prefect.runner import Runner
-
-    from vcc.flows.operations.schedule import quarterly_deployment
-
+def test_vcc_serve_runs_every_area_and_compares_them(areas, local_cluster_run, tmp_path):
+    """A real ``vcc serve`` of a configuration of many areas: a run of its deployment (as the
+    schedule or the UI starts one) runs every area on a local cluster, then the comparison."""
     config = areas.with_name("vcc-served.toml")
     kept = "".join("[areas." + block for block in areas.read_text().split("[areas.")[1:]
                    if not block.startswith("broken"))  # fmt: skip
     config.write_text(kept + "\n[cluster]\nworkers = 1\n")
     out = tmp_path / "out"
-    defaults = {"config_path": str(config), "out_dir": str(out)}
-    deployment = quarterly_deployment(load_config(config), defaults, FLOW_AS_OF)
-    deployment.apply()
-
-    flow_run = run_deployment(
-        f"{deployment.flow_name}/{deployment.name}",
-        parameters={"quarter": Q, "as_of": FLOW_AS_OF.isoformat()}, timeout=0,
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")  # its own server and database
+    log = (tmp_path / "serve.log").open("w")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "vcc.flows.cli", "serve", "--config", str(config), "--out",
+         str(out)], env=env, stdout=log, stderr=log, cwd=config.parent,
     )  # fmt: skip
-    asyncio.run(Runner().execute_flow_run(flow_run.id))
+    try:
+        deadline = time.monotonic() + 180
+        while "vcc: deployments" not in (tmp_path / "serve.log").read_text():
+            assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-2000:]
+            time.sleep(0.5)
+        served = json.loads((out / ".vcc-serve.json").read_text())["api_url"]
+        started = subprocess.run(
+            [sys.executable, "-c",
+             "import sys; from prefect.deployments import run_deployment; "
+             "run = run_deployment('quarterly-compliance-report/quarterly', parameters="
+             "{'quarter': sys.argv[1], 'as_of': sys.argv[2]}, timeout=600); "
+             "print(run.state.type.value)", Q, FLOW_AS_OF.isoformat()],
+            env={**env, "PREFECT_API_URL": served}, capture_output=True, text=True, timeout=700,
+        )  # fmt: skip
+    finally:
+        serve.terminate()
+        serve.wait(timeout=60)
+        log.close()
 
-    with get_client(sync_client=True) as client:
-        state = client.read_flow_run(flow_run.id).state
-    assert state is not None and state.is_completed(), state
+    assert started.stdout.strip().splitlines()[-1] == "COMPLETED", started.stderr[-2000:]
     local, _ = local_cluster_run
     for name in ("north", "south"):
         assert published_files(out / name / Q) == published_files(local / name / Q)
     comparison = pd.read_csv(out / "comparison" / Q / "comparison.csv", dtype=str)
     assert set(comparison["area"]) == {"north", "south"}
     (run,) = Warehouse(default_url(out)).list_runs(Q)
-    assert run["triggered_by"] == "deployment"
+    assert run["triggered_by"] == "deployment" and run["status"] == "succeeded"
