@@ -111,9 +111,9 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
         ends[f"All areas {p0:.1%}"] = p0
         ends |= {f"{_LIMIT_NAMES[line]} (upper)": float(limits[line][-1])
                  for line in ("upper_95", "upper_998")}  # fmt: skip
-        low, high = _rate_range(p0, points["rate"], limits)
-        ax.set_ylim(low, high)
-        heights = spread(list(ends.values()), LABEL_GAP * (high - low), low, high)
+        bottom, top = _rate_range(p0, points["rate"], limits)
+        ax.set_ylim(bottom, top)
+        heights = spread(list(ends.values()), LABEL_GAP * (top - bottom), bottom, top)
         side = ax.get_yaxis_transform()  # x across the axes, y in rate
         for (name, end), height in zip(ends.items(), heights, strict=True):
             leader = {"arrowstyle": "-", "color": "0.5", "linewidth": 0.5, "shrinkB": 1}
@@ -130,8 +130,8 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
         ax.set_xlabel("Number eligible (log scale)")
         ax.set_ylabel("Rate met")
         # whole percentages only: a step of 5, 10 or 20 points, as the axis is wide
-        ax.yaxis.set_major_locator(MultipleLocator(next(step for step in (0.05, 0.1, 0.2)
-                                                        if (high - low) / step <= 8)))  # fmt: skip
+        step = next(step for step in (0.05, 0.1, 0.2) if (top - bottom) / step <= 8)
+        ax.yaxis.set_major_locator(MultipleLocator(step))
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         figure.subplots_adjust(left=0.1, right=0.8, bottom=0.14, top=0.97)
         buffer = io.StringIO()
