@@ -103,9 +103,9 @@ def main() -> None:
     """The helper: import WeasyPrint, then write the one PDF its job names. It prints one JSON
     line: ``{"written": true}``, or the failure (an OS error's errno and text, or the type of
     any other error, whose text may quote the report)."""
-    from vcc.flows.run.server import _end_with_parent
+    from vcc.flows.run.server import end_with_parent
 
-    _end_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else None)
+    end_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else None)
     from vcc.reports.pdf import write_pdf  # the slow import, while vcc writes other files
 
     warnings = logging.StreamHandler(sys.stderr)  # a line each, which vcc logs as its own

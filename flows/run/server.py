@@ -106,7 +106,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _end_with_parent(parent: int | None = None) -> None:
+def end_with_parent(parent: int | None = None) -> None:
     """In the child: SIGTERM when vcc's process ends, however it ends (Linux). ``parent``, vcc's
     pid, if the child calls it itself once started (not in ``preexec_fn``)."""
     try:
@@ -129,7 +129,7 @@ def start_child(command: list[str], env: dict[str, str] | None = None) -> subpro
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        preexec_fn=_end_with_parent,  # noqa: PLW1509 - prctl must run in the child
+        preexec_fn=end_with_parent,  # noqa: PLW1509 - prctl must run in the child
     )
 
 
