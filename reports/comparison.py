@@ -142,8 +142,12 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
 def _rate_range(p0: float, rates: pd.Series, limits: Mapping[str, Any]) -> tuple[float, float]:
     """The rate axis: the limits and every area drawn, with a margin, within 0% and 100%, and at
     least ``LEAST_RATE_SPAN`` wide, so that a funnel of large areas is not a flat line."""
-    values = [p0, *rates.astype(float), *(float(np.min(limits[k])) for k in ("lower_998",)),
-              float(np.max(limits["upper_998"]))]  # fmt: skip
+    values = [
+        p0,
+        *rates.astype(float),
+        float(np.min(limits["lower_998"])),
+        float(np.max(limits["upper_998"])),
+    ]
     low, high = min(values) - 0.03, max(values) + 0.03
     if high - low < LEAST_RATE_SPAN:
         middle = (low + high) / 2
