@@ -1,30 +1,20 @@
 """vcc, the Victims' Code compliance pipeline: ``vcc.flows`` (orchestration, I/O, the command line),
-``vcc.transforms`` (pure logic: every figure) and ``vcc.reports`` (formatting only).
+``vcc.transforms`` (pure logic: every figure) and ``vcc.reports`` (formatting only), with the
+files they read, ``vcc/config`` and ``vcc/expectations``.
 
-The repository keeps the three folders at its root, beside ``config/`` and ``expectations/``; the
-wheel installs them, with those two folders, inside this package, so that the generic names
-``flows``, ``transforms`` and ``reports`` never meet another project's. In the repository this
-``__init__`` makes the root part of the package's path, so the same ``vcc.…`` imports work in both.
+The package has one layout wherever it runs: its code lives in this folder, in a checkout, an
+editable install and the wheel alike. The repository's root folders ``flows``, ``transforms``,
+``reports``, ``config`` and ``expectations`` are links into it, for readers who look there first.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-_HERE = Path(__file__).resolve().parent
-# The repository's root when vcc runs from a checkout (the packages sit beside this folder, an
-# editable install included), None when it runs from an installed wheel.
-CHECKOUT: Path | None = None if (_HERE / "flows").is_dir() else _HERE.parent
-if CHECKOUT is not None:
-    __path__.append(str(CHECKOUT))
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def shipped(*parts: str) -> Path:
-    """A file or folder that ships with vcc (``shipped("config", "default.toml")``): inside the
-    installed package, or at the repository's root in a checkout. Read only: whatever vcc writes
-    goes under the working folder, never beside its code."""
-    for folder in __path__:
-        candidate = Path(folder).resolve().joinpath(*parts)
-        if candidate.exists():
-            return candidate
-    return Path(__path__[-1]).resolve().joinpath(*parts)
+    """A file or folder that ships with vcc (``shipped("config", "default.toml")``). Read only:
+    whatever vcc writes goes under the working folder, never beside its code."""
+    return PACKAGE_DIR.joinpath(*parts)

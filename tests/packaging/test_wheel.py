@@ -65,9 +65,9 @@ def test_the_wheel_installs_one_vcc_package_holding_every_shipped_file(wheel):
     # no top-level flows, transforms or reports to collide with another project's
     assert {name.split("/")[0] for name in names} == {"vcc", f"vcc-{version('vcc')}.dist-info"}
     in_checkout = {
-        f"vcc/{path.relative_to(REPO).as_posix()}"
+        path.relative_to(REPO).as_posix()
         for folder in SHIPPED_FOLDERS
-        for path in (REPO / folder).rglob("*")
+        for path in (REPO / "vcc" / folder).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     }
     assert in_checkout - names == set()  # templates, styles, suites, migrations, defaults...
@@ -125,8 +125,8 @@ def test_the_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path)
         if not key.startswith(("PREFECT_", "VCC_")) and key not in ("PYTHONPATH", "VIRTUAL_ENV")
     }  # not the test session's settings: a user's shell
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")  # its own temporary server's database
-    located = _run([python, "-c", "import vcc; print(vcc.__file__, vcc.CHECKOUT)"], cwd=work,
-                   env=env).stdout.split()  # fmt: skip
+    where = "import vcc, vcc.flows.version as v; print(vcc.__file__, v.CHECKOUT)"
+    located = _run([python, "-c", where], cwd=work, env=env).stdout.split()
     assert Path(located[0]).is_relative_to(venv) and located[1] == "None"
 
     installed = _files_under(venv)

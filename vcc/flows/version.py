@@ -6,7 +6,11 @@ from __future__ import annotations
 import functools
 import subprocess
 
-from vcc import CHECKOUT
+from vcc import PACKAGE_DIR
+
+# The repository's root when vcc runs from its own git checkout (an editable install included), None
+# when it runs from an installed wheel.
+CHECKOUT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / ".git").exists() else None
 
 
 @functools.cache  # the code a process runs is the code it loaded: asked once
@@ -20,7 +24,7 @@ def code_version() -> str:
     except PackageNotFoundError:
         package = "unknown"
     # Only vcc's own checkout is asked: an installed package may sit in another project's git tree.
-    if CHECKOUT is None or not (CHECKOUT / ".git").exists():
+    if CHECKOUT is None:
         return package
     try:
         described = subprocess.run(
