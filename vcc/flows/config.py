@@ -419,12 +419,16 @@ class Config(Strict):
                 )
         return None
 
-    def fingerprint(self) -> str:
-        """A SHA-256 of the settings that can change a figure (not of the file paths read)."""
-        payload = self.model_dump(
+    def fingerprinted_settings(self) -> dict[str, Any]:
+        """The settings that can change a figure (not the file paths read), by section."""
+        return self.model_dump(
             mode="json",
             exclude={"files", "mail", "warehouse", "schedule", "output_dir", "cluster"},
         )
+
+    def fingerprint(self) -> str:
+        """A SHA-256 of the settings that can change a figure (``fingerprinted_settings``)."""
+        payload = self.fingerprinted_settings()
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

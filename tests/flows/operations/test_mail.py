@@ -87,6 +87,18 @@ def test_a_message_names_only_its_one_recipient():
     assert other["Message-ID"] != message["Message-ID"]
 
 
+def test_a_subject_over_78_characters_is_one_header_line_without_a_leading_space():
+    # The revision's subject is 85 characters: folded at 78, it went out as "Subject:" and the
+    # whole subject on the next line, opening with a space, which some clients show.
+    subject = "Victims' Code compliance report, Cumbria, 2026Q3: Revision 1 (version 2, edition 2)"
+    message = build_message(MailSettings(sender=SENDER), "chair@example.org", subject, "Text")
+    lines = message.as_bytes().decode().splitlines()  # as smtplib writes it (the message's policy)
+    assert f"Subject: {subject}" in lines
+    body = build_message(MailSettings(sender=SENDER), "chair@example.org", "Report", "word " * 40)
+    text = body.as_bytes().decode()
+    assert max(len(line) for line in text.splitlines()) <= 78  # the body still wraps at 78
+
+
 def test_an_address_that_could_smuggle_a_header_is_refused_before_connecting():
     settings = MailSettings(port=closed_port())
     with pytest.raises(MailError, match="is not an email address"):

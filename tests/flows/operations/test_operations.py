@@ -26,6 +26,7 @@ from vcc.flows.config import load_config
 from vcc.flows.operations.circulation import CirculationError, approve, circulate
 from vcc.flows.run.flow import run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
+from vcc.flows.warehouse.versions import table_words
 
 pytestmark = pytest.mark.flow
 QUARTER = FLOW_QUARTER
@@ -97,14 +98,43 @@ def test_approval_circulation_and_a_revision_after_late_data(
         assert second["version"]["reasons"][0] == (
             "later data: as of 14 February 2025 (was 3 January 2025)"
         )
+        # which source tables differ, read from the two runs' snapshots and rows
+        differ = _tables_that_differ(first, second)
+        assert differ, "six weeks of late data change some source table"
+        total = len(set(first["snapshots"]) | set(second["snapshots"]))
+        listed = second["version"]["reasons"][1]
+        assert listed.startswith(
+            f"{len(differ)} of {total} source tables differ as read to that date: "
+        )
+        largest = max(differ, key=lambda name: (abs(differ[name][1] - differ[name][0]), name))
+        was, now = differ[largest]
+        assert f"{table_words(largest)} {now:,} rows (was {was:,})" in listed
+        for change in second["version"]["changes"]:  # e.g. "R12-ACK (police): eligible ..."
+            owner = change.split(": ")[0].split(" (", 1)[1].rstrip(")")
+            assert owner in ("police", "CPS", "Witness Care Unit", "probation"), change
         text = _pdf_text(pdf)
         assert "Revision 1 (version 2)" in text and "Revisions to the 2024Q4 report" in text
         assert "later data: as of 14 February 2025" in text
+        # the summary opens page 2 whatever happens; the revisions follow it
+        pages = PdfReader(pdf).pages
+        assert pages[1].extract_text().split("\n")[1].startswith("Summary of compliance")
+        assert "Revisions to the 2024Q4 report" not in pages[1].extract_text().split("Notes to")[0]
         with pytest.raises(CirculationError, match=r"was for run .*which a rerun has superseded"):
             circulate(warehouse, config, out, QUARTER, "analyst")
         approve(warehouse, out, QUARTER, "Head of Victims Services", "late CPS results")
         circulate(warehouse, config, out, QUARTER, "analyst")
         assert len(smtp.messages) == 4 and "Revision 1 (version 2)" in smtp.messages[3]["Subject"]
+        body = smtp.messages[3].get_body(preferencelist=("plain",)).get_content()
+        sent_on = log[0]["sent_at"]
+        assert (
+            f"This is Revision 1 (version 2). It replaces version 1 (circulated on "
+            f"{sent_on.day} {sent_on:%B %Y}), because of: "
+            f"{'; '.join(second['version']['reasons'])}."
+        ) in " ".join(body.split())  # the mail client may wrap it
+        moved = second["version"]["changes"]
+        assert ("Headline figures changed:\n" + "".join(f"  - {c}\n" for c in moved)) in body
+        assert second["findings"] and all(finding.endswith(".") for finding in second["findings"])
+        assert "Headline findings:\n" + "".join(f"  - {f}\n" for f in second["findings"]) in body
 
     # A rerun on the same data keeps version 2 and byte-identical figures, but its new PDF is
     # not the one approved: it needs signing off again before it can go out.
@@ -155,23 +185,55 @@ def test_approval_circulation_and_a_revision_after_late_data(
         fourth = run_quarter(QUARTER, FLOW_AS_OF, renamed, out)
         assert fourth["version"] == {
             "number": 2, "edition": 2, "label": "Revision 1 (version 2, edition 2)",
-            "reasons": ["figures unchanged", "configuration change"],
+            "reasons": ["figures unchanged", "configuration changed (report)"], "changes": [],
         }  # fmt: skip
         assert (out / QUARTER / "metrics.csv").read_bytes() == before
         text = _pdf_text(pdf)
-        assert "Revision 1 (version 2, edition 2): figures unchanged; configuration change" in text
+        assert (
+            "Revision 1 (version 2, edition 2): figures unchanged; configuration changed (report)"
+            in " ".join(text.split())
+        )
         approve(warehouse, out, QUARTER, "Head of Victims Services", "new producer's name")
         sent = circulate(warehouse, load_config(renamed), out, QUARTER, "analyst")
         assert sent.sent == BOARD and len(smtp.messages) == 2
         assert "Revision 1 (version 2, edition 2)" in smtp.messages[0]["Subject"]
         body = smtp.messages[0].get_body(preferencelist=("plain",)).get_content()
-        assert body.count("This is edition 2 of version 2, which replaces edition 1: figures "
-                          "unchanged; configuration change.") == 1  # fmt: skip
+        assert " ".join(body.split()).count(
+            "This is edition 2 of version 2, which replaces edition 1 (circulated on "
+        ) == 1 and "figures unchanged; configuration changed (report)." in " ".join(body.split())
+
+        # The issue's case: a rerun with an EARLIER data date after circulation. The reasons
+        # say the date is earlier, never "later data".
+        fifth = run_quarter(QUARTER, EARLY, renamed, out)
+        assert fifth["version"]["label"] == "Revision 2 (version 3)"
+        reasons = fifth["version"]["reasons"]
+        assert reasons[0] == "an earlier data date: as of 3 January 2025 (was 14 February 2025)"
+        assert reasons[1].startswith(f"{len(differ)} of {total} source tables differ as read")
+        assert not any("later" in reason or "corrected" in reason for reason in reasons)
     log = warehouse.table("circulations", QUARTER)
     assert [(r["version"], r["edition"]) for r in log] == [(1, 1)] * 2 + [(2, 1)] * 2 + [(2, 2)] * 2
     history = CliRunner().invoke(main, ["history", "--quarter", QUARTER, "--out", str(out)])
+    assert max(len(line) for line in history.output.splitlines()) <= 100
     (edition_line,) = [line for line in history.output.splitlines() if "edition 2)" in line]
     assert "Head of Victims Services" in edition_line and "2 recipient(s)" in edition_line
+
+
+def _tables_that_differ(first: dict, second: dict) -> dict[str, tuple[int, int]]:
+    """``source.table``: (rows read by the first run, by the second), for each table whose
+    snapshot's checksum differs between the two runs' manifests."""
+
+    def rows(manifest: dict) -> dict[str, int]:
+        return {f"{r['source']}.{r['table']}": r["rows_read"] for r in manifest["rows"]}
+
+    before, after = rows(first), rows(second)
+    return {
+        name.removesuffix(".parquet"): (
+            before[name.removesuffix(".parquet")],
+            after[name.removesuffix(".parquet")],
+        )
+        for name, checksum in second["snapshots"].items()
+        if first["snapshots"].get(name) != checksum
+    }
 
 
 def _vcc(*args: str, **kwargs) -> subprocess.Popen:

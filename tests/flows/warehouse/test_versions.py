@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 from tests.flows.warehouse.records import (
     FACTS,
@@ -48,10 +49,10 @@ def test_changed_figures_after_circulation_are_a_revision_saying_why(warehouse):
     assert (plan.version, plan.action, plan.label) == (2, "new", "Revision 1 (version 2)")
     assert plan.reasons == [
         "later data: as of 2 June 2025 (was 1 May 2025)",
-        "late or corrected source data (police)",
+        "1 of 1 source tables differ as read to that date: police crimes",
     ]
     # 30/40 = 75.0% to 36/44 = 81.8%; R9-OUTCOME's 8 of 8 hides met (not met 0 < 5) both times
-    assert plan.changes == ["R6-UPDATE: eligible 40 to 44; rate 75.0% to 81.8%"]
+    assert plan.changes == ["R6-UPDATE (police): eligible 40 to 44; rate 75.0% to 81.8%"]
     assert [(r.version, r.reasons) for r in plan.revisions] == [(2, plan.reasons)]
     assert [v["version"] for v in warehouse.table("report_versions", QUARTER)] == [1, 2]
 
@@ -109,7 +110,7 @@ def test_a_new_edition_names_what_it_was_made_from_that_differs():
                       sources_sha256=json.dumps(FACTS.sources_sha256))  # fmt: skip
     same = _says("a")
     assert edition_reasons(same, _says("b"), earlier, FACTS) == [
-        "figures unchanged", "configuration change",
+        "figures unchanged", "configuration changed",
     ]  # fmt: skip
     assert edition_reasons(same, _says("b", quality="more rows"), None, FACTS) == [
         "figures unchanged", "data quality figures changed (rows read or quarantined)",
@@ -126,13 +127,90 @@ def test_configuration_and_code_changes_are_named():
     earlier = Earlier(as_of=FACTS.as_of, config_sha256="d" * 64, code_version="0.0.9",
                       sources_sha256=json.dumps(FACTS.sources_sha256))  # fmt: skip
     assert revision_reasons(earlier, FACTS) == [
-        "configuration change",
-        "code change (0.0.9 to 0.1.0+abc)",
+        "configuration changed",  # the earlier run recorded no settings to say which
+        "code changed (version 0.0.9 to 0.1.0+abc)",
     ]
+
+
+SOURCES = {"police.crimes.parquet": "1" * 64, "cps.hearings.parquet": "h" * 64}
+ROWS = {"police.crimes": 1240, "cps.hearings": 28118}
+SETTINGS = {"measures": {"R6-UPDATE": {"target": 0.9}}, "disclosure": {"threshold": 5}}
+NOVEMBER = RunFacts(dt.date(2026, 11, 20), "c" * 64, "0.1.0", SOURCES, ROWS, SETTINGS)
+
+
+def _circulated_then_rerun(warehouse, facts: RunFacts) -> list[str]:
+    """Version 1 made from ``NOVEMBER`` and circulated, then a rerun made from ``facts`` with
+    other figures: the revision's reasons."""
+    start(warehouse, "run-1", NOVEMBER)
+    finish(warehouse, "run-1", metrics_frame(("R6-UPDATE", 40, 30)), "a" * 64, NOVEMBER)
+    circulate(warehouse, "run-1", 1)
+    start(warehouse, "run-2", facts)
+    plan = finish(warehouse, "run-2", metrics_frame(("R6-UPDATE", 38, 29)), "b" * 64, facts)
+    assert plan.label == "Revision 1 (version 2)"
+    return plan.reasons
+
+
+def test_an_earlier_data_date_on_the_same_sources_is_said_so(warehouse):
+    # The issue's case: version 1 as of 20 November, a rerun as of 10 October whose source
+    # tables read the same: the date is earlier and no source changed.
+    october = replace(NOVEMBER, as_of=dt.date(2026, 10, 10))
+    assert _circulated_then_rerun(warehouse, october) == [
+        "an earlier data date: as of 10 October 2026 (was 20 November 2026)",
+        "no source table differs",
+    ]
+
+
+def test_an_earlier_data_date_names_the_tables_read_differently_with_their_rows(warehouse):
+    october = replace(
+        NOVEMBER, as_of=dt.date(2026, 10, 10),
+        sources_sha256={**SOURCES, "police.crimes.parquet": "2" * 64},
+        source_rows={**ROWS, "police.crimes": 1105},
+    )  # fmt: skip
+    assert _circulated_then_rerun(warehouse, october) == [
+        "an earlier data date: as of 10 October 2026 (was 20 November 2026)",
+        "1 of 2 source tables differ as read to that date: police crimes 1,105 rows (was 1,240)",
+    ]
+
+
+def test_the_same_data_date_with_other_source_tables_is_late_or_corrected_data(warehouse):
+    corrected = replace(
+        NOVEMBER,
+        sources_sha256={"police.crimes.parquet": "2" * 64, "cps.hearings.parquet": "i" * 64},
+        source_rows={**ROWS, "cps.hearings": 28131},
+    )  # fmt: skip
+    # the table with more rows changed first; the other has the same rows, other values
+    assert _circulated_then_rerun(warehouse, corrected) == [
+        "late or corrected source data in 2 of 2 tables: CPS hearings 28,131 rows (was 28,118); "
+        "police crimes (the same 1,240 rows, values changed)",
+    ]
+
+
+def test_a_configuration_change_names_the_sections_that_changed(warehouse):
+    stricter = replace(
+        NOVEMBER, config_sha256="d" * 64,
+        settings={**SETTINGS, "measures": {"R6-UPDATE": {"target": 0.95}}},
+    )  # fmt: skip
+    assert _circulated_then_rerun(warehouse, stricter) == ["configuration changed (measures)"]
 
 
 def test_changed_headlines_keep_suppressed_figures_suppressed():
     before = metrics_frame(("R6-UPDATE", 20, 15), ("R7-VPS", 3, 1))
     after = metrics_frame(("R6-UPDATE", 20, 17), ("R7-VPS", 4, 2))
     # 17 met of 20 leaves 3 not met (< 5): the rate is hidden now; R7-VPS's eligible is small
-    assert changed_headlines(before, after, threshold=5) == ["R6-UPDATE: rate 75.0% to [c]"]
+    assert changed_headlines(before, after, threshold=5) == [
+        "R6-UPDATE (police): rate 75.0% to [c]"
+    ]
+
+
+def test_changed_headlines_name_the_agency_and_separate_thousands():
+    # R12-ACK is reported once per source: each changed row is named with its own agency.
+    def complaints(police: tuple[int, int], cps: tuple[int, int]):
+        frame = metrics_frame(("R12-ACK", *police), ("R12-ACK", *cps))
+        return frame.assign(agency=["police", "cps"])
+
+    before = complaints((1240, 1200), (40, 30))
+    after = complaints((1250, 1200), (40, 30))
+    # 1200/1240 = 96.8% to 1200/1250 = 96.0%; the CPS row did not change
+    assert changed_headlines(before, after, threshold=5) == [
+        "R12-ACK (police): eligible 1,240 to 1,250; rate 96.8% to 96.0%"
+    ]

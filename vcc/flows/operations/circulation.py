@@ -182,8 +182,9 @@ def _send(
     )
     body = (
         f"Please find attached the {config.report.area} Victims' Code compliance report for "
-        f"{quarter}, marked {config.report.marking}.\n\n{_edition_note(report)}"
-        f"{run_summary_text(report.manifest)}\nSent by {config.report.produced_by}.\n"
+        f"{quarter}, marked {config.report.marking}.\n\n{_version_note(warehouse, report)}"
+        f"{_findings_note(report)}{run_summary_text(report.manifest)}\n"
+        f"Sent by {config.report.produced_by}.\n"
     )
     sent: list[str] = []
     for number, recipient in enumerate(to_send, start=1):
@@ -231,15 +232,51 @@ def _not_approved(warehouse: Warehouse, report: Published) -> str:
     )
 
 
-def _edition_note(report: Published) -> str:
-    """For a later edition: that its figures are those already sent, and what changed."""
-    if report.edition == 1:
+def _version_note(warehouse: Warehouse, report: Published) -> str:
+    """For a revision or a later edition: what it replaces (and when that went out), why, and
+    which headline figures changed; nothing for a first issue."""
+    version = report.manifest.get("version", {})
+    reasons = "; ".join(version.get("reasons", []))
+    if report.edition > 1:
+        return (
+            f"This is edition {report.edition} of version {report.version}, which replaces edition "
+            f"{report.edition - 1}{_sent_on(warehouse, report, report.version, report.edition - 1)}"
+            f": {reasons}.\n\n"
+        )
+    if report.version == 1:
         return ""
-    reasons = report.manifest.get("version", {}).get("reasons", [])
+    earlier = [
+        (row["version"], row["edition"])
+        for row in warehouse.table("circulations", report.quarter)
+        if row["version"] < report.version
+    ]
+    was, edition = max(earlier, default=(report.version - 1, 1))
+    changes = version.get("changes", [])
+    moved = "".join(f"  - {change}\n" for change in changes)
     return (
-        f"This is edition {report.edition} of version {report.version}, which replaces edition "
-        f"{report.edition - 1}: {'; '.join(reasons)}.\n\n"
+        f"This is {version.get('label', f'version {report.version}')}. It replaces version {was}"
+        f"{_sent_on(warehouse, report, was, edition)}, because of: {reasons}.\n"
+        + (f"Headline figures changed:\n{moved}" if moved else "No headline figure changed.\n")
+        + "\n"
     )
+
+
+def _sent_on(warehouse: Warehouse, report: Published, version: int, edition: int) -> str:
+    sent = [
+        row["sent_at"]
+        for row in warehouse.table("circulations", report.quarter)
+        if (row["version"], row["edition"]) == (version, edition)
+    ]
+    return f" (circulated on {min(sent).day} {min(sent):%B %Y})" if sent else ""
+
+
+def _findings_note(report: Published) -> str:
+    """The report's headline findings, as its summary page words them."""
+    findings = report.manifest.get("findings") or []
+    if not findings:
+        return ""
+    listed = "".join(f"  - {finding}\n" for finding in findings)
+    return f"Headline findings:\n{listed}\n"
 
 
 def _of_this_edition(warehouse: Warehouse, report: Published) -> list[dict[str, Any]]:

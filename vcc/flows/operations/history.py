@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 from vcc.flows.errors import VccError
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.versions import version_label
 
+WIDTH = 100  # no line of ``vcc history`` is longer: a terminal and an email show it whole
+STAGES = ("extract", "validate", "measures", "render", "outputs")  # in run order; total last
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+
+def _table(header: list[str], rows: list[list[str]], notes: list[str] | None = None) -> list[str]:
+    """Columns aligned; each row's note (why a run failed, why a version was made), when it has
+    one, wrapped under it, indented, so that no line is longer than ``WIDTH``."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
-             for row in [header, *rows]]  # fmt: skip
-    return [line.rstrip() for line in lines]
+    lines = []
+    for number, row in enumerate([header, *rows]):
+        line = "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+        lines.append(line.rstrip())
+        note = notes[number - 1] if notes and number else ""
+        if note:
+            lines += textwrap.wrap(note, WIDTH, initial_indent="    ", subsequent_indent="    ")
+    return lines
+
+
+def ordered_timings(timings: dict[str, float]) -> list[tuple[str, float]]:
+    """A run's stage timings in the order the stages ran, any other after them, the total last
+    (the warehouse keeps the manifest with its keys sorted)."""
+
+    def place(stage: str) -> tuple[int, int]:
+        known = STAGES.index(stage) if stage in STAGES else len(STAGES)
+        return (1 if stage == "total" else 0, known)
+
+    return sorted(timings.items(), key=lambda item: place(item[0]))
 
 
 def _took(run: dict[str, Any]) -> str:
@@ -38,15 +60,15 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
             "" if run["version"] is None else str(run["version"]),
             f"{run['started_at']:%Y-%m-%d %H:%M}",
             _took(run),
-            run["error"] or "",
         ]
         for run in runs
     ]
-    header = ["run", "quarter", "as of", "by", "status", "version", "started", "took", "reason"]
-    lines = [f"Runs{where} ({len(runs)}):", *_table(header, run_rows), ""]
+    failures = [f"why it failed: {run['error']}" if run["error"] else "" for run in runs]
+    header = ["run", "quarter", "as of", "by", "status", "version", "started", "took"]
+    lines = [f"Runs{where} ({len(runs)}):", *_table(header, run_rows, failures), ""]
     approved = warehouse.table("approvals", quarter)
     sent = warehouse.table("circulations", quarter)
-    version_rows = []
+    version_rows, whys = [], []
     for version in warehouse.table("report_versions", quarter):
         key = (version["quarter"], version["version"], version["edition"])
         approvals = [a for a in approved if (a["quarter"], a["version"]) == key[:2]]
@@ -62,12 +84,16 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
                 f"{version['created_at']:%Y-%m-%d}",
                 current[-1]["approved_by"] if current else "not approved",
                 f"{len(recipients)} recipient(s)" if recipients else "not circulated",
-                "; ".join(json.loads(version["reasons"])),
             ]
         )
+        whys.append("why: " + "; ".join(json.loads(version["reasons"])))
     if version_rows:
-        header = ["quarter", "version", "run", "first produced", "approved", "circulated", "why"]
-        lines += [f"Report versions ({len(version_rows)}):", *_table(header, version_rows), ""]
+        header = ["quarter", "version", "run", "first produced", "approved", "circulated"]
+        lines += [
+            f"Report versions ({len(version_rows)}):",
+            *_table(header, version_rows, whys),
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -118,7 +144,7 @@ def show_text(warehouse: Warehouse, run_id: str) -> str:
         lines.append(f"{'Sources':<14} the snapshots of run {manifest['from_snapshot']}")
     timings = manifest.get("timings_seconds") or {}
     if timings:
-        took = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in timings.items())
+        took = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in ordered_timings(timings))
         lines.append(f"{'Timings':<14} {took}")
     if outputs.get("checksums"):
         lines.append(f"{'Outputs':<14} {len(outputs['checksums'])} files, with their SHA-256 in "

@@ -34,6 +34,9 @@ class RecipientRefused(MailError):
     """The server refused this recipient; others on a list may still be reached."""
 
 
+HEADER_LINE_LIMIT = 998  # RFC 5322 2.1.1: a line is at most 998 characters
+
+
 def build_message(
     settings: MailSettings,
     to: str,
@@ -58,6 +61,10 @@ def build_message(
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         maintype, subtype = content_type.split("/", 1)
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    # The body is encoded above in lines of at most 78 characters; its headers are written with
+    # the limit RFC 5322 allows (998), so that a subject a little over 78 is not folded onto a
+    # line of its own with a leading space, which some mail clients then show.
+    message.policy = message.policy.clone(max_line_length=HEADER_LINE_LIMIT)
     return message
 
 

@@ -124,9 +124,16 @@ def figures_task(
         f"{len(in_quarter):,}",
         quarter,
         *(f"{status.get(key, 0):,}" for key in ("met", "not_met", "pending")),
-        in_quarter["measure_id"].nunique(),
+        _measures_reported(figures.metrics, quarter),
     )
     return figures
+
+
+def _measures_reported(metrics: pd.DataFrame, quarter: Quarter) -> int:
+    """The measures the report and the email count: one per measure and agency (``R12-ACK`` is
+    reported once per source that supplies complaints), as the summary table lists them."""
+    headline = metrics[(metrics["dimension"] == "all") & (metrics["quarter"] == str(quarter))]
+    return len(headline[["measure_id", "agency"]].drop_duplicates())
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)

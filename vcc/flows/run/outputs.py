@@ -16,7 +16,7 @@ import platform
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,10 +56,21 @@ class RunOutputs:
     triggered_by: str
     warehouse: Warehouse  # decides the report's version
     from_snapshot: str | None = None
+    findings: list[str] = field(default_factory=list)  # the report's headline findings, as drawn
 
     def facts(self, snapshots: dict[str, str]) -> RunFacts:
-        """What this run's figures were made from."""
-        return RunFacts(self.as_of, self.config.fingerprint(), code_version(), snapshots)
+        """What this run's figures were made from: the as-of date, the configuration (its
+        hash, and its settings by section to say which changed), the code, each source table's
+        snapshot checksum and rows read."""
+        rows = {
+            f"{source}.{table}": len(raw.frame)
+            for source, tables in self.raw.items()
+            for table, raw in tables.items()
+        }
+        return RunFacts(
+            self.as_of, self.config.fingerprint(), code_version(), snapshots, rows,
+            self.config.fingerprinted_settings(),
+        )  # fmt: skip
 
     @property
     def final_dir(self) -> Path:
@@ -244,6 +255,7 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
         snapshots = _write_snapshots(run, staging / "snapshots")
         data = _report_data(run, counts, quality)
         context = report_context(data)  # drawn once: for the fingerprint, then for the files
+        run.findings = list(context["findings"])  # the manifest keeps them for the email
         plan = run.warehouse.plan_version(
             str(run.quarter),
             figures.metrics,
@@ -310,6 +322,7 @@ def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str,
                 if path.is_file() and path.parent.name != "snapshots"
             },
         },
+        "findings": run.findings,
         "timings_seconds": {**run.timer, "total": round(total_seconds, 3)},
         "revised_earlier_figures": _revised(run.final_dir, staging),
     }
@@ -330,7 +343,7 @@ def publish(
     manifest = _manifest(run, staging, total_seconds)
     manifest["version"] = {
         "number": plan.version, "edition": plan.edition, "label": plan.label,
-        "reasons": plan.reasons,
+        "reasons": plan.reasons, "changes": plan.changes,
     }  # fmt: skip
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 

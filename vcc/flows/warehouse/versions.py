@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from vcc.transforms.agencies import agency_rank
 from vcc.transforms.quarters import long_date
 
 if TYPE_CHECKING:
@@ -38,7 +39,10 @@ class RunFacts:
     as_of: dt.date
     config_sha256: str
     code_version: str
-    sources_sha256: dict[str, str]
+    sources_sha256: dict[str, str]  # "<source>.<table>.parquet": the snapshot's SHA-256
+    source_rows: dict[str, int] = field(default_factory=dict)  # "<source>.<table>": rows read
+    # the settings the configuration's fingerprint covers, by section (Config.fingerprint)
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -181,58 +185,153 @@ def edition_reasons(
 
 
 def revision_reasons(earlier: dict[str, Any] | None, facts: RunFacts) -> list[str]:
-    """Why these figures differ from the last circulated version's, in words."""
+    """Why these figures differ from the last circulated version's, in words, each reason read
+    from the evidence the two runs recorded: their as-of dates (earlier or later), the source
+    tables whose snapshots' checksums differ (with their rows read then and now), the
+    configuration's sections that differ, and the code version."""
     if earlier is None:
         return ["figures changed"]
+    manifest = _manifest_of(earlier)
     reasons = []
+    was, now = earlier["as_of"], facts.as_of
+    if now < was:
+        reasons.append(f"an earlier data date: as of {long_date(now)} (was {long_date(was)})")
+    elif now > was:
+        reasons.append(f"later data: as of {long_date(now)} (was {long_date(was)})")
     earlier_sources = json.loads(earlier["sources_sha256"] or "{}")
-    if earlier["as_of"] != facts.as_of:
-        reasons.append(
-            f"later data: as of {long_date(facts.as_of)} (was {long_date(earlier['as_of'])})"
-        )
     if earlier_sources != facts.sources_sha256:
-        changed = sorted(
-            {name.split(".")[0] for name in set(earlier_sources) | set(facts.sources_sha256)
-             if earlier_sources.get(name) != facts.sources_sha256.get(name)}
-        )  # fmt: skip
-        reasons.append("late or corrected source data (" + ", ".join(changed) + ")")
+        reasons.append(_sources_reason(earlier_sources, manifest, facts, now != was))
+    elif now != was and facts.sources_sha256:
+        reasons.append("no source table differs")
     if earlier["config_sha256"] != facts.config_sha256:
-        reasons.append("configuration change")
+        sections = _changed_sections(manifest, facts.settings)
+        reasons.append("configuration changed" + (f" ({sections})" if sections else ""))
     if earlier["code_version"] != facts.code_version:
-        reasons.append(f"code change ({earlier['code_version']} to {facts.code_version})")
+        reasons.append(f"code changed (version {earlier['code_version']} to {facts.code_version})")
     return reasons or [_NO_FACT]
+
+
+TABLES_NAMED = 4  # source tables named in a reason; the rest are counted
+_WORDS = {"cps": "CPS", "wcu": "Witness Care Unit"}  # sources and agencies as said
+
+
+def _manifest_of(run: dict[str, Any]) -> dict[str, Any]:
+    try:
+        manifest = json.loads(run.get("manifest") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def table_words(name: str) -> str:
+    """``police.needs_assessments`` as a reader says it: ``police needs assessments``."""
+    source, _, table = name.partition(".")
+    return f"{_WORDS.get(source, source)} {table.replace('_', ' ')}"
+
+
+def _sources_reason(
+    earlier_sources: dict[str, str], manifest: dict[str, Any], facts: RunFacts, dated: bool
+) -> str:
+    """Which source tables differ (their snapshots' checksums), with their rows read then and
+    now, the largest changes in rows first. With the data date changed the tables are read up to
+    another day, so they are said to differ, not to have been corrected."""
+
+    def stem(name: str) -> str:
+        return name.removesuffix(".parquet")
+
+    before = {stem(name): checksum for name, checksum in earlier_sources.items()}
+    after = {stem(name): checksum for name, checksum in facts.sources_sha256.items()}
+    rows_before = {
+        f"{row.get('source')}.{row.get('table')}": row.get("rows_read")
+        for row in manifest.get("rows", []) if isinstance(row, dict)
+    }  # fmt: skip
+    differ = [
+        name for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)
+    ]
+
+    def change(name: str) -> int:
+        old, new = rows_before.get(name), facts.source_rows.get(name)
+        return abs(new - old) if isinstance(old, int) and isinstance(new, int) else 0
+
+    described = []
+    for name in sorted(differ, key=lambda name: (-change(name), name))[:TABLES_NAMED]:
+        old, new = rows_before.get(name), facts.source_rows.get(name)
+        if name not in after:
+            described.append(f"{table_words(name)} no longer supplied")
+        elif name not in before:
+            described.append(f"{table_words(name)} newly supplied" + _rows(new))
+        elif isinstance(old, int) and isinstance(new, int) and old == new:
+            described.append(f"{table_words(name)} (the same {new:,} rows, values changed)")
+        elif isinstance(old, int) and isinstance(new, int):
+            described.append(f"{table_words(name)} {new:,} rows (was {old:,})")
+        else:
+            described.append(table_words(name))
+    more = len(differ) - len(described)
+    listed = "; ".join(described) + (f"; and {more} more" if more else "")
+    total = len(set(before) | set(after))
+    if dated:
+        return f"{len(differ)} of {total} source tables differ as read to that date: {listed}"
+    return f"late or corrected source data in {len(differ)} of {total} tables: {listed}"
+
+
+def _rows(count: int | None) -> str:
+    return f" ({count:,} rows)" if isinstance(count, int) else ""
+
+
+def _changed_sections(manifest: dict[str, Any], settings: dict[str, Any]) -> str:
+    """The configuration's sections whose settings differ (``measures, disclosure``), when both
+    runs recorded them; the sources' settings (not in the manifest's settings) otherwise."""
+    recorded = manifest.get("configuration", {}).get("settings")
+    if not isinstance(recorded, dict) or not settings:
+        return ""
+    changed = [
+        key for key in sorted(settings) if key in recorded and recorded[key] != settings[key]
+    ]
+    return ", ".join(key.replace("_", " ") for key in changed) or "sources"
 
 
 def changed_headlines(before: pd.DataFrame, after: pd.DataFrame, threshold: int) -> list[str]:
     """Each measure whose published headline figures changed, as published (suppressed cells
-    stay suppressed): e.g. ``R6-UPDATE: eligible 812 to 830; rate 81.2% to 80.4%``."""
+    stay suppressed), named with its agency (``R12-ACK`` is reported once per source), counts
+    with thousands separators: e.g. ``R6-UPDATE (police): eligible 812 to 1,030; rate 81.2% to
+    80.4%``."""
 
     from vcc.transforms.disclosure import published_tables
 
-    def headline(frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    def headline(frame: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str]]:
         if frame.empty:
             return {}
         shown = published_tables(frame, threshold)
         rows = shown[shown["dimension"] == "all"]
         return {
-            m: (e, _percent(r))
-            for m, e, r in zip(rows["measure_id"], rows["eligible"], rows["rate"], strict=True)
+            (m, a): (_count(e), _percent(r))
+            for m, a, e, r in zip(
+                rows["measure_id"], rows["agency"], rows["eligible"], rows["rate"], strict=True
+            )
         }
 
     old, new = headline(before), headline(after)
     changes = []
-    for measure_id, (eligible, rate) in new.items():
-        was_eligible, was_rate = old.get(measure_id, ("[x]", "[x]"))
+    for measure_id, agency in new:
+        eligible, rate = new[(measure_id, agency)]
+        was_eligible, was_rate = old.get((measure_id, agency), ("[x]", "[x]"))
         parts = []
         if eligible != was_eligible:
             parts.append(f"eligible {was_eligible} to {eligible}")
         if rate != was_rate:
             parts.append(f"rate {was_rate} to {rate}")
         if parts:
-            changes.append(f"{measure_id}: " + "; ".join(parts))
-    if not changes and not before.empty:
-        changes.append("breakdowns changed; headline figures unchanged")
-    return changes
+            named = f"{measure_id} ({_WORDS.get(agency, agency)})"
+            changes.append((agency_rank(agency), f"{named}: " + "; ".join(parts)))
+    listed = [text for _, text in sorted(changes, key=lambda change: change[0])]
+    if not listed and not before.empty:
+        listed.append("breakdowns changed; headline figures unchanged")
+    return listed
+
+
+def _count(text: str) -> str:
+    """A published count with thousands separators (``1,240``); a symbol as it is."""
+    return f"{int(text):,}" if str(text).isdigit() else str(text)
 
 
 def _percent(text: str) -> str:
