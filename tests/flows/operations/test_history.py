@@ -28,7 +28,7 @@ def test_no_line_of_the_history_is_longer_than_100_characters(tmp_path):
         f"why it failed: {reason}"
     )
     version = next(n for n, line in enumerate(lines) if "First issue (version 1)" in line)
-    assert lines[version + 1] == "    why: first issue"
+    assert lines[version + 1] == "    why: first issue"  # not approved: no approver's line
     assert "1 recipient(s)" in lines[version] and FACTS.as_of.isoformat() in text
 
 

@@ -14,17 +14,18 @@ WIDTH = 100  # no line of ``vcc history`` is longer: a terminal and an email sho
 STAGES = ("extract", "validate", "measures", "render", "outputs")  # in run order; total last
 
 
-def _table(header: list[str], rows: list[list[str]], notes: list[str] | None = None) -> list[str]:
-    """Columns aligned; each row's note (why a run failed, why a version was made), when it has
-    one, wrapped under it, indented, so that no line is longer than ``WIDTH``."""
+def _table(
+    header: list[str], rows: list[list[str]], notes: list[list[str]] | None = None
+) -> list[str]:
+    """Columns aligned; each row's notes (why a run failed; who approved a version and why it
+    was made), wrapped under it, indented, so that no line is longer than ``WIDTH``."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
     lines = []
     for number, row in enumerate([header, *rows]):
         line = "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
         lines.append(line.rstrip())
-        note = notes[number - 1] if notes and number else ""
-        if note:
-            lines += textwrap.wrap(note, WIDTH, initial_indent="    ", subsequent_indent="    ")
+        for note in notes[number - 1] if notes and number else []:
+            lines += textwrap.wrap(note, WIDTH, initial_indent="    ", subsequent_indent="      ")
     return lines
 
 
@@ -63,7 +64,7 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
         ]
         for run in runs
     ]
-    failures = [f"why it failed: {run['error']}" if run["error"] else "" for run in runs]
+    failures = [[f"why it failed: {run['error']}"] if run["error"] else [] for run in runs]
     header = ["run", "quarter", "as of", "by", "status", "version", "started", "took"]
     lines = [f"Runs{where} ({len(runs)}):", *_table(header, run_rows, failures), ""]
     approved = warehouse.table("approvals", quarter)
@@ -82,11 +83,12 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
                 version_label(version["version"], version["edition"]),
                 version["run_id"],
                 f"{version['created_at']:%Y-%m-%d}",
-                current[-1]["approved_by"] if current else "not approved",
+                "approved" if current else "not approved",
                 f"{len(recipients)} recipient(s)" if recipients else "not circulated",
             ]
         )
-        whys.append("why: " + "; ".join(json.loads(version["reasons"])))
+        approver = [f"approved by {current[-1]['approved_by']}"] if current else []
+        whys.append([*approver, "why: " + "; ".join(json.loads(version["reasons"]))])
     if version_rows:
         header = ["quarter", "version", "run", "first produced", "approved", "circulated"]
         lines += [
