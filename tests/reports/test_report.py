@@ -482,8 +482,8 @@ def test_chart_caption_states_a_finding(rendered) -> None:
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", html, re.S)
     police = next(c for c in captions if "Police:" in c)
     probation = next(c for c in captions if "Probation Service:" in c)
-    assert "below target in every quarter shown: R3-ACK." in police
-    assert "below target in every quarter shown: R12-ACK (Probation)." in probation
+    assert "below target in every quarter shown: written acknowledgement of the crime." in police
+    assert "below target in every quarter shown: complaint acknowledged (Probation)." in probation
 
 
 # Methodology: written from the catalogue and the configured deadlines.
@@ -624,7 +624,7 @@ def test_pdf_figures_carry_alternative_text(rendered) -> None:
 def test_headline_findings_name_the_significant_rise_and_the_gap(rendered) -> None:
     _, html = rendered
     findings = re.search(r'<ul class="findings">(.*?)</ul>', html, re.S)[1]
-    assert "Largest significant rise since 2024Q2: R3-ACK" in findings
+    assert "Largest significant rise since 2024Q2: written acknowledgement of the crime" in findings
     assert "The police identified 150 of the 200 victims owed enhanced rights (75.0%)" in findings
     assert "Data quality: Good." in findings
 

@@ -204,7 +204,7 @@ def test_the_rate_axis_shows_change_with_the_target_in_view() -> None:
     ],
 )
 def test_names_keep_their_capitals_inside_a_sentence(title: str, in_a_sentence: str) -> None:
-    from vcc.reports.findings import in_sentence
+    from vcc.reports.summary import in_sentence
 
     assert in_sentence(title) == in_a_sentence
 

@@ -283,7 +283,7 @@ def stage_finding(stages: pd.DataFrame, threshold: int) -> str:
         "No stage's 90th percentile was past its deadline; nearest to it"
     )  # fmt: skip
     finding = (
-        f"{opening}: {_stage_name(slowest['measure_id'])} ({slowest['measure_id']}), 90% "
+        f"{opening}: {_stage_name(slowest['measure_id'])}, 90% "
         f"actioned {within} against "
         f"{_deadline_words(slowest['deadline_standard'], slowest['deadline_enhanced'])}"
     )
@@ -298,8 +298,8 @@ def stage_finding(stages: pd.DataFrame, threshold: int) -> str:
         worst = shares.sort_values("_late", ascending=False, kind="stable").iloc[0]
         if worst["measure_id"] != slowest["measure_id"] and worst["_late"] > 0:
             finding += (
-                f" Most often late: {_stage_name(worst['measure_id'])} "
-                f"({worst['measure_id']}), {_share(worst['after_deadline_share'])} of those "
+                f" Most often late: {_stage_name(worst['measure_id'])}, "
+                f"{_share(worst['after_deadline_share'])} of those "
                 f"actioned after the deadline."
             )
     return finding

@@ -286,7 +286,9 @@ def _label_levels(targets: list[tuple[float, float]], points_per_unit: float) ->
         centre = x * points_per_unit
         left, right = centre - width / 2, centre + width / 2
         level = 0
-        while any(
+        # a label whose centre lies under a lower label cannot avoid its leader crossing it:
+        # past as many lines as there are labels it takes the first line free of overlaps
+        while level <= len(placed) and any(
             (
                 line == level
                 and left < end + _LABEL_SPACE_POINTS
@@ -297,6 +299,11 @@ def _label_levels(targets: list[tuple[float, float]], points_per_unit: float) ->
             for start, end, middle, line in placed
         ):
             level += 1
+        if level > len(placed):
+            space = _LABEL_SPACE_POINTS
+            level = next(n for n in range(len(placed) + 2) if not any(
+                line == n and left < end + space and start < right + space
+                for start, end, _, line in placed))  # fmt: skip
         placed.append((left, right, centre, level))
         levels.append(level)
     return levels

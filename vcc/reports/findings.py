@@ -19,7 +19,14 @@ from vcc.reports.analyses import delay_finding, identification_finding
 from vcc.reports.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
 from vcc.reports.model import ReportData, previous_quarter
 from vcc.reports.qaf import qaf_finding
-from vcc.reports.summary import Change, SummaryRow, change_on, headline, summary_rows
+from vcc.reports.summary import (
+    Change,
+    SummaryRow,
+    change_on,
+    headline,
+    measure_words,
+    summary_rows,
+)
 from vcc.transforms.agencies import AGENCIES, agency_label
 
 WORST_SHOWN = 3  # measures named as furthest below target
@@ -32,26 +39,10 @@ class Move:
     rate: str
 
 
-# Names that keep their capitals mid-sentence: "a Victim Liaison Officer", never "victim Liaison".
-PROPER_NAMES = (
-    "Right to Review", "Victim Liaison Officer", "Victim Personal Statement",
-    "Victim Contact Scheme", "Victims' Code",
-)  # fmt: skip
-
-
-def in_sentence(title: str) -> str:
-    """A measure's title as it reads inside a sentence: its first word in lower case, unless the
-    title opens with a name (``PROPER_NAMES``) or an abbreviation (CPS)."""
-    first = title.split(" ", 1)[0]
-    if title.startswith(PROPER_NAMES) or not first[1:].islower():
-        return title
-    return title[:1].lower() + title[1:]
-
-
 def _name(row: SummaryRow) -> str:
-    """R12-ACK is reported per source, so its name needs the agency to be unambiguous."""
-    owner = f", {row.agency}" if row.measure_id == "R12-ACK" else ""
-    return f"{row.measure_id} ({in_sentence(row.title)}{owner})"
+    """A measure in words (its code is for the annex): R12-ACK is reported per source, so its
+    name needs the agency to be unambiguous."""
+    return measure_words(row.measure_id, _agency_key(row.agency))
 
 
 def _significant_moves(data: ReportData, rows: list[SummaryRow]) -> list[Move]:

@@ -19,6 +19,7 @@ import pandas as pd
 from vcc.reports.disclosure import format_percent
 from vcc.reports.model import DATA_QUALITY_COLUMNS as COUNT_COLUMNS
 from vcc.reports.model import ReportData
+from vcc.reports.summary import measure_words
 from vcc.transforms.freshness import STALE_AFTER_DAYS, is_stale
 from vcc.transforms.quarters import long_date
 from vcc.transforms.schema import ROW_DATE, SOURCES
@@ -31,27 +32,59 @@ FAIR_SHARE, FAIR_LINKAGE = 0.05, 0.90
 UNDATED = "not dated"  # victims and cases carry no date of their own
 
 # Which measures read each source table, for "what this means for the figures".
-TABLE_MEASURES: dict[str, tuple[str, ...]] = {
-    "police.crimes": ("every police measure",),
-    "police.victims": ("every measure",),
+_MEASURES_OF_TABLE: dict[str, tuple[str, ...]] = {
     "police.needs_assessments": ("R1-INTERPRET", "R4-VNA", "R4-VNA-CONTENT"),
     "police.referrals": ("R4-REFER",),
     "police.investigation_events": ("R6-UPDATE",),
     "police.victim_contacts": ("R1-INTERPRET", "R3-ACK", "R5-COMPENSATION", "R6-UPDATE"),
     "police.property": ("R10-PROPERTY",),
     "police.vps_offers": ("R7-VPS",),
-    "police.complaints": ("R12-ACK (Police)",),
-    "cps.cases": ("every CPS, WCU and probation measure",),
     "cps.decisions": ("R6-VCL", "R6-VRR"),
     "cps.vcl_letters": ("R6-VCL", "R6-VRR"),
     "cps.hearings": ("R8-HEARING",),
     "cps.outcomes": ("R9-OUTCOME", "R11-REFER"),
     "cps.expense_claims": ("R10-EXPENSES",),
-    "cps.complaints": ("R12-ACK (CPS)",),
     "probation.vcs_referrals": ("R11-CONTACT",),
     "probation.release_notifications": ("R11-RELEASE",),
-    "probation.complaints": ("R12-ACK (Probation)",),
 }
+# Which measures read each source table, in words (the board reads no code or table name).
+TABLE_MEASURES: dict[str, tuple[str, ...]] = {
+    "police.crimes": ("every police measure",),
+    "police.victims": ("every measure",),
+    "cps.cases": ("every CPS, Witness Care Unit and probation measure",),
+    **{f"{source}.complaints": (measure_words("R12-ACK", source),)
+       for source in ("police", "cps", "probation")},
+    **{table: tuple(measure_words(m, "") for m in measures)
+       for table, measures in _MEASURES_OF_TABLE.items()},
+}  # fmt: skip
+_SOURCE_WORDS = {"cps": "CPS"}
+# A column as a reader says it: its words, an identifier a "reference", a time a "date".
+_COLUMN_WORDS = {"urn": "case reference", "crime_ref": "crime reference", "victim_id": "victim"}
+
+
+def table_words(name: str) -> str:
+    """``police.needs_assessments`` as a reader says it: ``police needs assessments``."""
+    source, _, table = name.partition(".")
+    return f"{_SOURCE_WORDS.get(source, source)} {table.replace('_', ' ')}".strip()
+
+
+def column_words(column: str) -> str:
+    """``recorded_at`` as a reader says it: ``recorded date``; ``victim_id``: ``victim``."""
+    if column in _COLUMN_WORDS:
+        return _COLUMN_WORDS[column]
+    for ending, words in (("_at", " date"), ("_id", " reference"), ("_ref", " reference")):
+        if column.endswith(ending):
+            return column.removesuffix(ending).replace("_", " ") + words
+    return column.replace("_", " ")
+
+
+def check_words(check: str) -> str:
+    """A failed check in words: every column and table name in it said as words
+    (``recorded_at before reported_at``: ``recorded date before reported date``)."""
+    text = check.replace("linkage: ", "not linked: ")
+    text = re.sub(r"\b(police|cps|probation)\.([a-z_]+)\b",
+                  lambda m: table_words(m[0]), text)  # fmt: skip
+    return re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\burn\b", lambda m: column_words(m[0]), text)
 
 
 @dataclass(frozen=True)
@@ -114,11 +147,11 @@ def _linkage_rate(detail: object) -> float:
 
 
 def _link_name(check: str) -> str:
-    """``"linkage: victim_id -> police.victims.victim_id"`` -> ``"victim_id → police victims"``."""
+    """``"linkage: victim_id -> police.victims.victim_id"`` -> ``"victim to police victims"``."""
     text = check.removeprefix("linkage: ")
     column, _, target = text.partition(" -> ")
     parent = ".".join(target.split(".")[:2])
-    return f"{column} to {parent}" if parent else text
+    return f"{column_words(column)} to {table_words(parent)}" if parent else check_words(text)
 
 
 def _newest_record(row: pd.Series) -> str:
@@ -197,13 +230,17 @@ def quality_summary(
         quality = pd.DataFrame(columns=["source", "table", "check", "severity", "failed_rows"])
     failed_frame = _source_order(quality[quality["severity"] == "row"])
     failed = [
-        FailedCheck(f"{r['source']}.{r['table']}", str(r["check"]), f"{int(r['failed_rows']):,}")
+        FailedCheck(
+            table_words(f"{r['source']}.{r['table']}"),
+            check_words(str(r["check"])),
+            f"{int(r['failed_rows']):,}",
+        )  # fmt: skip
         for _, r in failed_frame.iterrows()
     ]
     link_frame = _source_order(quality[quality["severity"] == "linkage"])
     links = [
         LinkRate(
-            source_table=f"{r['source']}.{r['table']}",
+            source_table=table_words(f"{r['source']}.{r['table']}"),
             link=_link_name(str(r["check"])),
             unlinked=f"{int(r['failed_rows']):,}",
             rate=format_percent(_linkage_rate(r["detail"])),
@@ -242,7 +279,7 @@ def _verdict(
         verdict = "Poor"
     text = (
         f"{format_percent(share)} of the {read:,} source rows read were quarantined; the most "
-        f"affected table was {worst_table} ({format_percent(worst_share)})"
+        f"affected table was {table_words(worst_table)} ({format_percent(worst_share)})"
     )
     if worst_link:
         text += (
@@ -256,7 +293,8 @@ def _verdict(
             continue
         measures = ", ".join(TABLE_MEASURES.get(table, ("the measures that read it",)))
         meaning.append(
-            f"{table}: {format_percent(table_share)} of its rows were quarantined and are missing "
+            f"{table_words(table)}: {format_percent(table_share)} of its rows were quarantined and "
+            "are missing "
             f"from {measures}: a lost action makes a rate look worse than it was, a lost "
             "instance leaves a victim out of it."
         )

@@ -182,9 +182,33 @@ def _was(count: int) -> str:
     return "was" if count == 1 else "were"
 
 
+# Names that keep their capitals mid-sentence: "a Victim Liaison Officer", never "victim Liaison".
+PROPER_NAMES = (
+    "Right to Review", "Victim Liaison Officer", "Victim Personal Statement",
+    "Victim Contact Scheme", "Victims' Code",
+)  # fmt: skip
+
+
+def in_sentence(title: str) -> str:
+    """A measure's title as it reads inside a sentence: its first word in lower case, unless the
+    title opens with a name (``PROPER_NAMES``) or an abbreviation (CPS)."""
+    first = title.split(" ", 1)[0]
+    if title.startswith(PROPER_NAMES) or not first[1:].islower():
+        return title
+    return title[:1].lower() + title[1:]
+
+
+def measure_words(measure_id: str, agency: str, capital: bool = False) -> str:
+    """A measure as the board reads it: its title, never its code (codes are for the annex and
+    the analysts' files); R12-ACK is reported per source, so it names the agency too."""
+    definition = MEASURES_BY_ID.get(measure_id)
+    title = definition.title if definition else measure_id
+    words = title if capital else in_sentence(title)
+    return f"{words} ({agency_label(agency)})" if measure_id == "R12-ACK" else words
+
+
 def _name(measure_id: str, agency: str) -> str:
-    """R12-ACK is reported per source, so its name needs the agency to be unambiguous."""
-    return f"{measure_id} ({agency_label(agency)})" if measure_id == "R12-ACK" else measure_id
+    return measure_words(measure_id, agency)
 
 
 def _join(items: Iterable[str]) -> str:
@@ -228,7 +252,7 @@ def trend_finding(data: ReportData, quarters: list[str]) -> str:
     rate: a persistent gap matters more than one quarter's dip."""
     masked = mask_suppressed_rates(data.trend, data.suppression_threshold)
     series = overall_rows(masked[masked["quarter"].isin(quarters)].dropna(subset=["rate"]))
-    always_below, always_met = [], []
+    always_below, always_met, not_rated_now = [], [], []
     for (measure_id, agency), rows in series.groupby(["measure_id", "agency"], sort=False):
         if len(rows) < 2:
             continue  # one quarter is not a trend
@@ -236,6 +260,13 @@ def trend_finding(data: ReportData, quarters: list[str]) -> str:
             always_below.append(_name(measure_id, agency))
         elif (rows["rate"] >= rows["target"]).all():
             always_met.append(_name(measure_id, agency))
+        else:
+            continue
+        # A rate at or above target every quarter is not a status: this quarter's may be "not
+        # rated" (too few eligible), and the caption must not read as if it were met.
+        now = rows[rows["quarter"] == data.quarter]
+        if len(now) and str(now["rag"].iloc[0]) in ("none", ""):
+            not_rated_now.append(_name(measure_id, agency))
     if always_below:
         finding = (
             f"{_plural(len(always_below), 'measure was', 'measures were')} below target in every "
@@ -245,5 +276,14 @@ def trend_finding(data: ReportData, quarters: list[str]) -> str:
         finding = "No measure was below its target in every quarter shown."
     if always_met:
         whose = "its" if len(always_met) == 1 else "their"
-        finding += f" {_join(always_met)} met {whose} target in every quarter."
+        finding += f" {_capital(_join(always_met))} met {whose} target in every quarter shown."
+    if not_rated_now:
+        finding += (
+            f" Too few were eligible this quarter to rate {_join(not_rated_now)}: "
+            f"{'its' if len(not_rated_now) == 1 else 'their'} status is not rated."
+        )
     return finding
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

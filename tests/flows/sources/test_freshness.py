@@ -131,12 +131,15 @@ def test_the_report_shows_the_newest_record_and_warns_of_stale_tables(outcome):
     assert newest["police.referrals"] == "none"
     warnings = {line.split(" ", 1)[0].rstrip(":"): line for line in view.stale}
     assert warnings["police.referrals"] == (
-        "police.referrals has no record dated on or before 15 October 2024, so R4-REFER may be "
+        "police.referrals has no record dated on or before 15 October 2024, so referral to "
+        "victim support services may be "
         "incomplete: records made or sent late are missing from them."
     )
     assert warnings["police.victim_contacts"].startswith(
         "police.victim_contacts: its newest record is dated 30 September 2024, 15 days before "
-        "15 October 2024, so R1-INTERPRET, R3-ACK, R5-COMPENSATION and R6-UPDATE may be "
+        "15 October 2024, so interpreter at contacts after a need is assessed, written "
+        "acknowledgement of the crime, victim told how to claim compensation and victim "
+        "told of investigation events may be "
         "incomplete"
     )
     # every dated table but crimes (14 days: not stale) is stale; empty ones have no record

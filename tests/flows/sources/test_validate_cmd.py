@@ -97,7 +97,9 @@ def test_golden_freshness_warns_of_the_three_stale_tables(golden_result):
     ]
     assert warnings[0] == (
         "warning: cps.vcl_letters: its newest record is dated 18 December 2024, 21 days before "
-        "8 January 2025, so R6-VCL and R6-VRR may be incomplete: records made or sent late are "
+        "8 January 2025, so CPS letter on a decision not to charge, to stop or to alter a "
+        "charge and Right to Review explained in the CPS letter may be incomplete: records "
+        "made or sent late are "
         "missing from them."
     )
     verdict = golden_result.output.strip().splitlines()[-1]
@@ -143,7 +145,7 @@ def test_defects_are_counted_with_their_expectation_and_severity(
     assert link_line(out, "cps.decisions", "victim_id")[-3:] == ["39", "1", "97.44%"]
     verdict = out.strip().splitlines()[-1]
     assert verdict.startswith("Verdict: usable; data quality Fair. 0.0% of the 7,531 source rows")
-    assert "the weakest link, cps.decisions (victim_id to police.victims), joined 97.4%" in verdict
+    assert "the weakest link, CPS decisions (victim to police victims), joined 97.4%" in verdict
 
 
 def test_a_critical_failure_exits_1_with_one_line(great_expectations_loaded, monkeypatch):
