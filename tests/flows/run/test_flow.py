@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
+from tests.conftest import FLOW_AS_OF, FLOW_QUARTER, copy_demo_run
 from vcc.flows.errors import EmptyQuarterError, RunDatesError, SourceError
 from vcc.flows.run.flow import backfill_quarters, run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
@@ -32,9 +32,11 @@ AS_OF = FLOW_AS_OF
 
 
 @pytest.fixture(scope="session")
-def first_run(prefect_harness, demo_config, tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("out")
-    manifest = run_quarter(QUARTER, AS_OF, demo_config, out)
+def first_run(demo_run, tmp_path_factory) -> tuple[Path, dict]:
+    """The demo run (``run_quarter(QUARTER, AS_OF, demo_config, out)``), copied: these tests run
+    again in its folder."""
+    out = tmp_path_factory.mktemp("out") / "out"
+    manifest = copy_demo_run(demo_run, out)
     return out / QUARTER, manifest
 
 
@@ -240,12 +242,18 @@ def test_the_extract_task_tries_a_locked_database_again(prefect_harness, demo_co
 
     config = load_config(demo_config)
     police = config.sources["police"]
+    assert police.url is not None
     unwaiting = police.model_copy(update={"url": police.url + "?timeout=0"})
     config = config.model_copy(update={"sources": {**config.sources, "police": unwaiting}})
     holder = sqlite3.connect(police.url.removeprefix("sqlite:///"), isolation_level=None,
                              check_same_thread=False)  # fmt: skip
     holder.execute("BEGIN EXCLUSIVE")  # released after 1 s, before the first retry (2 s)
-    release = threading.Timer(1.0, lambda: (holder.rollback(), holder.close()))
+
+    def release_the_lock() -> None:
+        holder.rollback()
+        holder.close()
+
+    release = threading.Timer(1.0, release_the_lock)
 
     @flow
     def extract_police():
@@ -260,6 +268,7 @@ def test_the_extract_task_tries_a_locked_database_again(prefect_harness, demo_co
 
     state = extract_police()
     release.join()
+    assert state is not None
     assert state.is_completed() and len(state.result()["crimes"].frame) > 0
     with get_client(sync_client=True) as client:
         task_run = client.read_task_run(state.state_details.task_run_id)

@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[3]
 def save_secret(name: str, value: str) -> str:
     from prefect.blocks.system import Secret
 
-    Secret(value=value).save(name, overwrite=True)
+    Secret(value=value).save(name, overwrite=True)  # type: ignore[arg-type]  # Prefect: T unsolved
     return name
 
 

@@ -102,7 +102,7 @@ def generate_sources(
     last: Quarter | None,
     scale: float,
     seed: int,
-    echo=click.echo,  # noqa: ANN001 - prints a progress line (vcc demo --quiet: nothing)
+    echo=click.echo,
 ):
     from vcc.flows.synthetic import generate_sources, write_demo_sources
 

@@ -134,7 +134,7 @@ def circulate(
     quarter: str,
     sent_by: str,
     resend: bool = False,
-    progress=None,  # noqa: ANN001 - a callable taking one line of text
+    progress=None,
 ) -> CirculationResult:
     """Email the approved current report to the distribution list, holding the quarter's lock
     (no run, approval or sample of the quarter meanwhile)."""
@@ -149,7 +149,7 @@ def _send(
     quarter: str,
     sent_by: str,
     resend: bool,
-    progress,  # noqa: ANN001 - a callable taking one line of text, or None
+    progress,
 ) -> CirculationResult:
     from vcc.flows.operations.mail import send_message
     from vcc.flows.operations.summary import run_summary_text  # pandas: only sending needs it

@@ -56,7 +56,7 @@ def area_task(
             quarter=quarter, as_of=as_of, config_path=config_path, out_dir=out_dir,
             triggered_by=triggered_by, area=name,
         )  # fmt: skip
-    except Exception as error:  # noqa: BLE001 - one area's failure must not stop the others
+    except Exception as error:
         return AreaOutcome(name, failure=_one_line(error))
     return AreaOutcome(name, run_id=manifest["run_id"], report=manifest["outputs"]["report"])
 
@@ -72,7 +72,7 @@ def _quiet_worker_console() -> None:
         set_console(VERBOSE if verbosity == VERBOSE else QUIET)
 
 
-def task_runner(cluster: ClusterSettings, areas: int):  # noqa: ANN201 - prefect_dask is optional at import
+def task_runner(cluster: ClusterSettings, areas: int):
     """The Dask task runner: the scheduler at ``cluster.address``, else a local cluster of
     worker processes, one thread each (an area at a time per worker, for its memory)."""
     from prefect_dask import DaskTaskRunner
