@@ -22,7 +22,6 @@ from pydantic import Field, ValidationError, field_validator
 from vcc import shipped
 from vcc.flows.config.settings import (
     AREA_NAME,
-    MAX_SAMPLE_SIZE,
     RESERVED_AREA_NAMES,
     AreaConfig,
     ClusterSettings,
@@ -262,7 +261,6 @@ __all__ = [
     "DEFAULT_CONFIG",
     "EXPECTATIONS_DIR",
     "FROM_FILE",
-    "MAX_SAMPLE_SIZE",
     "RESERVED_AREA_NAMES",
     "URL_KEYS",
     "AreaConfig",

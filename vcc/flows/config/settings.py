@@ -12,13 +12,11 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
+from vcc.flows.bounds import MAX_SAMPLE_SIZE
 from vcc.flows.config.sources import SourceConfig
 from vcc.flows.errors import ConfigError
 from vcc.transforms.settings import Strict
 
-# A dip sample is read case by case by the Victims' Quality Champion: 40 cases a quarter is usual,
-# and a case review pack of 200 cases is already some 400 pages (about 2 minutes to render).
-MAX_SAMPLE_SIZE = 200
 WAREHOUSE_FILE = "vcc-warehouse.sqlite"  # in the output folder, unless [warehouse] url_env
 
 
