@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from vcc.transforms.changes import newcombe_interval
-from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, hidden_cells
+from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, hidden_cells, met_is_hidden
 from vcc.transforms.metrics import wilson_interval
 from vcc.transforms.quarters import Quarter
 
@@ -107,8 +107,37 @@ def records_rates(metrics: pd.DataFrame, measure_ids: Sequence[str]) -> pd.DataF
         rate = np.where(eligible > 0, met / np.where(eligible > 0, eligible, 1), np.nan)
     low, high = wilson_interval(met, eligible)
     return pd.DataFrame(
-        {"records_rate": rate, "records_low": low, "records_high": high}, index=pooled.index
+        {"eligible": eligible, "met": met, "records_rate": rate, "records_low": low,
+         "records_high": high},
+        index=pooled.index,
+    )  # fmt: skip
+
+
+def published_records(
+    metrics: pd.DataFrame, measure_ids: Sequence[str], threshold: int
+) -> pd.DataFrame:
+    """What the records say, as the report may print it: per measure its pooled ``all`` rate and
+    interval as text (``records_rates``), ``[c]`` when the pooled counts, or any agency's row
+    pooled into them, would be hidden in the published tables (a pooled figure must not give a
+    hidden one back), ``[z]`` when none was eligible."""
+    records = records_rates(metrics, measure_ids)
+    rows = metrics[(metrics["dimension"] == "all") & metrics["measure_id"].isin(measure_ids)]
+    any_hidden = (
+        pd.Series(met_is_hidden(rows["eligible"], rows["met"], threshold).to_numpy(bool))
+        .groupby(rows["measure_id"].to_numpy())
+        .any()
+        .reindex(records.index, fill_value=False)
     )
+    hidden = any_hidden.to_numpy(bool) | np.asarray(
+        met_is_hidden(records["eligible"], records["met"], threshold), dtype=bool
+    )
+    empty = records["eligible"].to_numpy() == 0
+    published = pd.DataFrame(index=records.index)
+    for column, source in (("rate", "records_rate"), ("ci_low", "records_low"),
+                           ("ci_high", "records_high")):  # fmt: skip
+        text = records[source].map(lambda v: "" if pd.isna(v) else f"{v:.4f}").astype("string")
+        published[column] = text.mask(hidden, CONFIDENTIAL).mask(empty, NOT_APPLICABLE)
+    return published.rename_axis("measure_id").reset_index()
 
 
 def question_order(

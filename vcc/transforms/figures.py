@@ -41,6 +41,7 @@ class FeedbackFigures:
     published: pd.DataFrame  # the same after disclosure control, as text
     breakdowns: pd.DataFrame  # by offence group, age band and sex, unsuppressed
     published_breakdowns: pd.DataFrame  # the same after disclosure control, as text
+    published_records: pd.DataFrame  # transforms.feedback.published_records of the mapped measures
     responses: int  # responses counted: dated in the quarter and by the as-of date
     questions: dict[str, str] = field(default_factory=dict)  # question id -> its words, if known
 

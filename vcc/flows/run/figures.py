@@ -28,6 +28,7 @@ from vcc.transforms.feedback import (
     feedback_breakdowns,
     feedback_table,
     published_feedback,
+    published_records,
     responses_in_quarter,
 )
 from vcc.transforms.figures import FeedbackFigures, QafFigures, QuarterFigures
@@ -191,6 +192,9 @@ def feedback_figures(
         breakdowns=breakdowns,
         published_breakdowns=published_feedback(
             breakdowns, settings.threshold, keys=["question_id", "dimension"]
+        ),
+        published_records=published_records(
+            metrics, [m for m in table["measure_id"].dropna().unique()], settings.threshold
         ),
         responses=len(responses_in_quarter(responses, quarter, as_of)),
         questions={q.question_id: q.text for q in catalogue.questions},
