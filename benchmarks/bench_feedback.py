@@ -42,9 +42,9 @@ TARGET_SECONDS = 1.0
 
 def one_run(configured: dict, names: list[str], config, folder: Path) -> dict[str, float]:
     from vcc.flows.run.figures import FigureSettings, quarter_figures
-    from vcc.flows.run.outputs import data_quality_csv, four_places
+    from vcc.flows.run.outputs import four_places
     from vcc.flows.sources.extract import extract_source
-    from vcc.flows.sources.validate import validate_extract
+    from vcc.flows.sources.validate import data_quality_csv, validate_extract
     from vcc.reports.model import ReportData
     from vcc.reports.render import render_report
     from vcc.transforms.quarters import Quarter

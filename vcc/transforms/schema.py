@@ -106,7 +106,6 @@ ETHNICITIES = ("white", "mixed", "asian", "black", "other")
 DECISION_TYPES = ("no_charge", "discontinued", "charge_altered")
 OUTCOME_TYPES = ("verdict", "sentence")
 SENTENCE_TYPES = ("custody", "suspended", "community", "fine", "discharge", "hospital_order")
-# CONTRACT.md §7.3: a survey answer, and the age bands a response may give (metrics' bands).
 FEEDBACK_ANSWERS = ("yes", "no", "dont_know", "not_applicable")
 RESPONSE_AGE_BANDS = ("0-17", "18-24", "25-64", "65+")
 DEFAULT_DISTRICTS = (
@@ -376,35 +375,28 @@ CANONICAL: dict[str, dict[str, Table]] = {
 }
 
 # CONTRACT.md §7.3: the optional fourth source, a survey of victims (Victims and Prisoners Act
-# 2024 s.7). A response is anonymous when its crime_ref is blank; its attributes are what the
-# respondent said, and the report's breakdowns of the survey use them.
+# 2024 s.7); a blank crime_ref is an anonymous response, its attributes what the respondent said.
+_RESPONSE_ATTRIBUTES = (
+    ("offence_group", tuple(OFFENCE_GROUPS)), ("age_band", RESPONSE_AGE_BANDS), ("sex", SEXES),
+    ("ethnicity", ETHNICITIES),
+)  # fmt: skip
 CANONICAL["feedback"] = {
-    t.name: t
-    for t in (
-        Table(
-            "responses",
-            (
-                _c("response_id"),
-                _c("responded_at", "datetime"),
-                _c("crime_ref", nullable=True),
-                _c("offence_group", nullable=True, allowed=tuple(OFFENCE_GROUPS)),
-                _c("age_band", nullable=True, allowed=RESPONSE_AGE_BANDS),
-                _c("sex", nullable=True, allowed=SEXES),
-                _c("ethnicity", nullable=True, allowed=ETHNICITIES),
-                _c("has_disability", "bool", nullable=True),
-            ),
-            key="response_id",
-        ),
-        Table(
-            "answers",
-            (
-                _c("response_id"),
-                _c("question_id"),
-                _c("answer", allowed=FEEDBACK_ANSWERS),
-            ),
-            unique_together=("response_id", "question_id"),
-        ),
-    )
+    "responses": Table(
+        "responses",
+        (
+            _c("response_id"),
+            _c("responded_at", "datetime"),
+            _c("crime_ref", nullable=True),
+            *(_c(name, nullable=True, allowed=codes) for name, codes in _RESPONSE_ATTRIBUTES),
+            _c("has_disability", "bool", nullable=True),
+        ),  # fmt: skip
+        key="response_id",
+    ),
+    "answers": Table(
+        "answers",
+        (_c("response_id"), _c("question_id"), _c("answer", allowed=FEEDBACK_ANSWERS)),
+        unique_together=("response_id", "question_id"),
+    ),
 }
 
 # The date column that places a row in time: rows whose trigger date is after the as-of date are
