@@ -154,3 +154,15 @@ def test_the_sections_tables_pass_the_pdf_table_checks(data, tmp_path: Path):
     text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "report.pdf").pages)
     assert "What the records say and what victims say, by right" in text
     assert "Victims saying yes, by sex" in text
+
+
+def test_a_survey_without_responses_in_the_quarter_says_so():
+    data = a_quarter()
+    figures = feedback_figures(
+        survey(), settings(), data.metrics, data.period.previous(), dt.date(2024, 10, 15)
+    )  # the survey's responses are all dated in 2024Q3
+    html = template("report.html.j2").render(**report_context(revised(data, feedback=figures)))
+    section = html.split('id="feedback-heading"', 1)[1].split("</section>", 1)[0]
+    assert "0 responses dated" in section
+    assert "No survey question was answered in this period." in section
+    assert "<table" not in section

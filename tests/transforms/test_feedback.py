@@ -237,3 +237,12 @@ def test_published_breakdowns_hide_a_second_cell_beside_a_lone_hidden_one():
     )
     published = published_feedback(frame, 5, keys=["question_id", "dimension"])
     assert published["answered"].tolist() == ["30", "[c]", "[c]"]
+
+
+def test_a_quarter_without_responses_publishes_empty_tables():
+    responses, answers = survey()
+    quarter = Quarter.parse("2023Q1")
+    table = feedback_table(responses, answers, MAPPING, RIGHTS, METRICS, quarter, AS_OF)
+    breakdowns = feedback_breakdowns(responses, answers, quarter, AS_OF)
+    assert published_feedback(table, 5, keys=[]).empty
+    assert published_feedback(breakdowns, 5, keys=["question_id", "dimension"]).empty

@@ -231,7 +231,10 @@ def published_feedback(table: pd.DataFrame, threshold: int, keys: Sequence[str])
     table = table.reset_index(drop=True)
     answered, yes = table["answered"], table["yes"]
     if keys:
-        breakdown = table[list(keys)].astype("string").fillna("").agg("|".join, axis=1)
+        parts = [table[key].astype("string").fillna("") for key in keys]
+        breakdown = parts[0]
+        for part in parts[1:]:
+            breakdown = breakdown + "|" + part
     else:  # each row stands alone
         breakdown = table.index.astype(str).to_series(index=table.index)
     hide_answered, hide_yes = hidden_cells(answered, yes, breakdown, threshold)
