@@ -39,6 +39,7 @@ from vcc.transforms.catalogue import Catalogue, CatalogueError, load_catalogue, 
 from vcc.transforms.settings import (
     CalendarSettings,
     DisclosureSettings,
+    FeedbackSettings,
     MeasureSettings,
     ReportSettings,
     Strict,
@@ -62,6 +63,7 @@ class Config(Strict):
     mail: MailSettings = MailSettings()
     qaf: QafSettings = QafSettings()
     validation: ValidationSettings = ValidationSettings()
+    feedback: FeedbackSettings = FeedbackSettings()  # the victims' survey's questions (§7.3)
     districts: list[str]
     output_dir: Path = Path("out")
     # The files this configuration was read from, for the manifest.
@@ -155,12 +157,32 @@ class Config(Strict):
                 )
         return None
 
+    def feedback_mapping(self, catalogue: Catalogue) -> dict[str, str]:
+        """Survey question id -> the measure it speaks to: the catalogue's standard questions
+        with ``[feedback.questions]`` laid over them."""
+        defaults = {q.question_id: q.measure_id for q in catalogue.questions}
+        return self.feedback.mapping(defaults)
+
+    def feedback_problem(self) -> str | None:
+        """A question of ``[feedback.questions]`` mapped to a measure the catalogue (pinned, else
+        today's) does not hold; None when every one has its measure."""
+        catalogue = self.catalogue(dt.date.today())
+        for question_id, measure_id in self.feedback.questions.items():
+            if measure_id and measure_id not in catalogue.by_id:
+                return (
+                    f"feedback.questions.{question_id}: {measure_id!r} is not a measure of the "
+                    f"Victims' Code {catalogue.version} (see vcc measures)"
+                )
+        return None
+
     def fingerprint(self) -> str:
         """A SHA-256 of the settings that can change a figure (not of the file paths read)."""
         payload = self.model_dump(
             mode="json",
             exclude={"files", "mail", "warehouse", "schedule", "output_dir", "cluster"},
         )
+        if not self.feedback.questions:  # the default: the hash of every earlier configuration
+            payload.pop("feedback")
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -251,7 +273,7 @@ def load_config(path: Path | None = None) -> Config:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise ConfigError(f"configuration {files[-1]}: {where}: {first['msg']}") from None
-    if problem := config.deadline_problem():
+    if problem := config.deadline_problem() or config.feedback_problem():
         raise ConfigError(f"configuration {files[-1]}: {problem}")
     return config
 

@@ -182,6 +182,14 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
         (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
         for stem, table in {"changes": figures.changes, **figures.analyses}.items():
             four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
+        if figures.feedback is not None:  # the victims' survey (CONTRACT.md §7.3), if supplied
+            feedback = figures.feedback
+            neutralise_frame(four_places(feedback.table)).to_csv(
+                staging / "feedback.csv", index=False, lineterminator="\n"
+            )
+            neutralise_frame(feedback.published).to_csv(
+                staging / "published-feedback.csv", index=False, lineterminator="\n"
+            )
         # Text from the sources or the configuration never runs as a formula (cell_text).
         published = neutralise_frame(figures.published)
         published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
