@@ -36,6 +36,7 @@ from vcc.transforms.settings import (
     CalendarSettings,
     DisclosureSettings,
     MeasureSettings,
+    ReleaseSettings,
     ReportSettings,
     Strict,
 )
@@ -319,6 +320,7 @@ class Config(Strict):
     measures: dict[str, MeasureSettings] = Field(default_factory=dict)
     code: CodeSettings = CodeSettings()
     report: ReportSettings = ReportSettings()
+    release: ReleaseSettings = ReleaseSettings()
     calendar: CalendarSettings = CalendarSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
     schedule: ScheduleSettings = ScheduleSettings()
