@@ -112,7 +112,7 @@ def published_spc(spc: pd.DataFrame, threshold: int) -> pd.DataFrame:
     for column in ("rate", "lower", "upper"):
         published[column] = published[column].mask(hide, CONFIDENTIAL)
     for column in ("signals", "assurance"):
-        published[column] = table[column].fillna("").astype("string")
+        published[column] = table[column].astype("string").fillna("")
     return published[SPC_RELEASE_COLUMNS]
 
 

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from vcc.flows.checksums import sha256
+from vcc.flows.checksums import RELEASE_FOLDER, sha256
 from vcc.flows.config import Config
 from vcc.flows.private import FOLDER_MODE, make_private, private_folder
 from vcc.flows.run.pdf import PdfProcess
 from vcc.flows.run.progress import progress
-from vcc.flows.run.release import RELEASE_FOLDER, ReleaseFacts, quarter_tables, write_release
+from vcc.flows.run.release import ReleaseFacts, quarter_tables, write_release
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.snapshot import snapshot_frame
 from vcc.flows.version import code_version

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from vcc.flows.checksums import CHECKSUMS
 from vcc.reports.open_data import (
     CHANGES_FIELDS,
     COMPLIANCE_FIELDS,
@@ -39,9 +40,6 @@ from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.release import published_changes, published_feedback, published_spc
 from vcc.transforms.settings import MeasureSettings, ReleaseSettings
-
-RELEASE_FOLDER = "release"
-CHECKSUMS = "SHA256SUMS"
 
 
 @dataclass(frozen=True)
@@ -267,23 +265,3 @@ def write_comparison_release(
             "index.html": page,
         },
     )
-
-
-def release_checksum(folder: Path) -> str | None:
-    """The checksum of the release in ``folder`` as it is on disk, every file checked against
-    its ``SHA256SUMS``; None when the run has no release (an older vcc's). A file that differs
-    or is missing raises ValueError naming it."""
-    sums = folder / CHECKSUMS
-    if not sums.is_file():
-        return None
-    data = sums.read_bytes()
-    for line in data.decode("utf-8").splitlines():
-        expected, name = line.split("  ", 1)
-        path = folder / name
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-            raise ValueError(f"{path} is missing or differs from the release's {CHECKSUMS}")
-    listed = {line.split("  ", 1)[1] for line in data.decode("utf-8").splitlines()}
-    extra = sorted(p.name for p in folder.iterdir() if p.name not in listed | {CHECKSUMS})
-    if extra:
-        raise ValueError(f"{folder} holds files its {CHECKSUMS} does not list: {', '.join(extra)}")
-    return hashlib.sha256(data).hexdigest()

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SCHEMA_REVISION = "0004"  # the newest migration's revision id (a test checks it is the head)
+SCHEMA_REVISION = "0005"  # the newest migration's revision id (a test checks it is the head)
 WAREHOUSE_FILE = "vcc-warehouse.sqlite"
 STALE_LOCK = dt.timedelta(hours=12)  # no run takes this long; its holder was killed elsewhere
 LOCK_POLL_SECONDS = 0.25  # how often a waiting operation looks at the lock again
