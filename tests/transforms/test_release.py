@@ -41,7 +41,11 @@ def test_a_change_is_published_only_where_both_rates_are():
     published = published_changes(changes, threshold=5).set_index("measure_id")
     assert list(published.index) == ["R2-RECORD", "R3-ACK", "R4-VNA", "R4-REFER", "R7-VPS"]
     shown = published.loc["R2-RECORD"]
-    assert (shown["rate"], shown["compared_rate"], shown["change"]) == ("0.7500", "0.5000", "0.2500")
+    assert (shown["rate"], shown["compared_rate"], shown["change"]) == (
+        "0.7500",
+        "0.5000",
+        "0.2500",
+    )
     assert (shown["change_low"], shown["change_high"], shown["significant"]) == (
         "-0.1234", "0.2345", "true",
     )  # fmt: skip

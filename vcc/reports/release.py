@@ -83,7 +83,8 @@ class MeasureLine:
 
 
 def _sentence(row: pd.Series, title: str, agency: str, threshold: int, timed: bool = True) -> str:
-    who = f"{agency}: {title.lower()[0]}{title[1:]}" if title else agency
+    lowered = title[:1].lower() + title[1:] if title[1:2].islower() else title  # not "cPS"
+    who = f"{agency}: {lowered}" if title else agency
     eligible, met, rate = row["eligible"], row["met"], row["rate"]
     if rate == NOT_APPLICABLE or eligible == "0":
         return f"{who}. No duty of this kind fell due this quarter."
@@ -177,7 +178,11 @@ def _measure_lines(
             ),
             "target": _percent(row["target"]),
         }
-        rating = RATING_WORDS.get(row["rag"], "Withheld")
+        rating = (
+            "Nothing due"
+            if row["rate"] == NOT_APPLICABLE
+            else RATING_WORDS.get(row["rag"], "Withheld")
+        )
         lines.setdefault(int(row["right"]), []).append(
             MeasureLine(
                 row["measure_id"],
