@@ -197,9 +197,10 @@ def _measure_lines(
     return lines
 
 
-def _change_sentences(changes: pd.DataFrame, catalogue: Catalogue) -> list[str]:
-    """A sentence for each measure whose rate can be compared with the previous quarter."""
-    sentences = []
+def _change_sentences(changes: pd.DataFrame, catalogue: Catalogue) -> dict[str, list[str]]:
+    """A sentence for each measure whose rate can be compared with the previous quarter: the
+    changes larger than chance (``real``) apart from the rest (``chance``)."""
+    sentences: dict[str, list[str]] = {"real": [], "chance": []}
     rows = changes[changes["comparison"] == "previous quarter"]
     order = sorted(rows.index, key=lambda i: measure_sort_key(rows.at[i, "measure_id"],
                                                               rows.at[i, "agency"]))  # fmt: skip
@@ -219,14 +220,9 @@ def _change_sentences(changes: pd.DataFrame, catalogue: Catalogue) -> list[str]:
                 f"{direction} from {_percent(row['compared_rate'])} to {_percent(row['rate'])} "
                 f"({points:.1f} percentage points)"
             )
-        real = (
-            "a real change: larger than chance alone would explain"
-            if row["significant"] == "true"
-            else "a change of this size could be chance"
-        )
-        sentences.append(
-            f"{title} ({agency_label(row['agency'])}) {moved} since {row['compared_quarter']}: "
-            f"{real}."
+        real = row["significant"] == "true"
+        sentences["real" if real else "chance"].append(
+            f"{title} ({agency_label(row['agency'])}) {moved} since {row['compared_quarter']}."
         )
     return sentences
 
