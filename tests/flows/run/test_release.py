@@ -15,6 +15,7 @@ import pytest
 from frictionless import validate
 
 from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
+from tests.reports.test_release_page import axe
 from tests.smtp_server import running_smtp_server
 from vcc.flows.checksums import release_checksum, sha256
 from vcc.flows.config import load_config
@@ -138,3 +139,12 @@ def test_approval_records_the_release_and_circulation_names_and_checks_it(run, d
         with pytest.raises(CirculationError, match="index.html is missing or is not the file"):
             circulate(warehouse, config, out, Q, "analyst", resend=True)
         assert len(smtp.messages) == 1
+
+
+def test_the_run_s_page_passes_axe_at_320_and_1280_px(run):
+    out, _ = run
+    account = axe(out / Q / "release" / "index.html")
+    assert account["requests"] == []
+    for width, result in account["widths"].items():
+        assert result["violations"] == [], (width, result["violations"])
+        assert result["scroll"]["page"] <= result["scroll"]["viewport"], width
