@@ -41,6 +41,7 @@ from vcc.transforms.settings import (
     DisclosureSettings,
     FeedbackSettings,
     MeasureSettings,
+    ReleaseSettings,
     ReportSettings,
     Strict,
 )
@@ -56,6 +57,7 @@ class Config(Strict):
     measures: dict[str, MeasureSettings] = Field(default_factory=dict)
     code: CodeSettings = CodeSettings()
     report: ReportSettings = ReportSettings()
+    release: ReleaseSettings = ReleaseSettings()
     calendar: CalendarSettings = CalendarSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
     schedule: ScheduleSettings = ScheduleSettings()
