@@ -33,6 +33,7 @@ from vcc.flows.errors import ConfigError
 from vcc.flows.qaf import MAX_SAMPLE_SIZE
 from vcc.transforms.catalogue import Catalogue, CatalogueError, load_catalogue, version_in_force
 from vcc.transforms.settings import (
+    OVERDISPERSION_METHODS,
     CalendarSettings,
     DisclosureSettings,
     MeasureSettings,
@@ -287,6 +288,8 @@ class AreaConfig(Strict):
     produced_by: str | None = None  # the report's "Produced by", else the configuration's
     districts: list[str]
     sources: dict[str, SourceConfig]
+    # its most similar areas (a police "most similar group"), by their names in [areas]
+    similar: list[str] = Field(default_factory=list)
 
     @field_validator("sources")
     @classmethod
@@ -294,6 +297,22 @@ class AreaConfig(Strict):
         if not sources:
             raise ValueError("an area needs its own [areas.<name>.sources.<source>] sections")
         return sources
+
+
+class ComparisonSettings(Strict):
+    """How areas are compared (CONTRACT.md §7.2): ``overdispersion`` "additive" widens the funnel
+    limits by the areas' spread beyond chance (ten areas or more), "none" keeps exact binomial
+    limits."""
+
+    overdispersion: str = "additive"
+
+    @field_validator("overdispersion")
+    @classmethod
+    def _known_method(cls, method: str) -> str:
+        if method not in OVERDISPERSION_METHODS:
+            known = " or ".join(f'"{m}"' for m in OVERDISPERSION_METHODS)
+            raise ValueError(f"unknown overdispersion method {method!r}: use {known}")
+        return method
 
 
 class ClusterSettings(Strict):
@@ -316,6 +335,7 @@ class Config(Strict):
     sources: dict[str, SourceConfig]
     areas: dict[str, AreaConfig] = Field(default_factory=dict)
     cluster: ClusterSettings = ClusterSettings()
+    comparison: ComparisonSettings = ComparisonSettings()
     measures: dict[str, MeasureSettings] = Field(default_factory=dict)
     code: CodeSettings = CodeSettings()
     report: ReportSettings = ReportSettings()
@@ -341,6 +361,15 @@ class Config(Strict):
                     f"(at most 40, starting with a letter or digit), not "
                     f"{', '.join(sorted(RESERVED_AREA_NAMES))}"
                 )
+        for name, area in areas.items():
+            for other in area.similar:
+                if other == name:
+                    raise ValueError(f"{name}: similar names the area itself")
+                if other not in areas:
+                    known = ", ".join(areas)
+                    raise ValueError(
+                        f"{name}: similar names {other!r}, which is not an area (areas: {known})"
+                    )
         return areas
 
     def for_area(self, name: str) -> Config:
@@ -420,10 +449,11 @@ class Config(Strict):
         return None
 
     def fingerprint(self) -> str:
-        """A SHA-256 of the settings that can change a figure (not of the file paths read)."""
+        """A SHA-256 of the settings that can change a figure (not of the file paths read);
+        ``[comparison]`` only with areas to compare, so a single area's hash is unchanged."""
+        excluded = {"files", "mail", "warehouse", "schedule", "output_dir", "cluster"}
         payload = self.model_dump(
-            mode="json",
-            exclude={"files", "mail", "warehouse", "schedule", "output_dir", "cluster"},
+            mode="json", exclude=excluded if self.areas else excluded | {"comparison"}
         )
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -498,6 +528,13 @@ def load_config(path: Path | None = None) -> Config:
     if path is not None and path.resolve() != DEFAULT_CONFIG:
         path = path.resolve()
         users = _resolve_paths(_read_toml(path), path.parent)
+        comparison = users.get("comparison")
+        if "similar" in users or (isinstance(comparison, dict) and "similar" in comparison):
+            raise ConfigError(
+                f"configuration {path}: similar belongs in an [areas.<name>] section "
+                "(similar = [...] names that area's most similar areas)"
+                + ("" if users.get("areas") else "; this configuration has no [areas]")
+            )
         if users.get("areas"):
             # each area names its own sources; the shipped demo sources belong to none of them
             if users.get("sources"):

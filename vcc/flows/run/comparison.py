@@ -72,7 +72,7 @@ def publish_comparison(
         metrics = {
             name: pd.read_csv(output_root / name / str(quarter) / "metrics.csv") for name in done
         }
-        table = compare_areas(metrics, str(quarter))
+        table = compare_areas(metrics, str(quarter), config.comparison.overdispersion)
         published = published_comparison(table, config.disclosure.threshold)
         staging.mkdir()
         csv = staging / "comparison.csv"
