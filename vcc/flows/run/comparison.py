@@ -81,7 +81,7 @@ def publish_comparison(
         titles = {name: area.area for name, area in config.areas.items()}
         context = comparison_context(
             table, str(quarter), titles, missing, config.disclosure.threshold, config.report,
-            dt.date.today(),
+            dt.date.today(), config.comparison.overdispersion,
         )  # fmt: skip
         render_comparison(context, pdf)
         area_rows = _area_rows(metrics, str(quarter))
