@@ -32,6 +32,7 @@ from matplotlib.ticker import (
 
 from vcc.reports.charts import STYLE, WIDTH_INCHES, _with_alt_text
 from vcc.reports.labels import Placed, place_labels
+from vcc.reports.pdf import write_pdf
 from vcc.reports.render import template
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
@@ -314,6 +315,4 @@ def comparison_context(
 
 def render_comparison(context: dict[str, Any], pdf_path: Path) -> None:
     """Write the comparison as a tagged PDF (PDF/UA-1) with the report's fonts and styles."""
-    from vcc.reports.pdf import write_pdf  # imports WeasyPrint
-
     write_pdf(template("comparison.html.j2").render(**context), pdf_path)

@@ -25,11 +25,12 @@ import pandas as pd
 
 from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
-from vcc.flows.errors import AreasFailed
+from vcc.flows.errors import AreasFailed, one_line
 from vcc.flows.run.progress import progress
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import open_warehouse
 from vcc.flows.warehouse.versions import RunFacts
+from vcc.reports.comparison import comparison_context, render_comparison
 from vcc.transforms.cell_text import neutralise_frame
 from vcc.transforms.comparison import compare_areas, published_comparison
 from vcc.transforms.metrics import METRIC_COLUMNS
@@ -50,8 +51,6 @@ def publish_comparison(
     triggered_by: str,
 ) -> dict[str, Any]:
     """Write and record the comparison of the areas that succeeded; its manifest."""
-    from vcc.reports.comparison import comparison_context, render_comparison  # WeasyPrint: slow
-
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     done = [outcome.name for outcome in outcomes if not outcome.failure]
     missing = {outcome.name: outcome.failure or "" for outcome in outcomes if outcome.failure}
@@ -120,9 +119,7 @@ def publish_comparison(
         shutil.rmtree(retired, ignore_errors=True)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
-        from vcc.flows.run.flow import _one_line
-
-        warehouse.fail_run(run_id, str(quarter), _one_line(error))
+        warehouse.fail_run(run_id, str(quarter), one_line(error))
         raise
     progress("comparison of %d areas: %s", len(done), manifest["outputs"]["report"])
     return manifest
