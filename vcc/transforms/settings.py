@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vcc.transforms.schema import OFFENCE_CATEGORIES
 
+# How funnel limits allow for areas differing more than chance explains (CONTRACT.md §7.2):
+# additive random-effects limits, or none (exact binomial limits).
+OVERDISPERSION_METHODS = ("additive", "none")
+
 
 class Strict(BaseModel):
     """A settings section: unknown keys are refused, values never change once read."""

@@ -74,7 +74,7 @@ def publish_comparison(
         metrics = {
             name: pd.read_csv(output_root / name / str(quarter) / "metrics.csv") for name in done
         }
-        table = compare_areas(metrics, str(quarter))
+        table = compare_areas(metrics, str(quarter), config.comparison.overdispersion)
         published = published_comparison(table, config.disclosure.threshold)
         staging.mkdir()
         csv = staging / "comparison.csv"
@@ -83,7 +83,7 @@ def publish_comparison(
         titles = {name: area.area for name, area in config.areas.items()}
         context = comparison_context(
             table, str(quarter), titles, missing, config.disclosure.threshold, config.report,
-            dt.date.today(),
+            dt.date.today(), config.comparison.overdispersion,
         )  # fmt: skip
         render_comparison(context, pdf)
         release_sha256 = _write_release(

@@ -212,7 +212,8 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     with PdfProcess(staging) as pdf_process:  # it imports WeasyPrint meanwhile
         figures = run.figures
         (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
-        for stem, table in {"changes": figures.changes, **figures.analyses}.items():
+        tables = {"changes": figures.changes, "spc": figures.spc, **figures.analyses}
+        for stem, table in tables.items():
             four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
         if figures.feedback is not None:  # the victims' survey (CONTRACT.md §7.3), if supplied
             feedback = figures.feedback
