@@ -28,6 +28,7 @@ from vcc.transforms.disclosure import (
 )
 from vcc.transforms.funnel import funnel_limits, funnel_position
 from vcc.transforms.metrics import wilson_interval
+from vcc.transforms.quarters import Quarter
 
 COMPARISON_COLUMNS = [
     "area",
@@ -45,13 +46,13 @@ LIMIT_COLUMNS = ["lower_998", "lower_95", "upper_95", "upper_998"]
 MEASURE_KEY = ["measure_id", "agency"]
 
 
-def compare_areas(area_metrics: Mapping[str, pd.DataFrame], quarter: str) -> pd.DataFrame:
+def compare_areas(area_metrics: Mapping[str, pd.DataFrame], quarter: Quarter) -> pd.DataFrame:
     """One row per area × measure (and agency) of ``quarter``, unsuppressed: eligible, met, rate,
     Wilson 95% interval, the all-areas rate, the four funnel limits at the area's eligible and
     its position. Rows by measure, then area name: no order by rate."""
     rows = [
         metrics.loc[
-            (metrics["quarter"] == quarter) & (metrics["dimension"] == "all"),
+            (metrics["quarter"] == str(quarter)) & (metrics["dimension"] == "all"),
             ["measure_id", "right", "agency", "eligible", "met"],
         ].assign(area=area)
         for area, metrics in area_metrics.items()

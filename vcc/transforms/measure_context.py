@@ -20,8 +20,7 @@ import pandas as pd
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.catalogue import MeasureDefinition
 from vcc.transforms.matching import assess_deadline, known_by, local_date
-
-Tables = Mapping[tuple[str, str], pd.DataFrame]
+from vcc.transforms.schema import Tables
 
 VICTIM = "_victim"
 LEAN_COLUMNS = [

@@ -42,6 +42,7 @@ import pandas as pd
 
 from vcc.transforms.matching import local_date
 from vcc.transforms.quarters import Quarter
+from vcc.transforms.schema import Tables
 from vcc.transforms.victims import victim_profiles
 
 ROUTES = ("not_charged_or_dropped", "charged", "convicted", "vcs")
@@ -54,8 +55,6 @@ ROUTE_LABELS = {
 RIGHTS = ("standard", "enhanced")
 FRAME_COLUMNS = ["victim_id", "crime_ref", "route", "enhanced", "stratum"]
 DROPPED_DECISIONS = ("no_charge", "discontinued")
-
-Tables = Mapping[tuple[str, str], pd.DataFrame]
 
 
 @dataclass(frozen=True)

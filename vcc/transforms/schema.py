@@ -8,6 +8,15 @@ and the measures read them. A column is ``(name, kind, nullable)``; ``kind`` is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import pandas as pd
+
+# The validated source tables a run computes from: (source, table) -> its accepted rows.
+Tables: TypeAlias = "Mapping[tuple[str, str], pd.DataFrame]"
 
 SOURCES = ("police", "cps", "probation")
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 
 from vcc.flows.errors import VccError
+from vcc.flows.manifest import Manifest
 from vcc.flows.operations.mail import send_message
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.tables import approvals, circulated_instances, circulations
@@ -45,7 +46,7 @@ class Published:
     folder: Path
     pdf: Path
     pdf_sha256: str
-    manifest: dict[str, Any]
+    manifest: Manifest  # read from the run folder's manifest.json
     pdf_bytes: bytes  # the PDF as read once and checked: what is approved or sent
 
     @property
