@@ -210,23 +210,6 @@ def agency_sections(data: ReportData, quarters: list[Quarter]) -> list[AgencySec
 # The slowest stages: working days from trigger to action (transforms/stages.py).
 
 
-# What each stage is, in the words of a caption: "Slowest: hearing notifications, ..."
-STAGE_NAMES = {
-    "R2-RECORD": "crime recording",
-    "R3-ACK": "written acknowledgements",
-    "R4-VNA": "needs assessments",
-    "R4-REFER": "referrals to support services",
-    "R6-UPDATE": "investigation updates",
-    "R6-VCL": "decision letters",
-    "R7-VPS": "Victim Personal Statement offers",
-    "R8-HEARING": "hearing notifications",
-    "R9-OUTCOME": "outcome notifications",
-    "R11-REFER": "Victim Contact Scheme referrals",
-    "R11-CONTACT": "first contact by a Victim Liaison Officer",
-    "R12-ACK": "complaint acknowledgements",
-}
-
-
 def stages_published(data: ReportData) -> pd.DataFrame | None:
     """The quarter's stages as published (ranked, suppressed); None when none were supplied."""
     if not len(data.figures.published_stages.columns):
@@ -262,7 +245,10 @@ def _share(text: str) -> str:
 
 
 def _stage_name(measure_id: str) -> str:
-    return STAGE_NAMES.get(measure_id, _title(measure_id).lower())
+    """What the stage is, in the words of a caption ("Slowest: hearing notifications, ..."): the
+    catalogue's ``stage``, else the measure's title."""
+    definition = MEASURES_BY_ID.get(measure_id)
+    return definition.stage if definition and definition.stage else _title(measure_id).lower()
 
 
 def stage_finding(stages: pd.DataFrame, threshold: int) -> str:
