@@ -11,6 +11,7 @@ from typing import Any, NotRequired, TypedDict
 class Outputs(TypedDict):
     report: str  # the PDF's path in <out>/<quarter>/
     checksums: dict[str, str]  # file (relative to the run's folder) -> SHA-256
+    release_sha256: NotRequired[str]  # a comparison's open release: its SHA256SUMS' SHA-256
 
 
 class Version(TypedDict):

@@ -30,6 +30,7 @@ from vcc.reports.analyses import (
     timeliness_rows,
 )
 from vcc.reports.disclosure import GSS_SYMBOLS
+from vcc.reports.feedback import feedback_view
 from vcc.reports.findings import headline_findings
 from vcc.reports.methodology import MethodRow, configuration_rows, methodology_rows, rating_rule
 from vcc.reports.model import (
@@ -144,6 +145,7 @@ class ReportContext(TypedDict):
     code: Catalogue
     rights: list[RightRow]
     unsupported_rights: str
+    feedback: dict[str, Any]  # reports.feedback.feedback_view
 
 
 def report_context(data: ReportData) -> ReportContext:
@@ -177,6 +179,7 @@ def report_context(data: ReportData) -> ReportContext:
         "rating_rule": rating_rule(data),
         "annex": annex_tables(data),
         "qaf": qaf_view(data),
+        "feedback": feedback_view(data),
         "code": run_catalogue(data),
         "rights": rights_rows(data),
         "unsupported_rights": rights_words(unsupported_rights(data)),

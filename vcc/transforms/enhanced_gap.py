@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.figures import Tables
 from vcc.transforms.matching import MET, NOT_MET
 from vcc.transforms.metrics import wilson_interval
 from vcc.transforms.quarters import Quarter, quarter_labels
-from vcc.transforms.schema import Tables
 from vcc.transforms.victims import enhanced_reasons, victim_profiles
 
 IDENTIFICATION_COLUMNS = [

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.figures import Tables
 from vcc.transforms.matching import PENDING, earliest_on_or_after, known_by, local_date
 from vcc.transforms.measures import VNA_ITEMS
 from vcc.transforms.quarters import Quarter
-from vcc.transforms.schema import Tables
 
 TIMELINESS_COLUMNS = ["quarter", "rights", "band", "count", "share", "cumulative_share"]
 RIGHTS_GROUPS = ("all", "enhanced", "standard")

@@ -40,9 +40,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vcc.transforms.figures import Tables
 from vcc.transforms.matching import local_date
 from vcc.transforms.quarters import Quarter
-from vcc.transforms.schema import Tables
 from vcc.transforms.victims import victim_profiles
 
 ROUTES = ("not_charged_or_dropped", "charged", "convicted", "vcs")

@@ -21,8 +21,9 @@ import datetime as dt
 import pandas as pd
 
 from vcc.transforms.catalogue import Catalogue
+from vcc.transforms.figures import Tables
 from vcc.transforms.matching import local_date
-from vcc.transforms.schema import ROW_DATE, Tables
+from vcc.transforms.schema import ROW_DATE
 
 _SOURCE_WORDS = {"cps": "CPS"}
 

@@ -177,7 +177,8 @@ def demo(out: Path, verbosity) -> None:
     # Inside: the settings load pydantic (625 ms), which vcc --help never needs
     from vcc.flows.config import DEFAULT_CONFIG
 
-    if not (DEMO_DATA / "police.sqlite").exists():
+    # (made again when it predates the victims' survey, demo-data/feedback)
+    if not all((DEMO_DATA / name).exists() for name in ("police.sqlite", "feedback")):
         generate_sources(DEMO_DATA, None, None, 1.0, 1, echo=lambda line: say(verbosity, line))
     with _prefect_for_runs(DEFAULT_CONFIG, out, verbosity):
         _run_one(

@@ -23,15 +23,18 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from vcc.flows.checksums import sha256
+from vcc.flows.checksums import RELEASE_FOLDER, sha256
 from vcc.flows.config import Config
 from vcc.flows.errors import AreasFailed, one_line
 from vcc.flows.manifest import ComparisonManifest
+from vcc.flows.run.outputs import next_report_date
 from vcc.flows.run.progress import progress
+from vcc.flows.run.release import ReleaseFacts, write_comparison_release
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import open_warehouse
 from vcc.flows.warehouse.versions import RunFacts
 from vcc.reports.comparison import comparison_context, render_comparison
+from vcc.reports.model import quarter_period
 from vcc.transforms.cell_text import neutralise_frame
 from vcc.transforms.comparison import compare_areas, published_comparison
 from vcc.transforms.metrics import METRIC_COLUMNS
@@ -72,7 +75,7 @@ def publish_comparison(
         metrics = {
             name: pd.read_csv(output_root / name / str(quarter) / "metrics.csv") for name in done
         }
-        table = compare_areas(metrics, quarter)
+        table = compare_areas(metrics, quarter, config.comparison.overdispersion)
         published = published_comparison(table, config.disclosure.threshold)
         staging.mkdir()
         csv = staging / "comparison.csv"
@@ -81,9 +84,12 @@ def publish_comparison(
         titles = {name: area.area for name, area in config.areas.items()}
         context = comparison_context(
             table, quarter, titles, missing, config.disclosure.threshold, config.report,
-            dt.date.today(),
+            dt.date.today(), config.comparison.overdispersion,
         )  # fmt: skip
         render_comparison(context, pdf)
+        release_sha256 = _write_release(
+            config, staging, quarter, as_of, neutralise_frame(published), titles, missing
+        )
         area_rows = _area_rows(metrics, quarter)
         metrics_sha256 = sha256(csv)
         plan = warehouse.plan_version(
@@ -98,7 +104,15 @@ def publish_comparison(
             "comparison": published.to_dict("records"),
             "outputs": {
                 "report": str(folder / str(quarter) / pdf.name),
-                "checksums": {csv.name: metrics_sha256, pdf.name: sha256(pdf)},
+                "checksums": {
+                    csv.name: metrics_sha256,
+                    pdf.name: sha256(pdf),
+                    **{
+                        f"{RELEASE_FOLDER}/{path.name}": sha256(path)
+                        for path in sorted((staging / RELEASE_FOLDER).iterdir())
+                    },
+                },
+                "release_sha256": release_sha256,
             },
             "version": {"number": plan.version, "label": plan.label},
             # figures differ from the comparison last recorded (a rerun's may stay the same)
@@ -124,6 +138,35 @@ def publish_comparison(
         raise
     progress("comparison of %d areas: %s", len(done), manifest["outputs"]["report"])
     return manifest
+
+
+def _write_release(
+    config: Config,
+    staging: Path,
+    quarter: Quarter,
+    as_of: dt.date,
+    published: pd.DataFrame,
+    titles: dict[str, str],
+    missing: dict[str, str],
+) -> str:
+    """The comparison's open release, ``release/`` (flows/run/release.py); its checksum."""
+    facts = ReleaseFacts(
+        area="every area compared",
+        producer=config.report.produced_by,
+        quarter=quarter,
+        period=quarter_period(quarter, as_of),
+        as_of=as_of,
+        published_on=dt.date.today(),
+        next_update=next_report_date(config, quarter),
+        threshold=config.disclosure.threshold,
+        settings=config.release,
+        report_version="",
+        code_version=code_version(),
+    )
+    catalogue = config.catalogue(quarter.start)
+    return write_comparison_release(
+        staging / RELEASE_FOLDER, published, catalogue, facts, titles, missing
+    )
 
 
 def _area_rows(metrics: dict[str, pd.DataFrame], quarter: Quarter) -> pd.DataFrame:

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SCHEMA_REVISION = "0004"  # the newest migration's revision id (a test checks it is the head)
+SCHEMA_REVISION = "0005"  # the newest migration's revision id (a test checks it is the head)
 
 
 class WarehouseError(VccError):
