@@ -63,4 +63,5 @@ class QuarterFigures:
     published_stages: pd.DataFrame = field(default_factory=pd.DataFrame)  # as published, ranked
     qaf: QafFigures | None = None  # None: no review of a sample of the quarter was imported
     catalogue: Catalogue | None = None  # the Code version followed; None: the Code of April 2021
+    spc: pd.DataFrame = field(default_factory=pd.DataFrame)  # transforms.spc: spc.csv
     feedback: FeedbackFigures | None = None  # None: no feedback source was supplied

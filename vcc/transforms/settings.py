@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vcc.transforms.schema import OFFENCE_CATEGORIES
 
+# How funnel limits allow for areas differing more than chance explains (CONTRACT.md §7.2):
+# additive random-effects limits, or none (exact binomial limits).
+OVERDISPERSION_METHODS = ("additive", "none")
+
 
 class Strict(BaseModel):
     """A settings section: unknown keys are refused, values never change once read."""
@@ -45,6 +49,20 @@ class ReportSettings(Strict):
     marking: str = "OFFICIAL"
     produced_by: str = "Office of the Police, Fire and Crime Commissioner"
     trend_quarters: int = Field(default=8, ge=1, le=100)  # this quarter and the ones before it
+
+
+class ReleaseSettings(Strict):
+    """``[release]``: what the open release's public page says beside the figures
+    (CONTRACT.md §7.4): the partnership's next steps, and whom the public may contact."""
+
+    next_steps: str = (
+        "The partnership's Criminal Justice Board reads these figures each quarter. Each agency "
+        "whose figures fall below the target explains why to the board and what it will change, "
+        "and the board checks at its next meeting that it has."
+    )
+    contact: str = "Office of the Police, Fire and Crime Commissioner"
+    contact_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    contact_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
 
 
 class CalendarSettings(Strict):

@@ -26,6 +26,7 @@ from vcc.flows.config.settings import (
     AreaConfig,
     ClusterSettings,
     CodeSettings,
+    ComparisonSettings,
     MailSettings,
     QafSettings,
     ScheduleSettings,
@@ -41,6 +42,7 @@ from vcc.transforms.settings import (
     DisclosureSettings,
     FeedbackSettings,
     MeasureSettings,
+    ReleaseSettings,
     ReportSettings,
     Strict,
 )
@@ -53,9 +55,11 @@ class Config(Strict):
     sources: dict[str, SourceConfig]
     areas: dict[str, AreaConfig] = Field(default_factory=dict)
     cluster: ClusterSettings = ClusterSettings()
+    comparison: ComparisonSettings = ComparisonSettings()
     measures: dict[str, MeasureSettings] = Field(default_factory=dict)
     code: CodeSettings = CodeSettings()
     report: ReportSettings = ReportSettings()
+    release: ReleaseSettings = ReleaseSettings()
     calendar: CalendarSettings = CalendarSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
     schedule: ScheduleSettings = ScheduleSettings()
@@ -79,6 +83,15 @@ class Config(Strict):
                     f"(at most 40, starting with a letter or digit), not "
                     f"{', '.join(sorted(RESERVED_AREA_NAMES))}"
                 )
+        for name, area in areas.items():
+            for other in area.similar:
+                if other == name:
+                    raise ValueError(f"{name}: similar names the area itself")
+                if other not in areas:
+                    known = ", ".join(areas)
+                    raise ValueError(
+                        f"{name}: similar names {other!r}, which is not an area (areas: {known})"
+                    )
         return areas
 
     def for_area(self, name: str) -> Config:
@@ -176,10 +189,11 @@ class Config(Strict):
         return None
 
     def fingerprint(self) -> str:
-        """A SHA-256 of the settings that can change a figure (not of the file paths read)."""
+        """A SHA-256 of the settings that can change a figure (not of the file paths read);
+        ``[comparison]`` only with areas to compare, so a single area's hash is unchanged."""
+        excluded = {"files", "mail", "warehouse", "schedule", "output_dir", "cluster"}
         payload = self.model_dump(
-            mode="json",
-            exclude={"files", "mail", "warehouse", "schedule", "output_dir", "cluster"},
+            mode="json", exclude=excluded if self.areas else excluded | {"comparison"}
         )
         if not self.feedback.questions:  # the default: the hash of every earlier configuration
             payload.pop("feedback")
@@ -256,6 +270,13 @@ def load_config(path: Path | None = None) -> Config:
     if path is not None and path.resolve() != DEFAULT_CONFIG:
         path = path.resolve()
         users = _resolve_paths(_read_toml(path), path.parent)
+        comparison = users.get("comparison")
+        if "similar" in users or (isinstance(comparison, dict) and "similar" in comparison):
+            raise ConfigError(
+                f"configuration {path}: similar belongs in an [areas.<name>] section "
+                "(similar = [...] names that area's most similar areas)"
+                + ("" if users.get("areas") else "; this configuration has no [areas]")
+            )
         if users.get("areas"):
             # each area names its own sources; the shipped demo sources belong to none of them
             if users.get("sources"):
@@ -288,6 +309,7 @@ __all__ = [
     "AreaConfig",
     "ClusterSettings",
     "CodeSettings",
+    "ComparisonSettings",
     "Config",
     "MailSettings",
     "QafSettings",

@@ -43,6 +43,7 @@ from vcc.transforms.qaf import (
 )
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.settings import MeasureSettings
+from vcc.transforms.spc import statistical_process_control
 from vcc.transforms.stages import published_stages, stage_distributions
 from vcc.transforms.support import unsupported_measures
 
@@ -225,6 +226,8 @@ def quarter_figures(
     shown = [str(q) for q in window[-settings.trend_quarters :]]
     metrics = every_quarter[every_quarter["quarter"] == str(quarter)].reset_index(drop=True)
     stages = stage_distributions(instances, str(quarter), settings.deadlines(), calendar)
+    every_measure = metrics.loc[metrics["dimension"] == "all", ["measure_id", "agency"]]
+    targets = {measure_id: rating.target for measure_id, rating in settings.ratings().items()}
     return QuarterFigures(
         quarter=quarter,
         as_of=as_of,
@@ -240,5 +243,8 @@ def quarter_figures(
         published_stages=published_stages(stages, settings.threshold),
         qaf=qaf_figures(reviews, quarter, settings.threshold) if reviews else None,
         catalogue=settings.catalogue,
+        spc=statistical_process_control(
+            instances, shown, list(every_measure.itertuples(index=False, name=None)), targets
+        ),
         feedback=feedback_figures(tables, settings, metrics, quarter, as_of),
     )
