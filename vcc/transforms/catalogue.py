@@ -139,6 +139,11 @@ def _entries(version: str, files: Mapping[str, Path], seen: Sequence[str] = ()) 
     for entry in entries:
         if entry.get("drop"):
             merged.pop(entry["id"], None)
+            # a question of the base version about a measure this one drops goes with it
+            base_questions = {
+                q: question for q, question in base_questions.items()
+                if question.get("measure") != entry["id"]
+            }  # fmt: skip
             continue
         earlier = merged.get(entry["id"], {})
         params = {**earlier.get("params", {}), **entry.get("params", {})}
