@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vcc.transforms.schema import OFFENCE_CATEGORIES
 
+# How funnel limits allow for areas differing more than chance explains (CONTRACT.md §7.2):
+# additive random-effects limits, or none (exact binomial limits).
+OVERDISPERSION_METHODS = ("additive", "none")
+
 
 class Strict(BaseModel):
     """A settings section: unknown keys are refused, values never change once read."""
@@ -67,3 +71,16 @@ class CalendarSettings(Strict):
 
 class DisclosureSettings(Strict):
     threshold: int = Field(default=5, ge=0)  # counts below it are suppressed
+
+
+class FeedbackSettings(Strict):
+    """``[feedback]``: the victims' survey (CONTRACT.md §7.3). ``questions`` maps a survey
+    question id to the measure it speaks to, laid over the catalogue's standard questions; an
+    empty string leaves a question unmapped."""
+
+    questions: dict[str, str] = Field(default_factory=dict)
+
+    def mapping(self, defaults: dict[str, str]) -> dict[str, str]:
+        """Question id -> measure id: ``defaults`` (the catalogue's) with these laid over them,
+        unmapped questions left out."""
+        return {q: m for q, m in {**defaults, **self.questions}.items() if m}

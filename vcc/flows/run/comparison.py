@@ -25,13 +25,14 @@ import pandas as pd
 
 from vcc.flows.checksums import RELEASE_FOLDER, sha256
 from vcc.flows.config import Config
-from vcc.flows.errors import AreasFailed
-from vcc.flows.run.outputs import _next_report_date
+from vcc.flows.errors import AreasFailed, one_line
+from vcc.flows.run.outputs import next_report_date
 from vcc.flows.run.progress import progress
 from vcc.flows.run.release import ReleaseFacts, write_comparison_release
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import open_warehouse
 from vcc.flows.warehouse.versions import RunFacts
+from vcc.reports.comparison import comparison_context, render_comparison
 from vcc.reports.model import quarter_period
 from vcc.transforms.cell_text import neutralise_frame
 from vcc.transforms.comparison import compare_areas, published_comparison
@@ -53,8 +54,6 @@ def publish_comparison(
     triggered_by: str,
 ) -> dict[str, Any]:
     """Write and record the comparison of the areas that succeeded; its manifest."""
-    from vcc.reports.comparison import comparison_context, render_comparison  # WeasyPrint: slow
-
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     done = [outcome.name for outcome in outcomes if not outcome.failure]
     missing = {outcome.name: outcome.failure or "" for outcome in outcomes if outcome.failure}
@@ -75,7 +74,7 @@ def publish_comparison(
         metrics = {
             name: pd.read_csv(output_root / name / str(quarter) / "metrics.csv") for name in done
         }
-        table = compare_areas(metrics, str(quarter))
+        table = compare_areas(metrics, str(quarter), config.comparison.overdispersion)
         published = published_comparison(table, config.disclosure.threshold)
         staging.mkdir()
         csv = staging / "comparison.csv"
@@ -84,7 +83,7 @@ def publish_comparison(
         titles = {name: area.area for name, area in config.areas.items()}
         context = comparison_context(
             table, str(quarter), titles, missing, config.disclosure.threshold, config.report,
-            dt.date.today(),
+            dt.date.today(), config.comparison.overdispersion,
         )  # fmt: skip
         render_comparison(context, pdf)
         release_sha256 = _write_release(
@@ -134,9 +133,7 @@ def publish_comparison(
         shutil.rmtree(retired, ignore_errors=True)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
-        from vcc.flows.run.flow import _one_line
-
-        warehouse.fail_run(run_id, str(quarter), _one_line(error))
+        warehouse.fail_run(run_id, str(quarter), one_line(error))
         raise
     progress("comparison of %d areas: %s", len(done), manifest["outputs"]["report"])
     return manifest
@@ -159,7 +156,7 @@ def _write_release(
         period=quarter_period(str(quarter), as_of),
         as_of=as_of,
         published_on=dt.date.today(),
-        next_update=_next_report_date(config, quarter),
+        next_update=next_report_date(config, quarter),
         threshold=config.disclosure.threshold,
         settings=config.release,
         report_version="",
