@@ -31,10 +31,11 @@ from vcc.flows.sources.validate import ValidationOutcome, data_quality_csv
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.versions import RunFacts, VersionPlan
-from vcc.reports.model import ReportData
+from vcc.reports.model import ReportData, quarter_period
 from vcc.reports.render import content_fingerprints, report_context, report_html, standalone_html
 from vcc.reports.workbook import write_published_workbook
 from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.catalogue import load_catalogue
 from vcc.transforms.cell_text import neutralise, neutralise_frame
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter, long_date
@@ -175,9 +176,6 @@ def next_report_date(config: Config, quarter: Quarter) -> dt.date:
 def _write_release(run: RunOutputs, staging: Path, plan: VersionPlan) -> None:
     """The open release, ``release/`` (flows/run/release.py), from the published tables (and
     ``spc.csv`` and ``feedback.csv`` when the run wrote them) alone."""
-    from vcc.reports.model import quarter_period
-    from vcc.transforms.catalogue import load_catalogue
-
     started = time.perf_counter()
     config, figures = run.config, run.figures
     facts = ReleaseFacts(
