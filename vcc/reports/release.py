@@ -234,6 +234,24 @@ ASSURANCE_WORDS = {
 }
 
 
+def _improving(months: pd.DataFrame, index: Any) -> bool | None:
+    """Whether the signal at ``index`` is an improvement (every measure is higher-is-better):
+    above the upper limit or below the lower (``outside``), rising or falling (``trend``), above
+    or below the centre (``shift``); None when the month's rate is hidden."""
+    row = months.loc[index]
+    if not _shown(row["rate"]):
+        return None
+    rate, signals = float(row["rate"]), str(row["signals"]).split(";")
+    if "outside" in signals and _shown(row["upper"]):
+        return rate > float(row["upper"])
+    if "trend" in signals and "shift" not in signals:
+        earlier = months.loc[:index].iloc[:-1]
+        earlier = earlier[earlier["rate"].map(_shown)]
+        if len(earlier):
+            return rate > float(earlier["rate"].iloc[-1])
+    return rate > float(row["centre"])
+
+
 def _spc_sentences(spc: pd.DataFrame, catalogue: Catalogue) -> list[str]:
     """For each measure with a month-by-month chart: whether the last three months show a signal
     (improvement or concern) and what the limits say about the target."""
@@ -248,16 +266,12 @@ def _spc_sentences(spc: pd.DataFrame, catalogue: Catalogue) -> list[str]:
         flagged = recent[recent["signals"].fillna("") != ""]
         words = "no unusual change in the last three months (common cause variation)"
         if len(flagged):
-            last = flagged.iloc[-1]
-            if _shown(last["rate"]):
-                better = float(last["rate"]) > float(last["centre"])
-                words = (
-                    "a sign of improvement in the last three months"
-                    if better
-                    else "a sign of concern in the last three months"
-                )
-            else:
-                words = "an unusual pattern in the last three months"
+            better = _improving(months, flagged.index[-1])
+            words = {
+                True: "a sign of improvement in the last three months",
+                False: "a sign of concern in the last three months",
+                None: "an unusual pattern in the last three months",
+            }[better]
         assurance = ASSURANCE_WORDS.get(str(months["assurance"].iloc[-1]), "")
         sentence = f"{title} ({agency_label(str(agency))}): {words}"
         sentences.append(sentence + (f"; on present form it {assurance}." if assurance else "."))
