@@ -167,7 +167,12 @@ def test_the_page_is_self_contained(release):
 def test_month_by_month_signals_and_victims_answers_appear_when_the_run_made_them(full_release):
     text = page_text(full_release)
     assert "Written acknowledgement of the crime (Police): a sign of improvement in the last " \
-           "three months; on present form it sometimes meets its target" in text  # fmt: skip
+           "three months. All 0 measures" not in text  # fmt: skip
+    assert "Written acknowledgement of the crime (Police): a sign of improvement in the last " \
+           "three months. The other 0 measures showed no unusual change" in text  # fmt: skip
+    assert "Sometimes meet their target and sometimes miss it Written acknowledgement of the " \
+           "crime (Police)" in text  # fmt: skip
+    assert "Consistently meet their target" not in text  # no measure in that group
     assert (
         "Written acknowledgement of the crime: 20 of 50 victims who answered said yes "
         "(40.0%); the agencies' records say 82.5%, a difference larger than chance" in text
