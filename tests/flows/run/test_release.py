@@ -79,6 +79,9 @@ def test_the_release_is_published_with_the_run_and_listed_in_its_manifest(run):
         "victims-feedback.csv": (out / Q / "feedback.csv").exists(),
     }
     assert names == always | {name for name, present in made.items() if present}
+    page = (release / "index.html").read_text()
+    assert ('id="monthly"' in page) == made["monthly-process-control.csv"]
+    assert ('id="victims"' in page) == made["victims-feedback.csv"]
     checksums = manifest["outputs"]["checksums"]
     for path in release.iterdir():
         assert checksums[f"release/{path.name}"] == sha256(path)
