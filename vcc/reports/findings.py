@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from vcc.reports.analyses import delay_finding, identification_finding
 from vcc.reports.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
-from vcc.reports.model import ReportData, previous_quarter
+from vcc.reports.model import ReportData
 from vcc.reports.qaf import qaf_finding
 from vcc.reports.summary import Change, SummaryRow, change_on, headline, summary_rows
 from vcc.transforms.agencies import AGENCIES, agency_label
@@ -87,7 +87,7 @@ def headline_findings(
     rows = summary_rows(data) if rows is None else rows
     headline_text = headline(data) if headline_text is None else headline_text
     findings = [headline_text.split(". ")[0].rstrip(".") + "."]
-    since = previous_quarter(data.quarter)
+    since = data.quarter.previous()
     moves = _significant_moves(data, rows) if len(data.changes.columns) else []
     falls = sorted((m for m in moves if m.points < 0), key=lambda m: m.points)
     rises = sorted((m for m in moves if m.points > 0), key=lambda m: -m.points)
