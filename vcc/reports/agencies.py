@@ -24,6 +24,7 @@ from vcc.reports.disclosure import (
     published_percent,
 )
 from vcc.reports.model import ReportData, measure_sort_key
+from vcc.reports.spc import SpcView, spc_view
 from vcc.reports.summary import STATUS_WORDS, ShowsStatus, change_on, trend_finding
 from vcc.transforms.agencies import AGENCIES, agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
@@ -105,6 +106,7 @@ class AgencySection:
     chart_finding: str
     quarters: list[str]
     stages: StageView | None = None  # None: the figures came without stage distributions
+    spc: SpcView | None = None  # None: the figures came without spc.csv
 
 
 def _key(row: pd.Series) -> tuple[str, str]:
@@ -201,6 +203,13 @@ def agency_sections(data: ReportData, quarters: list[str]) -> list[AgencySection
                 chart_finding=finding,
                 quarters=quarters,
                 stages=stages,
+                spc=spc_view(
+                    data.figures.spc,
+                    agency,
+                    data.quarter,
+                    data.suppression_threshold,
+                    {line.measure_id: data.settings_for(line.measure_id).target for line in lines},
+                ),
             )
         )
     return sections

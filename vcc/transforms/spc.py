@@ -206,3 +206,48 @@ def statistical_process_control(
     """``spc.csv``: every (measure, agency) of ``measures`` (report order) over the months of
     ``quarters`` (the trend window)."""
     return spc_table(monthly_counts(instances, quarters, measures), targets)
+
+
+# --- what a board reads from the chart (NHS England, "Making Data Count") -----------------------
+IMPROVEMENT, CONCERN, COMMON_CAUSE = "improvement", "concern", "common_cause"
+JUDGEMENT_COLUMNS = ["measure_id", "agency", "variation", "assurance", "recent"]
+
+
+def signal_direction(row: pd.Series, previous_rate: float | None) -> str:
+    """Whether the signals of one plotted month point to improvement or concern (every measure is
+    "higher is better"): a point outside a limit by its side, one in a shift by its side of the
+    centre, one in a trend by its step from the month before."""
+    fired = str(row["signals"] or "").split(";")
+    if OUTSIDE in fired:
+        return IMPROVEMENT if row["rate"] > row["upper"] else CONCERN
+    if SHIFT in fired:
+        return IMPROVEMENT if row["rate"] > row["centre"] else CONCERN
+    if TREND in fired and previous_rate is not None:
+        return IMPROVEMENT if row["rate"] > previous_rate else CONCERN
+    return COMMON_CAUSE
+
+
+def spc_judgements(spc: pd.DataFrame, recent_months: Sequence[str]) -> pd.DataFrame:
+    """Per measure of ``spc`` (``spc.csv``): its variation (``improvement`` or ``concern`` when
+    its last plotted month takes part in a signal, else ``common_cause``; blank with no chart),
+    its assurance, and ``recent``: each month of ``recent_months`` with a signal, as
+    ``(month, signals, direction)``."""
+    rows: list[tuple[str, str, str, str, list[tuple[str, str, str]]]] = []
+    for (measure_id, agency), months in spc.groupby(["measure_id", "agency"], sort=False):
+        plotted = months[months["centre"].notna()].reset_index(drop=True)
+        if plotted.empty:
+            rows.append((measure_id, agency, "", "", []))
+            continue
+        directions = [
+            signal_direction(row, plotted["rate"].iloc[i - 1] if i else None)
+            if row["signals"] else COMMON_CAUSE
+            for i, row in plotted.iterrows()
+        ]  # fmt: skip
+        recent = [
+            (row["month"], row["signals"], direction)
+            for (_, row), direction in zip(plotted.iterrows(), directions, strict=True)
+            if row["month"] in recent_months and row["signals"]
+        ]
+        assurance = str(plotted["assurance"].iloc[-1])
+        rows.append((measure_id, agency, directions[-1], assurance, recent))
+    return pd.DataFrame(rows, columns=JUDGEMENT_COLUMNS)
