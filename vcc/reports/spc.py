@@ -53,7 +53,7 @@ SIGNAL_WORDS = {
     "trend": "in a run of 7 or more rising or falling",
 }
 COLUMNS = 2
-PANEL_INCHES = 1.55
+PANEL_INCHES = 1.3
 _MARKS = {  # shape first; colour (NHS blue and orange) only repeats it
     IMPROVEMENT: {"marker": "^", "color": "#005eb8", "markersize": 5.5},
     CONCERN: {"marker": "v", "color": "#c55a11", "markersize": 5.5},
