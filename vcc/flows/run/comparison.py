@@ -81,6 +81,7 @@ def publish_comparison(
         context = comparison_context(
             table, str(quarter), titles, missing, config.disclosure.threshold, config.report,
             dt.date.today(), config.comparison.overdispersion,
+            {name: list(area.similar) for name, area in config.areas.items()},
         )  # fmt: skip
         render_comparison(context, pdf)
         area_rows = _area_rows(metrics, str(quarter))
