@@ -78,3 +78,14 @@ def test_vcc_measures_shows_each_measures_question(tmp_path):
         " ".join(block.split())
     )
     assert "survey question" not in result.output.split("R2-RECORD", 1)[1].split("\n\n", 1)[0]
+
+
+def test_a_later_code_that_drops_a_measure_drops_its_question(tmp_path):
+    (tmp_path / "2030-01.toml").write_text(
+        '[code]\nid = "2030-01"\nbased_on = "2021-04"\nin_force_from = 2030-01-01\n'
+        '[[measures]]\nid = "R7-VPS"\ndrop = true\n',
+        encoding="utf-8",
+    )
+    later = load_catalogue("2030-01", tmp_path)
+    assert later.question_for("R7-VPS") is None
+    assert len(later.questions) == len(load_catalogue("2021-04").questions) - 1

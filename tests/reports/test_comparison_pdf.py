@@ -16,9 +16,11 @@ from tests.reports.pdf_structure import table_problems
 from tests.reports.test_report_file import SHIPPED, embedded_fonts
 from vcc.reports.comparison import comparison_context, render_comparison
 from vcc.transforms.comparison import compare_areas
+from vcc.transforms.quarters import Quarter
 from vcc.transforms.settings import ReportSettings
 
 Q = "2024Q4"
+QUARTER = Quarter(2024, 4)
 TITLES = {"north": "Northshire", "south": "Southshire", "east": "Eastshire", "tiny": "Tinyshire"}
 
 
@@ -34,10 +36,10 @@ def area(eligible: int, met: int) -> pd.DataFrame:
 def pdf(tmp_path_factory) -> tuple[Path, dict]:
     table = compare_areas(
         {"north": area(400, 360), "south": area(120, 60), "east": area(60, 50),
-         "tiny": area(3, 2)}, Q,
+         "tiny": area(3, 2)}, QUARTER,
     )  # fmt: skip
     context = comparison_context(
-        table, Q, TITLES, {"west": "source police: table crimes is missing"}, 5,
+        table, QUARTER, TITLES, {"west": "source police: table crimes is missing"}, 5,
         ReportSettings(), dt.date(2025, 2, 14),
     )  # fmt: skip
     path = tmp_path_factory.mktemp("comparison") / f"vcc-{Q}-comparison.pdf"

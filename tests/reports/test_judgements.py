@@ -17,6 +17,7 @@ from vcc.reports.spc import hidden, spc_view
 from vcc.transforms.changes import compare_quarters
 from vcc.transforms.disclosure import published_tables
 from vcc.transforms.metrics import wilson_interval
+from vcc.transforms.quarters import Quarter
 from vcc.transforms.spc import SPC_COLUMNS, monthly_counts, spc_table, trend_months
 
 
@@ -27,7 +28,7 @@ def with_trend(rows: list[dict], spc: pd.DataFrame | None = None):
     trend["ci_low"], trend["ci_high"] = wilson_interval(trend["met"], trend["eligible"])
     metrics = trend[trend["quarter"] == "2024Q3"].reset_index(drop=True)
     figures = replace(
-        data.figures, trend=trend, metrics=metrics, changes=compare_quarters(trend, "2024Q3"),
+        data.figures, trend=trend, metrics=metrics, changes=compare_quarters(trend, Quarter(2024, 3)),
         published=published_tables(metrics, 5),
         spc=spc if spc is not None else pd.DataFrame(columns=SPC_COLUMNS),
     )  # fmt: skip
@@ -120,7 +121,9 @@ def test_each_agency_section_has_spc_charts_with_icons_in_words():
     assert "R3-ACK: Special cause: concern; Hit and miss: the target lies between the limits." in (
         view.chart_svg
     )
-    police = next(s for s in agency_sections(data, ["2024Q2", "2024Q3"]) if s.key == "police")
+    police = next(
+        s for s in agency_sections(data, [Quarter(2024, 2), Quarter(2024, 3)]) if s.key == "police"
+    )
     assert police.spc is not None and police.spc.lines[0].measure_id == "R3-ACK"
 
 

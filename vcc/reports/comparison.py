@@ -38,7 +38,7 @@ from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
 from vcc.transforms.comparison import MEASURE_KEY, how_area_compares, published_comparison
 from vcc.transforms.funnel import MIN_AREAS_FOR_TAU2, judged_limits
-from vcc.transforms.quarters import long_date
+from vcc.transforms.quarters import Quarter, long_date
 
 FUNNEL_HEIGHT_INCHES = 3.0
 LABELLED_AREAS = 12  # beyond this many points, labels would overlap: the table names them all
@@ -273,7 +273,7 @@ def limits_note(rows: pd.DataFrame, method: str) -> str:
 
 
 def comparison_context(
-    table: pd.DataFrame, quarter: str, titles: Mapping[str, str], missing: Mapping[str, str],
+    table: pd.DataFrame, quarter: Quarter, titles: Mapping[str, str], missing: Mapping[str, str],
     threshold: int, settings: Any, produced_on: dt.date, overdispersion: str = "additive",
     similar: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from vcc.reports.analyses import delay_finding, identification_finding
 from vcc.reports.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
-from vcc.reports.model import ReportData, parse_quarter, previous_quarter
+from vcc.reports.model import ReportData
 from vcc.reports.qaf import qaf_finding
 from vcc.reports.spc import SIGNAL_WORDS, month_label
 from vcc.reports.summary import Change, SummaryRow, change_on, headline, summary_rows
@@ -63,7 +63,7 @@ def _name(row: SummaryRow) -> str:
 def _significant_moves(data: ReportData, rows: list[SummaryRow]) -> list[Move]:
     moves = []
     for comparison, back in (("previous quarter", 1), ("a year before", 4)):
-        compared = str(parse_quarter(data.quarter).shift(-back))
+        compared = str(data.quarter.shift(-back))
         for row in rows:
             agency = _agency_key(row.agency)
             change = change_on(data, row.measure_id, agency, comparison)
@@ -91,7 +91,7 @@ def spc_finding(data: ReportData, rows: list[SummaryRow]) -> str:
     spc = data.figures.spc
     if not len(spc.columns) or spc.empty:
         return ""
-    judged = spc_judgements(spc, trend_months([data.quarter]))
+    judged = spc_judgements(spc, trend_months([str(data.quarter)]))
     names = {(row.measure_id, _agency_key(row.agency)): row for row in rows}
     concerns: list[str] = []
     improvements: list[str] = []
@@ -161,7 +161,7 @@ def headline_findings(
     rows = summary_rows(data) if rows is None else rows
     headline_text = headline(data) if headline_text is None else headline_text
     findings = [headline_text.split(". ")[0].rstrip(".") + "."]
-    since = previous_quarter(data.quarter)
+    since = data.quarter.previous()
     moves = _significant_moves(data, rows) if len(data.changes.columns) else []
     falls = sorted((m for m in moves if m.points < 0), key=lambda m: m.points)
     rises = sorted((m for m in moves if m.points > 0), key=lambda m: -m.points)

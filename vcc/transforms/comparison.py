@@ -39,6 +39,7 @@ from vcc.transforms.funnel import (
     overdispersion,
 )
 from vcc.transforms.metrics import wilson_interval
+from vcc.transforms.quarters import Quarter
 
 COMPARISON_COLUMNS = [
     "area",
@@ -65,7 +66,9 @@ MEASURE_KEY = ["measure_id", "agency"]
 
 
 def compare_areas(
-    area_metrics: Mapping[str, pd.DataFrame], quarter: str, overdispersion_method: str = "additive"
+    area_metrics: Mapping[str, pd.DataFrame],
+    quarter: Quarter,
+    overdispersion_method: str = "additive",
 ) -> pd.DataFrame:
     """One row per area × measure (and agency) of ``quarter``, unsuppressed: eligible, met, rate,
     Wilson 95% interval, the all-areas rate, the measure's φ and τ², the four limits the area is
@@ -73,7 +76,7 @@ def compare_areas(
     by rate."""
     rows = [
         metrics.loc[
-            (metrics["quarter"] == quarter) & (metrics["dimension"] == "all"),
+            (metrics["quarter"] == str(quarter)) & (metrics["dimension"] == "all"),
             ["measure_id", "right", "agency", "eligible", "met"],
         ].assign(area=area)
         for area, metrics in area_metrics.items()

@@ -51,6 +51,20 @@ class ReportSettings(Strict):
     trend_quarters: int = Field(default=8, ge=1, le=100)  # this quarter and the ones before it
 
 
+class ReleaseSettings(Strict):
+    """``[release]``: what the open release's public page says beside the figures
+    (CONTRACT.md §7.4): the partnership's next steps, and whom the public may contact."""
+
+    next_steps: str = (
+        "The partnership's Criminal Justice Board reads these figures each quarter. Each agency "
+        "whose figures fall below the target explains why to the board and what it will change, "
+        "and the board checks at its next meeting that it has."
+    )
+    contact: str = "Office of the Police, Fire and Crime Commissioner"
+    contact_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    contact_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+
+
 class CalendarSettings(Strict):
     extra_holidays: list[dt.date] = Field(default_factory=list)
 

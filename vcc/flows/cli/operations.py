@@ -28,6 +28,8 @@ def approve(quarter: Quarter, by: str, note: str | None, config, out, area) -> N
     what = f"{quarter} version {approval['version']} (run {approval['run_id']})"
     if new:
         click.echo(f"vcc: approved {what} by {approval['approved_by']}")
+        if approval.get("release_sha256"):
+            click.echo(f"vcc: with its open release, checksum {approval['release_sha256']}")
     else:
         click.echo(
             f"vcc: {what} was already approved by {approval['approved_by']} on "

@@ -42,6 +42,7 @@ from vcc.transforms.settings import (
     DisclosureSettings,
     FeedbackSettings,
     MeasureSettings,
+    ReleaseSettings,
     ReportSettings,
     Strict,
 )
@@ -58,6 +59,7 @@ class Config(Strict):
     measures: dict[str, MeasureSettings] = Field(default_factory=dict)
     code: CodeSettings = CodeSettings()
     report: ReportSettings = ReportSettings()
+    release: ReleaseSettings = ReleaseSettings()
     calendar: CalendarSettings = CalendarSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
     schedule: ScheduleSettings = ScheduleSettings()

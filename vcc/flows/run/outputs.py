@@ -13,16 +13,16 @@ import datetime as dt
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from vcc.flows.checksums import sha256
+from vcc.flows.checksums import RELEASE_FOLDER, sha256
 from vcc.flows.config import Config
 from vcc.flows.operations.schedule import quarterly_run_dates
 from vcc.flows.private import FOLDER_MODE, make_private
 from vcc.flows.run.pdf import PdfProcess
 from vcc.flows.run.progress import progress
+from vcc.flows.run.release import ReleaseFacts, quarter_tables, write_release
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.snapshot import snapshot_frame
 from vcc.flows.sources.suites import build_data_docs
@@ -30,10 +30,17 @@ from vcc.flows.sources.validate import ValidationOutcome, data_quality_csv
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.versions import RunFacts, VersionPlan
-from vcc.reports.model import ReportData
-from vcc.reports.render import content_fingerprints, report_context, report_html, standalone_html
+from vcc.reports.model import ReportData, quarter_period
+from vcc.reports.render import (
+    ReportContext,
+    content_fingerprints,
+    report_context,
+    report_html,
+    standalone_html,
+)
 from vcc.reports.workbook import write_published_workbook
 from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.catalogue import load_catalogue
 from vcc.transforms.cell_text import neutralise, neutralise_frame
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter, long_date
@@ -133,7 +140,7 @@ def _report_data(run: RunOutputs, counts: pd.DataFrame, quality: pd.DataFrame) -
 def _render(
     run: RunOutputs,
     data: ReportData,
-    context: dict[str, Any],
+    context: ReportContext,
     staging: Path,
     plan: VersionPlan,
     pdf_process: PdfProcess,
@@ -150,17 +157,17 @@ def _render(
         neutralise_frame(run.figures.published),
         staging / "published-tables.xlsx",
         title=neutralise(config.report.title),
-        quarter=str(run.quarter),
+        quarter=run.quarter,
         area=neutralise(config.report.area),
         produced_by=neutralise(config.report.produced_by),
         as_of=run.as_of,
         threshold=config.disclosure.threshold,
         published_on=long_date(run.extracted_at.date()),
-        next_update=long_date(_next_report_date(config, run.quarter)),
+        next_update=long_date(next_report_date(config, run.quarter)),
     )
 
 
-def _next_report_date(config: Config, quarter: Quarter) -> dt.date:
+def next_report_date(config: Config, quarter: Quarter) -> dt.date:
     """When the next quarter's report is due (the workbook's cover): its scheduled run, the
     configured working day after that quarter ends (flows.operations.schedule)."""
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
@@ -169,6 +176,34 @@ def _next_report_date(config: Config, quarter: Quarter) -> dt.date:
     return quarterly_run_dates(
         after, 1, calendar, schedule.working_days_after_quarter, schedule.time
     )[0].date()
+
+
+def _write_release(run: RunOutputs, staging: Path, plan: VersionPlan) -> None:
+    """The open release, ``release/`` (flows/run/release.py), from the published tables (and
+    ``spc.csv`` and ``feedback.csv`` when the run wrote them) alone."""
+    started = time.perf_counter()
+    config, figures = run.config, run.figures
+    facts = ReleaseFacts(
+        area=config.report.area,
+        producer=config.report.produced_by,
+        quarter=run.quarter,
+        period=quarter_period(run.quarter, run.as_of),
+        as_of=run.as_of,
+        published_on=run.extracted_at.date(),
+        next_update=next_report_date(config, run.quarter),
+        threshold=config.disclosure.threshold,
+        settings=config.release,
+        report_version=plan.label,
+        code_version=code_version(),
+    )
+    catalogue = figures.catalogue or load_catalogue()
+    tables = quarter_tables(
+        figures.published, figures.changes, catalogue, dict(config.measures),
+        facts, staging,
+    )  # fmt: skip
+    fy_label = run.quarter.financial_year_label()
+    write_release(staging / RELEASE_FOLDER, tables, catalogue, facts, fy_label)
+    run.timer["release"] = round(time.perf_counter() - started, 3)  # within "outputs"
 
 
 def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
@@ -222,6 +257,7 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
         for personal in ("quarantine", "instances.parquet", "snapshots"):
             make_private(staging / personal)
         build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
+        _write_release(run, staging, plan)
         pdf_process.finish()
         run.timer["render"] = round(time.perf_counter() - started, 3)  # within "outputs"
     return staging, plan

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SCHEMA_REVISION = "0004"  # the newest migration's revision id (a test checks it is the head)
+SCHEMA_REVISION = "0005"  # the newest migration's revision id (a test checks it is the head)
 
 
 class WarehouseError(VccError):
@@ -210,7 +210,7 @@ class Warehouse:
         metrics_sha256: str,
         pdf_sha256: str,
         facts: RunFacts,
-        manifest: dict[str, Any],
+        manifest: Mapping[str, object],
         publish: Callable[[], None],
     ) -> None:
         """Record a successful run in one transaction: its metrics, its version, its status.
