@@ -28,8 +28,8 @@ def with_trend(rows: list[dict], spc: pd.DataFrame | None = None):
     trend["ci_low"], trend["ci_high"] = wilson_interval(trend["met"], trend["eligible"])
     metrics = trend[trend["quarter"] == "2024Q3"].reset_index(drop=True)
     figures = replace(
-        data.figures, trend=trend, metrics=metrics, changes=compare_quarters(trend, Quarter(2024, 3)),
-        published=published_tables(metrics, 5),
+        data.figures, trend=trend, metrics=metrics,
+        changes=compare_quarters(trend, Quarter(2024, 3)), published=published_tables(metrics, 5),
         spc=spc if spc is not None else pd.DataFrame(columns=SPC_COLUMNS),
     )  # fmt: skip
     return replace(data, figures=figures)
