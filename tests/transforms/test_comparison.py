@@ -169,3 +169,22 @@ def test_comparison_recomputed_from_its_own_counts(counts):
             "below 95%" if rate < expected["lower95"] else "within"
         )  # fmt: skip
         assert row.funnel_position == position
+
+
+def test_how_an_area_compares_with_its_group_and_who_to_learn_from():
+    from vcc.transforms.comparison import how_area_compares
+
+    # the ten areas of 100 against binomial limits (0.576 to 0.850 at 99.8%): a (50%) is below,
+    # i (90%) and j (95%) above the 99.8% limit
+    areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in TEN.items()}
+    table = compare_areas(areas, Q, overdispersion_method="none")
+    rows = how_area_compares(table, "a", ["b", "c"], threshold=5)
+    row = rows.iloc[0]
+    assert row["rate"] == "0.5000" and row["funnel_position"] == "below 99.8%"
+    assert row["all_areas_rate"] == "0.7250"
+    assert row["group_rate"] == f"{(50 + 55 + 60) / 300:.4f}"  # 0.5500: pooled, not averaged
+    assert row["learn_from"] == ["i", "j"]  # above 99.8% by the binomial limits, by name
+    # a group holding a hidden area does not publish its pooled rate
+    areas["tiny"] = metrics(("R6-UPDATE", 3, 3))
+    rows = how_area_compares(compare_areas(areas, Q), "a", ["tiny"], threshold=5)
+    assert rows.iloc[0]["group_rate"] == "[c]"

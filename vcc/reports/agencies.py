@@ -24,6 +24,7 @@ from vcc.reports.disclosure import (
     published_percent,
 )
 from vcc.reports.model import ReportData, measure_sort_key
+from vcc.reports.spc import SpcView, spc_view
 from vcc.reports.summary import STATUS_WORDS, ShowsStatus, change_on, trend_finding
 from vcc.transforms.agencies import AGENCIES, agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
@@ -106,6 +107,7 @@ class AgencySection:
     chart_finding: str
     quarters: list[Quarter]
     stages: StageView | None = None  # None: the figures came without stage distributions
+    spc: SpcView | None = None  # None: the figures came without spc.csv
 
 
 def _key(row: pd.Series) -> tuple[str, str]:
@@ -202,6 +204,13 @@ def agency_sections(data: ReportData, quarters: list[Quarter]) -> list[AgencySec
                 chart_finding=finding,
                 quarters=quarters,
                 stages=stages,
+                spc=spc_view(
+                    data.figures.spc,
+                    agency,
+                    str(data.quarter),
+                    data.suppression_threshold,
+                    {line.measure_id: data.settings_for(line.measure_id).target for line in lines},
+                ),
             )
         )
     return sections

@@ -85,6 +85,7 @@ def publish_comparison(
         context = comparison_context(
             table, quarter, titles, missing, config.disclosure.threshold, config.report,
             dt.date.today(), config.comparison.overdispersion,
+            {name: list(area.similar) for name, area in config.areas.items()},
         )  # fmt: skip
         render_comparison(context, pdf)
         release_sha256 = _write_release(
