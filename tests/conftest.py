@@ -17,9 +17,11 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+
+from vcc.transforms.quarters import Quarter
 
 os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -80,7 +82,9 @@ def demo_config(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("demo")
     config = root / "vcc.toml"
     shutil.copy(DEFAULT_CONFIG, config)
-    sources = generate_sources("2024Q1", "2024Q4", scale=0.05, seed=7, until=FLOW_AS_OF)
+    sources = generate_sources(
+        Quarter(2024, 1), Quarter(2024, 4), scale=0.05, seed=7, until=FLOW_AS_OF
+    )
     write_demo_sources(sources, root / "demo-data", load_config(config))
     return config
 
@@ -95,8 +99,8 @@ def demo_run(
     from vcc.flows.run.flow import run_quarter
 
     out = tmp_path_factory.mktemp("demo-run")
-    manifest = run_quarter(FLOW_QUARTER, FLOW_AS_OF, demo_config, out)
-    return out, manifest
+    manifest = run_quarter(Quarter.parse(FLOW_QUARTER), FLOW_AS_OF, demo_config, out)
+    return out, cast(dict[str, Any], manifest)
 
 
 def copy_demo_run(demo_run: tuple[Path, dict[str, Any]], out: Path) -> dict[str, Any]:
