@@ -56,7 +56,8 @@ def test_a_question_mapped_to_no_measure_is_refused_in_one_line(tmp_path):
 def test_the_default_questions_leave_the_configuration_hash_as_it_was(tmp_path):
     plain = load_config(write(tmp_path, "[report]\narea = 'X'\n"))
     # the hash as it was before [feedback] existed: of the same settings without it
-    left_out = {"files", "mail", "warehouse", "schedule", "output_dir", "cluster", "feedback"}
+    left_out = {"files", "mail", "warehouse", "schedule", "output_dir", "cluster", "comparison",
+                "feedback"}  # fmt: skip
     before = plain.model_dump(mode="json", exclude=left_out)
     assert (
         plain.fingerprint()
