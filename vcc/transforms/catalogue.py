@@ -51,6 +51,8 @@ class MeasureDefinition:
     params: Mapping[str, Any] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)  # configurable, "$name" in params
     requires: tuple[str, ...] = ()  # the optional data it needs (CONTRACT.md §6.1)
+    reads: tuple[str, ...] = ()  # the "source.table"s its figures read (the data-quality words)
+    stage: str = ""  # a deadline measure's stage in a caption: "hearing notifications"
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,8 @@ def _definition(entry: Mapping[str, Any], where: str) -> MeasureDefinition:
             params=dict(entry.get("params", {})),
             settings=dict(entry.get("settings", {})),
             requires=tuple(entry.get("requires", ())),
+            reads=tuple(entry.get("reads", ())),
+            stage=entry.get("stage", ""),
         )
     except KeyError as missing:
         raise CatalogueError(f"{where}: a measure lacks {missing.args[0]}") from None
