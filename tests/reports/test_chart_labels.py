@@ -13,8 +13,12 @@ import pytest
 from tests.reports.chart_geometry import collisions
 from vcc.reports.charts import stage_figure, trend_figure
 from vcc.transforms.metrics import METRIC_COLUMNS, wilson_interval
+from vcc.transforms.quarters import Quarter
 
-QUARTERS = ["2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+QUARTERS = [
+    Quarter.parse(q)
+    for q in ("2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3")
+]
 
 # (measure, agency, eligible each quarter, met each quarter); None: no eligible that quarter
 SERIES = {
@@ -47,7 +51,7 @@ def trend_rows(names: list[str]) -> pd.DataFrame:
             bounds = wilson_interval(np.array([k]), np.array([n])) if n else ([None], [None])
             low, high = bounds[0][0], bounds[1][0]
             rows.append({
-                "quarter": quarter, "measure_id": measure_id, "right": 0, "agency": agency,
+                "quarter": str(quarter), "measure_id": measure_id, "right": 0, "agency": agency,
                 "dimension": "all", "group": "all", "eligible": n, "met": k, "not_met": n - k,
                 "pending": 0, "rate": k / n if n else None, "ci_low": low, "ci_high": high,
                 "target": 0.9, "rag": "red",

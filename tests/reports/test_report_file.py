@@ -1,8 +1,8 @@
 """The report as a file: every table's semantics in the PDF's structure tree, and its font.
 
 The hand-made quarter of tests/test_report.py is rendered with every optional part filled in
-(slowest stages, case reviews, a revision), so that every kind of table the report can hold is
-in the PDF once.
+(slowest stages, case reviews, a revision, a victims' survey), so that every kind of table the
+report can hold is in the PDF once.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ import pikepdf
 import pytest
 
 from tests.reports.pdf_structure import table_problems
+from tests.reports.test_feedback_section import with_feedback
 from tests.reports.test_report import THRESHOLD, a_quarter, hand_made_stages, revised
 from vcc.flows.warehouse.versions import Revision
 from vcc.reports.render import STATIC_DIR, render_report
 from vcc.transforms.figures import QafFigures
+from vcc.transforms.quarters import Quarter
 from vcc.transforms.stages import published_stages
 
 FONT_FILES = STATIC_DIR / "fonts"
@@ -54,7 +56,7 @@ def a_full_quarter():
     )
     stages = hand_made_stages()
     return revised(
-        a_quarter(), stages=stages, published_stages=published_stages(stages, THRESHOLD),
+        with_feedback(), stages=stages, published_stages=published_stages(stages, THRESHOLD),
         qaf=case_reviews(), revisions=[revision],
     )  # fmt: skip
 
@@ -91,13 +93,15 @@ def test_the_check_finds_spanning_headers_and_rows_within_rows(tmp_path) -> None
 
 def embedded_fonts(path: Path) -> set[str]:
     """The base names of the fonts the PDF embeds, without their subset prefix (ABCDEF+)."""
-    names = set()
+    names: set[str] = set()
     with pikepdf.open(path) as pdf:
         for page in pdf.pages:
             for font in (page.Resources.get("/Font") or {}).values():
                 names.add(str(font.BaseFont).lstrip("/").split("+")[-1])
             for xobject in (page.Resources.get("/XObject") or {}).values():
-                for font in (xobject.get("/Resources", {}).get("/Font") or {}).values():
+                resources = xobject.get("/Resources")
+                fonts = resources.get("/Font") if resources is not None else None
+                for font in (fonts or {}).values():
                     names.add(str(font.BaseFont).lstrip("/").split("+")[-1])
     return names
 
@@ -151,11 +155,13 @@ def test_chart_text_is_at_least_8_points_at_print_size() -> None:
     from vcc.transforms.stages import published_stages
 
     data = a_quarter()
-    trend = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], 5, "Trend")
+    trend = trend_chart_svg(data.trend, [Quarter(2024, 2), Quarter(2024, 3)], 5, "Trend")
     stages = published_stages(hand_made_stages(), 5)
     stage = stage_chart_svg(stages[stages["agency"] == "police"], 5, "Stages", "s")
     for svg in (trend, stage):
-        width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg)[1])
+        view_box = re.search(r'viewBox="0 0 ([0-9.]+) ', svg)
+        assert view_box is not None
+        width = float(view_box[1])
         assert width == pytest.approx(WIDTH_INCHES * 72)
         assert font_sizes(svg) and min(font_sizes(svg)) >= 8
     css = (STATIC_DIR / "report.css").read_text(encoding="utf-8")
@@ -167,7 +173,9 @@ def test_trend_panels_are_titled_in_words_with_direct_labels_and_no_legend() -> 
     from vcc.reports.charts import trend_chart_svg
 
     data = a_quarter()
-    svg = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], 5, "Trend", show_agency=False)
+    svg = trend_chart_svg(
+        data.trend, [Quarter(2024, 2), Quarter(2024, 3)], 5, "Trend", show_agency=False
+    )
     text = " ".join(re.findall(r">([^<>]+)</text>", svg)) or svg
     assert "Written acknowledgement" in svg and "R3-ACK" not in text
     assert "Target 90%" in svg  # the target line names itself
@@ -218,7 +226,7 @@ def test_the_pack_prints_its_marking_once_at_the_top_of_its_first_page(tmp_path)
     from vcc.reports.pack import PackData, render_pack
 
     data = PackData(
-        area="Cumbria", produced_by="OPFCC", marking="OFFICIAL-SENSITIVE", quarter="2024Q4",
+        area="Cumbria", produced_by="OPFCC", marking="OFFICIAL-SENSITIVE", quarter=Quarter(2024, 4),
         sample_id="2024Q4-1", run_id="run-1", seed=42, as_of=dt.date(2025, 2, 14),
         drawn_at=dt.datetime(2025, 2, 20, 10, 0), frame_size=300,
         design=pd.DataFrame([{"stratum": "charged/standard", "label": "Charged, standard rights",

@@ -28,10 +28,10 @@ from matplotlib.typing import RcKeyType
 
 from vcc.reports.disclosure import mask_suppressed_rates
 from vcc.reports.label_layout import Place, place_labels, renderer_of
-from vcc.reports.model import parse_quarter
 from vcc.reports.summary import overall_rows
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.transforms.quarters import Quarter
 
 # No display on the server. The chart is drawn through Figure (not pyplot, which keeps every
 # figure alive), and the backend is set anyway so that nothing ever looks for a display.
@@ -60,10 +60,8 @@ _LABEL_GROUND = {"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha":
 MIN_SPAN = 0.10
 
 
-def quarter_tick(quarter: str) -> str:
-    parsed = parse_quarter(quarter)
-    year, number = parsed.year, parsed.number
-    return f"Q{number}\n{year}"
+def quarter_tick(quarter: Quarter) -> str:
+    return f"Q{quarter.number}\n{quarter.year}"
 
 
 def rate_axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
@@ -87,8 +85,9 @@ def rate_axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
     return low, high
 
 
-def _panel(ax: Axes, rows: pd.DataFrame, quarters: list[str]) -> None:
-    by_quarter = rows.set_index("quarter").reindex(quarters)
+def _panel(ax: Axes, rows: pd.DataFrame, quarters: list[Quarter]) -> None:
+    labels = [str(quarter) for quarter in quarters]
+    by_quarter = rows.set_index("quarter").reindex(labels)
     x = range(len(quarters))
     ax.fill_between(
         x, by_quarter["ci_low"].astype(float), by_quarter["ci_high"].astype(float),
@@ -114,11 +113,12 @@ def _panel(ax: Axes, rows: pd.DataFrame, quarters: list[str]) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def _label_panel(ax: Axes, rows: pd.DataFrame, quarters: list[str]) -> None:
+def _label_panel(ax: Axes, rows: pd.DataFrame, quarters: list[Quarter]) -> None:
     """Direct labels rather than a legend: the target line names itself, and the latest rate is
     printed beside its point, each where it meets no line, band, marker or other text of the
     panel (``label_layout``); a panel with no such place gets a taller value axis."""
-    by_quarter = rows.set_index("quarter").reindex(quarters)
+    names = [str(quarter) for quarter in quarters]
+    by_quarter = rows.set_index("quarter").reindex(names)
     target = by_quarter["target"].astype(float).dropna()
     rate = by_quarter["rate"].astype(float).dropna()
     left, right = ax.get_xlim()
@@ -136,7 +136,7 @@ def _label_panel(ax: Axes, rows: pd.DataFrame, quarters: list[str]) -> None:
             places += [Place((x, goal), (0, 0), ha, va, corner=(cx, cy)) for x, cx, ha in ends]
         labels.append((f"Target {goal:.0%}", places, {"color": "0.25", "bbox": _LABEL_GROUND}))
     if len(rate):
-        last = quarters.index(rate.index[-1])
+        last = names.index(rate.index[-1])
         value = float(rate.iloc[-1])
         # the label spans about a quarter to the left of its point: clear the band over both
         near = by_quarter.iloc[max(last - 1, 0) : last + 1]
@@ -211,7 +211,7 @@ def _fixed_margins(figure: Figure, grid_rows: int, title_lines: int) -> None:
 
 
 def trend_chart_svg(
-    trend: pd.DataFrame, quarters: list[str], threshold: int, alt_text: str,
+    trend: pd.DataFrame, quarters: list[Quarter], threshold: int, alt_text: str,
     show_agency: bool = True,
 ) -> str:  # fmt: skip
     """``trend_figure`` as inline SVG with its alternative text."""
@@ -223,7 +223,7 @@ def trend_chart_svg(
 
 
 def trend_figure(
-    trend: pd.DataFrame, quarters: list[str], threshold: int, show_agency: bool = True
+    trend: pd.DataFrame, quarters: list[Quarter], threshold: int, show_agency: bool = True
 ) -> Figure:
     """Small multiples of each measure's ``all`` rate over ``quarters``, each titled with the
     measure's name and scaled to show its change with its target in view; a rate the tables

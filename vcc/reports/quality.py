@@ -11,6 +11,7 @@ as a date only: the latest day anything was recorded, not an event someone could
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +21,7 @@ from vcc.reports.disclosure import format_percent
 from vcc.reports.model import DATA_QUALITY_COLUMNS as COUNT_COLUMNS
 from vcc.reports.model import ReportData
 from vcc.reports.summary import measure_words
+from vcc.transforms.catalogue import MEASURES, MeasureDefinition
 from vcc.transforms.freshness import STALE_AFTER_DAYS, is_stale
 from vcc.transforms.quarters import long_date
 from vcc.transforms.schema import ROW_DATE, SOURCES
@@ -31,32 +33,13 @@ FAIR_SHARE, FAIR_LINKAGE = 0.05, 0.90
 
 UNDATED = "not dated"  # victims and cases carry no date of their own
 
-# Which measures read each source table, for "what this means for the figures".
-_MEASURES_OF_TABLE: dict[str, tuple[str, ...]] = {
-    "police.needs_assessments": ("R1-INTERPRET", "R4-VNA", "R4-VNA-CONTENT"),
-    "police.referrals": ("R4-REFER",),
-    "police.investigation_events": ("R6-UPDATE",),
-    "police.victim_contacts": ("R1-INTERPRET", "R3-ACK", "R5-COMPENSATION", "R6-UPDATE"),
-    "police.property": ("R10-PROPERTY",),
-    "police.vps_offers": ("R7-VPS",),
-    "cps.decisions": ("R6-VCL", "R6-VRR"),
-    "cps.vcl_letters": ("R6-VCL", "R6-VRR"),
-    "cps.hearings": ("R8-HEARING",),
-    "cps.outcomes": ("R9-OUTCOME", "R11-REFER"),
-    "cps.expense_claims": ("R10-EXPENSES",),
-    "probation.vcs_referrals": ("R11-CONTACT",),
-    "probation.release_notifications": ("R11-RELEASE",),
-}
-# Which measures read each source table, in words (the board reads no code or table name).
-TABLE_MEASURES: dict[str, tuple[str, ...]] = {
+# The tables every measure of a kind reads, in words; the others name the measures that read
+# them in the catalogue (``reads``).
+READ_BY_MANY: dict[str, tuple[str, ...]] = {
     "police.crimes": ("every police measure",),
     "police.victims": ("every measure",),
     "cps.cases": ("every CPS, Witness Care Unit and probation measure",),
-    **{f"{source}.complaints": (measure_words("R12-ACK", source),)
-       for source in ("police", "cps", "probation")},
-    **{table: tuple(measure_words(m, "") for m in measures)
-       for table, measures in _MEASURES_OF_TABLE.items()},
-}  # fmt: skip
+}
 _SOURCE_WORDS = {"cps": "CPS"}
 # A column as a reader says it: its words, an identifier a "reference", a time a "date".
 _COLUMN_WORDS = {"urn": "case reference", "crime_ref": "crime reference", "victim_id": "victim"}
@@ -85,6 +68,23 @@ def check_words(check: str) -> str:
     text = re.sub(r"\b(police|cps|probation)\.([a-z_]+)\b",
                   lambda m: table_words(m[0]), text)  # fmt: skip
     return re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\burn\b", lambda m: column_words(m[0]), text)
+
+
+def table_measures(measures: Iterable[MeasureDefinition]) -> dict[str, tuple[str, ...]]:
+    """Which measures read each source table, for "what this means for the figures": a
+    measure's ``reads`` in the catalogue; a complaints table is named with its agency, as
+    R12-ACK reads each agency's own ("R12-ACK (CPS)")."""
+    found: dict[str, list[str]] = {}
+    for measure in measures:
+        for table in measure.reads:
+            source, _, name = table.partition(".")
+            # in words, never the code: R12-ACK names its agency ("complaint acknowledged (CPS)")
+            label = measure_words(measure.measure_id, source if name == "complaints" else "")
+            found.setdefault(table, []).append(label)
+    return {**READ_BY_MANY, **{table: tuple(labels) for table, labels in found.items()}}
+
+
+TABLE_MEASURES = table_measures(MEASURES)
 
 
 @dataclass(frozen=True)
@@ -205,9 +205,9 @@ def quality_view(data: ReportData) -> QualityView:
 def quality_summary(
     quality: pd.DataFrame, as_of: date, counts: pd.DataFrame | None = None
 ) -> QualityView:
-    """What ``data-quality.csv``'s rows (``flows.run.outputs.data_quality_csv``) say, for the report
-    and for ``vcc validate``; ``counts`` (rows read, accepted and quarantined per table) stand in
-    for the summary rows when ``quality`` has none."""
+    """What ``data-quality.csv``'s rows (``flows.sources.validate.data_quality_csv``) say, for
+    the report and for ``vcc validate``; ``counts`` (rows read, accepted and quarantined per
+    table) stand in for the summary rows when ``quality`` has none."""
     counts = _source_order(_counts(quality, counts))
     table_rows, shares = [], {}
     for _, row in counts.iterrows():

@@ -30,7 +30,7 @@ from vcc.reports.model import (
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
 from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
-from vcc.transforms.quarters import long_date
+from vcc.transforms.quarters import Quarter, long_date
 
 SYMBOLS = (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE)
 _DIMENSIONS = {
@@ -138,7 +138,7 @@ def write_published_workbook(
     published: pd.DataFrame,
     path: Path,
     title: str,
-    quarter: str,
+    quarter: Quarter,
     area: str = "",
     produced_by: str = "",
     as_of: date | None = None,
@@ -151,7 +151,7 @@ def write_published_workbook(
     when it falls inside the quarter, the titles give the days up to it and the cover says so)
     and ``threshold`` (the disclosure threshold) are stated on the cover and in the notes;
     ``published_on`` and ``next_update`` (dates in words) on the cover."""
-    table = published[published["quarter"].astype(str) == quarter]
+    table = published[published["quarter"].astype(str) == str(quarter)]
     period = quarter_period(quarter, as_of)  # a part quarter's tables: only the days to as_of
     part = part_quarter_note(quarter, as_of) if as_of is not None else None
     keys = list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True)))

@@ -51,6 +51,18 @@ class MeasureDefinition:
     params: Mapping[str, Any] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)  # configurable, "$name" in params
     requires: tuple[str, ...] = ()  # the optional data it needs (CONTRACT.md §6.1)
+    reads: tuple[str, ...] = ()  # the "source.table"s its figures read (the data-quality words)
+    stage: str = ""  # a deadline measure's stage in a caption: "hearing notifications"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A standard survey question (CONTRACT.md §7.3) and the measure it speaks to: the default
+    of ``[feedback.questions]``."""
+
+    question_id: str
+    measure_id: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,11 @@ class Catalogue:
     in_force_from: dt.date
     measures: tuple[MeasureDefinition, ...]
     rights: Mapping[int, str] = field(default_factory=dict)  # the Code's rights, by number
+    questions: tuple[Question, ...] = ()  # the standard survey questions, in catalogue order
+
+    def question_for(self, measure_id: str) -> Question | None:
+        """The standard survey question that speaks to ``measure_id``, if any."""
+        return next((q for q in self.questions if q.measure_id == measure_id), None)
 
     @property
     def by_id(self) -> dict[str, MeasureDefinition]:
@@ -73,7 +90,9 @@ class Catalogue:
         """The catalogue less ``measure_ids`` (e.g. those the data cannot support)."""
         left_out = set(measure_ids)
         kept = tuple(m for m in self.measures if m.measure_id not in left_out)
-        return Catalogue(self.version, self.title, self.in_force_from, kept, self.rights)
+        return Catalogue(
+            self.version, self.title, self.in_force_from, kept, self.rights, self.questions
+        )
 
 
 def _folders(extra: Path | None) -> list[Path]:
@@ -99,8 +118,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _entries(version: str, files: Mapping[str, Path], seen: Sequence[str] = ()) -> tuple:
-    """(the [code] table, the measure entries, the rights) of ``version``, ``based_on``
-    resolved."""
+    """(the [code] table, the measure entries, the rights, the survey questions) of
+    ``version``, ``based_on`` resolved (a question of the same id replaces the base's)."""
     if version not in files:
         known = ", ".join(sorted(files)) or "none"
         raise CatalogueError(f"no Victims' Code catalogue {version!r} (known: {known})")
@@ -112,18 +131,24 @@ def _entries(version: str, files: Mapping[str, Path], seen: Sequence[str] = ()) 
         raise CatalogueError(f"catalogue {files[version]}: [code] id is not {version!r}")
     entries = [dict(entry) for entry in raw.get("measures", [])]
     rights = {int(number): name for number, name in raw.get("rights", {}).items()}
+    questions = {entry["id"]: dict(entry) for entry in raw.get("questions", [])}
     if "based_on" not in code:
-        return code, entries, rights
-    _, base, base_rights = _entries(code["based_on"], files, [*seen, version])
+        return code, entries, rights, questions
+    _, base, base_rights, base_questions = _entries(code["based_on"], files, [*seen, version])
     merged = {entry["id"]: entry for entry in base}
     for entry in entries:
         if entry.get("drop"):
             merged.pop(entry["id"], None)
+            # a question of the base version about a measure this one drops goes with it
+            base_questions = {
+                q: question for q, question in base_questions.items()
+                if question.get("measure") != entry["id"]
+            }  # fmt: skip
             continue
         earlier = merged.get(entry["id"], {})
         params = {**earlier.get("params", {}), **entry.get("params", {})}
         merged[entry["id"]] = {**earlier, **entry, "params": params}
-    return code, list(merged.values()), {**base_rights, **rights}
+    return code, list(merged.values()), {**base_rights, **rights}, {**base_questions, **questions}
 
 
 def _definition(entry: Mapping[str, Any], where: str) -> MeasureDefinition:
@@ -149,6 +174,8 @@ def _definition(entry: Mapping[str, Any], where: str) -> MeasureDefinition:
             params=dict(entry.get("params", {})),
             settings=dict(entry.get("settings", {})),
             requires=tuple(entry.get("requires", ())),
+            reads=tuple(entry.get("reads", ())),
+            stage=entry.get("stage", ""),
         )
     except KeyError as missing:
         raise CatalogueError(f"{where}: a measure lacks {missing.args[0]}") from None
@@ -162,18 +189,37 @@ def _definition(entry: Mapping[str, Any], where: str) -> MeasureDefinition:
     return definition
 
 
+def _questions(
+    entries: Iterable[Mapping[str, Any]], measure_ids: set[str], where: str
+) -> tuple[Question, ...]:
+    questions = []
+    for entry in entries:
+        try:
+            question = Question(entry["id"], entry["measure"], entry.get("text", ""))
+        except KeyError as missing:
+            raise CatalogueError(f"{where}: a question lacks {missing.args[0]}") from None
+        if question.measure_id not in measure_ids:
+            raise CatalogueError(
+                f"{where}: question {question.question_id} speaks to {question.measure_id}, "
+                "not a measure of this version"
+            )
+        questions.append(question)
+    return tuple(questions)
+
+
 def load_catalogue(version: str = DEFAULT_VERSION, extra: Path | None = None) -> Catalogue:
     """The catalogue of ``version``, from the shipped folder or ``extra``."""
     files = catalogue_files(extra)
-    code, entries, rights = _entries(version, files)
+    code, entries, rights, question_entries = _entries(version, files)
     where = f"catalogue {files[version]}"
     measures = tuple(_definition(entry, where) for entry in entries)
     ids = [m.measure_id for m in measures]
     if len(set(ids)) != len(ids):
         raise CatalogueError(f"{where}: a measure id is listed twice")
+    questions = _questions(question_entries.values(), set(ids), where)
     try:
         in_force = code["in_force_from"]
-        return Catalogue(version, code.get("title", version), in_force, measures, rights)
+        return Catalogue(version, code.get("title", version), in_force, measures, rights, questions)
     except KeyError:
         raise CatalogueError(f"{where}: [code] lacks in_force_from") from None
 

@@ -20,11 +20,12 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
+from tests.conftest import FLOW_AS_OF, FLOW_QUARTER, copy_demo_run
 from vcc.flows.errors import EmptyQuarterError, RunDatesError, SourceError
 from vcc.flows.run.flow import backfill_quarters, run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
 from vcc.transforms.catalogue import MEASURES
+from vcc.transforms.quarters import Quarter
 
 pytestmark = pytest.mark.flow
 QUARTER = FLOW_QUARTER
@@ -32,9 +33,11 @@ AS_OF = FLOW_AS_OF
 
 
 @pytest.fixture(scope="session")
-def first_run(prefect_harness, demo_config, tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("out")
-    manifest = run_quarter(QUARTER, AS_OF, demo_config, out)
+def first_run(demo_run, tmp_path_factory) -> tuple[Path, dict]:
+    """The demo run (``run_quarter(QUARTER, AS_OF, demo_config, out)``), copied: these tests run
+    again in its folder."""
+    out = tmp_path_factory.mktemp("out") / "out"
+    manifest = copy_demo_run(demo_run, out)
     return out / QUARTER, manifest
 
 
@@ -119,7 +122,7 @@ def test_published_tables_suppress_small_counts(first_run):
 def test_rerun_with_same_inputs_is_byte_identical(first_run, demo_config):
     folder, _ = first_run
     before = (folder / "metrics.csv").read_bytes()
-    manifest = run_quarter(QUARTER, AS_OF, demo_config, folder.parent)
+    manifest = run_quarter(Quarter.parse(QUARTER), AS_OF, demo_config, folder.parent)
     assert (folder / "metrics.csv").read_bytes() == before
     assert manifest["revised_earlier_figures"] is False
 
@@ -127,14 +130,24 @@ def test_rerun_with_same_inputs_is_byte_identical(first_run, demo_config):
 def test_rerun_from_an_earlier_runs_snapshot_reproduces_its_figures(first_run, demo_config):
     folder, manifest = first_run
     before = (folder / "metrics.csv").read_bytes()
-    run_quarter(QUARTER, AS_OF, demo_config, folder.parent)  # replaces, and archives, the first
+    run_quarter(
+        Quarter.parse(QUARTER), AS_OF, demo_config, folder.parent
+    )  # replaces, and archives, the first
     # without --as-of, the snapshots' own as-of date: the figures as they were published
-    again = run_quarter(QUARTER, None, demo_config, folder.parent, from_snapshot=manifest["run_id"])
-    assert again["from_snapshot"] == manifest["run_id"] and again["as_of"] == str(AS_OF)
+    again = run_quarter(
+        Quarter.parse(QUARTER), None, demo_config, folder.parent, from_snapshot=manifest["run_id"]
+    )
+    assert again["from_snapshot"] == manifest["run_id"] and again["as_of"] == str(AS_OF)  # type: ignore[typeddict-item]
     assert (folder / "metrics.csv").read_bytes() == before
     later = AS_OF + dt.timedelta(days=1)
     with pytest.raises(RunDatesError, match=f"hold the sources up to {AS_OF}: an as-of date after"):
-        run_quarter(QUARTER, later, demo_config, folder.parent, from_snapshot=manifest["run_id"])
+        run_quarter(
+            Quarter.parse(QUARTER),
+            later,
+            demo_config,
+            folder.parent,
+            from_snapshot=manifest["run_id"],
+        )
     assert (folder.parent / "archive").is_dir()
 
 
@@ -149,7 +162,7 @@ def test_missing_table_stops_the_run_naming_it_and_leaves_outputs_alone(
     (out / QUARTER).mkdir(parents=True)
     (out / QUARTER / "metrics.csv").write_text("earlier run\n")
     with pytest.raises(SourceError, match=r"source cps, table hearings"):
-        run_quarter(QUARTER, AS_OF, broken / demo_config.name, out)
+        run_quarter(Quarter.parse(QUARTER), AS_OF, broken / demo_config.name, out)
     assert (out / QUARTER / "metrics.csv").read_text() == "earlier run\n"
     assert sorted(p.name for p in out.iterdir()) == [QUARTER, "vcc-warehouse.sqlite"]
     (failed,) = Warehouse(default_url(out)).list_runs(QUARTER)
@@ -161,7 +174,7 @@ def test_a_quarter_before_the_sources_begin_publishes_nothing(prefect_harness, d
                                                               tmp_path):  # fmt: skip
     # the demo sources begin in 2024Q1: a report of 2022Q1, all zeros, would read as nothing owed
     with pytest.raises(EmptyQuarterError, match=r"^no Victims' Code duty fell in 2022Q1 in the"):
-        run_quarter("2022Q1", AS_OF, demo_config, tmp_path)
+        run_quarter(Quarter.parse("2022Q1"), AS_OF, demo_config, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["vcc-warehouse.sqlite"]
     (failed,) = Warehouse(default_url(tmp_path)).list_runs("2022Q1")
     assert failed["status"] == "failed" and "they may not reach back that far" in failed["error"]
@@ -240,12 +253,18 @@ def test_the_extract_task_tries_a_locked_database_again(prefect_harness, demo_co
 
     config = load_config(demo_config)
     police = config.sources["police"]
+    assert police.url is not None
     unwaiting = police.model_copy(update={"url": police.url + "?timeout=0"})
     config = config.model_copy(update={"sources": {**config.sources, "police": unwaiting}})
     holder = sqlite3.connect(police.url.removeprefix("sqlite:///"), isolation_level=None,
                              check_same_thread=False)  # fmt: skip
     holder.execute("BEGIN EXCLUSIVE")  # released after 1 s, before the first retry (2 s)
-    release = threading.Timer(1.0, lambda: (holder.rollback(), holder.close()))
+
+    def release_the_lock() -> None:
+        holder.rollback()
+        holder.close()
+
+    release = threading.Timer(1.0, release_the_lock)
 
     @flow
     def extract_police():
@@ -260,6 +279,7 @@ def test_the_extract_task_tries_a_locked_database_again(prefect_harness, demo_co
 
     state = extract_police()
     release.join()
+    assert state is not None
     assert state.is_completed() and len(state.result()["crimes"].frame) > 0
     with get_client(sync_client=True) as client:
         task_run = client.read_task_run(state.state_details.task_run_id)

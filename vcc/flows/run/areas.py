@@ -21,11 +21,18 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
 from prefect.futures import as_completed
+from prefect_dask import DaskTaskRunner
 
 from vcc.flows.config import ClusterSettings, Config, load_config
-from vcc.flows.errors import AreasFailed, ConfigError
+from vcc.flows.errors import AreasFailed, ConfigError, one_line
+from vcc.flows.manifest import ComparisonManifest
+from vcc.flows.run.comparison import publish_comparison
+from vcc.flows.run.console import CONSOLE_ENV, QUIET, VERBOSE, set_console
+from vcc.flows.run.flow import quarterly_compliance_report, reportable_quarter
 from vcc.flows.run.progress import progress
+from vcc.transforms.quarters import Quarter
 
 
 @dataclass(frozen=True)
@@ -41,23 +48,22 @@ class AreaOutcome:
 @task(name="run-area", cache_policy=NO_CACHE)
 def area_task(
     name: str,
-    quarter: str,
+    quarter: Quarter,
     as_of: dt.date,
     config_path: str | None,
     out_dir: str,
     triggered_by: str,
 ) -> AreaOutcome:
     """One area's whole run, on a worker; a failure is returned, not raised."""
-    from vcc.flows.run.flow import _one_line, quarterly_compliance_report
 
     _quiet_worker_console()
     try:
         manifest = quarterly_compliance_report(
-            quarter=quarter, as_of=as_of, config_path=config_path, out_dir=out_dir,
+            quarter=str(quarter), as_of=as_of, config_path=config_path, out_dir=out_dir,
             triggered_by=triggered_by, area=name,
         )  # fmt: skip
-    except Exception as error:  # noqa: BLE001 - one area's failure must not stop the others
-        return AreaOutcome(name, failure=_one_line(error))
+    except Exception as error:
+        return AreaOutcome(name, failure=one_line(error))
     return AreaOutcome(name, run_id=manifest["run_id"], report=manifest["outputs"]["report"])
 
 
@@ -66,17 +72,13 @@ def _quiet_worker_console() -> None:
     --verbose`` asked for every log line (``VCC_CONSOLE``, set by the command). The areas'
     progress is told by the run itself as each area ends; their log lines all reach the Prefect
     server's log of each area's run."""
-    from vcc.flows.cli.console import CONSOLE_ENV, QUIET, VERBOSE, set_console
-
     if verbosity := os.environ.get(CONSOLE_ENV):
         set_console(VERBOSE if verbosity == VERBOSE else QUIET)
 
 
-def task_runner(cluster: ClusterSettings, areas: int):  # noqa: ANN201 - prefect_dask is optional at import
+def task_runner(cluster: ClusterSettings, areas: int):
     """The Dask task runner: the scheduler at ``cluster.address``, else a local cluster of
     worker processes, one thread each (an area at a time per worker, for its memory)."""
-    from prefect_dask import DaskTaskRunner
-
     if cluster.address:
         return DaskTaskRunner(address=cluster.address)
     workers = cluster.workers or max(1, min(os.cpu_count() or 1, areas))
@@ -94,7 +96,7 @@ def run_areas(
     config_path: str | None,
     out_dir: str | None,
     triggered_by: str,
-) -> dict:
+) -> ComparisonManifest:
     """Run every area of ``config`` on its cluster, then compare them; returns the comparison's
     manifest, or raises ``AreasFailed`` naming the areas that failed (after the rest is written)."""
     if config.warehouse.url_env:
@@ -116,8 +118,6 @@ def _workers_report_to_this_server() -> Iterator[None]:
     each would start a temporary Prefect server of its own and record its area there. They are
     given the URL of the server this run reports to. (Workers of a running scheduler are started
     by their operator, with PREFECT_API_URL set to the server vcc uses.)"""
-    from prefect.client.orchestration import get_client
-
     if os.environ.get("PREFECT_API_URL"):
         yield
         return
@@ -136,11 +136,8 @@ def many_areas_report(
     config_path: str | None = None,
     out_dir: str | None = None,
     triggered_by: str = "manual",
-) -> dict:
+) -> ComparisonManifest:
     """Every area's quarterly report, each on a Dask worker, then their comparison."""
-    from vcc.flows.run.comparison import publish_comparison
-    from vcc.flows.run.flow import reportable_quarter
-
     logger = get_run_logger()
     config = load_config(Path(config_path) if config_path else None)
     output_root = Path(out_dir) if out_dir else config.output_dir
@@ -148,7 +145,7 @@ def many_areas_report(
     target = reportable_quarter(quarter, as_of_date)
     progress("%d areas: quarter %s, as of %s", len(config.areas), target, as_of_date)
     futures = [
-        area_task.submit(name, str(target), as_of_date, config_path, str(output_root),
+        area_task.submit(name, target, as_of_date, config_path, str(output_root),
                          triggered_by)
         for name in config.areas
     ]  # fmt: skip

@@ -19,17 +19,22 @@ import shutil
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from vcc.flows.checksums import sha256
+from vcc.flows.checksums import RELEASE_FOLDER, sha256
 from vcc.flows.config import Config
-from vcc.flows.errors import AreasFailed
+from vcc.flows.errors import AreasFailed, one_line
+from vcc.flows.manifest import ComparisonManifest
+from vcc.flows.run.outputs import next_report_date
 from vcc.flows.run.progress import progress
+from vcc.flows.run.release import ReleaseFacts, write_comparison_release
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import open_warehouse
 from vcc.flows.warehouse.versions import RunFacts
+from vcc.reports.comparison import comparison_context, render_comparison
+from vcc.reports.model import quarter_period
 from vcc.transforms.cell_text import neutralise_frame
 from vcc.transforms.comparison import compare_areas, published_comparison
 from vcc.transforms.metrics import METRIC_COLUMNS
@@ -48,10 +53,8 @@ def publish_comparison(
     as_of: dt.date,
     outcomes: Sequence[AreaOutcome],
     triggered_by: str,
-) -> dict[str, Any]:
+) -> ComparisonManifest:
     """Write and record the comparison of the areas that succeeded; its manifest."""
-    from vcc.reports.comparison import comparison_context, render_comparison  # WeasyPrint: slow
-
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     done = [outcome.name for outcome in outcomes if not outcome.failure]
     missing = {outcome.name: outcome.failure or "" for outcome in outcomes if outcome.failure}
@@ -72,7 +75,7 @@ def publish_comparison(
         metrics = {
             name: pd.read_csv(output_root / name / str(quarter) / "metrics.csv") for name in done
         }
-        table = compare_areas(metrics, str(quarter))
+        table = compare_areas(metrics, quarter, config.comparison.overdispersion)
         published = published_comparison(table, config.disclosure.threshold)
         staging.mkdir()
         csv = staging / "comparison.csv"
@@ -80,16 +83,20 @@ def publish_comparison(
         pdf = staging / f"vcc-{quarter}-comparison.pdf"
         titles = {name: area.area for name, area in config.areas.items()}
         context = comparison_context(
-            table, str(quarter), titles, missing, config.disclosure.threshold, config.report,
-            dt.date.today(),
+            table, quarter, titles, missing, config.disclosure.threshold, config.report,
+            dt.date.today(), config.comparison.overdispersion,
+            {name: list(area.similar) for name, area in config.areas.items()},
         )  # fmt: skip
         render_comparison(context, pdf)
-        area_rows = _area_rows(metrics, str(quarter))
+        release_sha256 = _write_release(
+            config, staging, quarter, as_of, neutralise_frame(published), titles, missing
+        )
+        area_rows = _area_rows(metrics, quarter)
         metrics_sha256 = sha256(csv)
         plan = warehouse.plan_version(
             str(quarter), area_rows, metrics_sha256, facts, config.disclosure.threshold
         )
-        manifest = {
+        manifest: ComparisonManifest = {
             "run_id": run_id,
             "quarter": str(quarter),
             "as_of": as_of.isoformat(),
@@ -98,7 +105,15 @@ def publish_comparison(
             "comparison": published.to_dict("records"),
             "outputs": {
                 "report": str(folder / str(quarter) / pdf.name),
-                "checksums": {csv.name: metrics_sha256, pdf.name: sha256(pdf)},
+                "checksums": {
+                    csv.name: metrics_sha256,
+                    pdf.name: sha256(pdf),
+                    **{
+                        f"{RELEASE_FOLDER}/{path.name}": sha256(path)
+                        for path in sorted((staging / RELEASE_FOLDER).iterdir())
+                    },
+                },
+                "release_sha256": release_sha256,
             },
             "version": {"number": plan.version, "label": plan.label},
             # figures differ from the comparison last recorded (a rerun's may stay the same)
@@ -120,18 +135,45 @@ def publish_comparison(
         shutil.rmtree(retired, ignore_errors=True)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
-        from vcc.flows.run.flow import _one_line
-
-        warehouse.fail_run(run_id, str(quarter), _one_line(error))
+        warehouse.fail_run(run_id, str(quarter), one_line(error))
         raise
     progress("comparison of %d areas: %s", len(done), manifest["outputs"]["report"])
     return manifest
 
 
-def _area_rows(metrics: dict[str, pd.DataFrame], quarter: str) -> pd.DataFrame:
+def _write_release(
+    config: Config,
+    staging: Path,
+    quarter: Quarter,
+    as_of: dt.date,
+    published: pd.DataFrame,
+    titles: dict[str, str],
+    missing: dict[str, str],
+) -> str:
+    """The comparison's open release, ``release/`` (flows/run/release.py); its checksum."""
+    facts = ReleaseFacts(
+        area="every area compared",
+        producer=config.report.produced_by,
+        quarter=quarter,
+        period=quarter_period(quarter, as_of),
+        as_of=as_of,
+        published_on=dt.date.today(),
+        next_update=next_report_date(config, quarter),
+        threshold=config.disclosure.threshold,
+        settings=config.release,
+        report_version="",
+        code_version=code_version(),
+    )
+    catalogue = config.catalogue(quarter.start)
+    return write_comparison_release(
+        staging / RELEASE_FOLDER, published, catalogue, facts, titles, missing
+    )
+
+
+def _area_rows(metrics: dict[str, pd.DataFrame], quarter: Quarter) -> pd.DataFrame:
     """Each area's all rows of ``quarter`` as rows of metrics.csv's shape, grouped by area."""
     rows = [
-        frame[(frame["quarter"] == quarter) & (frame["dimension"] == "all")].assign(
+        frame[(frame["quarter"] == str(quarter)) & (frame["dimension"] == "all")].assign(
             dimension="area", group=name
         )
         for name, frame in metrics.items()

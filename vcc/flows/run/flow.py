@@ -14,26 +14,24 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from vcc.flows.config import Config, SourceConfig, ValidationSettings, load_config
-from vcc.flows.errors import (
-    ConfigError,
-    RunDatesError,
-    SourceUnavailable,
-    VccError,
-    machine_fault,
-)
+from vcc.flows.errors import ConfigError, RunDatesError, SourceUnavailable, VccError, one_line
+from vcc.flows.manifest import Manifest, RunManifest
+from vcc.flows.operations.mail import notify_failure
 from vcc.flows.operations.summary import run_summary_markdown
 from vcc.flows.run.figures import FigureSettings, quarter_figures
-from vcc.flows.run.outputs import RunOutputs, publish, recover, write_outputs
+from vcc.flows.run.outputs import RunOutputs, write_outputs
 from vcc.flows.run.progress import progress
+from vcc.flows.run.publish import publish, recover
 from vcc.flows.sources.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from vcc.flows.sources.snapshot import load_snapshot, snapshot_as_of
+from vcc.flows.sources.validate import ValidationOutcome, validate_extract
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.reviews import ReviewStore
 from vcc.flows.warehouse.store import Warehouse, open_warehouse
@@ -41,9 +39,6 @@ from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter, quarter_range, unreportable
 from vcc.transforms.schema import CANONICAL
-
-if TYPE_CHECKING:
-    from vcc.flows.sources.validate import ValidationOutcome  # imports Great Expectations: slow
 
 
 @dataclass
@@ -56,13 +51,13 @@ class StageTimer:
         self.seconds[stage] = round(time.perf_counter() - started, 3)
 
 
-def _retry_only_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's signature
+def _retry_only_transient(task, task_run, state) -> bool:
     """Retry a source read only when the failure may pass (connection refused, locked, timeout)."""
     try:
         state.result()
     except SourceUnavailable:
         return True
-    except Exception:  # noqa: BLE001 - anything else is not worth retrying
+    except Exception:
         return False
     return False
 
@@ -94,8 +89,6 @@ def validate_task(
     extracted_at: dt.datetime,
     rules: ValidationSettings | None = None,
 ) -> ValidationOutcome:
-    from vcc.flows.sources.validate import validate_extract  # Great Expectations is slow to import
-
     logger = get_run_logger()
     outcome = validate_extract(raw, sources, districts, extracted_at, rules)
     for (source_name, table), reasons in outcome.rejected.items():
@@ -177,7 +170,7 @@ def quarterly_compliance_report(
     triggered_by: str = "manual",
     from_snapshot: str | None = None,
     area: str | None = None,
-) -> dict:
+) -> RunManifest:
     """Produce the Victims' Code compliance report of one quarter (default: the last complete
     quarter, as a scheduled run wants); returns its manifest. A configuration of many areas
     runs them all and compares them (``flows/run/areas.py``); ``area`` runs one of them alone,
@@ -186,6 +179,7 @@ def quarterly_compliance_report(
     config = load_config(Path(config_path) if config_path else None)
     output_root = Path(out_dir) if out_dir else config.output_dir
     if config.areas and area is None:
+        # Not at the top: areas.py imports this module, whose flow each area's task runs.
         from vcc.flows.run.areas import run_areas
 
         if from_snapshot:
@@ -220,7 +214,7 @@ def quarterly_compliance_report(
             warehouse,
         )  # fmt: skip
     except BaseException as error:
-        reason = _one_line(error)
+        reason = one_line(error)
         warehouse.fail_run(run_id, str(target_quarter), reason)
         if triggered_by == "schedule":
             _notify_failure(config, str(target_quarter), run_id, reason)
@@ -252,22 +246,7 @@ def backfill_quarters(
     return reports
 
 
-def _one_line(error: BaseException) -> str:
-    """A failure's reason for the run log, the warehouse and the notice: the project's errors say
-    what is wrong in one line, and so does a full or read-only disk; anything else is named by its
-    type (its text may hold data)."""
-    if isinstance(error, VccError):
-        return str(error).splitlines()[0] if str(error) else type(error).__name__
-    if isinstance(error, KeyboardInterrupt):
-        return "interrupted"
-    if fault := machine_fault(error):
-        return fault
-    return f"unexpected {type(error).__name__}; see the Prefect run log"
-
-
 def _notify_failure(config: Config, quarter: str, run_id: str, reason: str) -> None:
-    from vcc.flows.operations.mail import notify_failure
-
     logger = get_run_logger()
     try:
         notified = notify_failure(config.mail, quarter, run_id, reason)
@@ -278,11 +257,9 @@ def _notify_failure(config: Config, quarter: str, run_id: str, reason: str) -> N
         logger.info("failure notice sent to %d address(es)", len(notified))
 
 
-def _publish_artifact(manifest: dict, quarter: Quarter) -> None:
+def _publish_artifact(manifest: Manifest, quarter: Quarter) -> None:
     """A markdown summary of the run in the Prefect UI: version, headline figures as published,
     data quality, and where the report is."""
-    from prefect.artifacts import create_markdown_artifact
-
     create_markdown_artifact(
         key=f"vcc-report-{str(quarter).lower()}",
         markdown=run_summary_markdown(manifest),
@@ -301,7 +278,7 @@ def _produce(
     triggered_by: str,
     from_snapshot: str | None,
     warehouse: Warehouse,
-) -> dict:
+) -> Manifest:
     """Extract, validate, measure and publish one quarter; returns the manifest."""
     logger = get_run_logger()
     timer = StageTimer()
@@ -360,18 +337,18 @@ def _produce(
 
 
 def run_quarter(
-    quarter: str,
+    quarter: Quarter,
     as_of: dt.date | None,
     config_path: Path | None,
     out_dir: Path | None,
     triggered_by: str = "manual",
     from_snapshot: str | None = None,
     area: str | None = None,
-) -> dict:
+) -> RunManifest:
     """Run the flow for one quarter (the CLI's entry point): every area of a configuration of
-    many, or ``area`` alone."""
+    many, or ``area`` alone. The flow's parameters are text, as a deployment passes them."""
     return quarterly_compliance_report(
-        quarter=quarter,
+        quarter=str(quarter),
         as_of=as_of,
         config_path=str(config_path) if config_path else None,
         out_dir=str(out_dir) if out_dir else None,
