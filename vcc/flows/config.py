@@ -31,6 +31,7 @@ from pydantic import (
 from vcc import shipped
 from vcc.flows.errors import ConfigError
 from vcc.flows.qaf import MAX_SAMPLE_SIZE
+from vcc.flows.sources.date_text import check_date_format
 from vcc.transforms.catalogue import Catalogue, CatalogueError, load_catalogue, version_in_force
 from vcc.transforms.settings import (
     CalendarSettings,
@@ -42,6 +43,10 @@ from vcc.transforms.settings import (
 
 DEFAULT_CONFIG = shipped("config", "default.toml")
 EXPECTATIONS_DIR = shipped("expectations")
+
+
+def _reads_a_day(date_format: str | None) -> str | None:
+    return None if date_format is None else check_date_format(date_format)
 
 
 class TableSource(Strict):
@@ -72,6 +77,8 @@ class TableSource(Strict):
             )
         return file
 
+    _date_format_reads_a_day = field_validator("date_format")(_reads_a_day)
+
 
 class SourceConfig(Strict):
     kind: Literal["sql", "files"]
@@ -86,6 +93,8 @@ class SourceConfig(Strict):
     date_format: str | None = None
     timezone: str = "Europe/London"
     tables: dict[str, TableSource] = Field(default_factory=dict)
+
+    _date_format_reads_a_day = field_validator("date_format")(_reads_a_day)
 
     @model_validator(mode="after")
     def _kind_has_its_location(self, info: ValidationInfo) -> SourceConfig:
@@ -236,6 +245,14 @@ class MailSettings(Strict):
     failure_notify: list[str] = Field(default_factory=list)  # told when a scheduled run fails
     timeout_seconds: float = Field(default=30.0, gt=0)
 
+    @field_validator("host")
+    @classmethod
+    def _one_host_name(cls, host: str) -> str:
+        # A line break would end the SMTP command it is written in and begin another.
+        if not host or any(c.isspace() or not c.isprintable() for c in host):
+            raise ValueError(f"{host!r} is not a host name (no spaces, line breaks or controls)")
+        return host
+
     @model_validator(mode="after")
     def _addresses_and_credentials(self) -> MailSettings:
         for key in ("sender", "distribution", "failure_notify"):
@@ -271,6 +288,23 @@ class ValidationSettings(Strict):
     earliest_date: dt.date = dt.date(2000, 1, 1)
     max_linkage_failure: float = Field(default=0.5, ge=0, le=1)
 
+    @field_validator("earliest_date")
+    @classmethod
+    def _not_in_the_future(cls, earliest: dt.date) -> dt.date:
+        if earliest > dt.date.today():
+            raise ValueError(
+                f"{earliest} is after today: every date up to the as-of date would be "
+                "quarantined as implausible"
+            )
+        return earliest
+
+
+def _some_districts(districts: list[str]) -> list[str]:
+    # With none, every crime would be quarantined as "not a configured district".
+    if not districts:
+        raise ValueError("names no district: list the area's districts, as in config/default.toml")
+    return districts
+
 
 # An area's name is the folder of its outputs (<out>/<name>/<Q>/): lower case, and not one of the
 # folders vcc writes beside them.
@@ -287,6 +321,8 @@ class AreaConfig(Strict):
     produced_by: str | None = None  # the report's "Produced by", else the configuration's
     districts: list[str]
     sources: dict[str, SourceConfig]
+
+    _districts = field_validator("districts")(_some_districts)
 
     @field_validator("sources")
     @classmethod
@@ -328,6 +364,7 @@ class Config(Strict):
     validation: ValidationSettings = ValidationSettings()
     districts: list[str]
     output_dir: Path = Path("out")
+    _districts = field_validator("districts")(_some_districts)
     # The files this configuration was read from, for the manifest.
     files: list[str] = Field(default_factory=list)
 

@@ -63,6 +63,7 @@ import pyarrow.compute as pc
 
 from vcc.flows.config import SourceConfig, ValidationSettings
 from vcc.flows.errors import ValidationFailed
+from vcc.flows.sources import date_text
 from vcc.flows.sources.coerce import coerce_source
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.suites import RuleResult, SuiteRunner, TableKey
@@ -288,17 +289,21 @@ def _parse_failures(
         str(column): pd.Index(group["row"].unique())
         for column, group in problems.groupby("column", sort=False)
     }
+    if "why" not in problems:
+        problems = problems.assign(why="")
     failures = []
-    for column, rows in unparseable.items():
-        expected = _KIND_WORDS[table.column(column).kind]
+    for (column, why), group in problems.fillna({"why": ""}).groupby(["column", "why"], sort=False):
+        expected = _KIND_WORDS[table.column(str(column)).kind]
+        if why.startswith("no "):  # date_text: a partial date, or one short of its precision
+            name, told = f"partial {column}", f"partial {column}: {why}"
+        elif why and why != date_text.NOT_A_DATE:
+            name, told = f"unparseable {column}", f"unparseable {column}: {why}"
+        else:
+            name, told = f"unparseable {column}", f"unparseable {column}: not {expected}"
         failures.append(
-            _Failure(
-                f"unparseable {column}",
-                f"a value present but not {expected}",
-                rows,
-                reason=f"unparseable {column}: not {expected}",
-            )
-        )
+            _Failure(name, f"a value present but not {expected}", pd.Index(group["row"].unique()),
+                     reason=told)
+        )  # fmt: skip
     return failures, unparseable
 
 
