@@ -31,7 +31,7 @@ from pydantic import (
 from vcc import shipped
 from vcc.flows.errors import ConfigError
 from vcc.flows.qaf import MAX_SAMPLE_SIZE
-from vcc.flows.sources.date_text import check_date_format
+from vcc.flows.sources.date_format import check_date_format
 from vcc.transforms.catalogue import Catalogue, CatalogueError, load_catalogue, version_in_force
 from vcc.transforms.settings import (
     CalendarSettings,

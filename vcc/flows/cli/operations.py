@@ -73,8 +73,8 @@ def history(quarter: Quarter | None, config, out, area) -> None:
     """List runs and report versions, with their approvals and circulation."""
     from vcc.flows.operations.history import history_text
 
-    _, warehouse, _ = open_place(config, out, area)
-    click.echo(history_text(warehouse, str(quarter) if quarter else None), nl=False)
+    _, warehouse, output_root = open_place(config, out, area)
+    click.echo(history_text(warehouse, str(quarter) if quarter else None, output_root), nl=False)
 
 
 @click.command()
@@ -87,5 +87,8 @@ def show(run_id: str, as_json: bool, config, out, area) -> None:
     `vcc history` lists it)."""
     from vcc.flows.operations.history import show_json, show_text
 
-    _, warehouse, _ = open_place(config, out, area)
-    click.echo((show_json if as_json else show_text)(warehouse, run_id), nl=False)
+    _, warehouse, output_root = open_place(config, out, area)
+    if as_json:
+        click.echo(show_json(warehouse, run_id), nl=False)
+    else:
+        click.echo(show_text(warehouse, run_id, output_root), nl=False)

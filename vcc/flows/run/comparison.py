@@ -26,11 +26,11 @@ import pandas as pd
 from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
 from vcc.flows.errors import AreasFailed
+from vcc.flows.run.people_files import write_csv
 from vcc.flows.run.progress import progress
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import open_warehouse
 from vcc.flows.warehouse.versions import RunFacts
-from vcc.transforms.cell_text import neutralise_frame
 from vcc.transforms.comparison import compare_areas, published_comparison
 from vcc.transforms.metrics import METRIC_COLUMNS
 from vcc.transforms.quarters import Quarter
@@ -76,7 +76,7 @@ def publish_comparison(
         published = published_comparison(table, config.disclosure.threshold)
         staging.mkdir()
         csv = staging / "comparison.csv"
-        neutralise_frame(published).to_csv(csv, index=False, lineterminator="\n")
+        write_csv(published, csv)
         pdf = staging / f"vcc-{quarter}-comparison.pdf"
         titles = {name: area.area for name, area in config.areas.items()}
         context = comparison_context(

@@ -26,13 +26,13 @@ from vcc.flows.checksums import sha256
 from vcc.flows.config import Config
 from vcc.flows.private import FOLDER_MODE, make_private, private_folder
 from vcc.flows.run.pdf import PdfProcess
+from vcc.flows.run.people_files import csv_text, write_csv
 from vcc.flows.run.progress import progress
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.snapshot import snapshot_frame
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.versions import RunFacts, VersionPlan
-from vcc.transforms.cell_text import neutralise, neutralise_frame
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter
 
@@ -87,7 +87,7 @@ def metrics_csv(metrics: pd.DataFrame) -> str:
     """``metrics.csv``: counts as integers, rates and bounds to 4 places, empty when undefined."""
     text = four_places(metrics)
     text["target"] = metrics["target"].map(lambda v: f"{v:.2f}")
-    return neutralise_frame(text).to_csv(index=False, lineterminator="\n")
+    return csv_text(text)
 
 
 def data_quality_csv(outcome: ValidationOutcome, as_of: dt.date) -> pd.DataFrame:
@@ -131,8 +131,8 @@ def _write_quarantine(run: RunOutputs, folder: Path) -> dict[str, int]:
         if not len(reasons):
             continue
         rows = run.raw[source][table].frame.loc[reasons.index]
-        rows = neutralise_frame(rows.assign(reason=reasons.to_numpy()))
-        rows.to_csv(folder / f"{source}.{table}.csv", index=False, lineterminator="\n")
+        rows = rows.assign(reason=reasons.to_numpy())
+        write_csv(rows, folder / f"{source}.{table}.csv")
         written[f"{source}.{table}"] = len(rows)
     return written
 
@@ -188,12 +188,12 @@ def _render(
     (staging / f"{run.report_name}.html").write_text(standalone_html(html), encoding="utf-8")
     config = run.config
     write_published_workbook(
-        neutralise_frame(run.figures.published),
+        run.figures.published,
         staging / "published-tables.xlsx",
-        title=neutralise(config.report.title),
+        title=config.report.title,
         quarter=str(run.quarter),
-        area=neutralise(config.report.area),
-        produced_by=neutralise(config.report.produced_by),
+        area=config.report.area,
+        produced_by=config.report.produced_by,
         as_of=run.as_of,
         threshold=config.disclosure.threshold,
         published_on=long_date(run.extracted_at.date()),
@@ -228,10 +228,9 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
         figures = run.figures
         (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
         for stem, table in {"changes": figures.changes, **figures.analyses}.items():
-            four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
-        # Text from the sources or the configuration never runs as a formula (cell_text).
-        published = neutralise_frame(figures.published)
-        published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
+            write_csv(four_places(table), staging / f"{stem}.csv")
+        # Text from the sources or the configuration never runs as a formula (people_files).
+        write_csv(figures.published, staging / "published-tables.csv")
         counts = run.outcome.table_counts()
         for source, table, read in counts[["source", "table", "rows_read"]].itertuples(index=False):
             # rows read = rows accepted + rows quarantined, against what extraction really read
@@ -240,7 +239,7 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
                     f"{source}.{table}: rows were lost between extract and validate"
                 )
         quality = data_quality_csv(run.outcome, run.as_of)
-        quality.to_csv(staging / "data-quality.csv", index=False, lineterminator="\n")
+        write_csv(quality, staging / "data-quality.csv")
         snapshots = _write_snapshots(run, staging / "snapshots")
         data = _report_data(run, counts, quality)
         context = report_context(data)  # drawn once: for the fingerprint, then for the files
@@ -431,7 +430,8 @@ def _run_id_of(folder: Path) -> str | None:
 
 def _archive(retired: Path, archive: Path) -> None:
     """Keep a replaced run's manifest and snapshots, so that its figures stay reproducible
-    (``vcc run --from-snapshot RUN_ID``)."""
+    (``vcc run --from-snapshot RUN_ID``), and its report: a PDF that was approved or circulated
+    is a record (its SHA-256 is in the manifest; ``vcc show`` and ``vcc history`` name it)."""
     manifest = retired / "manifest.json"
     if not manifest.exists():
         return
@@ -439,6 +439,8 @@ def _archive(retired: Path, archive: Path) -> None:
     kept = private_folder(private_folder(archive) / run_id)
     if (retired / "snapshots").exists():
         os.replace(retired / "snapshots", kept / "snapshots")
+    for report in retired.glob("*.pdf"):
+        os.replace(report, kept / report.name)
     # the manifest last: while the retired folder has it, it still has something to archive
     os.replace(manifest, kept / "manifest.json")
     make_private(kept)  # case data: owner-only (flows.private)

@@ -21,6 +21,7 @@ from typing import Final
 import pandas as pd
 
 from vcc.flows.errors import SourceError
+from vcc.flows.sources.date_format import FORMAT_UNITS, UNITS, declared_unit
 
 # The text names a day: ISO 8601 extended (2026-09-05, 2026-9-5) or basic (20260905), with or
 # without a time after it.
@@ -35,9 +36,6 @@ _ISO_PARTS = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(.*)$")
 # The time after an ISO 8601 date: hour, then optional minute and second.
 _ISO_TIME = re.compile(r"^[0-9]{4}-?[0-9]{1,2}-?[0-9]{1,2}[T ]([0-9]{2})(:?[0-9]{2})?(:?[0-9]{2})?")
 
-# The finest unit a strptime format reads, in order: 0 a day, 1 an hour, 2 a minute, 3 a second.
-UNITS: Final = ("day", "hour", "minute", "second")
-_FORMAT_UNITS: Final = (("%S", 3), ("%T", 3), ("%M", 2), ("%R", 2), ("%H", 1), ("%I", 1))
 SYSTEMATIC_SHARE: Final = 0.25  # of a column's present values; at least SYSTEMATIC_MINIMUM
 SYSTEMATIC_MINIMUM: Final = 3
 
@@ -46,23 +44,6 @@ NOT_A_DATE = "not a date"
 PARTIAL = "no day: a month or a year alone is not a date"
 SWAPPED = "it reads only with day and month exchanged"
 EPOCH = "a number, not a date (seconds or milliseconds since 1970?)"
-
-
-def check_date_format(date_format: str) -> str:
-    """``date_format`` if it reads a day; else ValueError (a format of months reads 1st days)."""
-    if not any(code in date_format for code in ("%d", "%j", "%c", "%x")):
-        raise ValueError(
-            f"{date_format!r} reads no day (%d): a date needs its day, so a month or a year "
-            "cannot be a date format"
-        )
-    return date_format
-
-
-def declared_unit(date_format: str | None) -> int:
-    """The finest unit ``date_format`` reads (an index into UNITS); a day without a format."""
-    if not date_format:
-        return 0
-    return max((unit for code, unit in _FORMAT_UNITS if code in date_format), default=0)
 
 
 def iso_unit(text: pd.Series) -> pd.Series:
@@ -102,7 +83,7 @@ def why_unreadable(text: pd.Series, date_format: str | None) -> pd.Series:
 def _day_part(date_format: str) -> str | None:
     """``date_format`` up to its time of day (``%d/%m/%Y`` of ``%d/%m/%Y %H:%M``), if it ends
     with one."""
-    starts = [date_format.find(code) for code, _ in _FORMAT_UNITS if code in date_format]
+    starts = [date_format.find(code) for code, _ in FORMAT_UNITS if code in date_format]
     day = date_format[: min(starts)].rstrip(" T") if starts else ""
     return day if day and "%z" not in date_format[min(starts) :] else None
 

@@ -41,6 +41,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from vcc.flows.errors import VccError
 from vcc.flows.private import private_file, private_folder
 from vcc.flows.urls import mask_secrets, mask_url
+from vcc.flows.warehouse.schema_check import (
+    backup_sqlite,
+    create_sqlite,
+    empty_file_problem,
+    known_revisions,
+    schema_problem,
+    sqlite_path,
+)
 from vcc.flows.warehouse.tables import (
     circulations,
     metadata,
@@ -133,6 +141,13 @@ class Warehouse:
         self.lock_wait = lock_wait
         self.notice = notice
         try:
+            database = sqlite_path(url)
+            if database is not None:
+                if problem := empty_file_problem(database):
+                    raise self._damaged(problem, by=None)
+                if not database.exists():  # only a missing file is a new warehouse
+                    private_folder(database.parent)
+                    create_sqlite(database, self._make_schema)
             self.engine = _engine(url)
             self._check_integrity()
             with self._stopping_on_damage():
@@ -169,33 +184,43 @@ class Warehouse:
                 raise self._damaged(str(cause)) from None
             raise
 
-    def _damaged(self, detail: str) -> WarehouseDamaged:
+    def _damaged(self, detail: str, by: str | None = "SQLite") -> WarehouseDamaged:
+        said = f"{by}: {' '.join(detail.split())[:120]}" if by else detail
         return WarehouseDamaged(
-            f"the warehouse {self.shown_url.split('///', 1)[-1]} is damaged (SQLite: "
-            f"{' '.join(detail.split())[:120]}); vcc wrote nothing to it: restore it from your "
-            "latest backup"
+            f"the warehouse {self.shown_url.split('///', 1)[-1]} is damaged ({said}); vcc wrote "
+            "nothing to it: restore it from your latest backup"
         )
 
-    def _upgrade(self) -> None:
-        """Bring the schema to the newest migration; Alembic is loaded only when it is not there
-        already (a new warehouse, or one an older vcc made), since loading it costs more than the
-        quick commands' own work."""
-        if self._schema_revision() == SCHEMA_REVISION:
-            return
-        from alembic import command
-        from alembic.config import Config as AlembicConfig
+    def _make_schema(self, draft: Path) -> None:
+        """The newest schema in the new SQLite file ``draft`` (``schema_check.create_sqlite``)."""
+        engine = _engine(f"sqlite:///{draft}")
+        try:
+            _migrate(engine)
+        finally:
+            engine.dispose()
 
-        settings = AlembicConfig()
-        settings.set_main_option("script_location", str(MIGRATIONS))
-        for attempt in range(3):
-            try:
-                with self.engine.begin() as connection:
-                    settings.attributes["connection"] = connection
-                    command.upgrade(settings, "head")
-                return
-            except (IntegrityError, OperationalError):
-                if attempt == 2:  # two processes creating one new warehouse at once
-                    raise
+    def _upgrade(self) -> None:
+        """Check the schema, and bring an older vcc's to the newest migration after a backup;
+        Alembic is loaded only then (or for a new PostgreSQL warehouse), since loading it costs
+        more than the quick commands' own work."""
+        revision = self._schema_revision()
+        new = revision is None and self.engine.dialect.name != "sqlite"
+        with self.engine.connect() as connection:
+            problem = None if new else schema_problem(connection, revision, SCHEMA_REVISION)
+            if new and (taken := set(inspect(connection).get_table_names()) & set(metadata.tables)):
+                problem = f"it holds vcc's tables ({', '.join(sorted(taken))}) but no revision"
+        if problem and revision is not None and revision not in known_revisions():
+            raise WarehouseError(f"the warehouse {self.shown_url.split('///', 1)[-1]}: {problem}")
+        if problem:
+            raise self._damaged(problem, by=None)
+        if revision == SCHEMA_REVISION:
+            return
+        database = sqlite_path(self.url)
+        if database is not None:
+            copy = backup_sqlite(database)
+            if self.notice:
+                self.notice(f"vcc: the warehouse is migrated; its copy as it was: {copy}")
+        _migrate(self.engine)
 
     def _schema_revision(self) -> str | None:
         """The migration the database is at (Alembic's own record), None for a new database."""
@@ -450,6 +475,24 @@ class Warehouse:
     def transaction(self) -> Iterator[Any]:
         with self.engine.begin() as connection:
             yield connection
+
+
+def _migrate(engine: Engine) -> None:
+    """Alembic's upgrade to the newest revision, retried when two processes race to it."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    settings = AlembicConfig()
+    settings.set_main_option("script_location", str(MIGRATIONS))
+    for attempt in range(3):
+        try:
+            with engine.begin() as connection:
+                settings.attributes["connection"] = connection
+                command.upgrade(settings, "head")
+            return
+        except (IntegrityError, OperationalError):
+            if attempt == 2:  # two processes migrating one warehouse at once
+                raise
 
 
 def _engine(url: str) -> Engine:
