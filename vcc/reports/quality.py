@@ -172,9 +172,9 @@ def quality_view(data: ReportData) -> QualityView:
 def quality_summary(
     quality: pd.DataFrame, as_of: date, counts: pd.DataFrame | None = None
 ) -> QualityView:
-    """What ``data-quality.csv``'s rows (``flows.run.outputs.data_quality_csv``) say, for the report
-    and for ``vcc validate``; ``counts`` (rows read, accepted and quarantined per table) stand in
-    for the summary rows when ``quality`` has none."""
+    """What ``data-quality.csv``'s rows (``flows.sources.validate.data_quality_csv``) say, for
+    the report and for ``vcc validate``; ``counts`` (rows read, accepted and quarantined per
+    table) stand in for the summary rows when ``quality`` has none."""
     counts = _source_order(_counts(quality, counts))
     table_rows, shares = [], {}
     for _, row in counts.iterrows():

@@ -13,7 +13,7 @@ import sys
 from tests.flows.cli.published import QUARTER, published_quarter
 from vcc.flows.operations.circulation import approve
 from vcc.flows.operations.history import history_text, show_text
-from vcc.flows.run.outputs import _archive
+from vcc.flows.run.publish import _archive
 from vcc.flows.warehouse.store import Warehouse, default_url
 
 REPORT = f"vcc-{QUARTER}-report.pdf"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vcc.flows.run.outputs import publish_folder, recover
+from vcc.flows.run.publish import publish_folder, recover
 from vcc.flows.warehouse.store import Warehouse, default_url
 from vcc.flows.warehouse.versions import RunFacts
 from vcc.transforms.metrics import METRIC_COLUMNS
@@ -187,7 +187,7 @@ KILLED_AT = """
 import os, signal, sys
 from pathlib import Path
 from tests.flows.run.test_publish_switch import QUARTER, faults_at, recorder, staged
-from vcc.flows.run.outputs import publish_folder
+from vcc.flows.run.publish import publish_folder
 from vcc.flows.warehouse.store import Warehouse, default_url
 
 out, at = Path(sys.argv[1]), int(sys.argv[2])

@@ -111,8 +111,9 @@ def test_a_configured_uk_format_reads_and_iso_still_reads():
             "row": 3,
             "column": "reported_at",
             "value": "05/03/2024",
-            "reason": "reported_at: '05/03/2024' is not a valid date",
-            "why": "not a date",
+            "reason": "reported_at: '05/03/2024' is not a valid date: no time of day, which its "
+            "date_format '%d/%m/%Y %H:%M' gives",
+            "why": "no time of day, which its date_format '%d/%m/%Y %H:%M' gives",
         },
     ]
 

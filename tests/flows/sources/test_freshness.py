@@ -15,8 +15,7 @@ import pytest
 
 from tests.builders import source_tables
 from tests.reports.test_report import a_quarter, revised
-from vcc.flows.run.outputs import data_quality_csv
-from vcc.flows.sources.validate import validate_sources
+from vcc.flows.sources.validate import data_quality_csv, validate_sources
 from vcc.reports import render
 from vcc.reports.quality import quality_summary
 from vcc.transforms.freshness import FRESHNESS_COLUMNS, STALE_AFTER_DAYS

@@ -24,7 +24,7 @@ GOLDEN_DATA = FIXTURES / "golden" / "data"
 
 def write_run(raw: dict, out: Path, run_id: str, quarter: str = "2024Q2") -> Path:
     """The snapshots and the manifest entries of a run, as flows/run/outputs.py writes them."""
-    from vcc.flows.run.outputs import sha256
+    from vcc.flows.checksums import sha256
     from vcc.flows.sources.snapshot import snapshot_frame
 
     folder = out / quarter

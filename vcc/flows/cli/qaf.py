@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from vcc.flows.bounds import MAX_SAMPLE_SIZE
 from vcc.flows.cli.app import AREA_OPTION, QUARTER, VccGroup, open_place, place_options
-from vcc.flows.qaf import MAX_SAMPLE_SIZE
 from vcc.transforms.quarters import Quarter
 
 

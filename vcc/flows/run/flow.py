@@ -30,8 +30,9 @@ from vcc.flows.errors import (
 )
 from vcc.flows.operations.summary import run_summary_markdown
 from vcc.flows.run.figures import FigureSettings, quarter_figures
-from vcc.flows.run.outputs import RunOutputs, publish, recover, write_outputs
+from vcc.flows.run.outputs import RunOutputs, write_outputs
 from vcc.flows.run.progress import progress
+from vcc.flows.run.publish import publish, recover
 from vcc.flows.sources.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from vcc.flows.sources.snapshot import load_snapshot, snapshot_as_of
 from vcc.flows.version import code_version

@@ -6,7 +6,7 @@ validate tasks call (``flows.sources.extract.extract_source``,
 here directly; a database that is unavailable for now is tried again after the same waits as the
 flow's (``vcc.flows.sources.extract.RETRY_DELAYS_SECONDS``), each announced. The summary is
 what the run's ``data-quality.csv`` and the report's data-quality section would say: the same
-rows (``vcc.flows.run.outputs.data_quality_csv``), the same verdict and freshness warnings
+rows (``vcc.flows.sources.validate.data_quality_csv``), the same verdict and freshness warnings
 (``reports.quality.quality_summary``). A source whose URL is in a Prefect Secret block needs the
 Prefect API that holds it (``PREFECT_API_URL``).
 """
@@ -22,9 +22,8 @@ import pandas as pd
 
 from vcc.flows.config import Config
 from vcc.flows.errors import SourceUnavailable
-from vcc.flows.run.outputs import data_quality_csv
 from vcc.flows.sources.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
-from vcc.flows.sources.validate import ValidationOutcome, validate_extract
+from vcc.flows.sources.validate import ValidationOutcome, data_quality_csv, validate_extract
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.schema import CANONICAL, ROW_DATE
 
@@ -37,7 +36,7 @@ class SourceCheck:
     as_of: dt.date
     extracted_at: dt.datetime
     outcome: ValidationOutcome
-    quality: pd.DataFrame  # vcc.flows.run.outputs.data_quality_csv
+    quality: pd.DataFrame  # vcc.flows.sources.validate.data_quality_csv
 
 
 def check_sources(

@@ -8,7 +8,7 @@ Any SQLAlchemy 2 database: an SQLite file beside the outputs by default, Postgre
 not there already (the quick commands read a current warehouse without loading Alembic). An
 SQLite file is checked for damage when opened and before a run commits (``WarehouseDamaged``).
 Run, approve, circulate, sample and review import of a quarter share its one lock
-(``run_locks``, ``Warehouse.holding``).
+(``run_locks``, ``Warehouse.holding``; the locking itself: ``locks.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import datetime as dt
 import json
 import os
 import socket
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,9 +36,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from vcc.flows.config.settings import WAREHOUSE_FILE as WAREHOUSE_FILE
+from vcc.flows.config.settings import default_url as default_url
 from vcc.flows.errors import VccError
 from vcc.flows.private import private_file, private_folder
 from vcc.flows.urls import mask_secrets, mask_url
+from vcc.flows.warehouse.locks import QuarterLocked as QuarterLocked
+from vcc.flows.warehouse.locks import QuarterLocks, now
 from vcc.flows.warehouse.schema_check import (
     backup_sqlite,
     create_sqlite,
@@ -65,18 +67,6 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SCHEMA_REVISION = "0004"  # the newest migration's revision id (a test checks it is the head)
-WAREHOUSE_FILE = "vcc-warehouse.sqlite"
-STALE_LOCK = dt.timedelta(hours=12)  # no run takes this long; its holder was killed elsewhere
-LOCK_POLL_SECONDS = 0.25  # how often a waiting operation looks at the lock again
-LOCK_ATTEMPTS = 100_000  # bounds the loop; the wait itself ends it
-# What the holder of a quarter's lock is doing, as the refusal says it.
-OPERATIONS = {
-    "run": "being run",
-    "approve": "being approved",
-    "circulate": "being circulated",
-    "sample": "being sampled",
-    "review import": "having a review form imported",
-}
 
 
 class WarehouseError(VccError):
@@ -94,40 +84,6 @@ def _damage(cause: BaseException) -> bool:
     )
 
 
-class QuarterLocked(VccError):
-    """Another run, approval, circulation, sample or review import of the quarter holds its
-    lock."""
-
-
-def held_by(holder: dict[str, Any]) -> str:
-    """Who holds a quarter's lock, in words: "2026Q3 is being circulated by pid 1234 since
-    14:02"."""
-    doing = OPERATIONS.get(holder["operation"], f"locked by {holder['operation']}")
-    run = f" (run {holder['run_id']})" if holder["operation"] == "run" else ""
-    where = "" if holder["host"] == socket.gethostname() else f" on {holder['host']}"
-    since = holder["acquired_at"]
-    when = f"{since:%H:%M}" if since.date() == dt.date.today() else f"{since:%Y-%m-%d %H:%M}"
-    return f"{holder['quarter']} is {doing}{run} by pid {holder['pid']}{where} since {when}"
-
-
-def default_url(output_root: Path) -> str:
-    return f"sqlite:///{(output_root / WAREHOUSE_FILE).resolve()}"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class Warehouse:
     """One warehouse database; every method is one short transaction."""
 
@@ -138,7 +94,6 @@ class Warehouse:
         lock_wait_seconds); ``notice`` hears, once, that an operation is waiting for it."""
         self.url = url
         self.shown_url = mask_url(url)
-        self.lock_wait = lock_wait
         self.notice = notice
         try:
             database = sqlite_path(url)
@@ -149,6 +104,7 @@ class Warehouse:
                     private_folder(database.parent)
                     create_sqlite(database, self._make_schema)
             self.engine = _engine(url)
+            self.locks = QuarterLocks(self.engine, lock_wait, notice)
             self._check_integrity()
             with self._stopping_on_damage():
                 self._upgrade()
@@ -235,7 +191,7 @@ class Warehouse:
                   parameters: dict[str, Any], facts: RunFacts) -> None:  # fmt: skip
         """Take the quarter's lock and record the run as running (refuses if another operation
         on the quarter holds the lock past the wait); ``fail_run`` or ``finish_run`` release it."""
-        self._lock(quarter, "run", run_id)
+        self.locks.take(quarter, "run", run_id)
         with self.engine.begin() as connection:
             connection.execute(
                 insert(runs).values(
@@ -247,7 +203,7 @@ class Warehouse:
                     config_sha256=facts.config_sha256,
                     code_version=facts.code_version,
                     status="running",
-                    started_at=_now(),
+                    started_at=now(),
                     host=socket.gethostname(),
                     pid=os.getpid(),
                 )
@@ -255,66 +211,9 @@ class Warehouse:
 
     @contextmanager
     def holding(self, quarter: str, operation: str) -> Iterator[None]:
-        """Hold the quarter's lock for ``operation`` (one of ``OPERATIONS``) while the block
-        runs, and release it however the block ends."""
-        holder = f"{operation.replace(' ', '-')}-{uuid.uuid4().hex[:12]}"
-        self._lock(quarter, operation, holder)
-        try:
+        """Hold the quarter's lock for ``operation`` while the block runs (``locks.py``)."""
+        with self.locks.holding(quarter, operation):
             yield
-        finally:
-            with self.engine.begin() as connection:
-                connection.execute(delete(run_locks).where(run_locks.c.run_id == holder))
-
-    def _lock(self, quarter: str, operation: str, holder: str) -> None:
-        """One lock per quarter for run, approve, circulate, sample and review import: wait up
-        to ``lock_wait`` seconds for another holder to finish, then refuse naming it. A holder
-        whose process has died on this machine, or older than ``STALE_LOCK``, is taken over."""
-        row = dict(quarter=quarter, run_id=holder, host=socket.gethostname(), pid=os.getpid(),
-                   operation=operation)  # fmt: skip
-        deadline = time.monotonic() + self.lock_wait
-        told = False
-        for _ in range(LOCK_ATTEMPTS):
-            try:
-                with self.engine.begin() as connection:
-                    connection.execute(insert(run_locks).values(**row, acquired_at=_now()))
-                return
-            except IntegrityError:
-                found = self._lock_holder(quarter)
-                if found is None:
-                    continue  # released in between
-                if self._stale(found):
-                    self._take_over(found)
-                    continue
-                if time.monotonic() >= deadline:
-                    raise QuarterLocked(f"{held_by(found)}; try again when it finishes") from None
-                if not told and self.notice:
-                    self.notice(f"{held_by(found)}; waiting up to {self.lock_wait:g} s")
-                    told = True
-                time.sleep(min(LOCK_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
-        raise QuarterLocked(f"{quarter}: could not take the quarter's lock; try again")
-
-    def _lock_holder(self, quarter: str) -> dict[str, Any] | None:
-        with self.engine.connect() as connection:
-            found = connection.execute(
-                select(run_locks).where(run_locks.c.quarter == quarter)
-            ).first()
-        return dict(found._mapping) if found else None
-
-    def _take_over(self, holder: dict[str, Any]) -> None:
-        """Remove a dead holder's lock; a run it was making is recorded as abandoned."""
-        with self.engine.begin() as connection:
-            connection.execute(delete(run_locks).where(run_locks.c.run_id == holder["run_id"]))
-            connection.execute(
-                update(runs)
-                .where(runs.c.run_id == holder["run_id"], runs.c.status == "running")
-                .values(status="abandoned", error="the process was killed")
-            )
-
-    @staticmethod
-    def _stale(holder: dict[str, Any]) -> bool:
-        if holder["host"] == socket.gethostname() and not _pid_alive(holder["pid"]):
-            return True
-        return _now() - holder["acquired_at"] > STALE_LOCK
 
     def fail_run(self, run_id: str, quarter: str, reason: str) -> None:
         """Record a failed run and release its lock; nothing it computed is kept."""
@@ -322,7 +221,7 @@ class Warehouse:
             connection.execute(
                 update(runs)
                 .where(runs.c.run_id == run_id)
-                .values(status="failed", finished_at=_now(), error=reason[:2000])
+                .values(status="failed", finished_at=now(), error=reason[:2000])
             )
             connection.execute(delete(run_locks).where(run_locks.c.run_id == run_id))
 
@@ -339,7 +238,7 @@ class Warehouse:
     ) -> None:
         """Record a successful run in one transaction: its metrics, its version, its status.
         An SQLite warehouse is checked for damage before anything is committed. ``publish``
-        (the switch of the outputs, ``flows.run.outputs.publish_folder``) runs inside the
+        (the switch of the outputs, ``flows.run.publish.publish_folder``) runs inside the
         transaction, so that if it fails nothing is recorded, and if the recording fails the
         transaction is rolled back and the outputs are switched back."""
         from vcc.transforms.metrics import METRIC_COLUMNS  # pandas: only a finished run needs it
@@ -351,7 +250,7 @@ class Warehouse:
                 .where(runs.c.run_id == run_id)
                 .values(
                     status="succeeded",
-                    finished_at=_now(),
+                    finished_at=now(),
                     timings=json.dumps(manifest.get("timings_seconds", {})),
                     version=plan.version,
                     metrics_sha256=metrics_sha256,
@@ -377,7 +276,7 @@ class Warehouse:
                         quarter=plan.quarter,
                         version=plan.version,
                         edition=plan.edition,
-                        created_at=_now(),
+                        created_at=now(),
                         **version_row,
                     )  # fmt: skip
                 )
@@ -435,7 +334,7 @@ class Warehouse:
 
     def unfinished(self, run_id: str) -> bool:
         """Whether the warehouse knows the run and it did not succeed (running, failed or
-        abandoned): its outputs were never published (``flows.run.outputs.recover``)."""
+        abandoned): its outputs were never published (``flows.run.publish.recover``)."""
         found = self.run(run_id)
         return found is not None and found["status"] != "succeeded"
 
