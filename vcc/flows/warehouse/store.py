@@ -43,6 +43,8 @@ from vcc.flows.private import private_file, private_folder
 from vcc.flows.urls import mask_secrets, mask_url
 from vcc.flows.warehouse.locks import QuarterLocked as QuarterLocked
 from vcc.flows.warehouse.locks import QuarterLocks, now
+from vcc.flows.warehouse.reachable import WarehouseUnreachable as WarehouseUnreachable
+from vcc.flows.warehouse.reachable import report_unreachable
 from vcc.flows.warehouse.schema_check import (
     backup_sqlite,
     create_sqlite,
@@ -407,7 +409,9 @@ def _engine(url: str) -> Engine:
             connection.execute("PRAGMA foreign_keys = ON")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    report_unreachable(engine, url)  # a lost server is one line naming it (reachable.py)
+    return engine
 
 
 def open_warehouse(
