@@ -28,10 +28,13 @@ def typed_frame(source: str, table: str, rows: list[dict]) -> pd.DataFrame:
 
 
 def source_tables(**tables: list[dict]) -> dict[tuple[str, str], pd.DataFrame]:
-    """All canonical tables, empty unless given as ``<source>__<table>=[rows]``."""
+    """All canonical tables, empty unless given as ``<source>__<table>=[rows]``; the optional
+    source ``feedback`` (CONTRACT.md §7.3) only when one of its tables is given."""
     given = {tuple(name.split("__")): rows for name, rows in tables.items()}
     built = {}
     for source, defs in CANONICAL.items():
+        if source == "feedback" and not any(key[0] == source for key in given):
+            continue
         for table in defs:
             built[(source, table)] = typed_frame(source, table, given.pop((source, table), []))
     assert not given, f"unknown tables {list(given)}"

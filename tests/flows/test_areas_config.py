@@ -100,3 +100,51 @@ def test_bad_areas_are_one_line_errors(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message) as caught:
         load_config(write(tmp_path, text))
     assert "\n" not in str(caught.value)
+
+
+# --- most similar groups and overdispersion (CONTRACT.md §7.2) ----------------------------------
+
+
+def test_similar_areas_and_the_overdispersion_method_are_read(tmp_path):
+    text = TWO_AREAS.replace('area = "Northshire"', 'area = "Northshire"\nsimilar = ["south-2"]')
+    config = load_config(write(tmp_path, text + '\n[comparison]\noverdispersion = "none"\n'))
+    assert config.areas["north"].similar == ["south-2"] and config.areas["south-2"].similar == []
+    assert config.comparison.overdispersion == "none"
+    assert load_config(write(tmp_path / "d", TWO_AREAS)).comparison.overdispersion == "additive"
+
+
+@pytest.mark.parametrize(
+    ("addition", "message"),
+    [
+        ('similar = ["west"]', "north: similar names 'west', which is not an area"),
+        ('similar = ["north"]', "north: similar names the area itself"),
+    ],
+)
+def test_similar_naming_an_unknown_area_or_itself_is_refused_in_one_line(
+    tmp_path, addition, message
+):
+    text = TWO_AREAS.replace('area = "Northshire"', f'area = "Northshire"\n{addition}')
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_config(write(tmp_path, text))
+    assert "\n" not in str(caught.value)
+
+
+def test_an_unknown_overdispersion_method_is_refused_in_one_line(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(
+            write(tmp_path, TWO_AREAS + '\n[comparison]\noverdispersion = "multiplicative"\n')
+        )
+    assert "comparison.overdispersion" in str(caught.value)
+    assert 'unknown overdispersion method \'multiplicative\': use "additive" or "none"' in str(
+        caught.value
+    )
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ['similar = ["north"]\n', '[comparison]\nsimilar = ["north"]\n'])
+def test_similar_without_areas_is_refused_in_one_line(tmp_path, text):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert "similar belongs in an [areas.<name>] section" in str(caught.value)
+    assert "this configuration has no [areas]" in str(caught.value)
+    assert "\n" not in str(caught.value)

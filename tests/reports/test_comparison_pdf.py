@@ -90,3 +90,106 @@ def test_line_labels_are_spread_apart_in_order_and_kept_in_range():
     assert spread([0.50, 0.52, 0.51], 0.1, 0.0, 1.0) == pytest.approx([0.50, 0.70, 0.60])
     # five lines meeting at a rate of 100%: stacked down from the top, in the order given
     assert spread([1.0] * 5, 0.075, -0.02, 1.02) == pytest.approx([0.72, 0.795, 0.87, 0.945, 1.02])
+
+
+# --- labels from the chart's geometry; the Code's order; the limits in plain words ---------------
+
+
+def many(counts: dict[str, tuple[int, int]], measures=("R4-REFER",)) -> dict[str, pd.DataFrame]:
+    return {
+        name: pd.DataFrame(
+            [
+                dict(
+                    quarter=Q,
+                    measure_id=m,
+                    right="R4",
+                    agency="police",
+                    dimension="all",
+                    group="all",
+                    eligible=eligible,
+                    met=met,
+                )
+                for m in measures
+            ]
+        )  # fmt: skip
+        for name, (eligible, met) in counts.items()
+    }
+
+
+THREE = {"north": (5968, 4852), "south": (2686, 2178), "east": (1194, 1034)}
+# ten areas of the same size one above another (widened limits, τ² > 0), and ten near p0
+STACKED = {f"area{i}": (100, met) for i, met in enumerate(range(50, 100, 5))}
+CROWDED = {f"area{i}": (400 + 37 * i, 300 + 28 * i + (i % 3) * 4) for i in range(10)}
+
+
+@pytest.mark.parametrize("counts", [THREE, STACKED, CROWDED], ids=["three", "stacked", "crowded"])
+def test_no_label_is_struck_through_by_a_line_or_runs_into_another(counts):
+    from vcc.reports.comparison import funnel_figure
+    from vcc.reports.labels import collisions
+
+    table = compare_areas(many(counts), Q)
+    titles = {name: f"{name.title()}shire" for name in counts}
+    funnel = funnel_figure(table, pd.Series(True, index=table.index), titles)
+    ax = funnel.figure.axes[0]
+    assert len(funnel.areas) == len(counts)
+    # measured again on the finished chart, every label's text box against every line, leader,
+    # point and other label
+    assert collisions(ax, [label.annotation for label in funnel.areas]) == []
+    assert collisions(ax, funnel.lines, inside_plot=False) == []
+
+
+def test_collisions_are_found_where_a_label_is_struck_through():
+    from vcc.reports.comparison import funnel_figure
+    from vcc.reports.labels import collisions
+
+    table = compare_areas(many(THREE), Q)
+    funnel = funnel_figure(table, pd.Series(True, index=table.index), {})
+    ax = funnel.figure.axes[0]
+    p0 = float(table["all_areas_rate"].iloc[0])
+    # a label written across the all-areas line, and one on another label
+    struck = ax.annotate("Across", (3000, p0), ha="center", va="center", fontsize=8)
+    found = collisions(ax, [struck])
+    assert "Across: struck by a line" in found
+    first = funnel.areas[0].annotation
+    over = ax.annotate("Over", first.xyann, xycoords=first.xycoords, textcoords=first.anncoords,
+                       xytext=first.xyann, fontsize=8)  # fmt: skip
+    over.xy = first.xy
+    assert any(f"over {first.get_text()}" in problem or f"{first.get_text()}: over" in problem
+               for problem in collisions(ax, [first, over]))  # fmt: skip
+
+
+def test_measures_follow_the_codes_order_right_1_to_12():
+    from vcc.reports.comparison import code_order
+
+    keys = [("R12-ACK", "probation"), ("ENH-IDENTIFIED", "police"), ("R10-EXPENSES", "cps"),
+            ("R12-ACK", "police"), ("R2-RECORD", "police"), ("R4-VNA", "police"),
+            ("R11-REFER", "wcu"), ("R1-INTERPRET", "police"), ("R12-ACK", "cps")]  # fmt: skip
+    assert code_order(keys) == [
+        ("R1-INTERPRET", "police"), ("R2-RECORD", "police"), ("R4-VNA", "police"),
+        ("ENH-IDENTIFIED", "police"), ("R10-EXPENSES", "cps"), ("R11-REFER", "wcu"),
+        ("R12-ACK", "police"), ("R12-ACK", "cps"), ("R12-ACK", "probation"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("counts", "method", "words"),
+    [
+        (STACKED, "additive", "The limits are widened: areas differ more than chance alone "
+                              "explains (their spread is 9.5 times what chance would give)"),
+        (STACKED, "none", "The limits are those of chance alone: the configuration asks for no "
+                          "widening"),
+        (THREE, "additive", "with 3 areas (fewer than 10), how far areas really differ cannot be "
+                            "estimated, so the limits are not widened"),
+        ({f"a{i}": (80, 72) for i in range(10)}, "additive",
+         "areas differ no more than chance explains"),
+    ],
+)  # fmt: skip
+def test_the_pdf_says_in_plain_words_whether_and_why_limits_were_widened(counts, method, words):
+    table = compare_areas(many(counts), Q, overdispersion_method=method)
+    context = comparison_context(
+        table, Q, {}, {}, 5, ReportSettings(), dt.date(2025, 2, 14), method
+    )
+    section = context["sections"][0]
+    assert words in section["limits_note"]
+    assert words in section["chart"]  # the plot's text alternative says it too
+    assert section["widened"] == (counts is STACKED and method == "additive")

@@ -514,7 +514,8 @@ SECTIONS = [
     "Summary of compliance", "The twelve rights and how they are measured", "Police",
     "Crown Prosecution Service", "Witness Care Unit",
     "Probation Service", "Enhanced rights", "Victim needs assessments",
-    "Quality Assessment Framework: case reviews", "Data quality", "Methodology",
+    "Quality Assessment Framework: case reviews", "What victims told us", "Data quality",
+    "Methodology",
     "Annex: published tables",
 ]  # fmt: skip
 

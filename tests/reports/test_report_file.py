@@ -1,8 +1,8 @@
 """The report as a file: every table's semantics in the PDF's structure tree, and its font.
 
 The hand-made quarter of tests/test_report.py is rendered with every optional part filled in
-(slowest stages, case reviews, a revision), so that every kind of table the report can hold is
-in the PDF once.
+(slowest stages, case reviews, a revision, a victims' survey), so that every kind of table the
+report can hold is in the PDF once.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pikepdf
 import pytest
 
 from tests.reports.pdf_structure import table_problems
+from tests.reports.test_feedback_section import with_feedback
 from tests.reports.test_report import THRESHOLD, a_quarter, hand_made_stages, revised
 from vcc.flows.warehouse.versions import Revision
 from vcc.reports.render import STATIC_DIR, render_report
@@ -54,7 +55,7 @@ def a_full_quarter():
     )
     stages = hand_made_stages()
     return revised(
-        a_quarter(), stages=stages, published_stages=published_stages(stages, THRESHOLD),
+        with_feedback(), stages=stages, published_stages=published_stages(stages, THRESHOLD),
         qaf=case_reviews(), revisions=[revision],
     )  # fmt: skip
 

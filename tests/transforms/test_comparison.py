@@ -3,10 +3,16 @@ metrics tables written out here."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vcc.transforms.comparison import COMPARISON_COLUMNS, compare_areas, published_comparison
+from vcc.transforms.funnel import funnel_limits
 
 Q = "2024Q4"
 
@@ -63,3 +69,101 @@ def test_an_area_with_no_eligible_has_no_rate_and_a_tiny_benchmark_is_hidden():
     assert rows.loc["a", "rate"] == "[z]" and rows.loc["a", "funnel_position"] == "[z]"
     assert rows.loc["b", "eligible"] == "[c]"
     assert (rows["all_areas_rate"] == "[c]").all()  # 1 of 2 over every area
+
+
+# --- overdispersion (CONTRACT.md §7.2) ---------------------------------------------------------
+TEN = dict(zip("abcdefghij", [50, 55, 60, 65, 70, 75, 80, 85, 90, 95], strict=True))  # of 100
+
+
+def test_ten_areas_spread_beyond_chance_are_judged_against_widened_limits():
+    # φ 9.4799, τ² 0.023833 (tests/transforms/test_funnel.py); limits at n = 100: 99.8%
+    # 0.2446 to 0.9974, 95% 0.4157 to 0.9463. Binomial limits (about 0.64 to 0.81 at 95%) put
+    # six of the ten outside; widened, only j (95% met) is outside, above the 95% limit.
+    areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in TEN.items()}
+    table = compare_areas(areas, Q)
+    assert table["phi"].round(4).unique().tolist() == [9.4799]
+    assert table["tau2"].round(6).unique().tolist() == [0.023833]
+    assert table["funnel_position"].tolist() == ["within"] * 9 + ["above 95%"]
+    rows = published_comparison(table, threshold=5).set_index("area")
+    assert list(rows.columns) == COMPARISON_COLUMNS[1:]
+    assert rows.loc["a", ["phi", "tau2"]].tolist() == ["9.4799", "0.0238"]
+    assert rows.loc["a", ["lower998", "lower95", "upper95", "upper998"]].tolist() == [
+        "0.2446", "0.4157", "0.9463", "0.9974",
+    ]  # fmt: skip
+    unadjusted = compare_areas(areas, Q, overdispersion_method="none")
+    assert (unadjusted["tau2"] == 0).all() and unadjusted["phi"].round(4).iloc[0] == 9.4799
+    assert (unadjusted["funnel_position"] != "within").sum() == 6
+
+
+def test_fewer_than_ten_areas_keep_binomial_limits_and_blank_phi_and_tau2():
+    areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in list(TEN.items())[:9]}
+    table = compare_areas(areas, Q)
+    assert table["phi"].isna().all() and table["tau2"].isna().all()
+    p0 = sum(list(TEN.values())[:9]) / 900
+    assert table["lower_95"].iloc[0] == funnel_limits(p0, np.array([100]))["lower_95"][0]
+    rows = published_comparison(table, threshold=5)
+    assert (rows["phi"] == "").all() and (rows["tau2"] == "").all()
+
+
+def test_a_hidden_areas_limits_are_hidden_with_its_count():
+    areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in TEN.items()}
+    areas["k"] = metrics(("R6-UPDATE", 3, 3))
+    areas["l"] = metrics(("R6-UPDATE", 0, 0))
+    rows = published_comparison(compare_areas(areas, Q), threshold=5).set_index("area")
+    assert rows.loc["k", "eligible"] == "[c]"
+    assert rows.loc["k", ["lower95", "upper95", "lower998", "upper998"]].tolist() == ["[c]"] * 4
+    assert rows.loc["l", ["lower95", "upper998"]].tolist() == ["[z]"] * 2
+    # 11 areas with anyone eligible (k counted, hidden or not): φ and τ² published for all
+    assert rows["phi"].nunique() == 1 and rows.loc["k", "phi"] != ""
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.integers(1, 400).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),
+        min_size=1,
+        max_size=16,
+    )
+)
+def test_comparison_recomputed_from_its_own_counts(counts):
+    """§7.2 again from the contract's words, with math and numpy's default percentile, against
+    the published comparison.csv (no suppression: threshold 0), to 4 decimal places."""
+    areas = {f"area{i:02d}": metrics(("R4-VNA", n, m)) for i, (n, m) in enumerate(counts)}
+    rows = published_comparison(compare_areas(areas, Q), threshold=0)
+    n = np.array([c[0] for c in counts], dtype=float)
+    m = np.array([c[1] for c in counts], dtype=float)
+    p0 = m.sum() / n.sum()
+    count = len(n)
+    if count >= 10:
+        z = [(math.asin(math.sqrt(mi / ni)) - math.asin(math.sqrt(p0))) * 2 * math.sqrt(ni)
+             for mi, ni in zip(m, n, strict=True)]  # fmt: skip
+        low, high = np.percentile(z, [10, 90])
+        phi = sum(min(max(v, low), high) ** 2 for v in z) / count
+        w = 4 * n
+        tau2 = max(0.0, (count * phi - (count - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+        assert set(rows["phi"]) == {f"{phi:.4f}"} and set(rows["tau2"]) == {f"{tau2:.4f}"}
+    else:
+        tau2 = 0.0
+        assert set(rows["phi"]) == {""} and set(rows["tau2"]) == {""}
+    for row, ni, mi in zip(rows.itertuples(), n, m, strict=True):
+        if tau2 > 0:
+            expected = {}
+            for name, zq in (("lower998", -3.090232), ("lower95", -1.959964),
+                             ("upper95", 1.959964), ("upper998", 3.090232)):  # fmt: skip
+                angle = math.asin(math.sqrt(p0)) + zq * math.sqrt(1 / (4 * ni) + tau2)
+                expected[name] = math.sin(min(max(angle, 0.0), math.pi / 2)) ** 2
+        else:
+            exact = funnel_limits(p0, np.array([ni]))
+            names = {"lower_998": "lower998", "lower_95": "lower95", "upper_95": "upper95",
+                     "upper_998": "upper998"}  # fmt: skip
+            expected = {name: exact[key][0] for key, name in names.items()}
+        for name, value in expected.items():
+            assert abs(float(getattr(row, name)) - value) <= 0.00005 + 1e-12, (name, row)
+        rate = mi / ni
+        position = (
+            "above 99.8%" if rate > expected["upper998"] else
+            "above 95%" if rate > expected["upper95"] else
+            "below 99.8%" if rate < expected["lower998"] else
+            "below 95%" if rate < expected["lower95"] else "within"
+        )  # fmt: skip
+        assert row.funnel_position == position

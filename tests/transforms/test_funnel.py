@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vcc.transforms.funnel import funnel_limit, funnel_limits, funnel_position
+from vcc.transforms.funnel import (
+    additive_limits,
+    funnel_limit,
+    funnel_limits,
+    funnel_position,
+    judged_limits,
+    overdispersion,
+)
 
 
 def test_limits_of_four_instances_at_one_half_interpolate_between_whole_counts():
@@ -64,3 +71,54 @@ def test_position_against_the_limits_a_point_on_a_limit_is_within():
         "below 99.8%",
         "",
     ]
+
+
+# --- overdispersion (CONTRACT.md §7.2) ---------------------------------------------------------
+TEN_MET = np.array([50, 55, 60, 65, 70, 75, 80, 85, 90, 95])  # of 100 each: p0 = 725/1000
+
+
+def test_phi_and_tau2_worked_by_hand():
+    # z_i = (asin √p_i − asin √0.725) · 2√100: −4.6677, −3.6660, ..., 4.6053, 6.5300.
+    # 10th percentile at rank 0.9: −4.6677 + 0.9 · (−3.6660 + 4.6677) = −3.7662;
+    # 90th at rank 8.1: 4.6053 + 0.1 · (6.5300 − 4.6053) = 4.7978. Winsorised, Σz²/10 = 9.4799;
+    # w = 400 each: Σw − Σw²/Σw = 4000 − 400 = 3600; τ² = (94.799 − 9) / 3600 = 0.023833.
+    phi, tau2 = overdispersion(TEN_MET, np.full(10, 100))
+    assert round(phi, 4) == 9.4799
+    assert round(tau2, 6) == 0.023833
+
+
+def test_limits_widened_by_tau2_worked_by_hand():
+    # asin √0.725 = 1.01969; spread √(1/400 + 0.023833) = 0.16228 at n = 100:
+    # sin²(1.01969 ∓ 3.090232 · 0.16228) = 0.2446 and 0.9974; ∓ 1.959964 ·: 0.4157 and 0.9463
+    limits = additive_limits(0.725, np.array([100]), 0.02383297500587397)
+    assert round(limits["lower_998"][0], 4) == 0.2446
+    assert round(limits["lower_95"][0], 4) == 0.4157
+    assert round(limits["upper_95"][0], 4) == 0.9463
+    assert round(limits["upper_998"][0], 4) == 0.9974
+    # wider than the binomial limits, which are about ±0.13 at n = 100
+    binomial = funnel_limits(0.725, np.array([100]))
+    assert limits["lower_998"][0] < binomial["lower_998"][0]
+
+
+def test_additive_limits_clip_the_angle_at_0_and_a_right_angle():
+    # n = 1: spread √(0.25 + 0.0238) = 0.5233; 1.0197 ∓ 3.0902 · 0.5233 is −0.60 and 2.64 rad,
+    # outside [0, π/2]: clipped, the limits are 0% and 100%, not the sine's way back
+    limits = additive_limits(0.725, np.array([1, 0]), 0.02383297500587397)
+    assert limits["lower_998"][0] == 0.0 and limits["upper_998"][0] == 1.0
+    assert np.isnan(limits["upper_95"][1])
+
+
+def test_fewer_than_ten_areas_have_no_phi_and_no_tau2():
+    phi, tau2 = overdispersion(TEN_MET[:9], np.full(9, 100))
+    assert np.isnan(phi) and tau2 == 0.0
+    # an area with no one eligible is not counted among the ten
+    phi, tau2 = overdispersion(np.append(TEN_MET[:9], 0), np.append(np.full(9, 100), 0))
+    assert np.isnan(phi) and tau2 == 0.0
+
+
+def test_areas_no_more_spread_than_chance_have_tau2_0_and_binomial_limits():
+    # every area exactly at p0: z = 0, φ = 0, τ² = max(0, (0 − 9)/...) = 0
+    phi, tau2 = overdispersion(np.full(10, 72), np.full(10, 80))
+    assert phi == 0.0 and tau2 == 0.0
+    limits = judged_limits(0.9, np.array([80]), tau2)
+    assert limits["lower_95"][0] == funnel_limits(0.9, np.array([80]))["lower_95"][0]

@@ -121,6 +121,17 @@ def _value_sets(table: Table) -> list[dict[str, Any]]:
 
 def _no_duplicates(table: Table) -> dict[str, Any]:
     """A keyed table's key is unique; a table without a key repeats no whole row."""
+    if table.unique_together:
+        columns = list(table.unique_together)
+        return _expectation(
+            "expect_compound_columns_to_be_unique",
+            {"column_list": columns, "ignore_row_if": "never"},
+            "row",
+            f"duplicate {' and '.join(columns)}",
+            f"No two rows share {' and '.join(columns)}: a second answer to one question of "
+            "one response would count twice. The first is kept and later copies are "
+            "quarantined.",
+        )
     if table.key is not None:
         return _expectation(
             "expect_column_values_to_be_unique",

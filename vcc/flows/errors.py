@@ -71,3 +71,16 @@ def machine_fault(error: BaseException) -> str | None:
 class AreasFailed(VccError):
     """One or more areas of a run of many failed; the others' outputs and the comparison were
     written. Names each failed area and why."""
+
+
+def one_line(error: BaseException) -> str:
+    """A failure's reason for the run log, the warehouse and the notice: the project's errors say
+    what is wrong in one line, and so does a full or read-only disk; anything else is named by its
+    type (its text may hold data)."""
+    if isinstance(error, VccError):
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    if fault := machine_fault(error):
+        return fault
+    return f"unexpected {type(error).__name__}; see the Prefect run log"

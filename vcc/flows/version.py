@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import subprocess
+from importlib.metadata import PackageNotFoundError, version
 
 from vcc import PACKAGE_DIR
 
@@ -17,8 +18,6 @@ CHECKOUT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / ".git").exists() else Non
 def code_version() -> str:
     """The package version from its metadata and, run from a git checkout, the commit (marked
     when files differ). An installed wheel has no git: its version is the metadata's alone."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         package = version("vcc")
     except PackageNotFoundError:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +21,26 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 from matplotlib.ticker import (
+    FixedLocator,
     FuncFormatter,
     LogLocator,
-    MultipleLocator,
     NullFormatter,
     PercentFormatter,
 )
 
 from vcc.reports.charts import STYLE, WIDTH_INCHES, _with_alt_text
+from vcc.reports.labels import Placed, place_labels
+from vcc.reports.pdf import write_pdf
 from vcc.reports.render import template
 from vcc.transforms.agencies import agency_label
-from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
 from vcc.transforms.comparison import published_comparison
-from vcc.transforms.funnel import funnel_limits
+from vcc.transforms.funnel import MIN_AREAS_FOR_TAU2, judged_limits
 from vcc.transforms.quarters import long_date
 
-FUNNEL_HEIGHT_INCHES = 3.4
+FUNNEL_HEIGHT_INCHES = 3.0
 LABELLED_AREAS = 12  # beyond this many points, labels would overlap: the table names them all
 # No meaning rests on colour: 95% limits dashed, 99.8% dotted.
 _LIMIT_STYLES: dict[tuple[str, str], dict[str, Any]] = {
@@ -76,17 +80,47 @@ def measure_title(measure_id: str, agency: str) -> str:
     return f"{title} ({agency_label(agency)})"
 
 
-def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], alt: str) -> str:
-    """One measure's funnel plot: rate against number eligible, the all-areas rate, 95% and
-    99.8% limits, and the areas in ``shown`` as labelled points."""
+@dataclass(frozen=True)
+class FunnelFigure:
+    """A funnel plot and its labels: the areas' (``areas``) and the lines' names at their
+    right-hand ends (``lines``), for the tests' geometry checks."""
+
+    figure: Figure
+    areas: list[Placed]
+    lines: list[Annotation]
+
+
+def funnel_figure(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str]) -> FunnelFigure:
+    """One measure's funnel plot: rate against number eligible, the all-areas rate, the 95% and
+    99.8% limits the areas are judged against (widened by τ² where the comparison widened
+    them), and the areas in ``shown`` as points, each labelled where no line strikes it: where
+    some label finds no clear place, the rate axis is given more room above and below, and the
+    labels placed again."""
+    for headroom in HEADROOM:
+        funnel = _funnel_figure(rows, shown, titles, headroom)
+        if all(label.clear for label in funnel.areas):
+            break
+    return funnel
+
+
+HEADROOM = (0.0, 0.06, 0.14)  # more room on the rate axis, as a share of it, each way
+
+
+def _funnel_figure(
+    rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], headroom: float
+) -> FunnelFigure:
     p0 = float(rows["all_areas_rate"].iloc[0])
+    tau2 = float(np.nan_to_num(rows["tau2"].iloc[0])) if "tau2" in rows else 0.0
     points = rows[shown.to_numpy()]
     drawn = points if len(points) else rows
     largest = max(int(rows["eligible"].max()), 10)
     # from half the smallest area drawn: the funnel's mouth, where no area lies, is not drawn
     smallest = min(max(1, int(drawn["eligible"].min()) // 2), largest // 10)
-    grid = np.unique(np.geomspace(smallest, largest * 1.15, 200).round().astype(int))
-    limits = funnel_limits(p0, grid)
+    # to half as far again as the largest area: room for its label on either side
+    grid = np.unique(np.geomspace(smallest, largest * 1.5, 200).round().astype(int))
+    limits = judged_limits(p0, grid, tau2)
+    placed: list[Placed] = []
+    names: list[Annotation] = []
     with matplotlib.rc_context(STYLE):
         figure = Figure(figsize=(WIDTH_INCHES, FUNNEL_HEIGHT_INCHES))
         ax = figure.subplots()
@@ -95,15 +129,6 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
             ax.plot(grid, limits[low], linewidth=0.9, **style)
             ax.plot(grid, limits[high], linewidth=0.9, **style)
         ax.plot(points["eligible"], points["rate"], "o", color="0", markersize=3.5)
-        if len(points) <= LABELLED_AREAS:
-            right_half = np.sqrt(smallest * largest)  # on the log axis: labels there go left
-            for _, point in points.iterrows():
-                left = point["eligible"] > right_half
-                ax.annotate(
-                    titles.get(point["area"], point["area"]), (point["eligible"], point["rate"]),
-                    xytext=(-4 if left else 4, 3), textcoords="offset points", fontsize=8,
-                    ha="right" if left else "left",
-                )  # fmt: skip
         # Each line named at its right-hand end, beside the plot, in place of a key; listed from
         # the bottom line to the top one, which is their order where they meet (a rate of 100%).
         ends = {f"{_LIMIT_NAMES[line]} (lower)": float(limits[line][-1])
@@ -112,17 +137,21 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
         ends |= {f"{_LIMIT_NAMES[line]} (upper)": float(limits[line][-1])
                  for line in ("upper_95", "upper_998")}  # fmt: skip
         bottom, top = _rate_range(p0, points["rate"], limits)
+        bottom, top = bottom - headroom * (top - bottom), top + headroom * (top - bottom)
         ax.set_ylim(bottom, top)
         heights = spread(list(ends.values()), LABEL_GAP * (top - bottom), bottom, top)
         side = ax.get_yaxis_transform()  # x across the axes, y in rate
         for (name, end), height in zip(ends.items(), heights, strict=True):
-            leader = {"arrowstyle": "-", "color": "0.5", "linewidth": 0.5, "shrinkB": 1}
-            ax.annotate(
+            # the leader leaves its name at the name's left edge: it never runs under a name
+            leader = {"arrowstyle": "-", "color": "0.5", "linewidth": 0.5, "shrinkA": 1,
+                      "shrinkB": 1, "relpos": (0.0, 0.5)}  # fmt: skip
+            names.append(ax.annotate(
                 name, (1.0, end), xycoords=side, xytext=(1.05, height), textcoords=side,
                 fontsize=7, va="center", ha="left",
                 arrowprops=leader if abs(height - end) > 0.01 else None,
-            )  # fmt: skip
+            ))  # fmt: skip
         ax.set_xscale("log")
+        ax.set_xlim(grid[0] / 1.08, grid[-1])
         # numbers eligible as numbers (1, 2 and 5 in each decade), not powers of ten
         ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
@@ -131,9 +160,26 @@ def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], 
         ax.set_ylabel("Rate met")
         # whole percentages only: a step of 5, 10 or 20 points, as the axis is wide
         step = next(step for step in (0.05, 0.1, 0.2) if (top - bottom) / step <= 8)
-        ax.yaxis.set_major_locator(MultipleLocator(step))
+        # ticks from 0% to 100% only, where the axis has room beyond them for labels
+        ticks = np.arange(0.0, 1.0 + step / 2, step)
+        ax.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= bottom) & (ticks <= top)].tolist()))
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         figure.subplots_adjust(left=0.1, right=0.8, bottom=0.14, top=0.97)
+        if len(points) <= LABELLED_AREAS:
+            # largest areas first: they sit where the limits close in and the plot ends
+            order = points.sort_values("eligible", ascending=False, kind="stable")
+            placed = place_labels(
+                ax,
+                [(float(point["eligible"]), float(point["rate"]),
+                  titles.get(point["area"], point["area"])) for _, point in order.iterrows()],
+            )  # fmt: skip
+    return FunnelFigure(figure, placed, names)
+
+
+def funnel_svg(rows: pd.DataFrame, shown: pd.Series, titles: Mapping[str, str], alt: str) -> str:
+    """``funnel_figure`` as an inline SVG with its text alternative."""
+    figure = funnel_figure(rows, shown, titles).figure
+    with matplotlib.rc_context(STYLE):
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return _with_alt_text(buffer.getvalue(), alt)
@@ -179,28 +225,77 @@ def _alt_text(title: str, published: pd.DataFrame, p0_text: str) -> str:
     )
 
 
+_AGENCY_ORDER = {"police": 0, "cps": 1, "wcu": 2, "probation": 3}
+
+
+def code_order(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(measure, agency) pairs in the Code's order: by right (1 to 12), then as the catalogue
+    lists a right's measures, then police, CPS, WCU, probation; a measure the catalogue does not
+    hold last, by id."""
+    rank = {measure.measure_id: index for index, measure in enumerate(MEASURES)}
+
+    def key(pair: tuple[str, str]) -> tuple[int, int, str, int]:
+        measure = MEASURES_BY_ID.get(pair[0])
+        right = measure.right if measure else 99
+        return (right, rank.get(pair[0], len(rank)), pair[0], _AGENCY_ORDER.get(pair[1], 9))
+
+    return sorted(keys, key=key)
+
+
+def limits_note(rows: pd.DataFrame, method: str) -> str:
+    """In plain words, which limits the areas of one measure are judged against, and why."""
+    counted = int((rows["eligible"] > 0).sum())
+    tau2 = rows["tau2"].iloc[0] if "tau2" in rows else np.nan
+    phi = rows["phi"].iloc[0] if "phi" in rows else np.nan
+    if counted < MIN_AREAS_FOR_TAU2:
+        return (
+            f"The limits are those of chance alone: with {counted} area"
+            f"{'' if counted == 1 else 's'} (fewer than {MIN_AREAS_FOR_TAU2}), how far areas "
+            "really differ cannot be estimated, so the limits are not widened."
+        )
+    if method == "none":
+        return (
+            "The limits are those of chance alone: the configuration asks for no widening "
+            f'(overdispersion "none"; the areas\' spread is {phi:.1f} times what chance '
+            "alone would give)."
+        )
+    if tau2 > 0:
+        return (
+            "The limits are widened: areas differ more than chance alone explains (their spread "
+            f"is {phi:.1f} times what chance would give), so each is judged against limits that "
+            "allow for real differences between areas in practice, systems and demand "
+            f"(additive random effects, τ² = {tau2:.4f})."
+        )
+    return (
+        "The limits are those of chance alone: areas differ no more than chance explains "
+        f"(their spread is {phi:.1f} times what chance would give), so nothing widens them."
+    )
+
+
 def comparison_context(
     table: pd.DataFrame, quarter: str, titles: Mapping[str, str], missing: Mapping[str, str],
-    threshold: int, settings: Any, produced_on: dt.date,
+    threshold: int, settings: Any, produced_on: dt.date, overdispersion: str = "additive",
 ) -> dict[str, Any]:  # fmt: skip
     """Everything the template prints: a section per measure with its chart and table."""
     published = published_comparison(table, threshold)
     published["title"] = published["area"].map(lambda area: titles.get(area, area))
     sections = []
-    keys = list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True)))
+    keys = code_order(list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True))))
     for number, (measure_id, agency) in enumerate(keys, start=1):
         member = ((table["measure_id"] == measure_id) & (table["agency"] == agency)).to_numpy()
         rows, shown_rows = table[member], published[member]
         shown = (shown_rows["rate"] != "[c]") & (shown_rows["rate"] != "[z]")
         title = measure_title(measure_id, agency)
         p0_text = shown_rows["all_areas_rate"].iloc[0]
-        chart = None
-        if p0_text not in ("[c]", "[z]"):
-            alt = _alt_text(title, shown_rows, f"{float(p0_text):.1%}")
+        chart, note = None, ""
+        if p0_text not in ("[c]", "[z]"):  # φ and τ² are published with p0 alone
+            note = limits_note(rows, overdispersion)
+            alt = _alt_text(title, shown_rows, f"{float(p0_text):.1%}") + " " + note
             chart = funnel_svg(rows, shown.reset_index(drop=True).set_axis(rows.index), titles, alt)
         sections.append({
             "key": f"m{number}", "title": title, "measure_id": measure_id, "chart": chart,
-            "all_areas_rate": p0_text,
+            "all_areas_rate": p0_text, "limits_note": note,
+            "widened": bool(note and np.nan_to_num(rows["tau2"].iloc[0]) > 0),
             "rows": shown_rows.assign(eligible=shown_rows["eligible"].map(_count_text),
                                       met=shown_rows["met"].map(_count_text)).to_dict("records"),
         })  # fmt: skip
@@ -213,11 +308,11 @@ def comparison_context(
         "compared": table["area"].nunique(),
         "areas": table["area"].nunique() + len(missing),
         "threshold": threshold,
+        "widened": [section["title"] for section in sections if section["widened"]],
+        "overdispersion": overdispersion,
     }
 
 
 def render_comparison(context: dict[str, Any], pdf_path: Path) -> None:
     """Write the comparison as a tagged PDF (PDF/UA-1) with the report's fonts and styles."""
-    from vcc.reports.pdf import write_pdf  # imports WeasyPrint
-
     write_pdf(template("comparison.html.j2").render(**context), pdf_path)

@@ -5,7 +5,9 @@ figures always give the same words:
 2. the largest statistically significant fall on the previous quarter, and 3. the largest rise;
 4. the measures furthest below target;
 5. the enhanced-rights identification gap, and what it cost victims in timeliness;
-6. with case reviews in, the theme with the lowest weighted share rated met (``qaf.qaf_finding``).
+6. with case reviews in, the theme with the lowest weighted share rated met (``qaf.qaf_finding``);
+7. with a victims' survey, the largest significant gap between what victims and the records say
+   (``feedback.largest_gap``).
 
 A rule with nothing to say (no significant change, no measure below target, no analysis table)
 says nothing. Only published figures are used: a change whose rates the tables hide is skipped.
@@ -121,6 +123,11 @@ def headline_findings(
     reviews = qaf_finding(data)
     if reviews:
         findings.append(reviews)
+    from vcc.reports.feedback import largest_gap  # it uses in_sentence from here
+
+    voice = largest_gap(data)
+    if voice:
+        findings.append(voice)
     return findings
 
 

@@ -26,6 +26,7 @@ from vcc.reports.analyses import (
     timeliness_rows,
 )
 from vcc.reports.disclosure import GSS_SYMBOLS
+from vcc.reports.feedback import feedback_view
 from vcc.reports.findings import headline_findings
 from vcc.reports.methodology import configuration_rows, methodology_rows, rating_rule
 from vcc.reports.model import (
@@ -106,6 +107,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "rating_rule": rating_rule(data),
         "annex": annex_tables(data),
         "qaf": qaf_view(data),
+        "feedback": feedback_view(data),
         "code": run_catalogue(data),
         "rights": rights_rows(data),
         "unsupported_rights": rights_words(unsupported_rights(data)),

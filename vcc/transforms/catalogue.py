@@ -54,12 +54,27 @@ class MeasureDefinition:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A standard survey question (CONTRACT.md §7.3) and the measure it speaks to: the default
+    of ``[feedback.questions]``."""
+
+    question_id: str
+    measure_id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Catalogue:
     version: str  # e.g. "2021-04": the Code in force from 1 April 2021
     title: str
     in_force_from: dt.date
     measures: tuple[MeasureDefinition, ...]
     rights: Mapping[int, str] = field(default_factory=dict)  # the Code's rights, by number
+    questions: tuple[Question, ...] = ()  # the standard survey questions, in catalogue order
+
+    def question_for(self, measure_id: str) -> Question | None:
+        """The standard survey question that speaks to ``measure_id``, if any."""
+        return next((q for q in self.questions if q.measure_id == measure_id), None)
 
     @property
     def by_id(self) -> dict[str, MeasureDefinition]:
@@ -73,7 +88,9 @@ class Catalogue:
         """The catalogue less ``measure_ids`` (e.g. those the data cannot support)."""
         left_out = set(measure_ids)
         kept = tuple(m for m in self.measures if m.measure_id not in left_out)
-        return Catalogue(self.version, self.title, self.in_force_from, kept, self.rights)
+        return Catalogue(
+            self.version, self.title, self.in_force_from, kept, self.rights, self.questions
+        )
 
 
 def _folders(extra: Path | None) -> list[Path]:
@@ -99,8 +116,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _entries(version: str, files: Mapping[str, Path], seen: Sequence[str] = ()) -> tuple:
-    """(the [code] table, the measure entries, the rights) of ``version``, ``based_on``
-    resolved."""
+    """(the [code] table, the measure entries, the rights, the survey questions) of
+    ``version``, ``based_on`` resolved (a question of the same id replaces the base's)."""
     if version not in files:
         known = ", ".join(sorted(files)) or "none"
         raise CatalogueError(f"no Victims' Code catalogue {version!r} (known: {known})")
@@ -112,9 +129,10 @@ def _entries(version: str, files: Mapping[str, Path], seen: Sequence[str] = ()) 
         raise CatalogueError(f"catalogue {files[version]}: [code] id is not {version!r}")
     entries = [dict(entry) for entry in raw.get("measures", [])]
     rights = {int(number): name for number, name in raw.get("rights", {}).items()}
+    questions = {entry["id"]: dict(entry) for entry in raw.get("questions", [])}
     if "based_on" not in code:
-        return code, entries, rights
-    _, base, base_rights = _entries(code["based_on"], files, [*seen, version])
+        return code, entries, rights, questions
+    _, base, base_rights, base_questions = _entries(code["based_on"], files, [*seen, version])
     merged = {entry["id"]: entry for entry in base}
     for entry in entries:
         if entry.get("drop"):
@@ -123,7 +141,7 @@ def _entries(version: str, files: Mapping[str, Path], seen: Sequence[str] = ()) 
         earlier = merged.get(entry["id"], {})
         params = {**earlier.get("params", {}), **entry.get("params", {})}
         merged[entry["id"]] = {**earlier, **entry, "params": params}
-    return code, list(merged.values()), {**base_rights, **rights}
+    return code, list(merged.values()), {**base_rights, **rights}, {**base_questions, **questions}
 
 
 def _definition(entry: Mapping[str, Any], where: str) -> MeasureDefinition:
@@ -162,18 +180,37 @@ def _definition(entry: Mapping[str, Any], where: str) -> MeasureDefinition:
     return definition
 
 
+def _questions(
+    entries: Iterable[Mapping[str, Any]], measure_ids: set[str], where: str
+) -> tuple[Question, ...]:
+    questions = []
+    for entry in entries:
+        try:
+            question = Question(entry["id"], entry["measure"], entry.get("text", ""))
+        except KeyError as missing:
+            raise CatalogueError(f"{where}: a question lacks {missing.args[0]}") from None
+        if question.measure_id not in measure_ids:
+            raise CatalogueError(
+                f"{where}: question {question.question_id} speaks to {question.measure_id}, "
+                "not a measure of this version"
+            )
+        questions.append(question)
+    return tuple(questions)
+
+
 def load_catalogue(version: str = DEFAULT_VERSION, extra: Path | None = None) -> Catalogue:
     """The catalogue of ``version``, from the shipped folder or ``extra``."""
     files = catalogue_files(extra)
-    code, entries, rights = _entries(version, files)
+    code, entries, rights, question_entries = _entries(version, files)
     where = f"catalogue {files[version]}"
     measures = tuple(_definition(entry, where) for entry in entries)
     ids = [m.measure_id for m in measures]
     if len(set(ids)) != len(ids):
         raise CatalogueError(f"{where}: a measure id is listed twice")
+    questions = _questions(question_entries.values(), set(ids), where)
     try:
         in_force = code["in_force_from"]
-        return Catalogue(version, code.get("title", version), in_force, measures, rights)
+        return Catalogue(version, code.get("title", version), in_force, measures, rights, questions)
     except KeyError:
         raise CatalogueError(f"{where}: [code] lacks in_force_from") from None
 

@@ -8,7 +8,13 @@ disclosure.py``) treats the areas of a measure as the groups of one breakdown wh
 worked from: an area whose counts are small is hidden (``[c]``), and because p0 and the other
 areas' counts could give a lone hidden area back, the smallest other area is hidden with it
 (secondary suppression). p0 itself is hidden when its own counts are that small. A hidden area's
-position against the limits is hidden with its rate.
+position against the limits is hidden with its rate, and its limits with its count (the limits
+at a number eligible give that number back).
+
+The limits allow for overdispersion (CONTRACT.md §7.2, ``transforms/funnel.py``): with ten areas
+or more and a between-area variance τ² above 0, each area is judged against additive
+random-effects limits; otherwise against the exact binomial ones, with τ² 0 (and φ blank with
+fewer than ten areas). ``overdispersion = "none"`` keeps the binomial limits whatever φ says.
 """
 
 from __future__ import annotations
@@ -26,7 +32,12 @@ from vcc.transforms.disclosure import (
     hidden_cells,
     met_is_hidden,
 )
-from vcc.transforms.funnel import funnel_limits, funnel_position
+from vcc.transforms.funnel import (
+    MIN_AREAS_FOR_TAU2,
+    funnel_position,
+    judged_limits,
+    overdispersion,
+)
 from vcc.transforms.metrics import wilson_interval
 
 COMPARISON_COLUMNS = [
@@ -40,15 +51,26 @@ COMPARISON_COLUMNS = [
     "ci_high",
     "all_areas_rate",
     "funnel_position",
+    "phi",
+    "tau2",
+    "lower95",
+    "upper95",
+    "lower998",
+    "upper998",
 ]
 LIMIT_COLUMNS = ["lower_998", "lower_95", "upper_95", "upper_998"]
+PUBLISHED_LIMITS = {"lower_95": "lower95", "upper_95": "upper95", "lower_998": "lower998",
+                    "upper_998": "upper998"}  # fmt: skip
 MEASURE_KEY = ["measure_id", "agency"]
 
 
-def compare_areas(area_metrics: Mapping[str, pd.DataFrame], quarter: str) -> pd.DataFrame:
+def compare_areas(
+    area_metrics: Mapping[str, pd.DataFrame], quarter: str, overdispersion_method: str = "additive"
+) -> pd.DataFrame:
     """One row per area × measure (and agency) of ``quarter``, unsuppressed: eligible, met, rate,
-    Wilson 95% interval, the all-areas rate, the four funnel limits at the area's eligible and
-    its position. Rows by measure, then area name: no order by rate."""
+    Wilson 95% interval, the all-areas rate, the measure's φ and τ², the four limits the area is
+    judged against at its eligible and its position. Rows by measure, then area name: no order
+    by rate."""
     rows = [
         metrics.loc[
             (metrics["quarter"] == quarter) & (metrics["dimension"] == "all"),
@@ -67,13 +89,20 @@ def compare_areas(area_metrics: Mapping[str, pd.DataFrame], quarter: str) -> pd.
     totals = table.groupby(MEASURE_KEY, sort=False)[["eligible", "met"]].transform("sum")
     table["all_eligible"], table["all_met"] = totals["eligible"], totals["met"]
     table["all_areas_rate"] = (totals["met"] / totals["eligible"]).where(totals["eligible"] > 0)
-    for column in LIMIT_COLUMNS:
+    for column in ["phi", "tau2", "areas_counted", *LIMIT_COLUMNS]:
         table[column] = np.nan
     for _, members in table.groupby(MEASURE_KEY, sort=False):
+        eligible_m, met_m = members["eligible"].to_numpy(), members["met"].to_numpy()
+        phi, tau2 = overdispersion(met_m, eligible_m)
+        if overdispersion_method == "none":
+            tau2 = 0.0
+        counted = int((eligible_m > 0).sum())
+        table.loc[members.index, ["phi", "areas_counted"]] = [phi, counted]
+        table.loc[members.index, "tau2"] = tau2 if counted >= MIN_AREAS_FOR_TAU2 else np.nan
         p0 = members["all_areas_rate"].iloc[0]
         if pd.isna(p0):
             continue
-        limits = funnel_limits(float(p0), members["eligible"].to_numpy())
+        limits = judged_limits(float(p0), eligible_m, tau2)
         for column in LIMIT_COLUMNS:
             table.loc[members.index, column] = limits[column]
     limits = {column: table[column].to_numpy() for column in LIMIT_COLUMNS}
@@ -106,4 +135,13 @@ def published_comparison(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     published["funnel_position"] = position.mask(hide_met | hide_all, CONFIDENTIAL).mask(
         empty, NOT_APPLICABLE
     )
+    for column in ("phi", "tau2"):  # blank with fewer than ten areas; hidden with p0
+        published[column] = format_rates(table[column]).mask(hide_all, CONFIDENTIAL)
+    for column, name in PUBLISHED_LIMITS.items():
+        # the limits at an area's eligible give that number back, and p0 with it
+        published[name] = (
+            format_rates(table[column])
+            .mask(hide_eligible | hide_all, CONFIDENTIAL)
+            .mask(empty, NOT_APPLICABLE)
+        )
     return published[COMPARISON_COLUMNS].reset_index(drop=True)

@@ -34,6 +34,19 @@ class QafFigures:
 
 
 @dataclass(frozen=True)
+class FeedbackFigures:
+    """The victims' survey of the quarter (CONTRACT.md §7.3, ``transforms.feedback``)."""
+
+    table: pd.DataFrame  # feedback.csv, unsuppressed (analysts)
+    published: pd.DataFrame  # the same after disclosure control, as text
+    breakdowns: pd.DataFrame  # by offence group, age band and sex, unsuppressed
+    published_breakdowns: pd.DataFrame  # the same after disclosure control, as text
+    published_records: pd.DataFrame  # transforms.feedback.published_records of the mapped measures
+    responses: int  # responses counted: dated in the quarter and by the as-of date
+    questions: dict[str, str] = field(default_factory=dict)  # question id -> its words, if known
+
+
+@dataclass(frozen=True)
 class QuarterFigures:
     """Every figure of one quarter: unsuppressed for the analysts' files, and ``published`` (the
     same figures after disclosure control) for everything circulated."""
@@ -50,3 +63,5 @@ class QuarterFigures:
     published_stages: pd.DataFrame = field(default_factory=pd.DataFrame)  # as published, ranked
     qaf: QafFigures | None = None  # None: no review of a sample of the quarter was imported
     catalogue: Catalogue | None = None  # the Code version followed; None: the Code of April 2021
+    spc: pd.DataFrame = field(default_factory=pd.DataFrame)  # transforms.spc: spc.csv
+    feedback: FeedbackFigures | None = None  # None: no feedback source was supplied

@@ -80,3 +80,66 @@ def funnel_position(rate: np.ndarray, limits: dict[str, np.ndarray]) -> np.ndarr
         default=WITHIN,
     )
     return position.astype(object)
+
+
+# --- overdispersion (CONTRACT.md §7.2) -----------------------------------------------------------
+# Real areas differ more than chance explains (practice, systems, demand), so with many areas most
+# fall outside exact binomial limits. Spiegelhalter (2005, "Handling over-dispersion of
+# performance indicators", Qual Saf Health Care 14:347-351) widens the limits by an additive
+# random effect: on the arcsine scale, where an area's rate has variance 1/(4n), each area's true
+# rate varies around p0 with variance τ², estimated by DerSimonian and Laird's method of moments
+# from winsorised z-scores (the default of NHS-R's FunnelPlotR).
+Z_95 = 1.959964  # the contract's two-sided normal quantiles
+Z_998 = 3.090232
+MIN_AREAS_FOR_TAU2 = 10  # fewer areas say too little about their spread
+WINSOR_PERCENTILES = (10.0, 90.0)
+
+
+def overdispersion(met: np.ndarray, eligible: np.ndarray) -> tuple[float, float]:
+    """φ and τ² of one measure over the areas with anyone eligible (``met``/``eligible`` of
+    every area, hidden ones included): NaN and 0.0 with fewer than ``MIN_AREAS_FOR_TAU2``.
+
+        z_i = (asin √p_i − asin √p0) · 2√n_i,  winsorised at the 10th and 90th percentiles
+        φ   = Σ z_w² / I
+        τ²  = max(0, (I·φ − (I − 1)) / (Σw − Σw²/Σw)),  w_i = 4·n_i
+    """
+    n = np.asarray(eligible, dtype=float)
+    m = np.asarray(met, dtype=float)
+    counted = n > 0
+    n, m = n[counted], m[counted]
+    areas = len(n)
+    if areas < MIN_AREAS_FOR_TAU2:
+        return float("nan"), 0.0
+    p0 = m.sum() / n.sum()
+    z = (np.arcsin(np.sqrt(m / n)) - np.arcsin(np.sqrt(p0))) * 2 * np.sqrt(n)
+    low, high = np.percentile(z, WINSOR_PERCENTILES)  # linear interpolation (numpy's default)
+    phi = float(np.sum(np.clip(z, low, high) ** 2) / areas)
+    w = 4 * n
+    tau2 = max(0.0, (areas * phi - (areas - 1)) / (w.sum() - np.sum(w**2) / w.sum()))
+    return phi, float(tau2)
+
+
+def additive_limits(p0: float, eligible: np.ndarray, tau2: float) -> dict[str, np.ndarray]:
+    """The four limits widened by the between-area variance ``tau2``:
+    sin²(asin √p0 ± z·√(1/(4n) + τ²)), the angle clipped to [0, π/2] (NaN where eligible is 0)."""
+    n = np.asarray(eligible, dtype=float)
+    safe_n = np.where(n > 0, n, 1.0)
+    centre = np.arcsin(np.sqrt(p0))
+    spread = np.sqrt(1 / (4 * safe_n) + tau2)
+
+    def limit(z: float) -> np.ndarray:
+        angle = np.clip(centre + z * spread, 0.0, np.pi / 2)
+        return np.where(n > 0, np.sin(angle) ** 2, np.nan)
+
+    return {
+        "lower_998": limit(-Z_998),
+        "lower_95": limit(-Z_95),
+        "upper_95": limit(Z_95),
+        "upper_998": limit(Z_998),
+    }
+
+
+def judged_limits(p0: float, eligible: np.ndarray, tau2: float) -> dict[str, np.ndarray]:
+    """The limits areas are judged against: additive when ``tau2`` is above 0, else exact
+    binomial."""
+    return additive_limits(p0, eligible, tau2) if tau2 > 0 else funnel_limits(p0, eligible)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SOURCES = ("police", "cps", "probation")
+SOURCES = ("police", "cps", "probation", "feedback")  # feedback (CONTRACT.md §7.3) is optional
 
 OFFENCE_CATEGORIES = (
     "homicide",
@@ -106,6 +106,8 @@ ETHNICITIES = ("white", "mixed", "asian", "black", "other")
 DECISION_TYPES = ("no_charge", "discontinued", "charge_altered")
 OUTCOME_TYPES = ("verdict", "sentence")
 SENTENCE_TYPES = ("custody", "suspended", "community", "fine", "discharge", "hospital_order")
+FEEDBACK_ANSWERS = ("yes", "no", "dont_know", "not_applicable")
+RESPONSE_AGE_BANDS = ("0-17", "18-24", "25-64", "65+")
 DEFAULT_DISTRICTS = (
     "Allerdale",
     "Barrow-in-Furness",
@@ -147,6 +149,9 @@ class Table:
     optional: bool = False  # a source may leave it out (complaints and the §6.1 tables)
     # Pairs (earlier, later): the later date may not come before the earlier one.
     date_order: tuple[tuple[str, str], ...] = field(default=())
+    # Columns unique together (a table without ``key``): later copies are quarantined, as a
+    # duplicate key's are. Empty: no whole row may repeat an earlier one.
+    unique_together: tuple[str, ...] = field(default=())
 
     @property
     def column_names(self) -> list[str]:
@@ -369,6 +374,31 @@ CANONICAL: dict[str, dict[str, Table]] = {
     },
 }
 
+# CONTRACT.md §7.3: the optional fourth source, a survey of victims (Victims and Prisoners Act
+# 2024 s.7); a blank crime_ref is an anonymous response, its attributes what the respondent said.
+_RESPONSE_ATTRIBUTES = (
+    ("offence_group", tuple(OFFENCE_GROUPS)), ("age_band", RESPONSE_AGE_BANDS), ("sex", SEXES),
+    ("ethnicity", ETHNICITIES),
+)  # fmt: skip
+CANONICAL["feedback"] = {
+    "responses": Table(
+        "responses",
+        (
+            _c("response_id"),
+            _c("responded_at", "datetime"),
+            _c("crime_ref", nullable=True),
+            *(_c(name, nullable=True, allowed=codes) for name, codes in _RESPONSE_ATTRIBUTES),
+            _c("has_disability", "bool", nullable=True),
+        ),  # fmt: skip
+        key="response_id",
+    ),
+    "answers": Table(
+        "answers",
+        (_c("response_id"), _c("question_id"), _c("answer", allowed=FEEDBACK_ANSWERS)),
+        unique_together=("response_id", "question_id"),
+    ),
+}
+
 # The date column that places a row in time: rows whose trigger date is after the as-of date are
 # ignored by every measure (CONTRACT.md §1), and extraction may push this filter to the database.
 ROW_DATE: dict[str, str] = {
@@ -387,6 +417,7 @@ ROW_DATE: dict[str, str] = {
     "release_notifications": "release_at",
     "property": "seized_at",
     "expense_claims": "received_at",
+    "responses": "responded_at",
 }
 
 # Cross-table links (CONTRACT.md §2, "Linkage"): (source, table, column) -> (source, table, column).
@@ -414,4 +445,5 @@ LINKS: tuple[tuple[tuple[str, str, str], tuple[str, str, str]], ...] = (
     (("probation", "vcs_referrals", "victim_id"), ("police", "victims", "victim_id")),
     (("probation", "release_notifications", "urn"), ("cps", "cases", "urn")),
     (("probation", "release_notifications", "victim_id"), ("police", "victims", "victim_id")),
+    (("feedback", "answers", "response_id"), ("feedback", "responses", "response_id")),
 )

@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vcc.transforms.schema import OFFENCE_CATEGORIES
 
+# How funnel limits allow for areas differing more than chance explains (CONTRACT.md §7.2):
+# additive random-effects limits, or none (exact binomial limits).
+OVERDISPERSION_METHODS = ("additive", "none")
+
 
 class Strict(BaseModel):
     """A settings section: unknown keys are refused, values never change once read."""
@@ -47,9 +51,36 @@ class ReportSettings(Strict):
     trend_quarters: int = Field(default=8, ge=1, le=100)  # this quarter and the ones before it
 
 
+class ReleaseSettings(Strict):
+    """``[release]``: what the open release's public page says beside the figures
+    (CONTRACT.md §7.4): the partnership's next steps, and whom the public may contact."""
+
+    next_steps: str = (
+        "The partnership's Criminal Justice Board reads these figures each quarter. Each agency "
+        "whose figures fall below the target explains why to the board and what it will change, "
+        "and the board checks at its next meeting that it has."
+    )
+    contact: str = "Office of the Police, Fire and Crime Commissioner"
+    contact_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    contact_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+
+
 class CalendarSettings(Strict):
     extra_holidays: list[dt.date] = Field(default_factory=list)
 
 
 class DisclosureSettings(Strict):
     threshold: int = Field(default=5, ge=0)  # counts below it are suppressed
+
+
+class FeedbackSettings(Strict):
+    """``[feedback]``: the victims' survey (CONTRACT.md §7.3). ``questions`` maps a survey
+    question id to the measure it speaks to, laid over the catalogue's standard questions; an
+    empty string leaves a question unmapped."""
+
+    questions: dict[str, str] = Field(default_factory=dict)
+
+    def mapping(self, defaults: dict[str, str]) -> dict[str, str]:
+        """Question id -> measure id: ``defaults`` (the catalogue's) with these laid over them,
+        unmapped questions left out."""
+        return {q: m for q, m in {**defaults, **self.questions}.items() if m}

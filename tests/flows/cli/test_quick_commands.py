@@ -46,6 +46,20 @@ def test_importing_the_command_line_loads_nothing_heavy(tmp_path):
     assert done.stdout.strip() == "[]"
 
 
+def test_importing_the_command_line_loads_no_library_but_click(tmp_path):
+    """What ``vcc --help`` loads: click and vcc's own light modules; the settings (pydantic) and
+    the warehouse (SQLAlchemy) are imported by the commands that use them (issue 23: the
+    imports left inside the command line's functions, each with its measured cost)."""
+    probe = (
+        "import json, sys, vcc.flows.cli\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, text=True,
+                          capture_output=True, check=True)  # fmt: skip
+    loaded = set(json.loads(done.stdout)) - set(sys.stdlib_module_names) - {"__main__", "vcc"}
+    assert {name for name in loaded if not name.startswith("_")} == {"click"}
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("quick") / "out"

@@ -277,3 +277,29 @@ def test_vcc_serve_runs_every_area_and_compares_them(areas, local_cluster_run, t
     assert set(comparison["area"]) == {"north", "south"}
     (run,) = Warehouse(default_url(out)).list_runs(Q)
     assert run["triggered_by"] == "deployment" and run["status"] == "succeeded"
+
+
+def test_each_area_and_the_comparison_publish_a_valid_open_release(local_cluster_run):
+    from frictionless import validate
+
+    from vcc.flows.checksums import sha256
+
+    out, _ = local_cluster_run
+    for folder in (out / "north" / Q, out / "south" / Q, out / "comparison" / Q):
+        report = validate(folder / "release" / "datapackage.json")
+        assert report.valid, (folder, report.flatten(["rowNumber", "fieldName", "type", "note"]))
+    north = pd.read_csv(out / "north" / Q / "release" / "victims-code-compliance.csv")
+    assert set(north["area"]) == {"Northshire"}
+    comparison = out / "comparison" / Q
+    manifest = json.loads((comparison / "manifest.json").read_text())
+    assert manifest["outputs"]["release_sha256"] == sha256(comparison / "release" / "SHA256SUMS")
+    assert manifest["outputs"]["checksums"]["release/index.html"] == sha256(
+        comparison / "release" / "index.html"
+    )
+    published = pd.read_csv(comparison / "comparison.csv", dtype=str, keep_default_na=False)
+    rows = pd.read_csv(comparison / "release" / "comparison-between-areas.csv", dtype=str,
+                       keep_default_na=False)  # fmt: skip
+    pd.testing.assert_frame_equal(rows, published)
+    page = (comparison / "release" / "index.html").read_text()
+    assert "compared between 2 areas" in page and "Northshire" in page and "Southshire" in page
+    assert "Not compared this quarter: Brokenshire (" in page

@@ -235,7 +235,7 @@ def _fails_after(module: str, name: str, fault: BaseException):
     [
         ("vcc.flows.run.flow", "extract_source", OSError(errno.EIO, "I/O", "/mnt/police.db"),
          "vcc: error: /mnt/police.db: input/output error"),
-        ("vcc.flows.sources.validate", "validate_extract", SourceError("source cps: gone"),
+        ("vcc.flows.run.flow", "validate_extract", SourceError("source cps: gone"),
          "vcc: error: source cps: gone"),
         ("vcc.flows.run.flow", "quarter_figures", ValueError("V000123"),
          "vcc: error: unexpected ValueError (a fault in vcc"),

@@ -294,12 +294,40 @@ def test_the_written_demo_reads_through_the_shipped_demo_configuration(sources, 
         "police": demo["police"].model_copy(update={"url": f"sqlite:///{out / 'police.sqlite'}"}),
         "cps": demo["cps"].model_copy(update={"path": out / "cps"}),
         "probation": demo["probation"].model_copy(update={"path": out / "probation"}),
+        "feedback": demo["feedback"].model_copy(update={"path": out / "feedback"}),
     }
     for name, source in located.items():
         tables = extract_source(name, source)
         assert set(tables) == set(CANONICAL[name])
         for table, raw in tables.items():
             assert len(raw.frame) == len(sources[name][table]), (name, table)
+
+
+def test_the_victims_survey_answers_as_surveys_do(sources):
+    # CONTRACT.md §7.3: about one victim in ten who is a person answers, none on or after the
+    # extract's day; every standard question is put to every respondent; victims remember being
+    # kept informed less often than a record-based rate (about 0.54 of yes or no), and those the
+    # records show offered a VPS say yes more often than the rest
+    survey, police = sources["feedback"], sources["police"]
+    people = police["victims"].drop_duplicates("victim_id")
+    people = people[people["victim_type"] == "person"]
+    responses, answers = survey["responses"], survey["answers"]
+    assert 0.08 < len(responses) / len(people) < 0.11
+    assert responses["response_id"].is_unique
+    assert (responses["responded_at"] < pd.Timestamp(UNTIL)).all()
+    assert 0.25 < responses["crime_ref"].isna().mean() < 0.45  # anonymous
+    asked = answers.groupby("response_id")["question_id"].nunique()
+    assert (asked == 11).all() and len(asked) == len(responses)
+    informed = answers.loc[answers["question_id"] == "q_kept_informed", "answer"]
+    counted = informed[informed.isin(["yes", "no"])]
+    assert 0.48 < (counted == "yes").mean() < 0.60
+    vps = answers[answers["question_id"] == "q_offered_vps"].merge(responses, on="response_id")
+    offered = vps["crime_ref"].isin(
+        police["victims"].loc[police["victims"]["victim_id"].isin(police["vps_offers"]["victim_id"]),
+                              "crime_ref"])  # fmt: skip
+    said = vps[vps["answer"].isin(["yes", "no"])]
+    yes_share = (said["answer"] == "yes").groupby(offered[said.index]).mean()
+    assert yes_share[True] > yes_share[False] + 0.05
 
 
 # --- the compliance a report should find (hand-checked with plain pandas) ----------------------

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 import click
 
 from vcc.flows.cli.app import QUARTER, check_dates, place_options, run_options
-from vcc.flows.cli.console import QUIET, echo, say, set_console, verbosity_options
+from vcc.flows.cli.console import verbosity_options
 from vcc.flows.cli.sources import DEMO_DATA, generate_sources
 from vcc.flows.errors import VccError
+from vcc.flows.run.console import QUIET, echo, say, set_console
+from vcc.flows.run.server import run_server, use_server
 from vcc.transforms.quarters import Quarter, part_quarter, quarter_range
 
 if TYPE_CHECKING:
@@ -54,8 +56,8 @@ def _prefect_for_runs(
     """Prefect ready for the command's runs: its server found (``PREFECT_API_URL``, a running
     ``vcc serve``), else a temporary one started in the background while Prefect, pandas and Great
     Expectations are imported, and stopped at the end (``flows.run.server``)."""
+    # Inside: the settings load pydantic (625 ms), which vcc --help never needs
     from vcc.flows.config import load_config
-    from vcc.flows.run.server import run_server, use_server
 
     settings = load_config(config)  # a bad configuration fails here, before a server starts
     if area is not None:
@@ -85,6 +87,7 @@ def _run_one(
 ) -> dict:
     """Run one quarter's flow (of ``areas`` areas on a Dask cluster, if more than none); inside
     ``_prefect_for_runs``."""
+    # Inside: Prefect, pandas and WeasyPrint, 19,681 ms (loaded while the server starts)
     from vcc.flows.run.flow import run_quarter
 
     if not snapshot and part_quarter(quarter, check_dates(quarter, as_of)):
@@ -170,9 +173,11 @@ def backfill(
 def demo(out: Path, verbosity) -> None:
     """Make the synthetic demo sources in ./demo-data if absent and report the latest complete
     quarter, all under the working folder."""
+    # Inside: the settings load pydantic (625 ms), which vcc --help never needs
     from vcc.flows.config import DEFAULT_CONFIG
 
-    if not (DEMO_DATA / "police.sqlite").exists():
+    # (made again when it predates the victims' survey, demo-data/feedback)
+    if not all((DEMO_DATA / name).exists() for name in ("police.sqlite", "feedback")):
         generate_sources(DEMO_DATA, None, None, 1.0, 1, echo=lambda line: say(verbosity, line))
     with _prefect_for_runs(DEFAULT_CONFIG, out, verbosity):
         _run_one(
@@ -186,6 +191,7 @@ def demo(out: Path, verbosity) -> None:
 def serve(config: Path | None, out: Path | None) -> None:
     """Keep the quarterly schedule running (a Prefect deployment served from this process,
     with a second, unscheduled one for backfills started from Prefect)."""
-    from vcc.flows.operations.schedule import serve_quarterly
+    # Inside: Prefect and the flow, 13,115 ms, which vcc --help never needs
+    from vcc.flows.run.serve import serve_quarterly
 
     serve_quarterly(config, out)

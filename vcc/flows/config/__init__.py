@@ -26,6 +26,7 @@ from vcc.flows.config.settings import (
     AreaConfig,
     ClusterSettings,
     CodeSettings,
+    ComparisonSettings,
     MailSettings,
     QafSettings,
     ScheduleSettings,
@@ -40,7 +41,9 @@ from vcc.transforms.catalogue import Catalogue, CatalogueError, load_catalogue, 
 from vcc.transforms.settings import (
     CalendarSettings,
     DisclosureSettings,
+    FeedbackSettings,
     MeasureSettings,
+    ReleaseSettings,
     ReportSettings,
     Strict,
 )
@@ -53,9 +56,11 @@ class Config(Strict):
     sources: dict[str, SourceConfig]
     areas: dict[str, AreaConfig] = Field(default_factory=dict)
     cluster: ClusterSettings = ClusterSettings()
+    comparison: ComparisonSettings = ComparisonSettings()
     measures: dict[str, MeasureSettings] = Field(default_factory=dict)
     code: CodeSettings = CodeSettings()
     report: ReportSettings = ReportSettings()
+    release: ReleaseSettings = ReleaseSettings()
     calendar: CalendarSettings = CalendarSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
     schedule: ScheduleSettings = ScheduleSettings()
@@ -63,6 +68,7 @@ class Config(Strict):
     mail: MailSettings = MailSettings()
     qaf: QafSettings = QafSettings()
     validation: ValidationSettings = ValidationSettings()
+    feedback: FeedbackSettings = FeedbackSettings()  # the victims' survey's questions (§7.3)
     districts: list[str]
     output_dir: Path = Path("out")
     # The files this configuration was read from, for the manifest.
@@ -80,6 +86,15 @@ class Config(Strict):
                     f"(at most 40, starting with a letter or digit), not "
                     f"{', '.join(sorted(RESERVED_AREA_NAMES))}"
                 )
+        for name, area in areas.items():
+            for other in area.similar:
+                if other == name:
+                    raise ValueError(f"{name}: similar names the area itself")
+                if other not in areas:
+                    known = ", ".join(areas)
+                    raise ValueError(
+                        f"{name}: similar names {other!r}, which is not an area (areas: {known})"
+                    )
         return areas
 
     def for_area(self, name: str) -> Config:
@@ -158,12 +173,33 @@ class Config(Strict):
                 )
         return None
 
+    def feedback_mapping(self, catalogue: Catalogue) -> dict[str, str]:
+        """Survey question id -> the measure it speaks to: the catalogue's standard questions
+        with ``[feedback.questions]`` laid over them."""
+        defaults = {q.question_id: q.measure_id for q in catalogue.questions}
+        return self.feedback.mapping(defaults)
+
+    def feedback_problem(self) -> str | None:
+        """A question of ``[feedback.questions]`` mapped to a measure the catalogue (pinned, else
+        today's) does not hold; None when every one has its measure."""
+        catalogue = self.catalogue(dt.date.today())
+        for question_id, measure_id in self.feedback.questions.items():
+            if measure_id and measure_id not in catalogue.by_id:
+                return (
+                    f"feedback.questions.{question_id}: {measure_id!r} is not a measure of the "
+                    f"Victims' Code {catalogue.version} (see vcc measures)"
+                )
+        return None
+
     def fingerprint(self) -> str:
-        """A SHA-256 of the settings that can change a figure (not of the file paths read)."""
+        """A SHA-256 of the settings that can change a figure (not of the file paths read);
+        ``[comparison]`` only with areas to compare, so a single area's hash is unchanged."""
+        excluded = {"files", "mail", "warehouse", "schedule", "output_dir", "cluster"}
         payload = self.model_dump(
-            mode="json",
-            exclude={"files", "mail", "warehouse", "schedule", "output_dir", "cluster"},
+            mode="json", exclude=excluded if self.areas else excluded | {"comparison"}
         )
+        if not self.feedback.questions:  # the default: the hash of every earlier configuration
+            payload.pop("feedback")
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -237,6 +273,13 @@ def load_config(path: Path | None = None) -> Config:
     if path is not None and path.resolve() != DEFAULT_CONFIG:
         path = path.resolve()
         users = _resolve_paths(_read_toml(path), path.parent)
+        comparison = users.get("comparison")
+        if "similar" in users or (isinstance(comparison, dict) and "similar" in comparison):
+            raise ConfigError(
+                f"configuration {path}: similar belongs in an [areas.<name>] section "
+                "(similar = [...] names that area's most similar areas)"
+                + ("" if users.get("areas") else "; this configuration has no [areas]")
+            )
         if users.get("areas"):
             # each area names its own sources; the shipped demo sources belong to none of them
             if users.get("sources"):
@@ -254,7 +297,7 @@ def load_config(path: Path | None = None) -> Config:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise ConfigError(f"configuration {files[-1]}: {where}: {first['msg']}") from None
-    if problem := config.deadline_problem():
+    if problem := config.deadline_problem() or config.feedback_problem():
         raise ConfigError(f"configuration {files[-1]}: {problem}")
     return config
 
@@ -269,6 +312,7 @@ __all__ = [
     "AreaConfig",
     "ClusterSettings",
     "CodeSettings",
+    "ComparisonSettings",
     "Config",
     "MailSettings",
     "QafSettings",

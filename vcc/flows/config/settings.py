@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from vcc.flows.bounds import MAX_SAMPLE_SIZE
 from vcc.flows.config.sources import SourceConfig
 from vcc.flows.errors import ConfigError
-from vcc.transforms.settings import Strict
+from vcc.transforms.settings import OVERDISPERSION_METHODS, Strict
 
 WAREHOUSE_FILE = "vcc-warehouse.sqlite"  # in the output folder, unless [warehouse] url_env
 
@@ -176,6 +176,8 @@ class AreaConfig(Strict):
     produced_by: str | None = None  # the report's "Produced by", else the configuration's
     districts: list[str]
     sources: dict[str, SourceConfig]
+    # its most similar areas (a police "most similar group"), by their names in [areas]
+    similar: list[str] = Field(default_factory=list)
 
     _districts = field_validator("districts")(some_districts)
 
@@ -185,6 +187,22 @@ class AreaConfig(Strict):
         if not sources:
             raise ValueError("an area needs its own [areas.<name>.sources.<source>] sections")
         return sources
+
+
+class ComparisonSettings(Strict):
+    """How areas are compared (CONTRACT.md §7.2): ``overdispersion`` "additive" widens the funnel
+    limits by the areas' spread beyond chance (ten areas or more), "none" keeps exact binomial
+    limits."""
+
+    overdispersion: str = "additive"
+
+    @field_validator("overdispersion")
+    @classmethod
+    def _known_method(cls, method: str) -> str:
+        if method not in OVERDISPERSION_METHODS:
+            known = " or ".join(f'"{m}"' for m in OVERDISPERSION_METHODS)
+            raise ValueError(f"unknown overdispersion method {method!r}: use {known}")
+        return method
 
 
 class ClusterSettings(Strict):

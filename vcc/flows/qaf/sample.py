@@ -33,6 +33,7 @@ from vcc.flows.errors import VccError
 from vcc.flows.private import make_private, private_folder
 from vcc.flows.qaf.pack import PackInputs, write_sample_files
 from vcc.flows.sources.snapshot import MANIFEST, load_snapshot
+from vcc.flows.sources.validate import validate_extract
 from vcc.flows.warehouse.reviews import ReviewStore, Sample
 from vcc.flows.warehouse.store import Warehouse, open_warehouse
 from vcc.transforms.qaf import case_records
@@ -99,8 +100,6 @@ def accepted_tables(
 ) -> dict[tuple[str, str], pd.DataFrame]:
     """The run's sources as its figures saw them: its snapshots (checked against their SHA-256)
     coerced and validated again, the accepted rows of each table."""
-    from vcc.flows.sources.validate import validate_extract  # Great Expectations is slow to import
-
     raw, manifest = load_snapshot(output_root, run_id)
     unknown = sorted(set(raw) - set(config.sources))
     if unknown:

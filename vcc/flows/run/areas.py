@@ -21,10 +21,15 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
 from prefect.futures import as_completed
+from prefect_dask import DaskTaskRunner
 
 from vcc.flows.config import ClusterSettings, Config, load_config
-from vcc.flows.errors import AreasFailed, ConfigError
+from vcc.flows.errors import AreasFailed, ConfigError, one_line
+from vcc.flows.run.comparison import publish_comparison
+from vcc.flows.run.console import CONSOLE_ENV, QUIET, VERBOSE, set_console
+from vcc.flows.run.flow import quarterly_compliance_report, reportable_quarter
 from vcc.flows.run.progress import progress
 
 
@@ -48,7 +53,6 @@ def area_task(
     triggered_by: str,
 ) -> AreaOutcome:
     """One area's whole run, on a worker; a failure is returned, not raised."""
-    from vcc.flows.run.flow import _one_line, quarterly_compliance_report
 
     _quiet_worker_console()
     try:
@@ -57,7 +61,7 @@ def area_task(
             triggered_by=triggered_by, area=name,
         )  # fmt: skip
     except Exception as error:  # noqa: BLE001 - one area's failure must not stop the others
-        return AreaOutcome(name, failure=_one_line(error))
+        return AreaOutcome(name, failure=one_line(error))
     return AreaOutcome(name, run_id=manifest["run_id"], report=manifest["outputs"]["report"])
 
 
@@ -66,17 +70,13 @@ def _quiet_worker_console() -> None:
     --verbose`` asked for every log line (``VCC_CONSOLE``, set by the command). The areas'
     progress is told by the run itself as each area ends; their log lines all reach the Prefect
     server's log of each area's run."""
-    from vcc.flows.cli.console import CONSOLE_ENV, QUIET, VERBOSE, set_console
-
     if verbosity := os.environ.get(CONSOLE_ENV):
         set_console(VERBOSE if verbosity == VERBOSE else QUIET)
 
 
-def task_runner(cluster: ClusterSettings, areas: int):  # noqa: ANN201 - prefect_dask is optional at import
+def task_runner(cluster: ClusterSettings, areas: int):  # noqa: ANN201 - typed, with_options refuses it
     """The Dask task runner: the scheduler at ``cluster.address``, else a local cluster of
     worker processes, one thread each (an area at a time per worker, for its memory)."""
-    from prefect_dask import DaskTaskRunner
-
     if cluster.address:
         return DaskTaskRunner(address=cluster.address)
     workers = cluster.workers or max(1, min(os.cpu_count() or 1, areas))
@@ -116,8 +116,6 @@ def _workers_report_to_this_server() -> Iterator[None]:
     each would start a temporary Prefect server of its own and record its area there. They are
     given the URL of the server this run reports to. (Workers of a running scheduler are started
     by their operator, with PREFECT_API_URL set to the server vcc uses.)"""
-    from prefect.client.orchestration import get_client
-
     if os.environ.get("PREFECT_API_URL"):
         yield
         return
@@ -138,9 +136,6 @@ def many_areas_report(
     triggered_by: str = "manual",
 ) -> dict:
     """Every area's quarterly report, each on a Dask worker, then their comparison."""
-    from vcc.flows.run.comparison import publish_comparison
-    from vcc.flows.run.flow import reportable_quarter
-
     logger = get_run_logger()
     config = load_config(Path(config_path) if config_path else None)
     output_root = Path(out_dir) if out_dir else config.output_dir

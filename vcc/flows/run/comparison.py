@@ -23,14 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from vcc.flows.checksums import sha256
+from vcc.flows.checksums import RELEASE_FOLDER, sha256
 from vcc.flows.config import Config
-from vcc.flows.errors import AreasFailed
+from vcc.flows.errors import AreasFailed, one_line
+from vcc.flows.run.outputs import next_report_date
 from vcc.flows.run.people_files import write_csv
 from vcc.flows.run.progress import progress
+from vcc.flows.run.release import ReleaseFacts, write_comparison_release
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import open_warehouse
 from vcc.flows.warehouse.versions import RunFacts
+from vcc.reports.comparison import comparison_context, render_comparison
+from vcc.reports.model import quarter_period
 from vcc.transforms.comparison import compare_areas, published_comparison
 from vcc.transforms.metrics import METRIC_COLUMNS
 from vcc.transforms.quarters import Quarter
@@ -50,8 +54,6 @@ def publish_comparison(
     triggered_by: str,
 ) -> dict[str, Any]:
     """Write and record the comparison of the areas that succeeded; its manifest."""
-    from vcc.reports.comparison import comparison_context, render_comparison  # WeasyPrint: slow
-
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     done = [outcome.name for outcome in outcomes if not outcome.failure]
     missing = {outcome.name: outcome.failure or "" for outcome in outcomes if outcome.failure}
@@ -72,7 +74,7 @@ def publish_comparison(
         metrics = {
             name: pd.read_csv(output_root / name / str(quarter) / "metrics.csv") for name in done
         }
-        table = compare_areas(metrics, str(quarter))
+        table = compare_areas(metrics, str(quarter), config.comparison.overdispersion)
         published = published_comparison(table, config.disclosure.threshold)
         staging.mkdir()
         csv = staging / "comparison.csv"
@@ -81,9 +83,10 @@ def publish_comparison(
         titles = {name: area.area for name, area in config.areas.items()}
         context = comparison_context(
             table, str(quarter), titles, missing, config.disclosure.threshold, config.report,
-            dt.date.today(),
+            dt.date.today(), config.comparison.overdispersion,
         )  # fmt: skip
         render_comparison(context, pdf)
+        release_sha256 = _write_release(config, staging, quarter, as_of, published, titles, missing)
         area_rows = _area_rows(metrics, str(quarter))
         metrics_sha256 = sha256(csv)
         plan = warehouse.plan_version(
@@ -98,7 +101,15 @@ def publish_comparison(
             "comparison": published.to_dict("records"),
             "outputs": {
                 "report": str(folder / str(quarter) / pdf.name),
-                "checksums": {csv.name: metrics_sha256, pdf.name: sha256(pdf)},
+                "checksums": {
+                    csv.name: metrics_sha256,
+                    pdf.name: sha256(pdf),
+                    **{
+                        f"{RELEASE_FOLDER}/{path.name}": sha256(path)
+                        for path in sorted((staging / RELEASE_FOLDER).iterdir())
+                    },
+                },
+                "release_sha256": release_sha256,
             },
             "version": {"number": plan.version, "label": plan.label},
             # figures differ from the comparison last recorded (a rerun's may stay the same)
@@ -120,12 +131,39 @@ def publish_comparison(
         shutil.rmtree(retired, ignore_errors=True)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
-        from vcc.flows.run.flow import _one_line
-
-        warehouse.fail_run(run_id, str(quarter), _one_line(error))
+        warehouse.fail_run(run_id, str(quarter), one_line(error))
         raise
     progress("comparison of %d areas: %s", len(done), manifest["outputs"]["report"])
     return manifest
+
+
+def _write_release(
+    config: Config,
+    staging: Path,
+    quarter: Quarter,
+    as_of: dt.date,
+    published: pd.DataFrame,
+    titles: dict[str, str],
+    missing: dict[str, str],
+) -> str:
+    """The comparison's open release, ``release/`` (flows/run/release.py); its checksum."""
+    facts = ReleaseFacts(
+        area="every area compared",
+        producer=config.report.produced_by,
+        quarter=quarter,
+        period=quarter_period(str(quarter), as_of),
+        as_of=as_of,
+        published_on=dt.date.today(),
+        next_update=next_report_date(config, quarter),
+        threshold=config.disclosure.threshold,
+        settings=config.release,
+        report_version="",
+        code_version=code_version(),
+    )
+    catalogue = config.catalogue(quarter.start)
+    return write_comparison_release(
+        staging / RELEASE_FOLDER, published, catalogue, facts, titles, missing
+    )
 
 
 def _area_rows(metrics: dict[str, pd.DataFrame], quarter: str) -> pd.DataFrame:

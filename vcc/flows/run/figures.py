@@ -8,6 +8,7 @@ settings they take and nothing more; the outputs stage writes and formats them, 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +24,14 @@ from vcc.transforms.catalogue import Catalogue
 from vcc.transforms.changes import compare_quarters
 from vcc.transforms.disclosure import published_tables
 from vcc.transforms.enhanced_gap import identification_by_reason, update_delay_by_identification
-from vcc.transforms.figures import QafFigures, QuarterFigures
+from vcc.transforms.feedback import (
+    feedback_breakdowns,
+    feedback_table,
+    published_feedback,
+    published_records,
+    responses_in_quarter,
+)
+from vcc.transforms.figures import FeedbackFigures, QafFigures, QuarterFigures
 from vcc.transforms.measures import Deadline, compute_instances
 from vcc.transforms.metrics import Rating, summarise
 from vcc.transforms.needs_assessment import assessment_timeliness, missing_items
@@ -35,6 +43,7 @@ from vcc.transforms.qaf import (
 )
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.settings import MeasureSettings
+from vcc.transforms.spc import statistical_process_control
 from vcc.transforms.stages import published_stages, stage_distributions
 from vcc.transforms.support import unsupported_measures
 
@@ -52,6 +61,8 @@ class FigureSettings:
     extra_holidays: list[dt.date]  # [calendar] extra non-working days
     trend_quarters: int  # [report] quarters the trend shows
     threshold: int  # [disclosure] counts below it are suppressed
+    # [feedback.questions] over the catalogue's: survey question id -> the measure it speaks to
+    feedback_questions: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, config: Config, catalogue: Catalogue) -> FigureSettings:
@@ -66,6 +77,7 @@ class FigureSettings:
             extra_holidays=list(config.calendar.extra_holidays),
             trend_quarters=config.report.trend_quarters,
             threshold=config.disclosure.threshold,
+            feedback_questions=config.feedback_mapping(catalogue),
         )
 
     def deadlines(self) -> dict[str, Deadline]:
@@ -160,6 +172,36 @@ def qaf_figures(reviews: ReviewStore, quarter: Quarter, threshold: int) -> QafFi
     )
 
 
+def feedback_figures(
+    tables: Tables, settings: FigureSettings, metrics: pd.DataFrame, quarter: Quarter,
+    as_of: dt.date,
+) -> FeedbackFigures | None:  # fmt: skip
+    """The victims' survey beside the records (``transforms.feedback``); None when no feedback
+    source was supplied."""
+    if ("feedback", "responses") not in tables:
+        return None
+    responses, answers = tables[("feedback", "responses")], tables[("feedback", "answers")]
+    catalogue = settings.catalogue
+    rights = {m.measure_id: m.right for m in catalogue.measures}
+    table = feedback_table(
+        responses, answers, settings.feedback_questions, rights, metrics, quarter, as_of
+    )
+    breakdowns = feedback_breakdowns(responses, answers, quarter, as_of)
+    return FeedbackFigures(
+        table=table,
+        published=published_feedback(table, settings.threshold, keys=[]),
+        breakdowns=breakdowns,
+        published_breakdowns=published_feedback(
+            breakdowns, settings.threshold, keys=["question_id", "dimension"]
+        ),
+        published_records=published_records(
+            metrics, [m for m in table["measure_id"].dropna().unique()], settings.threshold
+        ),
+        responses=len(responses_in_quarter(responses, quarter, as_of)),
+        questions={q.question_id: q.text for q in catalogue.questions},
+    )
+
+
 def quarter_figures(
     tables: Tables,
     settings: FigureSettings,
@@ -184,6 +226,8 @@ def quarter_figures(
     shown = [str(q) for q in window[-settings.trend_quarters :]]
     metrics = every_quarter[every_quarter["quarter"] == str(quarter)].reset_index(drop=True)
     stages = stage_distributions(instances, str(quarter), settings.deadlines(), calendar)
+    every_measure = metrics.loc[metrics["dimension"] == "all", ["measure_id", "agency"]]
+    targets = {measure_id: rating.target for measure_id, rating in settings.ratings().items()}
     return QuarterFigures(
         quarter=quarter,
         as_of=as_of,
@@ -199,4 +243,8 @@ def quarter_figures(
         published_stages=published_stages(stages, settings.threshold),
         qaf=qaf_figures(reviews, quarter, settings.threshold) if reviews else None,
         catalogue=settings.catalogue,
+        spc=statistical_process_control(
+            instances, shown, list(every_measure.itertuples(index=False, name=None)), targets
+        ),
+        feedback=feedback_figures(tables, settings, metrics, quarter, as_of),
     )

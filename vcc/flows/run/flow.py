@@ -14,20 +14,15 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from vcc.flows.config import Config, SourceConfig, ValidationSettings, load_config
-from vcc.flows.errors import (
-    ConfigError,
-    RunDatesError,
-    SourceUnavailable,
-    VccError,
-    machine_fault,
-)
+from vcc.flows.errors import ConfigError, RunDatesError, SourceUnavailable, VccError, one_line
+from vcc.flows.operations.mail import notify_failure
 from vcc.flows.operations.summary import run_summary_markdown
 from vcc.flows.run.figures import FigureSettings, quarter_figures
 from vcc.flows.run.outputs import RunOutputs, write_outputs
@@ -35,6 +30,7 @@ from vcc.flows.run.progress import progress
 from vcc.flows.run.publish import publish, recover
 from vcc.flows.sources.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from vcc.flows.sources.snapshot import load_snapshot, snapshot_as_of
+from vcc.flows.sources.validate import ValidationOutcome, validate_extract
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.reviews import ReviewStore
 from vcc.flows.warehouse.store import Warehouse, open_warehouse
@@ -42,9 +38,6 @@ from vcc.flows.warehouse.versions import RunFacts, VersionPlan
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter, quarter_range, unreportable
 from vcc.transforms.schema import CANONICAL
-
-if TYPE_CHECKING:
-    from vcc.flows.sources.validate import ValidationOutcome  # imports Great Expectations: slow
 
 
 @dataclass
@@ -95,8 +88,6 @@ def validate_task(
     extracted_at: dt.datetime,
     rules: ValidationSettings | None = None,
 ) -> ValidationOutcome:
-    from vcc.flows.sources.validate import validate_extract  # Great Expectations is slow to import
-
     logger = get_run_logger()
     outcome = validate_extract(raw, sources, districts, extracted_at, rules)
     for (source_name, table), reasons in outcome.rejected.items():
@@ -188,6 +179,7 @@ def quarterly_compliance_report(
     config = load_config(Path(config_path) if config_path else None)
     output_root = Path(out_dir) if out_dir else config.output_dir
     if config.areas and area is None:
+        # Not at the top: areas.py imports this module, whose flow each area's task runs.
         from vcc.flows.run.areas import run_areas
 
         if from_snapshot:
@@ -222,7 +214,7 @@ def quarterly_compliance_report(
             warehouse,
         )  # fmt: skip
     except BaseException as error:
-        reason = _one_line(error)
+        reason = one_line(error)
         warehouse.fail_run(run_id, str(target_quarter), reason)
         if triggered_by == "schedule":
             _notify_failure(config, str(target_quarter), run_id, reason)
@@ -254,22 +246,7 @@ def backfill_quarters(
     return reports
 
 
-def _one_line(error: BaseException) -> str:
-    """A failure's reason for the run log, the warehouse and the notice: the project's errors say
-    what is wrong in one line, and so does a full or read-only disk; anything else is named by its
-    type (its text may hold data)."""
-    if isinstance(error, VccError):
-        return str(error).splitlines()[0] if str(error) else type(error).__name__
-    if isinstance(error, KeyboardInterrupt):
-        return "interrupted"
-    if fault := machine_fault(error):
-        return fault
-    return f"unexpected {type(error).__name__}; see the Prefect run log"
-
-
 def _notify_failure(config: Config, quarter: str, run_id: str, reason: str) -> None:
-    from vcc.flows.operations.mail import notify_failure
-
     logger = get_run_logger()
     try:
         notified = notify_failure(config.mail, quarter, run_id, reason)
@@ -283,8 +260,6 @@ def _notify_failure(config: Config, quarter: str, run_id: str, reason: str) -> N
 def _publish_artifact(manifest: dict, quarter: Quarter) -> None:
     """A markdown summary of the run in the Prefect UI: version, headline figures as published,
     data quality, and where the report is."""
-    from prefect.artifacts import create_markdown_artifact
-
     create_markdown_artifact(
         key=f"vcc-report-{str(quarter).lower()}",
         markdown=run_summary_markdown(manifest),

@@ -1,9 +1,9 @@
 """The output files of a run (CONTRACT.md §4), written all-or-nothing.
 
-Everything is written into a staging folder beside ``<out>/<quarter>/``; ``publish`` adds the
-manifest and, only when every file is complete, renames it to the run's own folder
-``<out>/.<quarter>-<run id>/`` and switches the link ``<out>/<quarter>`` to it in one atomic
-rename. So a failed or killed run leaves the previous outputs as they were and nothing
+Everything is written into a staging folder beside ``<out>/<quarter>/``; ``publish``
+(``publish.py``) adds the manifest and, only when every file is complete, renames it to the
+run's own folder ``<out>/.<quarter>-<run id>/`` and switches the link ``<out>/<quarter>`` to it
+in one atomic rename. So a failed or killed run leaves the previous outputs as they were and nothing
 half-written, and ``<out>/<quarter>`` always holds one run's complete outputs.
 """
 
@@ -13,27 +13,31 @@ import datetime as dt
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from vcc.flows.checksums import sha256
+from vcc.flows.checksums import RELEASE_FOLDER, sha256
 from vcc.flows.config import Config
+from vcc.flows.operations.schedule import quarterly_run_dates
 from vcc.flows.private import FOLDER_MODE, make_private
 from vcc.flows.run.pdf import PdfProcess
 from vcc.flows.run.people_files import csv_text, write_csv
 from vcc.flows.run.progress import progress
+from vcc.flows.run.release import ReleaseFacts, quarter_tables, write_release
 from vcc.flows.sources.extract import RawTable
 from vcc.flows.sources.snapshot import snapshot_frame
+from vcc.flows.sources.suites import build_data_docs
 from vcc.flows.sources.validate import ValidationOutcome, data_quality_csv
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.versions import RunFacts, VersionPlan
+from vcc.reports.model import ReportData
+from vcc.reports.render import content_fingerprints, report_context, report_html, standalone_html
+from vcc.reports.workbook import write_published_workbook
+from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.figures import QuarterFigures
-from vcc.transforms.quarters import Quarter
-
-if TYPE_CHECKING:
-    from vcc.reports.model import ReportData
+from vcc.transforms.quarters import Quarter, long_date
 
 
 @dataclass
@@ -113,8 +117,6 @@ def _write_snapshots(run: RunOutputs, folder: Path) -> dict[str, str]:
 
 def _report_data(run: RunOutputs, counts: pd.DataFrame, quality: pd.DataFrame) -> ReportData:
     """The report's figures and provenance, before its version is known."""
-    from vcc.reports.model import ReportData
-
     config = run.config
     return ReportData(
         figures=run.figures,
@@ -139,10 +141,6 @@ def _render(
 ) -> None:
     """Start the PDF in its helper process, then write the HTML and the workbook while it is laid
     out; ``context`` is the report's, made once."""
-    from vcc.reports.render import report_html, standalone_html
-    from vcc.reports.workbook import write_published_workbook
-    from vcc.transforms.quarters import long_date
-
     progress("rendering the report (PDF and HTML)…")
     versioned = replace(data, version_label=plan.label, revisions=plan.revisions)
     html = report_html(versioned, context)  # the template rendered once, for both files
@@ -159,16 +157,13 @@ def _render(
         as_of=run.as_of,
         threshold=config.disclosure.threshold,
         published_on=long_date(run.extracted_at.date()),
-        next_update=long_date(_next_report_date(config, run.quarter)),
+        next_update=long_date(next_report_date(config, run.quarter)),
     )
 
 
-def _next_report_date(config: Config, quarter: Quarter) -> dt.date:
+def next_report_date(config: Config, quarter: Quarter) -> dt.date:
     """When the next quarter's report is due (the workbook's cover): its scheduled run, the
     configured working day after that quarter ends (flows.operations.schedule)."""
-    from vcc.flows.operations.schedule import quarterly_run_dates
-    from vcc.transforms.calendar import WorkingDayCalendar
-
     calendar = WorkingDayCalendar(config.calendar.extra_holidays)
     schedule = config.schedule
     after = quarter.next().end  # the first run after it is the next quarter's
@@ -177,20 +172,53 @@ def _next_report_date(config: Config, quarter: Quarter) -> dt.date:
     )[0].date()
 
 
+def _write_release(run: RunOutputs, staging: Path, plan: VersionPlan) -> None:
+    """The open release, ``release/`` (flows/run/release.py), from the published tables (and
+    ``spc.csv`` and ``feedback.csv`` when the run wrote them) alone."""
+    from vcc.reports.model import quarter_period
+    from vcc.transforms.catalogue import load_catalogue
+
+    started = time.perf_counter()
+    config, figures = run.config, run.figures
+    facts = ReleaseFacts(
+        area=config.report.area,
+        producer=config.report.produced_by,
+        quarter=run.quarter,
+        period=quarter_period(str(run.quarter), run.as_of),
+        as_of=run.as_of,
+        published_on=run.extracted_at.date(),
+        next_update=next_report_date(config, run.quarter),
+        threshold=config.disclosure.threshold,
+        settings=config.release,
+        report_version=plan.label,
+        code_version=code_version(),
+    )
+    catalogue = figures.catalogue or load_catalogue()
+    tables = quarter_tables(
+        figures.published, figures.changes, catalogue, dict(config.measures),
+        facts, staging,
+    )  # fmt: skip
+    fy_label = run.quarter.financial_year_label()
+    write_release(staging / RELEASE_FOLDER, tables, catalogue, facts, fy_label)
+    run.timer["release"] = round(time.perf_counter() - started, 3)  # within "outputs"
+
+
 def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
     """Write every output file of the run into its staging folder; return that folder and the
     report version the figures are published as."""
-    from vcc.flows.sources.suites import build_data_docs  # imports Great Expectations
-    from vcc.reports.render import content_fingerprints, report_context
-
     staging = run.staging_dir
     staging.mkdir(parents=True, mode=FOLDER_MODE)
     make_private(staging)  # owner-only before anything is written in it (flows.private)
     with PdfProcess(staging) as pdf_process:  # it imports WeasyPrint meanwhile
         figures = run.figures
         (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
-        for stem, table in {"changes": figures.changes, **figures.analyses}.items():
+        tables = {"changes": figures.changes, "spc": figures.spc, **figures.analyses}
+        for stem, table in tables.items():
             write_csv(four_places(table), staging / f"{stem}.csv")
+        if figures.feedback is not None:  # the victims' survey (CONTRACT.md §7.3), if supplied
+            feedback = figures.feedback
+            write_csv(four_places(feedback.table), staging / "feedback.csv")
+            write_csv(feedback.published, staging / "published-feedback.csv")
         # Text from the sources or the configuration never runs as a formula (people_files).
         write_csv(figures.published, staging / "published-tables.csv")
         counts = run.outcome.table_counts()
@@ -221,6 +249,7 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
         for personal in ("quarantine", "instances.parquet", "snapshots"):
             make_private(staging / personal)
         build_data_docs(run.outcome, staging / "data-docs", run_name=run.run_id)
+        _write_release(run, staging, plan)
         pdf_process.finish()
         run.timer["render"] = round(time.perf_counter() - started, 3)  # within "outputs"
     return staging, plan

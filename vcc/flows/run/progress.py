@@ -12,6 +12,7 @@ PROGRESS = "vcc_progress"  # the attribute that marks a log record as one of vcc
 
 def progress(message: str, *args: object) -> None:
     """Log one progress line: to the Prefect run's log inside a flow or task, else to ``vcc``."""
+    # Inside: Prefect, 4,253 ms; vcc --help loads this module (the console's filter)
     from prefect import get_run_logger
     from prefect.exceptions import MissingContextError
 

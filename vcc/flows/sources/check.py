@@ -24,6 +24,7 @@ from vcc.flows.config import Config
 from vcc.flows.errors import SourceUnavailable
 from vcc.flows.sources.extract import RETRY_DELAYS_SECONDS, RawTable, extract_source
 from vcc.flows.sources.validate import ValidationOutcome, data_quality_csv, validate_extract
+from vcc.reports.quality import quality_summary
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.schema import CANONICAL, ROW_DATE
 
@@ -89,8 +90,6 @@ def _extract_with_retries(
 
 def summary_lines(check: SourceCheck) -> list[str]:
     """The plain-text summary: per table, each failed rule, each link, freshness, the verdict."""
-    from vcc.reports.quality import quality_summary  # the report's own words and verdict
-
     view = quality_summary(check.quality, check.as_of)
     quality = check.quality
     lines = [

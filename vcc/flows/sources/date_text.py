@@ -20,8 +20,8 @@ from typing import Final
 
 import pandas as pd
 
+from vcc.flows.config.date_format import FORMAT_UNITS, UNITS, declared_unit
 from vcc.flows.errors import SourceError
-from vcc.flows.sources.date_format import FORMAT_UNITS, UNITS, declared_unit
 
 # The text names a day: ISO 8601 extended (2026-09-05, 2026-9-5) or basic (20260905), with or
 # without a time after it.

@@ -23,6 +23,7 @@ _PARENT_NAMES: dict[TableKey, str] = {
     ("police", "crimes"): "a police crime",
     ("police", "victims"): "a police victim",
     ("cps", "cases"): "a CPS case",
+    ("feedback", "responses"): "a feedback response",
 }
 # Rules whose failing rows are copies of one another: the first copy is kept.
 UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")

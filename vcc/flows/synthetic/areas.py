@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vcc.flows.config import DEFAULT_CONFIG, load_config
+from vcc.flows.synthetic import generate_sources, write_demo_sources
 from vcc.transforms.schema import DEFAULT_DISTRICTS
 
 SIZE_SIGMA = 0.9
@@ -77,9 +79,6 @@ def write_areas(
 ) -> list[Path]:
     """Each area's sources in ``out/<name>/`` (police in SQLite, CPS and probation as canonical
     CSV files) and ``out/vcc.toml`` naming them all; returns the files written."""
-    from vcc.flows.config import DEFAULT_CONFIG, load_config
-    from vcc.flows.synthetic import generate_sources, write_demo_sources
-
     # canonical file drops: the demo's CPS mapping belongs to its own configuration
     canonical = load_config(DEFAULT_CONFIG).model_copy(update={"sources": {}})
     written: list[Path] = []

@@ -13,6 +13,7 @@ from vcc.flows.synthetic.complaints import generate_complaints
 from vcc.flows.synthetic.court import generate_court
 from vcc.flows.synthetic.crimes import generate_crimes, generate_victims
 from vcc.flows.synthetic.defects import inject_defects
+from vcc.flows.synthetic.feedback import generate_feedback
 from vcc.flows.synthetic.investigation import generate_investigations
 from vcc.flows.synthetic.police_actions import (
     generate_contacts,
@@ -40,6 +41,8 @@ STAGES = (
 # The optional data of CONTRACT.md §6.1 draws from streams spawned after these, so that adding it
 # changed no table above.
 RIGHTS_STAGES = ("rights", "rights_defects")
+# The victims' survey (CONTRACT.md §7.3) draws from a stream spawned after all of these.
+FEEDBACK_STAGES = ("feedback",)
 
 
 def generate_sources(
@@ -50,6 +53,7 @@ def generate_sources(
     seed: int = 1,
     until: dt.date,
     compliance_shift: float = 0.0,
+    feedback_responses: int | None = None,
 ) -> Sources:
     """Synthetic police, CPS and probation tables (source -> table -> canonical frame).
 
@@ -57,7 +61,8 @@ def generate_sources(
     probation stages are in full flow) to the end of ``last_quarter``. Nothing is dated after
     ``until``, the extract's as-of day, but the listed date of a future hearing.
     ``compliance_shift`` is added to every measure's on-time rate (an area better or worse than
-    the profiles). The same arguments give identical frames.
+    the profiles). ``feedback_responses``: the survey's size (default about one victim in ten,
+    ``flows.synthetic.feedback``). The same arguments give identical frames.
     """
     try:
         first, last = Quarter.parse(first_quarter), Quarter.parse(last_quarter)
@@ -70,11 +75,15 @@ def generate_sources(
         raise VccError(f"the as-of day {until} is before the first quarter {window.first}")
     if not scale > 0:
         raise VccError(f"scale must be positive, not {scale}")
-    stages = (*STAGES, *RIGHTS_STAGES)
+    stages = (*STAGES, *RIGHTS_STAGES, *FEEDBACK_STAGES)
     streams = dict(zip(stages, np.random.SeedSequence(seed).spawn(len(stages)), strict=True))
     rng = {stage: np.random.default_rng(stream) for stage, stream in streams.items()}
     clean, rights = _clean_sources(rng, window, scale)
-    return add_rights_data(rng["rights_defects"], inject_defects(rng["defects"], clean), rights)
+    sources = add_rights_data(rng["rights_defects"], inject_defects(rng["defects"], clean), rights)
+    sources["feedback"] = generate_feedback(
+        rng["feedback"], sources["police"], until, feedback_responses
+    )
+    return sources
 
 
 def _clean_sources(

@@ -37,12 +37,15 @@ SURNAMES = ("O’Neill", "D’Arcy", "Brontë", "Nuñez", "Atkinson", "Hodgson",
 def write_demo_sources(
     sources: dict[str, dict[str, pd.DataFrame]], out_dir: Path, config: Config
 ) -> list[Path]:
-    """Write ``out_dir/police.sqlite``, ``out_dir/cps/`` and ``out_dir/probation/``; return the
-    files written. CPS and probation files follow ``config.sources``' mapping for them (a source
-    the configuration does not describe as files is written with canonical names as CSV)."""
+    """Write ``out_dir/police.sqlite``, ``out_dir/cps/``, ``out_dir/probation/`` and (when
+    generated) the victims' survey ``out_dir/feedback/``; return the files written. File drops
+    follow ``config.sources``' mapping for them (a source the configuration does not describe
+    as files is written with canonical names as CSV)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [write_database(sources["police"], out_dir / "police.sqlite")]
-    for name in ("cps", "probation"):
+    for name in ("cps", "probation", "feedback"):
+        if name not in sources:
+            continue
         source = config.sources.get(name)
         if source is None or source.kind != "files":
             source = SourceConfig(kind="files", path=out_dir / name)

@@ -108,6 +108,7 @@ approvals = Table(
     metadata,
     *_of_a_version(indexed=True),
     Column("pdf_sha256", String(64), nullable=False),
+    Column("release_sha256", String(64)),  # the open release's (migration 0005); None: no release
     Column("approved_by", String(200), nullable=False),
     Column("approved_at", DateTime, nullable=False),
     Column("note", Text),

@@ -207,6 +207,7 @@ def changed_headlines(before: pd.DataFrame, after: pd.DataFrame, threshold: int)
     """Each measure whose published headline figures changed, as published (suppressed cells
     stay suppressed): e.g. ``R6-UPDATE: eligible 812 to 830; rate 81.2% to 80.4%``."""
 
+    # Inside: pandas, 1,588 ms; vcc approve reads versions and never loads it
     from vcc.transforms.disclosure import published_tables
 
     def headline(frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
