@@ -18,7 +18,11 @@ from vcc.flows.errors import VccError
 from vcc.flows.urls import mask_secrets, mask_url
 
 
-class WarehouseUnreachable(VccError):
+class WarehouseError(VccError):
+    """The warehouse cannot be opened or written."""
+
+
+class WarehouseUnreachable(WarehouseError):
     """The warehouse's database server cannot be reached now: run again when it is back."""
 
 

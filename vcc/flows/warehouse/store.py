@@ -38,11 +38,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from vcc.flows.config.settings import WAREHOUSE_FILE as WAREHOUSE_FILE
 from vcc.flows.config.settings import default_url as default_url
-from vcc.flows.errors import VccError
 from vcc.flows.private import private_file, private_folder
 from vcc.flows.urls import mask_secrets, mask_url
 from vcc.flows.warehouse.locks import QuarterLocked as QuarterLocked
 from vcc.flows.warehouse.locks import QuarterLocks, now
+from vcc.flows.warehouse.reachable import WarehouseError as WarehouseError
 from vcc.flows.warehouse.reachable import WarehouseUnreachable as WarehouseUnreachable
 from vcc.flows.warehouse.reachable import report_unreachable
 from vcc.flows.warehouse.schema_check import (
@@ -71,10 +71,6 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SCHEMA_REVISION = "0005"  # the newest migration's revision id (a test checks it is the head)
-
-
-class WarehouseError(VccError):
-    """The warehouse cannot be opened or written."""
 
 
 class WarehouseDamaged(WarehouseError):
