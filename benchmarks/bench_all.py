@@ -8,13 +8,15 @@ machine):
   (as under ``vcc serve``); and the stages inside the flow, from the manifest;
 - ``bench_validate.py``: validation against reading the CSV files, scale 1 and 10;
 - ``bench_measures.py``: the measures engine, scale 1 and 10;
-- ``bench_commands.py``: the quick commands.
+- ``bench_commands.py``: the quick commands;
+- ``bench_feedback.py``: what a victims' survey of 20,000 responses adds to a run at scale 1,
+  against the same run without it, alternately in one process.
 
 Each writes its figures to ``benchmarks/results/<name>.json``; this script reads them and writes
 ``benchmarks/results/bench.md`` (also printed): the table the README's "Performance" section
 quotes, with the machine's load average so that a noisy run can be told from a slow one.
 
-    .venv/bin/python benchmarks/bench_all.py [--runs 3] [--only run validate measures commands]
+    .venv/bin/python benchmarks/bench_all.py [--runs 3] [--only run validate ... feedback]
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ BENCHMARKS = {
     "validate": ["bench_validate.py", "--scales", "1", "10"],
     "measures": ["bench_measures.py", "--scales", "1", "10"],
     "commands": ["bench_commands.py"],
+    "feedback": ["bench_feedback.py"],
 }
 
 
@@ -107,6 +110,17 @@ def _command_rows(commands: dict) -> list[str]:
     ]
 
 
+def _feedback_rows(feedback: dict) -> list[str]:
+    medians = feedback["medians_seconds"]
+    added, baseline = feedback["added_seconds"], medians["without"]["total"]
+    what = f"run with a survey of {feedback['responses']:,} responses, scale 1 (extract to report)"
+    target = f"< {feedback['target_seconds']:g} s more (+{added:.2f} s)"
+    return [
+        _row(what, medians["with"]["total"], f"without it {baseline:.2f} s",
+             f"{feedback['ratio']:.3f}", target, bool(feedback["met"])),
+    ]  # fmt: skip
+
+
 def table() -> str:
     """The markdown table of every benchmark's latest results in ``benchmarks/results``."""
     lines = [
@@ -115,7 +129,8 @@ def table() -> str:
     ]
     loads = []
     for name, rows in (("run", _run_rows), ("validate", _validate_rows),
-                       ("measures", _measures_rows), ("commands", _command_rows)):  # fmt: skip
+                       ("measures", _measures_rows), ("commands", _command_rows),
+                       ("feedback", _feedback_rows)):  # fmt: skip
         if (figures := _load(name)) is not None:
             lines += rows(figures)
             loads.append(f"{name} {figures.get('load_average_before', ['?'])[0]}")

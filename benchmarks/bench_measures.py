@@ -97,10 +97,10 @@ def child(scale: float, runs: int) -> None:
     from vcc.transforms.quarters import Quarter
 
     quarter = Quarter.parse(QUARTER)
-    first = str(quarter.shift(-7))
+    first = quarter.shift(-7)
     report("started", rss_mib=current_rss_mib())
     seconds, sources = timed(
-        lambda: generate_sources(first, QUARTER, scale=scale, seed=SEED, until=AS_OF)
+        lambda: generate_sources(first, quarter, scale=scale, seed=SEED, until=AS_OF)
     )
     report("generated", seconds=round(seconds, 2), peak_rss_mib=peak_rss_mib())
     tables = _accepted_tables(sources)

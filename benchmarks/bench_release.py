@@ -43,7 +43,7 @@ def main() -> None:
     import pandas as pd
 
     from vcc.flows.config import load_config
-    from vcc.flows.run.outputs import _next_report_date
+    from vcc.flows.run.outputs import next_report_date
     from vcc.flows.run.release import ReleaseFacts, quarter_tables, write_release
     from vcc.reports.model import quarter_period
     from vcc.transforms.quarters import Quarter
@@ -63,7 +63,7 @@ def main() -> None:
         facts = ReleaseFacts(
             area=config.report.area, producer=config.report.produced_by, quarter=quarter,
             period=quarter_period(str(quarter), as_of), as_of=as_of,
-            published_on=dt.date.today(), next_update=_next_report_date(config, quarter),
+            published_on=dt.date.today(), next_update=next_report_date(config, quarter),
             threshold=config.disclosure.threshold, settings=config.release,
             report_version="First issue (version 1)", code_version="bench",
         )  # fmt: skip

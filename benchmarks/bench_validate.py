@@ -63,9 +63,10 @@ def child(scale: float, runs: int) -> None:
     from vcc.flows.synthetic import generate_sources
     from vcc.transforms.quarters import Quarter
 
-    first = str(Quarter.parse(QUARTER).shift(-7))
+    last = Quarter.parse(QUARTER)
+    first = last.shift(-7)
     seconds, sources = timed(
-        lambda: generate_sources(first, QUARTER, scale=scale, seed=SEED, until=AS_OF)
+        lambda: generate_sources(first, last, scale=scale, seed=SEED, until=AS_OF)
     )
     report("generated", seconds=round(seconds, 1))
     defaults = load_config(DEFAULT_CONFIG)

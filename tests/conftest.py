@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from vcc.transforms.quarters import Quarter
+
 os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
@@ -42,7 +44,9 @@ def demo_config(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("demo")
     config = root / "vcc.toml"
     shutil.copy(DEFAULT_CONFIG, config)
-    sources = generate_sources("2024Q1", "2024Q4", scale=0.05, seed=7, until=FLOW_AS_OF)
+    sources = generate_sources(
+        Quarter(2024, 1), Quarter(2024, 4), scale=0.05, seed=7, until=FLOW_AS_OF
+    )
     write_demo_sources(sources, root / "demo-data", load_config(config))
     return config
 

@@ -56,7 +56,8 @@ def test_a_question_mapped_to_no_measure_is_refused_in_one_line(tmp_path):
 def test_the_default_questions_leave_the_configuration_hash_as_it_was(tmp_path):
     plain = load_config(write(tmp_path, "[report]\narea = 'X'\n"))
     # the hash as it was before [feedback] existed: of the same settings without it
-    left_out = {"files", "mail", "warehouse", "schedule", "output_dir", "cluster", "feedback"}
+    left_out = {"files", "mail", "warehouse", "schedule", "output_dir", "cluster", "comparison",
+                "feedback"}  # fmt: skip
     before = plain.model_dump(mode="json", exclude=left_out)
     assert (
         plain.fingerprint()
@@ -78,3 +79,14 @@ def test_vcc_measures_shows_each_measures_question(tmp_path):
         " ".join(block.split())
     )
     assert "survey question" not in result.output.split("R2-RECORD", 1)[1].split("\n\n", 1)[0]
+
+
+def test_a_later_code_that_drops_a_measure_drops_its_question(tmp_path):
+    (tmp_path / "2030-01.toml").write_text(
+        '[code]\nid = "2030-01"\nbased_on = "2021-04"\nin_force_from = 2030-01-01\n'
+        '[[measures]]\nid = "R7-VPS"\ndrop = true\n',
+        encoding="utf-8",
+    )
+    later = load_catalogue("2030-01", tmp_path)
+    assert later.question_for("R7-VPS") is None
+    assert len(later.questions) == len(load_catalogue("2021-04").questions) - 1

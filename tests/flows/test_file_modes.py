@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import GOLDEN
 from vcc.flows.private import make_private, private_file, private_folder
+from vcc.transforms.quarters import Quarter
 
 
 def mode(path: Path) -> int:
@@ -46,12 +47,13 @@ def test_every_personal_data_file_of_a_run_and_a_sample_is_owner_only(
     from vcc.flows.config import load_config
     from vcc.flows.qaf.sample import draw_quarter_sample
     from vcc.flows.run.flow import run_quarter
-    from vcc.transforms.quarters import Quarter
 
     config_path = GOLDEN / "data" / "vcc.toml"
     out = tmp_path / "out"
-    run_quarter("2024Q2", dt.date(2024, 7, 12), config_path, out)
-    run_quarter("2024Q2", dt.date(2024, 7, 13), config_path, out)  # archives the first run
+    run_quarter(Quarter.parse("2024Q2"), dt.date(2024, 7, 12), config_path, out)
+    run_quarter(
+        Quarter.parse("2024Q2"), dt.date(2024, 7, 13), config_path, out
+    )  # archives the first run
     sample = draw_quarter_sample(load_config(config_path), out, Quarter(2024, 2), size=5, seed=1)
 
     quarter = out / "2024Q2"

@@ -23,6 +23,7 @@ from vcc.flows.config import load_config
 from vcc.flows.qaf.form import FormCase, read_form, write_form
 from vcc.transforms.cell_text import neutralise, recover
 from vcc.transforms.qaf import THEMES
+from vcc.transforms.quarters import Quarter
 
 REPO = Path(__file__).resolve().parents[2]
 ACTIVE = ("=", "+", "-", "@", "\t", "\r")
@@ -101,7 +102,7 @@ def test_no_file_of_a_run_holds_a_live_formula(prefect_harness, tmp_path):
         encoding="utf-8",
     )  # fmt: skip
 
-    run_quarter("2024Q2", dt.date(2024, 7, 12), config, tmp_path / "out")
+    run_quarter(Quarter.parse("2024Q2"), dt.date(2024, 7, 12), config, tmp_path / "out")
 
     out = tmp_path / "out" / "2024Q2"
     quarantine = _rows(out / "quarantine" / "police.referrals.csv")

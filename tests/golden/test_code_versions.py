@@ -22,6 +22,7 @@ from vcc.transforms.catalogue import (
     load_catalogue,
     version_in_force,
 )
+from vcc.transforms.quarters import Quarter
 
 GOLDEN_V2 = FIXTURES / "golden-v2"
 
@@ -136,7 +137,7 @@ def test_a_new_code_file_runs_end_to_end_with_no_python_change(
     prefect_harness, tmp_path, with_next_code
 ):
     out = tmp_path / "out"
-    manifest = run_quarter("2024Q4", dt.date(2025, 1, 8), with_next_code, out)
+    manifest = run_quarter(Quarter.parse("2024Q4"), dt.date(2025, 1, 8), with_next_code, out)
     assert manifest["victims_code"] == "2024-10"  # in force on 1 October 2024
     metrics = _metrics(out, "2024Q4")
     expected = pd.read_csv(GOLDEN_V2 / "expected.csv", dtype=str, keep_default_na=False)
@@ -175,12 +176,14 @@ def test_a_configured_deadline_equals_the_same_change_made_in_the_catalogue(
         + "\n[measures.R3-ACK]\ndeadline_standard = 2\ndeadline_enhanced = 2\n",
         encoding="utf-8",
     )
-    pinned = run_quarter("2024Q4", dt.date(2025, 1, 8), pinned_config, tmp_path / "pinned")
+    pinned = run_quarter(
+        Quarter.parse("2024Q4"), dt.date(2025, 1, 8), pinned_config, tmp_path / "pinned"
+    )
     assert pinned["victims_code"] == "2021-04"
     metrics = _metrics(tmp_path / "pinned", "2024Q4")
     assert "R6-FIRST-UPDATE" not in set(metrics["measure_id"])
     later = tmp_path / "codes-out"
-    run_quarter("2024Q4", dt.date(2025, 1, 8), with_next_code, later)
+    run_quarter(Quarter.parse("2024Q4"), dt.date(2025, 1, 8), with_next_code, later)
     r3 = [
         _metrics(folder, "2024Q4").query("measure_id == 'R3-ACK'").reset_index(drop=True)
         for folder in (tmp_path / "pinned", later)

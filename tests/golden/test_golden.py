@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import FIXTURES, GOLDEN
 from vcc.flows.run.flow import run_quarter
+from vcc.transforms.quarters import Quarter
 
 KEYS = ["measure_id", "agency", "dimension", "group"]
 COMPARED = ["eligible", "met", "pending", "ci_low", "ci_high"]
@@ -30,7 +31,10 @@ NEW_DIMENSIONS = ["offence_group", "domestic_abuse"]  # CONTRACT.md §6.3
 @pytest.mark.parametrize(("quarter", "as_of"), [("2024Q2", "2024-07-12"), ("2024Q4", "2025-01-08")])
 def test_golden_example_is_reproduced_exactly(prefect_harness, tmp_path, example, quarter, as_of):
     manifest = run_quarter(
-        quarter, dt.date.fromisoformat(as_of), example / "data" / "vcc.toml", tmp_path
+        Quarter.parse(quarter),
+        dt.date.fromisoformat(as_of),
+        example / "data" / "vcc.toml",
+        tmp_path,
     )
     expected = pd.read_csv(example / "expected.csv", dtype=str, keep_default_na=False)
     expected = expected[(expected["quarter"] == quarter) & (expected["as_of"] == as_of)]

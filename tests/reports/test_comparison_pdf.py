@@ -16,9 +16,11 @@ from tests.reports.pdf_structure import table_problems
 from tests.reports.test_report_file import SHIPPED, embedded_fonts
 from vcc.reports.comparison import comparison_context, render_comparison
 from vcc.transforms.comparison import compare_areas
+from vcc.transforms.quarters import Quarter
 from vcc.transforms.settings import ReportSettings
 
 Q = "2024Q4"
+QUARTER = Quarter(2024, 4)
 TITLES = {"north": "Northshire", "south": "Southshire", "east": "Eastshire", "tiny": "Tinyshire"}
 
 
@@ -34,10 +36,10 @@ def area(eligible: int, met: int) -> pd.DataFrame:
 def pdf(tmp_path_factory) -> tuple[Path, dict]:
     table = compare_areas(
         {"north": area(400, 360), "south": area(120, 60), "east": area(60, 50),
-         "tiny": area(3, 2)}, Q,
+         "tiny": area(3, 2)}, QUARTER,
     )  # fmt: skip
     context = comparison_context(
-        table, Q, TITLES, {"west": "source police: table crimes is missing"}, 5,
+        table, QUARTER, TITLES, {"west": "source police: table crimes is missing"}, 5,
         ReportSettings(), dt.date(2025, 2, 14),
     )  # fmt: skip
     path = tmp_path_factory.mktemp("comparison") / f"vcc-{Q}-comparison.pdf"
@@ -193,3 +195,25 @@ def test_the_pdf_says_in_plain_words_whether_and_why_limits_were_widened(counts,
     assert words in section["limits_note"]
     assert words in section["chart"]  # the plot's text alternative says it too
     assert section["widened"] == (counts is STACKED and method == "additive")
+
+
+def test_an_area_with_a_most_similar_group_has_how_it_compares():
+    from vcc.reports.render import template
+
+    counts = {"north": (400, 360), "south": (120, 60), "east": (60, 50), "tiny": (3, 2)}
+    table = compare_areas(many(counts), Q)
+    context = comparison_context(
+        table, Q, TITLES, {}, 5, ReportSettings(), dt.date(2025, 2, 14), "additive",
+        {"north": ["south"], "south": [], "east": ["north"]},
+    )  # fmt: skip
+    # south has no group; east is hidden with tiny (secondary suppression), so its group's
+    # pooled rate would give its counts back
+    assert [group["title"] for group in context["groups"]] == ["Northshire", "Eastshire"]
+    line = context["groups"][0]["lines"][0]
+    # north 360/400 = 90.0%; all 472/583 = 81.0%; the group (north, south) 420/520 = 80.8%
+    assert (line["rate"], line["all_areas"], line["group"]) == ("90.0%", "81.0%", "80.8%")
+    assert line["learn_from"] == "None"  # north itself is the only area above 99.8%
+    east = context["groups"][1]["lines"][0]
+    assert (east["rate"], east["group"], east["learn_from"]) == ("[c]", "[c]", "Northshire")
+    html = template("comparison.html.j2").render(**context)
+    assert "How Northshire compares" in html and "most similar areas: Southshire." in html

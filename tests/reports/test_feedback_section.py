@@ -90,7 +90,7 @@ def test_records_say_and_victims_say_side_by_side(data):
     rows = {row.question_id: row for row in feedback_rows(data)}
     assert list(rows) == ["q_told_what_next", "q_told_hearings", "q_complaint", "q_local"]
     acknowledged = rows["q_told_what_next"]
-    assert acknowledged.measure.startswith("Right 3: R3-ACK")
+    assert acknowledged.measure == "R3-ACK Written acknowledgement of the crime (Right 3)"
     assert acknowledged.question.startswith("After you reported the crime")
     # 12 of 40: Wilson 18.1% to 45.4%; records 99 of 120: 82.5% (74.7% to 88.3%)
     assert (acknowledged.answered, acknowledged.victims) == ("40", "30.0%")

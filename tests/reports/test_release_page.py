@@ -167,7 +167,12 @@ def test_the_page_is_self_contained(release):
 def test_month_by_month_signals_and_victims_answers_appear_when_the_run_made_them(full_release):
     text = page_text(full_release)
     assert "Written acknowledgement of the crime (Police): a sign of improvement in the last " \
-           "three months; on present form it sometimes meets its target" in text  # fmt: skip
+           "three months. All 0 measures" not in text  # fmt: skip
+    assert "Written acknowledgement of the crime (Police): a sign of improvement in the last " \
+           "three months. The other 0 measures showed no unusual change" in text  # fmt: skip
+    assert "Sometimes meet their target and sometimes miss it Written acknowledgement of the " \
+           "crime (Police)" in text  # fmt: skip
+    assert "Consistently meet their target" not in text  # no measure in that group
     assert (
         "Written acknowledgement of the crime: 20 of 50 victims who answered said yes "
         "(40.0%); the agencies' records say 82.5%, a difference larger than chance" in text
@@ -225,3 +230,40 @@ def test_the_page_passes_axe_at_320_and_1280_px(full_release):
         scroll = result["scroll"]
         assert scroll["page"] <= scroll["viewport"], f"the page scrolls sideways at {width} px"
         assert scroll["tables"] == scroll["tablesInRegions"] == 1
+
+
+def spc_months(rates: list[str], signals: list[str], centre="0.7000", upper="0.9000"):
+    months = [f"2024-{m:02d}" for m in range(1, len(rates) + 1)]
+    return pd.DataFrame({
+        "measure_id": "R3-ACK", "agency": "police", "month": months, "rate": rates,
+        "centre": centre, "lower": "0.5000", "upper": upper, "signals": signals,
+        "assurance": "pass",
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rates", "signals", "words"),
+    [
+        # above the upper limit: an improvement
+        (["0.70", "0.72", "0.95"], ["", "", "outside"], "a sign of improvement"),
+        # below the lower limit (not above the upper): a concern
+        (["0.70", "0.72", "0.45"], ["", "", "outside"], "a sign of concern"),
+        # falling above the centre: a trend is judged by its direction, not its side
+        (["0.85", "0.80", "0.75"], ["trend", "trend", "trend"], "a sign of concern"),
+        # a run below the centre
+        (["0.60", "0.65", "0.62"], ["shift", "shift", "shift"], "a sign of concern"),
+        # a signal on a hidden month: said, without a direction
+        (["0.70", "0.72", "[c]"], ["", "", "shift"], "an unusual pattern"),
+        (["0.70", "0.72", "0.71"], ["", "", ""], "no unusual change"),
+    ],
+)
+def test_a_monthly_signal_is_read_as_improvement_or_concern(rates, signals, words):
+    from vcc.reports.release import _spc_sentences
+
+    (sentence,) = _spc_sentences(spc_months(rates, signals), load_catalogue())
+    assert sentence == (
+        f"Written acknowledgement of the crime (Police): {words}"
+        + (" in the last three months" if "unusual change" not in words else
+           " in the last three months (common cause variation)")
+        + "; on present form it consistently meets its target."
+    )  # fmt: skip

@@ -26,7 +26,6 @@ from vcc.reports.model import (
     METRIC_COLUMNS,
     ReportData,
     financial_year_label,
-    previous_quarter,
     quarter_period,
 )
 from vcc.reports.pdf import STATIC_DIR, StaticOnlyFetcher
@@ -108,7 +107,7 @@ def a_quarter(settings: ReportSettings | None = None) -> ReportData:
         instances=pd.DataFrame(),
         metrics=metrics,
         trend=trend,
-        changes=compare_quarters(trend, "2024Q3"),
+        changes=compare_quarters(trend, Quarter(2024, 3)),
         published=published_tables(metrics, THRESHOLD),
         analyses=ANALYSES,
     )
@@ -219,7 +218,7 @@ def summary_row(measure_id: str, agency: str | None = None):
     ],
 )
 def test_financial_year_label(quarter: str, label: str) -> None:
-    assert financial_year_label(quarter) == label
+    assert financial_year_label(Quarter.parse(quarter)) == label
 
 
 @pytest.mark.parametrize(
@@ -231,11 +230,11 @@ def test_financial_year_label(quarter: str, label: str) -> None:
     ],
 )
 def test_quarter_period(quarter: str, period: str) -> None:
-    assert quarter_period(quarter) == period
+    assert quarter_period(Quarter.parse(quarter)) == period
 
 
 def test_previous_quarter_crosses_the_year() -> None:
-    assert previous_quarter("2024Q1") == "2023Q4"
+    assert str(Quarter(2024, 1).previous()) == "2023Q4"
 
 
 # The PDF: metadata, tagging, marking and page numbers.
@@ -470,7 +469,9 @@ def test_html_has_language_title_ordered_headings_and_real_tables(rendered) -> N
 
 def test_chart_is_vector_with_text_and_alternative_text() -> None:
     data = a_quarter()
-    svg = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], THRESHOLD, "Rates & targets")
+    svg = trend_chart_svg(
+        data.trend, [Quarter(2024, 2), Quarter(2024, 3)], THRESHOLD, "Rates & targets"
+    )
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert "<title>Rates &amp; targets</title>" in svg
     assert "<text" in svg and "Written acknowledgement" in svg  # text stays text (fonttype none)
@@ -582,7 +583,7 @@ def test_a_part_quarters_tables_are_titled_with_the_days_they_cover() -> None:
     ],
 )
 def test_quarter_period_ends_on_the_as_of_date_inside_the_quarter(as_of, period) -> None:
-    assert quarter_period("2024Q4", as_of) == period
+    assert quarter_period(Quarter(2024, 4), as_of) == period
 
 
 def test_every_chart_has_alternative_text(rendered) -> None:
@@ -625,7 +626,9 @@ def test_pdf_figures_carry_alternative_text(rendered) -> None:
 def test_headline_findings_name_the_significant_rise_and_the_gap(rendered) -> None:
     _, html = rendered
     findings = re.search(r'<ul class="findings">(.*?)</ul>', html, re.S)[1]
-    assert "Largest significant rise since 2024Q2: R3-ACK" in findings
+    assert (
+        "Significant rises: R3-ACK" in findings and "on 2024Q2 (the previous quarter)" in findings
+    )
     assert "The police identified 150 of the 200 victims owed enhanced rights (75.0%)" in findings
     assert "Data quality: Good." in findings
 
@@ -778,7 +781,7 @@ def full_size_quarter() -> ReportData:
     return revised(
         a_quarter(), quarter=Quarter.parse("2024Q4"), as_of=date(2025, 1, 20), metrics=metrics,
         trend=every[every["dimension"] == "all"].reset_index(drop=True),
-        changes=compare_quarters(every, "2024Q4"), quality=quality,
+        changes=compare_quarters(every, Quarter(2024, 4)), quality=quality,
         published=published_tables(metrics, THRESHOLD),
         analyses={k: v.assign(quarter="2024Q4") for k, v in ANALYSES.items()},
     )  # fmt: skip
@@ -1015,11 +1018,11 @@ def golden_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReportData,
         typed, settings, quarter, GOLDEN_AS_OF, window, calendar
     )
     metrics = every[every["quarter"] == GOLDEN_QUARTER].reset_index(drop=True)
-    stages = stage_distributions(instances, GOLDEN_QUARTER, settings.deadlines(), calendar)
+    stages = stage_distributions(instances, quarter, settings.deadlines(), calendar)
     data = revised(
         a_quarter(), quarter=quarter, as_of=GOLDEN_AS_OF, produced_on=GOLDEN_AS_OF,
         metrics=metrics, trend=every[every["dimension"] == "all"].reset_index(drop=True),
-        measure_settings=dict(config.measures), changes=compare_quarters(every, GOLDEN_QUARTER),
+        measure_settings=dict(config.measures), changes=compare_quarters(every, quarter),
         analyses={}, published=published_tables(metrics, THRESHOLD),
         stages=stages, published_stages=published_stages(stages, THRESHOLD),
     )  # fmt: skip

@@ -24,6 +24,7 @@ from tests.reports.test_report import THRESHOLD, a_quarter, hand_made_stages, re
 from vcc.flows.warehouse.versions import Revision
 from vcc.reports.render import STATIC_DIR, render_report
 from vcc.transforms.figures import QafFigures
+from vcc.transforms.quarters import Quarter
 from vcc.transforms.stages import published_stages
 
 FONT_FILES = STATIC_DIR / "fonts"
@@ -152,7 +153,7 @@ def test_chart_text_is_at_least_8_points_at_print_size() -> None:
     from vcc.transforms.stages import published_stages
 
     data = a_quarter()
-    trend = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], 5, "Trend")
+    trend = trend_chart_svg(data.trend, [Quarter(2024, 2), Quarter(2024, 3)], 5, "Trend")
     stages = published_stages(hand_made_stages(), 5)
     stage = stage_chart_svg(stages[stages["agency"] == "police"], 5, "Stages", "s")
     for svg in (trend, stage):
@@ -168,7 +169,9 @@ def test_trend_panels_are_titled_in_words_with_direct_labels_and_no_legend() -> 
     from vcc.reports.charts import trend_chart_svg
 
     data = a_quarter()
-    svg = trend_chart_svg(data.trend, ["2024Q2", "2024Q3"], 5, "Trend", show_agency=False)
+    svg = trend_chart_svg(
+        data.trend, [Quarter(2024, 2), Quarter(2024, 3)], 5, "Trend", show_agency=False
+    )
     text = " ".join(re.findall(r">([^<>]+)</text>", svg)) or svg
     assert "Written acknowledgement" in svg and "R3-ACK" not in text
     assert "Target 90%" in svg  # the target line names itself
@@ -219,7 +222,7 @@ def test_the_pack_prints_its_marking_once_at_the_top_of_its_first_page(tmp_path)
     from vcc.reports.pack import PackData, render_pack
 
     data = PackData(
-        area="Cumbria", produced_by="OPFCC", marking="OFFICIAL-SENSITIVE", quarter="2024Q4",
+        area="Cumbria", produced_by="OPFCC", marking="OFFICIAL-SENSITIVE", quarter=Quarter(2024, 4),
         sample_id="2024Q4-1", run_id="run-1", seed=42, as_of=dt.date(2025, 2, 14),
         drawn_at=dt.datetime(2025, 2, 20, 10, 0), frame_size=300,
         design=pd.DataFrame([{"stratum": "charged/standard", "label": "Charged, standard rights",

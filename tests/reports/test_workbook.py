@@ -12,6 +12,7 @@ import pytest
 
 from vcc.reports.workbook import write_published_workbook
 from vcc.transforms.disclosure import published_tables
+from vcc.transforms.quarters import Quarter
 
 THRESHOLD = 5
 
@@ -49,9 +50,9 @@ def workbook(tmp_path_factory):
     )
     path = tmp_path_factory.mktemp("xlsx") / "published-tables.xlsx"
     written = write_published_workbook(
-        published_tables(metrics, THRESHOLD), path, "Victims' Code compliance report", "2024Q3",
-        area="Cumbria", produced_by="OPFCC", as_of=date(2024, 10, 15), threshold=THRESHOLD,
-        published_on="16 October 2024", next_update="15 January 2025",
+        published_tables(metrics, THRESHOLD), path, "Victims' Code compliance report",
+        Quarter(2024, 3), area="Cumbria", produced_by="OPFCC", as_of=date(2024, 10, 15),
+        threshold=THRESHOLD, published_on="16 October 2024", next_update="15 January 2025",
     )  # fmt: skip
     assert written == path
     return openpyxl.load_workbook(path)
@@ -163,7 +164,7 @@ def test_a_part_quarters_tables_are_titled_with_the_days_they_cover(tmp_path) ->
     metrics = pd.DataFrame([metric("R3-ACK", "police", "all", "all", 120, 99)])
     path = write_published_workbook(
         published_tables(metrics, THRESHOLD), tmp_path / "part.xlsx", "Victims' Code report",
-        "2024Q3", area="Cumbria", as_of=date(2024, 8, 15),
+        Quarter(2024, 3), area="Cumbria", as_of=date(2024, 8, 15),
     )  # fmt: skip
     book = openpyxl.load_workbook(path)
     cover = " ".join(str(v) for r in rows(book["Cover"]) for v in r if v is not None)

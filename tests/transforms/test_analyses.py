@@ -31,10 +31,12 @@ from vcc.transforms.needs_assessment import (
     assessment_timeliness,
     missing_items,
 )
+from vcc.transforms.quarters import Quarter
 from vcc.transforms.schema import ENHANCED_OFFENCE_CATEGORIES, OFFENCE_CATEGORIES
 from vcc.transforms.victims import enhanced_reasons, owed_enhanced_rights
 
 LATE_AS_OF = dt.date(2024, 12, 31)
+Q2 = Quarter(2024, 2)
 PERSONAL_IDENTIFIERS = {"victim_id", "crime_ref", "record_key", "urn"}
 
 
@@ -86,7 +88,7 @@ IDENTIFICATION_TABLES = dict(
 class TestIdentificationByReason:
     def test_each_victim_counts_under_every_reason_and_once_overall(self):
         table = identification_by_reason(
-            source_tables(**IDENTIFICATION_TABLES), "2024Q1", LATE_AS_OF
+            source_tables(**IDENTIFICATION_TABLES), Quarter(2024, 1), LATE_AS_OF
         )
         assert list(table.columns) == IDENTIFICATION_COLUMNS
         shown = table[table["owed"] > 0][["reason", "owed", "identified", "missed"]]
@@ -103,7 +105,7 @@ class TestIdentificationByReason:
 
     def test_every_reason_has_a_row_even_with_no_victims(self):
         table = identification_by_reason(
-            source_tables(**IDENTIFICATION_TABLES), "2024Q1", LATE_AS_OF
+            source_tables(**IDENTIFICATION_TABLES), Quarter(2024, 1), LATE_AS_OF
         )
         enhanced_offences = {c for c in OFFENCE_CATEGORIES if c in ENHANCED_OFFENCE_CATEGORIES}
         victim_and_crime_reasons = {
@@ -126,21 +128,23 @@ class TestIdentificationByReason:
         enh = instances[
             (instances["measure_id"] == "ENH-IDENTIFIED") & (instances["quarter"] == "2024Q1")
         ]
-        overall = row(identification_by_reason(tables, "2024Q1", LATE_AS_OF), "reason", "all")
+        overall = row(
+            identification_by_reason(tables, Quarter(2024, 1), LATE_AS_OF), "reason", "all"
+        )
         assert overall["owed"] == len(enh)
         assert overall["identified"] == (enh["status"] == "met").sum()
 
     def test_crimes_reported_after_as_of_are_left_out(self):
         # As of Sat 2 Mar, only the crimes of Fri 1 Mar are known: V1 and V2.
         table = identification_by_reason(
-            source_tables(**IDENTIFICATION_TABLES), "2024Q1", dt.date(2024, 3, 2)
+            source_tables(**IDENTIFICATION_TABLES), Quarter(2024, 1), dt.date(2024, 3, 2)
         )
         assert row(table, "reason", "all")[["owed", "identified"]].tolist() == [2, 1]
         assert row(table, "reason", "rape")["owed"] == 0
 
     def test_the_next_quarter_has_its_own_victims(self):
         table = identification_by_reason(
-            source_tables(**IDENTIFICATION_TABLES), "2024Q2", LATE_AS_OF
+            source_tables(**IDENTIFICATION_TABLES), Quarter(2024, 2), LATE_AS_OF
         )
         assert row(table, "reason", "all")[["owed", "identified", "missed"]].tolist() == [1, 0, 1]
         assert table["reason"].iloc[1] == "domestic_abuse"
@@ -190,7 +194,7 @@ UPDATE_TABLES = dict(
 
 
 class TestUpdateDelayByIdentification:
-    def delay(self, as_of: dt.date = LATE_AS_OF, quarter: str = "2024Q2") -> pd.DataFrame:
+    def delay(self, as_of: dt.date = LATE_AS_OF, quarter: Quarter = Q2) -> pd.DataFrame:
         tables = source_tables(**UPDATE_TABLES)
         return update_delay_by_identification(
             instances_for(tables, as_of), tables, quarter, CALENDAR
@@ -238,7 +242,7 @@ class TestUpdateDelayByIdentification:
 
     def test_quarter_is_the_event_quarter(self):
         # The Fri 1 Mar interview, told Mon 4 Mar: 1 working day, met, but V2 was not flagged.
-        table = self.delay(quarter="2024Q1").set_index("identification")
+        table = self.delay(quarter=Quarter(2024, 1)).set_index("identification")
         assert table.loc["not_identified", ["instances", "met"]].tolist() == [1, 1]
         assert table.loc["not_identified", "median_working_days"] == 1.0
         assert table.loc["identified", "instances"] == 0
@@ -282,7 +286,7 @@ class TestAssessmentTimeliness:
     def timeliness(self) -> pd.DataFrame:
         tables = source_tables(**TIMELINESS_TABLES)
         instances = instances_for(tables, TIMELINESS_AS_OF)
-        return assessment_timeliness(instances, "2024Q1", CALENDAR)
+        return assessment_timeliness(instances, Quarter(2024, 1), CALENDAR)
 
     def test_working_days_from_report_to_assessment_in_bands(self):
         table = self.timeliness()
@@ -318,7 +322,7 @@ class TestAssessmentTimeliness:
             police__crimes=[crime("C1", "2024-03-01T10:00")],
             police__victims=[victim("V1", "C1")],
         )
-        table = assessment_timeliness(instances_for(tables), "2024Q1", CALENDAR)
+        table = assessment_timeliness(instances_for(tables), Quarter(2024, 1), CALENDAR)
         enhanced = table[table["rights"] == "enhanced"]
         assert enhanced["count"].tolist() == [0] * len(TIMELINESS_BANDS)
         assert enhanced["share"].isna().all()
@@ -351,7 +355,7 @@ ITEMS_TABLES = dict(
 class TestMissingItems:
     def test_items_most_often_missing_first(self):
         tables = source_tables(**ITEMS_TABLES)
-        table = missing_items(instances_for(tables), tables, "2024Q1", LATE_AS_OF)
+        table = missing_items(instances_for(tables), tables, Quarter(2024, 1), LATE_AS_OF)
         assert list(table.columns) == MISSING_ITEM_COLUMNS
         assert table[["item", "assessments", "missing"]].values.tolist() == [
             ["any", 3, 2],
@@ -367,21 +371,21 @@ class TestMissingItems:
         tables = source_tables(**ITEMS_TABLES)
         instances = instances_for(tables)
         content = instances[instances["measure_id"] == "R4-VNA-CONTENT"]
-        table = missing_items(instances, tables, "2024Q1", LATE_AS_OF)
+        table = missing_items(instances, tables, Quarter(2024, 1), LATE_AS_OF)
         assert row(table, "item", "any")["missing"] == (content["status"] == "not_met").sum()
 
     def test_instances_from_another_as_of_date_are_refused(self):
         tables = source_tables(**ITEMS_TABLES)
         instances = instances_for(tables)  # as of 31 Dec 2024
         with pytest.raises(ValueError, match="as-of date"):
-            missing_items(instances, tables, "2024Q1", dt.date(2024, 3, 4))
+            missing_items(instances, tables, Quarter(2024, 1), dt.date(2024, 3, 4))
 
     def test_no_assessments_gives_zero_counts_and_no_shares(self):
         tables = source_tables(
             police__crimes=[crime("C1", "2024-03-01T10:00")],
             police__victims=[victim("V1", "C1")],
         )
-        table = missing_items(instances_for(tables), tables, "2024Q1", LATE_AS_OF)
+        table = missing_items(instances_for(tables), tables, Quarter(2024, 1), LATE_AS_OF)
         assert table["missing"].tolist() == [0] * 6
         assert table["missing_share"].isna().all()
 
@@ -390,10 +394,10 @@ def test_outputs_carry_no_personal_identifiers():
     tables = source_tables(**UPDATE_TABLES)
     instances = instances_for(tables)
     outputs = [
-        identification_by_reason(tables, "2024Q2", LATE_AS_OF),
-        update_delay_by_identification(instances, tables, "2024Q2", CALENDAR),
-        assessment_timeliness(instances, "2024Q2", CALENDAR),
-        missing_items(instances, tables, "2024Q2", LATE_AS_OF),
+        identification_by_reason(tables, Quarter(2024, 2), LATE_AS_OF),
+        update_delay_by_identification(instances, tables, Quarter(2024, 2), CALENDAR),
+        assessment_timeliness(instances, Quarter(2024, 2), CALENDAR),
+        missing_items(instances, tables, Quarter(2024, 2), LATE_AS_OF),
     ]
     for output in outputs:
         assert not PERSONAL_IDENTIFIERS & set(output.columns)
@@ -474,7 +478,7 @@ def test_enhanced_reasons_hold_exactly_for_victims_owed_enhanced_rights(sources)
 
 
 def identified_and_missed_add_up_to_owed(tables, instances, as_of):
-    table = identification_by_reason(tables, "2024Q1", as_of)
+    table = identification_by_reason(tables, Quarter(2024, 1), as_of)
     assert (table["identified"] + table["missed"] == table["owed"]).all()
     assert (table["identified"] >= 0).all() and (table["missed"] >= 0).all()
     overall = row(table, "reason", "all")
@@ -489,7 +493,7 @@ def identified_and_missed_add_up_to_owed(tables, instances, as_of):
 
 
 def timeliness_shares_sum_to_one_and_groups_add_up(instances):
-    table = assessment_timeliness(instances, "2024Q1", CALENDAR)
+    table = assessment_timeliness(instances, Quarter(2024, 1), CALENDAR)
     counts = table.pivot(index="band", columns="rights", values="count")
     assert (counts["enhanced"] + counts["standard"] == counts["all"]).all()
     vna = instances[(instances["measure_id"] == "R4-VNA") & (instances["quarter"] == "2024Q1")]
@@ -503,7 +507,7 @@ def timeliness_shares_sum_to_one_and_groups_add_up(instances):
 
 
 def update_delay_groups_add_up_and_shares_are_ordered(tables, instances):
-    table = update_delay_by_identification(instances, tables, "2024Q1", CALENDAR)
+    table = update_delay_by_identification(instances, tables, Quarter(2024, 1), CALENDAR)
     by_group = table.set_index("identification")
     for column in ("instances", "met", "not_met", "updated"):
         parts = by_group.loc["identified", column] + by_group.loc["not_identified", column]
@@ -515,7 +519,7 @@ def update_delay_groups_add_up_and_shares_are_ordered(tables, instances):
 
 
 def missing_items_never_exceed_assessments_or_any(tables, instances, as_of):
-    items = missing_items(instances, tables, "2024Q1", as_of)
+    items = missing_items(instances, tables, Quarter(2024, 1), as_of)
     assert (items["missing"] <= items["assessments"]).all()
     assert (items["missing"] <= row(items, "item", "any")["missing"]).all()
 

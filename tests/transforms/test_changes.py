@@ -8,6 +8,7 @@ import pytest
 
 from vcc.transforms.changes import compare_quarters, newcombe_interval
 from vcc.transforms.metrics import wilson_interval
+from vcc.transforms.quarters import Quarter
 
 
 def test_newcombe_interval_reproduces_the_published_example():
@@ -42,7 +43,7 @@ def test_changes_on_previous_quarter_and_a_year_before():
             metric("2023Q2", 54, 70),  # a year before: 2.9 points, not significant
         ]
     )
-    changes = compare_quarters(metrics, "2024Q2").set_index("comparison")
+    changes = compare_quarters(metrics, Quarter(2024, 2)).set_index("comparison")
     previous, year = changes.loc["previous quarter"], changes.loc["a year before"]
     assert previous["compared_quarter"] == "2024Q1"
     assert previous["change"] == pytest.approx(0.2) and previous["significant"]
@@ -52,7 +53,7 @@ def test_changes_on_previous_quarter_and_a_year_before():
 
 def test_no_comparison_where_the_earlier_quarter_has_no_rate():
     metrics = pd.DataFrame([metric("2024Q2", 5, 10), metric("2024Q1", 0, 0)])
-    changes = compare_quarters(metrics, "2024Q2").set_index("comparison")
+    changes = compare_quarters(metrics, Quarter(2024, 2)).set_index("comparison")
     for comparison in ("previous quarter", "a year before"):
         assert pd.isna(changes.loc[comparison, "significant"])
         assert pd.isna(changes.loc[comparison, "change"])

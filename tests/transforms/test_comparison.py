@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 
 from vcc.transforms.comparison import COMPARISON_COLUMNS, compare_areas, published_comparison
 from vcc.transforms.funnel import funnel_limits
+from vcc.transforms.quarters import Quarter
 
 Q = "2024Q4"
+QUARTER = Quarter(2024, 4)
 
 
 def metrics(*rows: tuple[str, int, int], quarter: str = Q) -> pd.DataFrame:
@@ -34,7 +36,7 @@ def test_all_areas_rate_and_positions_against_hand_worked_limits():
     # (tests/transforms/test_funnel.py), so 4/10 = 0.4 is below 95% only. Beta's 36/40 = 0.9 is
     # (0.9 - 0.8) / sqrt(0.8 * 0.2 / 40) = 1.58 standard errors above p0: within.
     table = compare_areas({"beta": metrics(("R6-UPDATE", 40, 36)),
-                           "alpha": metrics(("R6-UPDATE", 10, 4))}, Q)  # fmt: skip
+                           "alpha": metrics(("R6-UPDATE", 10, 4))}, QUARTER)  # fmt: skip
     assert list(table["area"]) == ["alpha", "beta"]  # by name, never by rate
     assert table["all_areas_rate"].tolist() == [0.8, 0.8]
     assert table["rate"].tolist() == [0.4, 0.9]
@@ -51,7 +53,7 @@ def test_a_lone_small_area_is_hidden_with_the_smallest_other_and_counts_in_the_b
         "middle": metrics(("R6-UPDATE", 40, 30)),
         "tiny": metrics(("R6-UPDATE", 3, 3)),
     }
-    published = published_comparison(compare_areas(areas, Q), threshold=5)
+    published = published_comparison(compare_areas(areas, QUARTER), threshold=5)
     assert list(published.columns) == COMPARISON_COLUMNS
     rows = published.set_index("area")
     # tiny's 3 is below the threshold; middle (the smallest other) is hidden with it, or
@@ -65,7 +67,7 @@ def test_a_lone_small_area_is_hidden_with_the_smallest_other_and_counts_in_the_b
 
 def test_an_area_with_no_eligible_has_no_rate_and_a_tiny_benchmark_is_hidden():
     areas = {"a": metrics(("R7-VPS", 0, 0)), "b": metrics(("R7-VPS", 2, 1))}
-    rows = published_comparison(compare_areas(areas, Q), threshold=5).set_index("area")
+    rows = published_comparison(compare_areas(areas, QUARTER), threshold=5).set_index("area")
     assert rows.loc["a", "rate"] == "[z]" and rows.loc["a", "funnel_position"] == "[z]"
     assert rows.loc["b", "eligible"] == "[c]"
     assert (rows["all_areas_rate"] == "[c]").all()  # 1 of 2 over every area
@@ -167,3 +169,22 @@ def test_comparison_recomputed_from_its_own_counts(counts):
             "below 95%" if rate < expected["lower95"] else "within"
         )  # fmt: skip
         assert row.funnel_position == position
+
+
+def test_how_an_area_compares_with_its_group_and_who_to_learn_from():
+    from vcc.transforms.comparison import how_area_compares
+
+    # the ten areas of 100 against binomial limits (0.576 to 0.850 at 99.8%): a (50%) is below,
+    # i (90%) and j (95%) above the 99.8% limit
+    areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in TEN.items()}
+    table = compare_areas(areas, Q, overdispersion_method="none")
+    rows = how_area_compares(table, "a", ["b", "c"], threshold=5)
+    row = rows.iloc[0]
+    assert row["rate"] == "0.5000" and row["funnel_position"] == "below 99.8%"
+    assert row["all_areas_rate"] == "0.7250"
+    assert row["group_rate"] == f"{(50 + 55 + 60) / 300:.4f}"  # 0.5500: pooled, not averaged
+    assert row["learn_from"] == ["i", "j"]  # above 99.8% by the binomial limits, by name
+    # a group holding a hidden area does not publish its pooled rate
+    areas["tiny"] = metrics(("R6-UPDATE", 3, 3))
+    rows = how_area_compares(compare_areas(areas, Q), "a", ["tiny"], threshold=5)
+    assert rows.iloc[0]["group_rate"] == "[c]"

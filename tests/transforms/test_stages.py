@@ -16,6 +16,7 @@ import pytest
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE
 from vcc.transforms.measures import Deadline
+from vcc.transforms.quarters import Quarter
 from vcc.transforms.stages import (
     PUBLISHED_STAGE_COLUMNS,
     STAGE_COLUMNS,
@@ -24,6 +25,7 @@ from vcc.transforms.stages import (
     stage_distributions,
 )
 
+Q3, Q4 = Quarter(2024, 3), Quarter(2024, 4)
 CALENDAR = WorkingDayCalendar()
 DEADLINES = {
     "R2-RECORD": Deadline(1, 1),
@@ -86,7 +88,7 @@ def row_of(frame: pd.DataFrame, measure_id: str, agency: str) -> pd.Series:
 
 
 def test_hand_worked_hearing_distribution() -> None:
-    stages = stage_distributions(HEARINGS, "2024Q3", DEADLINES, CALENDAR)
+    stages = stage_distributions(HEARINGS, Q3, DEADLINES, CALENDAR)
     assert stages.columns.tolist() == STAGE_COLUMNS
     row = row_of(stages, "R8-HEARING", "wcu")
     # working days of the five actioned final instances: 0, 1, 1, 2, 4
@@ -106,7 +108,7 @@ def test_hand_worked_hearing_distribution() -> None:
 def test_pending_instances_are_left_out_even_when_already_actioned() -> None:
     fast_pending = [hearing("2024-09-30", "2024-10-01", "2024-09-30", "pending")] * 20
     with_them = table(*HEARINGS.to_dict("records"), *fast_pending)
-    row = row_of(stage_distributions(with_them, "2024Q3", DEADLINES, CALENDAR), "R8-HEARING",
+    row = row_of(stage_distributions(with_them, Q3, DEADLINES, CALENDAR), "R8-HEARING",
                  "wcu")  # fmt: skip
     assert (row["actioned"], row["pending"], row["median_working_days"]) == (5, 22, 1)
 
@@ -118,13 +120,13 @@ def test_bank_holidays_and_configured_extra_holidays_are_not_counted() -> None:
         # Fri 20 Dec -> Thu 2 Jan: Mon 23, Tue 24, Fri 27, Mon 30, Tue 31, Thu 2 = 6
         hearing("2024-12-20", "2024-12-23", "2025-01-02", "not_met", quarter="2024Q4"),
     )
-    row = row_of(stage_distributions(christmas, "2024Q4", DEADLINES, CALENDAR), "R8-HEARING",
+    row = row_of(stage_distributions(christmas, Q4, DEADLINES, CALENDAR), "R8-HEARING",
                  "wcu")  # fmt: skip
     assert (row["median_working_days"], row["p90_working_days"]) == (1, 6)
     # Friday 2 August -> Tuesday 6 August is 2 working days, 1 when Monday 5 is a local holiday
     one = table(hearing("2024-08-02", "2024-08-05", "2024-08-06", "not_met"))
-    plain = stage_distributions(one, "2024Q3", DEADLINES, CALENDAR)
-    local = stage_distributions(one, "2024Q3", DEADLINES, WorkingDayCalendar([dt.date(2024, 8, 5)]))
+    plain = stage_distributions(one, Q3, DEADLINES, CALENDAR)
+    local = stage_distributions(one, Q3, DEADLINES, WorkingDayCalendar([dt.date(2024, 8, 5)]))
     assert row_of(plain, "R8-HEARING", "wcu")["median_working_days"] == 2
     assert row_of(local, "R8-HEARING", "wcu")["median_working_days"] == 1
 
@@ -136,7 +138,7 @@ def test_after_deadline_uses_each_instances_own_due_date() -> None:
         instance("R6-UPDATE", "police", "2024-07-01", "2024-07-08", "2024-07-04", "met"),
         instance("R6-UPDATE", "police", "2024-07-01", "2024-07-02", "2024-07-04", "not_met"),
     )
-    row = row_of(stage_distributions(updates, "2024Q3", DEADLINES, CALENDAR), "R6-UPDATE",
+    row = row_of(stage_distributions(updates, Q3, DEADLINES, CALENDAR), "R6-UPDATE",
                  "police")  # fmt: skip
     assert (row["actioned"], row["after_deadline"], row["median_working_days"]) == (2, 1, 3)
     assert (row["deadline_standard"], row["deadline_enhanced"]) == (5, 1)
@@ -149,7 +151,7 @@ def test_a_vps_offer_before_the_charge_waited_no_days() -> None:
         instance("R7-VPS", "police", "2024-07-10", "2024-07-17", "2024-07-01", "met"),
         instance("R7-VPS", "police", "2024-07-10", "2024-07-17", "2024-07-12", "met"),
     )
-    row = row_of(stage_distributions(offers, "2024Q3", DEADLINES, CALENDAR), "R7-VPS", "police")
+    row = row_of(stage_distributions(offers, Q3, DEADLINES, CALENDAR), "R7-VPS", "police")
     assert (row["median_working_days"], row["p90_working_days"]) == (0, 2)
 
 
@@ -159,7 +161,7 @@ def test_every_deadline_measure_has_a_row_and_no_other() -> None:
         instance("R11-RELEASE", "probation", "2024-07-01", None, "2024-06-28", "met"),
         instance("R4-VNA-CONTENT", "police", "2024-07-01", None, "2024-07-02", "met"),
     )
-    stages = stage_distributions(complaints, "2024Q3", DEADLINES, CALENDAR)
+    stages = stage_distributions(complaints, Q3, DEADLINES, CALENDAR)
     pairs = list(zip(stages["agency"], stages["measure_id"], strict=True))
     # report order: police, CPS, WCU, probation; catalogue order within each. R12-ACK appears
     # for the source that supplied complaints; measures without a deadline have no row.

@@ -24,9 +24,11 @@ from vcc.reports.disclosure import (
     published_percent,
 )
 from vcc.reports.model import ReportData, measure_sort_key
+from vcc.reports.spc import SpcView, spc_view
 from vcc.reports.summary import STATUS_WORDS, ShowsStatus, change_on, trend_finding
 from vcc.transforms.agencies import AGENCIES, agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.transforms.quarters import Quarter
 
 AGENCY_HEADINGS = {
     "police": "Police",
@@ -103,8 +105,9 @@ class AgencySection:
     breakdown: list[BreakdownRow]
     chart_svg: Markup
     chart_finding: str
-    quarters: list[str]
+    quarters: list[Quarter]
     stages: StageView | None = None  # None: the figures came without stage distributions
+    spc: SpcView | None = None  # None: the figures came without spc.csv
 
 
 def _key(row: pd.Series) -> tuple[str, str]:
@@ -146,7 +149,7 @@ def _rate_cell(rows: pd.DataFrame, dimension: str, group: str) -> str:
     return published_percent(match.iloc[0]["rate"], decimals=0)
 
 
-def agency_sections(data: ReportData, quarters: list[str]) -> list[AgencySection]:
+def agency_sections(data: ReportData, quarters: list[Quarter]) -> list[AgencySection]:
     published = data.published_figures()
     published_stage_table = stages_published(data)
     columns = _group_columns(published)
@@ -201,6 +204,13 @@ def agency_sections(data: ReportData, quarters: list[str]) -> list[AgencySection
                 chart_finding=finding,
                 quarters=quarters,
                 stages=stages,
+                spc=spc_view(
+                    data.figures.spc,
+                    agency,
+                    str(data.quarter),
+                    data.suppression_threshold,
+                    {line.measure_id: data.settings_for(line.measure_id).target for line in lines},
+                ),
             )
         )
     return sections
@@ -208,29 +218,13 @@ def agency_sections(data: ReportData, quarters: list[str]) -> list[AgencySection
 
 # The slowest stages: working days from trigger to action (transforms/stages.py).
 
-# What each stage is, in the words of a caption: "Slowest: hearing notifications, ..."
-STAGE_NAMES = {
-    "R2-RECORD": "crime recording",
-    "R3-ACK": "written acknowledgements",
-    "R4-VNA": "needs assessments",
-    "R4-REFER": "referrals to support services",
-    "R6-UPDATE": "investigation updates",
-    "R6-VCL": "decision letters",
-    "R7-VPS": "Victim Personal Statement offers",
-    "R8-HEARING": "hearing notifications",
-    "R9-OUTCOME": "outcome notifications",
-    "R11-REFER": "Victim Contact Scheme referrals",
-    "R11-CONTACT": "first contact by a Victim Liaison Officer",
-    "R12-ACK": "complaint acknowledgements",
-}
-
 
 def stages_published(data: ReportData) -> pd.DataFrame | None:
     """The quarter's stages as published (ranked, suppressed); None when none were supplied."""
     if not len(data.figures.published_stages.columns):
         return None
     stages = data.figures.published_stages
-    return stages[stages["quarter"].astype(str) == data.quarter]
+    return stages[stages["quarter"].astype(str) == str(data.quarter)]
 
 
 def _days(value: str) -> str:
@@ -260,7 +254,10 @@ def _share(text: str) -> str:
 
 
 def _stage_name(measure_id: str) -> str:
-    return STAGE_NAMES.get(measure_id, _title(measure_id).lower())
+    """What the stage is, in the words of a caption ("Slowest: hearing notifications, ..."): the
+    catalogue's ``stage``, else the measure's title."""
+    definition = MEASURES_BY_ID.get(measure_id)
+    return definition.stage if definition and definition.stage else _title(measure_id).lower()
 
 
 def stage_finding(stages: pd.DataFrame, threshold: int) -> str:
@@ -305,7 +302,7 @@ def stage_finding(stages: pd.DataFrame, threshold: int) -> str:
     return finding
 
 
-def _stage_alt(stages: pd.DataFrame, label: str, quarter: str, finding: str) -> str:
+def _stage_alt(stages: pd.DataFrame, label: str, quarter: Quarter, finding: str) -> str:
     parts = []
     for row in stages.itertuples(index=False):
         deadline = deadline_text(row.deadline_standard, row.deadline_enhanced)

@@ -26,10 +26,10 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.typing import RcKeyType
 
 from vcc.reports.disclosure import mask_suppressed_rates
-from vcc.reports.model import parse_quarter
 from vcc.reports.summary import overall_rows
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.transforms.quarters import Quarter
 
 # No display on the server. The chart is drawn through Figure (not pyplot, which keeps every
 # figure alive), and the backend is set anyway so that nothing ever looks for a display.
@@ -58,10 +58,8 @@ _LABEL_GROUND = {"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha":
 MIN_SPAN = 0.10
 
 
-def quarter_tick(quarter: str) -> str:
-    parsed = parse_quarter(quarter)
-    year, number = parsed.year, parsed.number
-    return f"Q{number}\n{year}"
+def quarter_tick(quarter: Quarter) -> str:
+    return f"Q{quarter.number}\n{quarter.year}"
 
 
 def rate_axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
@@ -85,8 +83,9 @@ def rate_axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
     return low, high
 
 
-def _panel(ax: Axes, rows: pd.DataFrame, quarters: list[str]) -> None:
-    by_quarter = rows.set_index("quarter").reindex(quarters)
+def _panel(ax: Axes, rows: pd.DataFrame, quarters: list[Quarter]) -> None:
+    labels = [str(quarter) for quarter in quarters]
+    by_quarter = rows.set_index("quarter").reindex(labels)
     x = range(len(quarters))
     ax.fill_between(
         x, by_quarter["ci_low"].astype(float), by_quarter["ci_high"].astype(float),
@@ -122,7 +121,7 @@ def _panel(ax: Axes, rows: pd.DataFrame, quarters: list[str]) -> None:
                     textcoords="offset points", ha="left", va="top" if below else "bottom",
                     color="0.25", bbox=_LABEL_GROUND)  # fmt: skip
     if len(known_rate):
-        last = quarters.index(known_rate.index[-1])
+        last = labels.index(known_rate.index[-1])
         ax.annotate(f"{known_rate.iloc[-1]:.1%}", xy=(last, known_rate.iloc[-1]),
                     xytext=(0, -4), textcoords="offset points", ha="right", va="top",
                     fontweight="bold", bbox=_LABEL_GROUND)  # fmt: skip
@@ -175,7 +174,7 @@ def _fixed_margins(figure: Figure, grid_rows: int, title_lines: int) -> None:
 
 
 def trend_chart_svg(
-    trend: pd.DataFrame, quarters: list[str], threshold: int, alt_text: str,
+    trend: pd.DataFrame, quarters: list[Quarter], threshold: int, alt_text: str,
     show_agency: bool = True,
 ) -> str:  # fmt: skip
     """Small multiples of each measure's ``all`` rate over ``quarters``, each titled with the

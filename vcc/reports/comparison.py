@@ -36,9 +36,9 @@ from vcc.reports.pdf import write_pdf
 from vcc.reports.render import template
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
-from vcc.transforms.comparison import published_comparison
+from vcc.transforms.comparison import MEASURE_KEY, how_area_compares, published_comparison
 from vcc.transforms.funnel import MIN_AREAS_FOR_TAU2, judged_limits
-from vcc.transforms.quarters import long_date
+from vcc.transforms.quarters import Quarter, long_date
 
 FUNNEL_HEIGHT_INCHES = 3.0
 LABELLED_AREAS = 12  # beyond this many points, labels would overlap: the table names them all
@@ -273,8 +273,9 @@ def limits_note(rows: pd.DataFrame, method: str) -> str:
 
 
 def comparison_context(
-    table: pd.DataFrame, quarter: str, titles: Mapping[str, str], missing: Mapping[str, str],
+    table: pd.DataFrame, quarter: Quarter, titles: Mapping[str, str], missing: Mapping[str, str],
     threshold: int, settings: Any, produced_on: dt.date, overdispersion: str = "additive",
+    similar: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Everything the template prints: a section per measure with its chart and table."""
     published = published_comparison(table, threshold)
@@ -309,8 +310,44 @@ def comparison_context(
         "areas": table["area"].nunique() + len(missing),
         "threshold": threshold,
         "widened": [section["title"] for section in sections if section["widened"]],
+        "groups": _groups(table, titles, similar or {}, threshold, keys),
         "overdispersion": overdispersion,
     }
+
+
+def _percent(text: str) -> str:
+    return text if text in ("[c]", "[z]", "") else f"{float(text):.1%}"
+
+
+def _groups(
+    table: pd.DataFrame, titles: Mapping[str, str], similar: Mapping[str, list[str]],
+    threshold: int, keys: list[tuple[str, str]],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """ "How <area> compares" for each area with a most similar group, measures in Code order."""
+    groups = []
+    compared = set(table["area"])
+    for area, others in similar.items():
+        members = [other for other in others if other in compared]
+        if not others or area not in compared:
+            continue
+        rows = how_area_compares(table, area, members, threshold).set_index(MEASURE_KEY)
+        lines = []
+        for key in keys:
+            if key not in rows.index:
+                continue
+            row = rows.loc[key]
+            learn = [titles.get(a, a) for a in row["learn_from"] if a != area]
+            lines.append({
+                "title": measure_title(*key), "rate": _percent(row["rate"]),
+                "position": row["funnel_position"], "all_areas": _percent(row["all_areas_rate"]),
+                "group": _percent(row["group_rate"]),
+                "learn_from": ", ".join(sorted(learn)) if learn else "None",
+            })  # fmt: skip
+        groups.append({
+            "key": f"g-{area}", "title": titles.get(area, area),
+            "members": ", ".join(titles.get(m, m) for m in members), "lines": lines,
+        })  # fmt: skip
+    return groups
 
 
 def render_comparison(context: dict[str, Any], pdf_path: Path) -> None:

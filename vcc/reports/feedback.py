@@ -55,7 +55,7 @@ GROUP_WORDS = {
 @dataclass(frozen=True)
 class FeedbackRow:
     question_id: str
-    measure: str  # "Right 7: R7-VPS Victim Personal Statement offered", or "Not mapped"
+    measure: str  # "R7-VPS Victim Personal Statement offered (Right 7)", or "Not mapped ..."
     question: str  # the question's words, else its id
     answered: str
     victims: str  # share saying yes
@@ -98,7 +98,7 @@ def feedback_rows(data: ReportData) -> list[FeedbackRow]:
         definition = measures.get(measure_id)
         if measure_id:
             title = definition.title if definition is not None else ""
-            label = f"Right {row['right']}: {measure_id} {title}".rstrip()
+            label = f"{measure_id} {title} (Right {row['right']})".replace("  ", " ")
         else:
             label = "Not mapped to a measure"
         if measure_id in records.index:
@@ -201,6 +201,7 @@ def feedback_view(data: ReportData) -> dict[str, Any]:
     responses = feedback.responses
     return {
         "supplied": True,
+        "gss": _SYMBOLS,
         "responses": SUPPRESSED if is_small(responses, threshold) else f"{responses:,}",
         "rows": rows,
         "any_rows": bool(rows),

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 
 from vcc.reports.analyses import delay_finding, identification_finding
 from vcc.reports.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
-from vcc.reports.model import ReportData, previous_quarter
+from vcc.reports.model import ReportData
 from vcc.reports.qaf import qaf_finding
+from vcc.reports.spc import SIGNAL_WORDS, month_label
 from vcc.reports.summary import Change, SummaryRow, change_on, headline, summary_rows
 from vcc.transforms.agencies import AGENCIES, agency_label
+from vcc.transforms.spc import IMPROVEMENT, spc_judgements, trend_months
 
 WORST_SHOWN = 3  # measures named as furthest below target
 
@@ -32,6 +34,8 @@ class Move:
     name: str
     points: float
     rate: str
+    comparison: str = "previous quarter"  # or "a year before"
+    compared_quarter: str = ""
 
 
 # Names that keep their capitals mid-sentence: "a Victim Liaison Officer", never "victim Liaison".
@@ -58,15 +62,85 @@ def _name(row: SummaryRow) -> str:
 
 def _significant_moves(data: ReportData, rows: list[SummaryRow]) -> list[Move]:
     moves = []
-    for row in rows:
-        agency = _agency_key(row.agency)
-        change = change_on(data, row.measure_id, agency)
-        if not isinstance(change, Change) or not change.significant:
-            continue
-        points = round(change.points, 1)  # as the summary table prints it
-        if points:
-            moves.append(Move(_name(row), points, row.rate))
+    for comparison, back in (("previous quarter", 1), ("a year before", 4)):
+        compared = str(data.quarter.shift(-back))
+        for row in rows:
+            agency = _agency_key(row.agency)
+            change = change_on(data, row.measure_id, agency, comparison)
+            if not isinstance(change, Change) or not change.significant:
+                continue
+            points = round(change.points, 1)  # as the summary table prints it
+            if points:
+                moves.append(Move(_name(row), points, row.rate, comparison, compared))
     return moves
+
+
+def _moves_sentence(moves: list[Move], word: str) -> str:
+    """ "Significant falls: X, down 5.5 points on 2025Q3 (a year before) to 88.3%; ..." """
+    parts = [
+        f"{m.name}, {word} {abs(m.points):.1f} percentage points on {m.compared_quarter} "
+        f"({'the previous quarter' if m.comparison == 'previous quarter' else 'a year before'})"
+        f" to {m.rate}"
+        for m in moves
+    ]
+    return "; ".join(parts)
+
+
+def spc_finding(data: ReportData, rows: list[SummaryRow]) -> str:
+    """The month-by-month signals in the quarter's three months, concerns first, in words."""
+    spc = data.figures.spc
+    if not len(spc.columns) or spc.empty:
+        return ""
+    judged = spc_judgements(spc, trend_months([str(data.quarter)]))
+    names = {(row.measure_id, _agency_key(row.agency)): row for row in rows}
+    concerns: list[str] = []
+    improvements: list[str] = []
+    for item in judged.itertuples():
+        row = names.get((item.measure_id, item.agency))
+        if row is None or not item.recent:
+            continue
+        last_month, signals, direction = item.recent[-1]
+        what = " and ".join(SIGNAL_WORDS[s] for s in str(signals).split(";") if s in SIGNAL_WORDS)
+        text = f"{_name(row)} ({month_label(last_month)}: {what})"
+        (improvements if direction == IMPROVEMENT else concerns).append(text)
+    if not concerns and not improvements:
+        return (
+            "Month by month, no measure showed a signal of real change in the quarter's three "
+            "months: their ups and downs are within what chance explains."
+        )
+    parts = []
+    if concerns:
+        parts.append(f"a concern for {'; '.join(concerns)}")
+    if improvements:
+        parts.append(f"an improvement for {'; '.join(improvements)}")
+    return (
+        "Month by month, the charts show real change (more than chance) in the quarter: "
+        + ", and ".join(parts)
+        + "."
+    )
+
+
+def most_missed_finding(data: ReportData, rows: list[SummaryRow]) -> str:
+    """The measure missed most often this quarter, by count: the victims (or complaints) it
+    failed, where that count is published."""
+    overall = data.metrics[
+        (data.metrics["dimension"] == "all") & (data.metrics["group"] == "all")
+    ]  # fmt: skip
+    names = {(row.measure_id, _agency_key(row.agency)): row for row in rows}
+    best = None
+    for item in overall.itertuples():
+        row = names.get((item.measure_id, item.agency))
+        if row is None or row.met in (SUPPRESSED, NOT_APPLICABLE, NOT_AVAILABLE):
+            continue
+        if item.not_met > 0 and (best is None or item.not_met > best[0]):
+            best = (int(item.not_met), row)
+    if best is None:
+        return ""
+    count, row = best
+    return (
+        f"Missed most often: {_name(row)}, not met {count:,} times this quarter "
+        f"({row.rate} met of {row.eligible})."
+    )
 
 
 def _agency_key(label: str) -> str:
@@ -87,24 +161,21 @@ def headline_findings(
     rows = summary_rows(data) if rows is None else rows
     headline_text = headline(data) if headline_text is None else headline_text
     findings = [headline_text.split(". ")[0].rstrip(".") + "."]
-    since = previous_quarter(data.quarter)
+    since = data.quarter.previous()
     moves = _significant_moves(data, rows) if len(data.changes.columns) else []
     falls = sorted((m for m in moves if m.points < 0), key=lambda m: m.points)
     rises = sorted((m for m in moves if m.points > 0), key=lambda m: -m.points)
     if falls:
-        m = falls[0]
-        findings.append(
-            f"Largest significant fall since {since}: {m.name}, down {abs(m.points):.1f} "
-            f"percentage points to {m.rate}."
-        )
+        findings.append(f"Significant falls: {_moves_sentence(falls, 'down')}.")
     if rises:
-        m = rises[0]
-        findings.append(
-            f"Largest significant rise since {since}: {m.name}, up {m.points:.1f} "
-            f"percentage points to {m.rate}."
-        )
+        findings.append(f"Significant rises: {_moves_sentence(rises, 'up')}.")
     if len(data.changes.columns) and not moves:
-        findings.append(f"No rate changed by more than chance would explain since {since}.")
+        findings.append(
+            f"No rate changed by more than chance would explain since {since} or on a year before."
+        )
+    for finding in (spc_finding(data, rows), most_missed_finding(data, rows)):
+        if finding:
+            findings.append(finding)
     below = []
     for row in rows:
         rate, target = _published_rate(row), _published_rate_text(row.target)

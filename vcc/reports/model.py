@@ -51,39 +51,26 @@ class ReportDataError(VccError):
     """The figures handed to the report do not have the shape CONTRACT.md §4 promises."""
 
 
-def parse_quarter(quarter: str) -> Quarter:
-    try:
-        return Quarter.parse(quarter)
-    except ValueError as error:
-        raise ReportDataError(str(error)) from None
+def financial_year_label(quarter: Quarter) -> str:
+    """The UK financial-year label (April to March): 2024Q3 -> ``"2024/25 Q2"``."""
+    return quarter.financial_year_label()
 
 
-def previous_quarter(quarter: str) -> str:
-    return str(parse_quarter(quarter).previous())
-
-
-def financial_year_label(quarter: str) -> str:
-    """The UK financial-year label (April to March): ``"2024Q3"`` -> ``"2024/25 Q2"``."""
-    return parse_quarter(quarter).financial_year_label()
-
-
-def quarter_period(quarter: str, as_of: date | None = None) -> str:
-    """The days the figures cover: ``"2024Q3"`` -> ``"1 July to 30 September 2024"``; with an
+def quarter_period(quarter: Quarter, as_of: date | None = None) -> str:
+    """The days the figures cover: 2024Q3 -> ``"1 July to 30 September 2024"``; with an
     as-of date inside the quarter, only the days up to it: ``"1 July to 15 August 2024"``."""
-    parsed = parse_quarter(quarter)
-    end = as_of if as_of is not None and part_quarter(parsed, as_of) else parsed.end
-    if end == parsed.start:
+    end = as_of if as_of is not None and part_quarter(quarter, as_of) else quarter.end
+    if end == quarter.start:
         return long_date(end)
-    return f"1 {parsed.start:%B} to {long_date(end)}"
+    return f"1 {quarter.start:%B} to {long_date(end)}"
 
 
-def part_quarter_note(quarter: str, as_of: date) -> str | None:
+def part_quarter_note(quarter: Quarter, as_of: date) -> str | None:
     """What the report says when its quarter had not ended on the as-of date, else None."""
-    parsed = parse_quarter(quarter)
-    if not part_quarter(parsed, as_of):
+    if not part_quarter(quarter, as_of):
         return None
     return (
-        f"The quarter had not ended on the as-of date: these figures cover 1 {parsed.start:%B} to "
+        f"The quarter had not ended on the as-of date: these figures cover 1 {quarter.start:%B} to "
         f"{long_date(as_of)} only, and instances due after that day are pending, not counted. "
         "The report of the whole quarter will differ."
     )
@@ -133,13 +120,9 @@ class ReportData:
 
     # The figures, as the report's modules read them.
     @property
-    def period(self) -> Quarter:
+    def quarter(self) -> Quarter:
+        """The report's quarter; ``str`` of it, ``2024Q3``, is the tables' ``quarter`` label."""
         return self.figures.quarter
-
-    @property
-    def quarter(self) -> str:
-        """The quarter's label, ``2024Q3``, as the tables' ``quarter`` column holds it."""
-        return str(self.figures.quarter)
 
     @property
     def as_of(self) -> date:
@@ -177,7 +160,7 @@ class ReportData:
         """The quarter's figures as published (text, ``[c]``/``[z]``), exactly as
         ``published-tables.csv`` holds them."""
         table = self.figures.published
-        table = table[table["quarter"].astype(str) == self.quarter]
+        table = table[table["quarter"].astype(str) == str(self.quarter)]
         return table.astype({c: "string" for c in PUBLISHED_COLUMNS}).fillna("")
 
     def settings_for(self, measure_id: str) -> MeasureSettings:
@@ -207,7 +190,6 @@ def measure_sort_key(measure_id: str, agency: str) -> tuple[int, int, str, str]:
     return position, agency_rank(agency), measure_id, agency
 
 
-def quarters_ending(quarter: str, count: int) -> list[str]:
+def quarters_ending(quarter: Quarter, count: int) -> list[Quarter]:
     """The ``count`` consecutive quarters ending at ``quarter``, oldest first."""
-    last = parse_quarter(quarter)
-    return [str(last.shift(-back)) for back in range(count - 1, -1, -1)]
+    return [quarter.shift(-back) for back in range(count - 1, -1, -1)]

@@ -22,7 +22,7 @@ from vcc.reports.render import template
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
 from vcc.transforms.qaf import THEME_LABELS, THEMES
-from vcc.transforms.quarters import long_date
+from vcc.transforms.quarters import Quarter, long_date
 
 # The twelve rights of the Victims' Code (2020) and who owes each (DOMAIN.md).
 RIGHTS: dict[int, tuple[str, str]] = {
@@ -77,7 +77,7 @@ class PackData:
     area: str
     produced_by: str
     marking: str
-    quarter: str
+    quarter: Quarter
     sample_id: str
     run_id: str
     seed: int

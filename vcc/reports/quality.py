@@ -11,6 +11,7 @@ as a date only: the latest day anything was recorded, not an event someone could
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,6 +20,8 @@ import pandas as pd
 from vcc.reports.disclosure import format_percent
 from vcc.reports.model import DATA_QUALITY_COLUMNS as COUNT_COLUMNS
 from vcc.reports.model import ReportData
+from vcc.transforms.agencies import agency_label
+from vcc.transforms.catalogue import MEASURES, MeasureDefinition
 from vcc.transforms.freshness import STALE_AFTER_DAYS, is_stale
 from vcc.transforms.quarters import long_date
 from vcc.transforms.schema import ROW_DATE, SOURCES
@@ -30,28 +33,31 @@ FAIR_SHARE, FAIR_LINKAGE = 0.05, 0.90
 
 UNDATED = "not dated"  # victims and cases carry no date of their own
 
-# Which measures read each source table, for "what this means for the figures".
-TABLE_MEASURES: dict[str, tuple[str, ...]] = {
+# The tables every measure of a kind reads, in words; the others name the measures that read
+# them in the catalogue (``reads``).
+READ_BY_MANY: dict[str, tuple[str, ...]] = {
     "police.crimes": ("every police measure",),
     "police.victims": ("every measure",),
-    "police.needs_assessments": ("R1-INTERPRET", "R4-VNA", "R4-VNA-CONTENT"),
-    "police.referrals": ("R4-REFER",),
-    "police.investigation_events": ("R6-UPDATE",),
-    "police.victim_contacts": ("R1-INTERPRET", "R3-ACK", "R5-COMPENSATION", "R6-UPDATE"),
-    "police.property": ("R10-PROPERTY",),
-    "police.vps_offers": ("R7-VPS",),
-    "police.complaints": ("R12-ACK (Police)",),
     "cps.cases": ("every CPS, WCU and probation measure",),
-    "cps.decisions": ("R6-VCL", "R6-VRR"),
-    "cps.vcl_letters": ("R6-VCL", "R6-VRR"),
-    "cps.hearings": ("R8-HEARING",),
-    "cps.outcomes": ("R9-OUTCOME", "R11-REFER"),
-    "cps.expense_claims": ("R10-EXPENSES",),
-    "cps.complaints": ("R12-ACK (CPS)",),
-    "probation.vcs_referrals": ("R11-CONTACT",),
-    "probation.release_notifications": ("R11-RELEASE",),
-    "probation.complaints": ("R12-ACK (Probation)",),
 }
+
+
+def table_measures(measures: Iterable[MeasureDefinition]) -> dict[str, tuple[str, ...]]:
+    """Which measures read each source table, for "what this means for the figures": a
+    measure's ``reads`` in the catalogue; a complaints table is named with its agency, as
+    R12-ACK reads each agency's own ("R12-ACK (CPS)")."""
+    found: dict[str, list[str]] = {}
+    for measure in measures:
+        for table in measure.reads:
+            source, _, name = table.partition(".")
+            label = measure.measure_id
+            if name == "complaints":
+                label += f" ({agency_label(source)})"
+            found.setdefault(table, []).append(label)
+    return {**READ_BY_MANY, **{table: tuple(labels) for table, labels in found.items()}}
+
+
+TABLE_MEASURES = table_measures(MEASURES)
 
 
 @dataclass(frozen=True)

@@ -234,10 +234,36 @@ ASSURANCE_WORDS = {
 }
 
 
-def _spc_sentences(spc: pd.DataFrame, catalogue: Catalogue) -> list[str]:
-    """For each measure with a month-by-month chart: whether the last three months show a signal
-    (improvement or concern) and what the limits say about the target."""
-    sentences = []
+def _improving(months: pd.DataFrame, index: Any) -> bool | None:
+    """Whether the signal at ``index`` is an improvement (every measure is higher-is-better):
+    above the upper limit or below the lower (``outside``), rising or falling (``trend``), above
+    or below the centre (``shift``); None when the month's rate is hidden."""
+    row = months.loc[index]
+    if not _shown(row["rate"]):
+        return None
+    rate, signals = float(row["rate"]), str(row["signals"]).split(";")
+    if "outside" in signals and _shown(row["upper"]):
+        return rate > float(row["upper"])
+    if "trend" in signals and "shift" not in signals:
+        earlier = months.loc[:index].iloc[:-1]
+        earlier = earlier[earlier["rate"].map(_shown)]
+        if len(earlier):
+            return rate > float(earlier["rate"].iloc[-1])
+    return rate > float(row["centre"])
+
+
+SIGNAL_WORDS = {
+    True: "a sign of improvement in the last three months",
+    False: "a sign of concern in the last three months",
+    None: "an unusual pattern in the last three months",
+}
+COMMON_CAUSE = "no unusual change in the last three months (common cause variation)"
+
+
+def _spc_readings(spc: pd.DataFrame, catalogue: Catalogue) -> list[tuple[str, str | None, str]]:
+    """For each measure with process limits: its name, the signal of the last three months in
+    words (None: none, common cause variation) and its assurance (pass, fail, hit_and_miss)."""
+    readings = []
     for (measure_id, agency), months in spc.groupby(["measure_id", "agency"], sort=False):
         months = months.sort_values("month")
         if not _shown(months["centre"].iloc[-1]):
@@ -246,22 +272,39 @@ def _spc_sentences(spc: pd.DataFrame, catalogue: Catalogue) -> list[str]:
         title = definition.title if definition else measure_id
         recent = months.tail(3)
         flagged = recent[recent["signals"].fillna("") != ""]
-        words = "no unusual change in the last three months (common cause variation)"
-        if len(flagged):
-            last = flagged.iloc[-1]
-            if _shown(last["rate"]):
-                better = float(last["rate"]) > float(last["centre"])
-                words = (
-                    "a sign of improvement in the last three months"
-                    if better
-                    else "a sign of concern in the last three months"
-                )
-            else:
-                words = "an unusual pattern in the last three months"
-        assurance = ASSURANCE_WORDS.get(str(months["assurance"].iloc[-1]), "")
-        sentence = f"{title} ({agency_label(str(agency))}): {words}"
-        sentences.append(sentence + (f"; on present form it {assurance}." if assurance else "."))
+        words = SIGNAL_WORDS[_improving(months, flagged.index[-1])] if len(flagged) else None
+        name = f"{title} ({agency_label(str(agency))})"
+        readings.append((name, words, str(months["assurance"].iloc[-1])))
+    return readings
+
+
+def _spc_sentences(spc: pd.DataFrame, catalogue: Catalogue) -> list[str]:
+    """A sentence per measure with process limits: its signal and its assurance, in words."""
+    sentences = []
+    for name, words, assurance in _spc_readings(spc, catalogue):
+        said = ASSURANCE_WORDS.get(assurance, "")
+        sentence = f"{name}: {words or COMMON_CAUSE}"
+        sentences.append(sentence + (f"; on present form it {said}." if said else "."))
     return sentences
+
+
+def _spc_summary(spc: pd.DataFrame, catalogue: Catalogue) -> dict[str, Any]:
+    """The month-by-month part of the page: the measures showing a signal, each in a sentence;
+    how many show none; and the measures by assurance against their targets."""
+    readings = _spc_readings(spc, catalogue)
+    return {
+        "signals": [f"{name}: {words}." for name, words, _ in readings if words],
+        "steady": sum(1 for _, words, _ in readings if not words),
+        "assurance": [
+            (heading, [name for name, _, a in readings if a == assurance])
+            for assurance, heading in (
+                ("pass", "Consistently meet their target"),
+                ("fail", "Will not meet their target unless something changes"),
+                ("hit_and_miss", "Sometimes meet their target and sometimes miss it"),
+            )
+        ],
+        "measured": len(readings),
+    }
 
 
 def _feedback_sentences(feedback: pd.DataFrame, catalogue: Catalogue) -> list[str]:
@@ -306,7 +349,7 @@ def page_html(
         "rights": rights,
         "measured": [line for n in numbers for line in lines.get(n, [])],
         "changes": _change_sentences(changes.rows, catalogue) if changes is not None else None,
-        "spc": _spc_sentences(spc.rows, catalogue) if spc is not None else None,
+        "spc": _spc_summary(spc.rows, catalogue) if spc is not None else None,
         "feedback": (
             _feedback_sentences(feedback.rows, catalogue) if feedback is not None else None
         ),

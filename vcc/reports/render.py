@@ -12,12 +12,16 @@ import datetime as dt
 import hashlib
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
-from vcc.reports.agencies import agency_sections, annex_tables
+from vcc.reports.agencies import AgencySection, AnnexTable, agency_sections, annex_tables
 from vcc.reports.analyses import (
+    BandRow,
+    DelayRow,
+    IdentificationRow,
+    ItemRow,
     delay_finding,
     delay_rows,
     identification_finding,
@@ -28,7 +32,7 @@ from vcc.reports.analyses import (
 from vcc.reports.disclosure import GSS_SYMBOLS
 from vcc.reports.feedback import feedback_view
 from vcc.reports.findings import headline_findings
-from vcc.reports.methodology import configuration_rows, methodology_rows, rating_rule
+from vcc.reports.methodology import MethodRow, configuration_rows, methodology_rows, rating_rule
 from vcc.reports.model import (
     ReportData,
     financial_year_label,
@@ -37,11 +41,26 @@ from vcc.reports.model import (
     quarters_ending,
 )
 from vcc.reports.pdf import REPORTS_DIR, STATIC_DIR, write_pdf
-from vcc.reports.qaf import qaf_view
-from vcc.reports.quality import quality_view
-from vcc.reports.rights import rights_rows, rights_words, run_catalogue, unsupported_rights
-from vcc.reports.summary import STATUS_SHAPES, STATUS_WORDS, headline, summary_rows, trend_finding
-from vcc.transforms.quarters import long_date
+from vcc.reports.qaf import QafView, qaf_view
+from vcc.reports.quality import QualityView, quality_view
+from vcc.reports.rights import (
+    RightRow,
+    rights_rows,
+    rights_words,
+    run_catalogue,
+    unsupported_rights,
+)
+from vcc.reports.summary import (
+    STATUS_SHAPES,
+    STATUS_WORDS,
+    SummaryRow,
+    headline,
+    summary_rows,
+    trend_finding,
+)
+from vcc.transforms.catalogue import Catalogue
+from vcc.transforms.quarters import Quarter, long_date
+from vcc.transforms.settings import ReportSettings
 
 TEMPLATES_DIR = REPORTS_DIR / "templates"
 STYLESHEET = STATIC_DIR / "report.css"
@@ -67,16 +86,69 @@ def _environment() -> Environment:
     )
 
 
-def _trend_quarters(data: ReportData) -> list[str]:
+def _trend_quarters(data: ReportData) -> list[Quarter]:
     """The quarters the trend covers: from the earliest one supplied (at most
     ``trend_quarters`` back) to the report's quarter; a missing quarter shows as a gap."""
     window = quarters_ending(data.quarter, max(data.settings.trend_quarters, 1))
-    supplied = set(data.trend["quarter"]) | {data.quarter}
-    first = next(index for index, quarter in enumerate(window) if quarter in supplied)
+    supplied = set(data.trend["quarter"]) | {str(data.quarter)}
+    first = next(index for index, quarter in enumerate(window) if str(quarter) in supplied)
     return window[first:]
 
 
-def report_context(data: ReportData) -> dict[str, Any]:
+class EnhancedSection(TypedDict):
+    """The enhanced-rights section: ENH-IDENTIFIED's published row, identification by reason and
+    the delay of updates by identification (None where the run has no such table)."""
+
+    overall: dict[str, Any] | None
+    finding: str | None
+    reasons: list[IdentificationRow] | None
+    delay: list[DelayRow] | None
+    delay_finding: str | None
+
+
+class NeedsSection(TypedDict):
+    """The needs-assessment section: timeliness bands and the missing required items."""
+
+    bands: list[BandRow] | None
+    item_rows: list[ItemRow] | None
+    assessments: str | None
+
+
+class ReportContext(TypedDict):
+    """Everything ``report.html.j2`` prints, each already formatted and disclosure-controlled."""
+
+    data: ReportData
+    settings: ReportSettings
+    document_title: str
+    fy_label: str
+    period: str
+    as_of: str
+    part_quarter: str | None
+    produced_on: str
+    headline: str
+    summary: list[SummaryRow]
+    status_words: dict[str, str]
+    status_shapes: dict[str, str]
+    gss_symbols: tuple[tuple[str, str], ...]
+    findings: list[str]
+    trend_quarters: list[Quarter]
+    trend_finding: str
+    agencies: list[AgencySection]
+    enhanced: EnhancedSection
+    needs: NeedsSection
+    quality: QualityView
+    methods: list[MethodRow]
+    configuration: list[tuple[str, str]]
+    rating_rule: str
+    annex: list[AnnexTable]
+    qaf: QafView | None
+    code: Catalogue
+    rights: list[RightRow]
+    unsupported_rights: str
+    feedback: dict[str, Any]  # reports.feedback.feedback_view
+
+
+def report_context(data: ReportData) -> ReportContext:
     """Everything the templates print, already formatted and disclosure-controlled."""
     quarters = _trend_quarters(data)
     fy_label = financial_year_label(data.quarter)
@@ -114,7 +186,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
     }
 
 
-def _enhanced_section(data: ReportData) -> dict[str, Any]:
+def _enhanced_section(data: ReportData) -> EnhancedSection:
     published = data.published_figures()
     overall = published[
         (published["measure_id"] == "ENH-IDENTIFIED") & (published["dimension"] == "all")
@@ -128,7 +200,7 @@ def _enhanced_section(data: ReportData) -> dict[str, Any]:
     }
 
 
-def _needs_section(data: ReportData) -> dict[str, Any]:
+def _needs_section(data: ReportData) -> NeedsSection:
     items = missing_item_rows(data)
     return {
         "bands": timeliness_rows(data),
@@ -137,19 +209,21 @@ def _needs_section(data: ReportData) -> dict[str, Any]:
     }
 
 
-# What a report says apart from which run made it, when and as which version: the fingerprint
-# that tells a new edition from a rerun (flows.warehouse.versions).
-_NO_PROVENANCE = dict(
-    produced_on=dt.date(2000, 1, 1), run_id="", code_version="", version_label="", revisions=[]
-)
+def _without_provenance(data: ReportData) -> ReportData:
+    """What a report says apart from which run made it, when and as which version: the
+    fingerprint that tells a new edition from a rerun (flows.warehouse.versions)."""
+    return dataclasses.replace(
+        data, produced_on=dt.date(2000, 1, 1), run_id="", code_version="", version_label="",
+        revisions=[],
+    )  # fmt: skip
 
 
-def content_fingerprints(context: dict[str, Any]) -> dict[str, str]:
+def content_fingerprints(context: ReportContext) -> dict[str, str]:
     """SHA-256 of what the report in ``context`` (``report_context``) says: ``report`` for the
     whole of it, and of the parts a changed report is explained by (``case reviews``, ``data
     quality``). The run's id, production date, code version and version label are left out,
     so a rerun that changes none of its words has the same fingerprint."""
-    data = dataclasses.replace(context["data"], **_NO_PROVENANCE)
+    data = _without_provenance(context["data"])
     words = template("report.html.j2").render(**{**context, "data": data, "produced_on": ""})
     parts = {"report": words, "case reviews": repr(context["qaf"]),
              "data quality": repr(context["quality"])}  # fmt: skip
@@ -162,11 +236,15 @@ LINKED_STYLESHEETS = (
 )
 
 
-def report_html(data: ReportData, context: dict[str, Any] | None = None) -> str:
+def report_html(data: ReportData, context: ReportContext | None = None) -> str:
     """The report rendered from its template once, for the PDF and the HTML file alike.
     ``context``, if given, is ``report_context`` of the same figures made earlier (for the
     edition's fingerprint); ``data`` then only brings the version label and revisions."""
-    context = report_context(data) if context is None else {**context, "data": data}
+    if context is None:
+        context = report_context(data)
+    else:
+        context = context.copy()
+        context["data"] = data
     return template("report.html.j2").render(**context)
 
 
@@ -174,7 +252,7 @@ def render_report(
     data: ReportData,
     pdf_path: Path,
     html_path: Path | None = None,
-    context: dict[str, Any] | None = None,
+    context: ReportContext | None = None,
 ) -> None:
     """Write the report as a tagged PDF (PDF/UA-1: title, language, structure tree and bookmarks
     from the headings) and, if asked, as a self-contained HTML file, from one rendering of the

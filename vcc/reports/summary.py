@@ -20,9 +20,10 @@ from vcc.reports.disclosure import (
     mask_suppressed_rates,
     met_is_hidden,
 )
-from vcc.reports.model import ReportData, measure_sort_key, previous_quarter
+from vcc.reports.model import ReportData, measure_sort_key
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.transforms.quarters import Quarter
 
 # RAG as a word and a shape, so that it reads without colour (WCAG 2.2, 1.4.1 Use of colour).
 STATUS_WORDS = {
@@ -212,7 +213,7 @@ def headline(data: ReportData) -> str:
             f"; {counts['suppressed']} {_was(counts['suppressed'])} hidden to protect individuals"
         )
     changes = significant_changes(data)
-    since = previous_quarter(data.quarter)
+    since = data.quarter.previous()
     if not changes:
         return sentence + f". No rate changed by a statistically meaningful amount since {since}."
     moves = _join(
@@ -223,11 +224,12 @@ def headline(data: ReportData) -> str:
     return sentence + f". Statistically meaningful changes since {since}: {moves}."
 
 
-def trend_finding(data: ReportData, quarters: list[str]) -> str:
+def trend_finding(data: ReportData, quarters: list[Quarter]) -> str:
     """Which measures were below (or at or above) target in every quarter shown with a published
     rate: a persistent gap matters more than one quarter's dip."""
     masked = mask_suppressed_rates(data.trend, data.suppression_threshold)
-    series = overall_rows(masked[masked["quarter"].isin(quarters)].dropna(subset=["rate"]))
+    labels = [str(quarter) for quarter in quarters]
+    series = overall_rows(masked[masked["quarter"].isin(labels)].dropna(subset=["rate"]))
     always_below, always_met = [], []
     for (measure_id, agency), rows in series.groupby(["measure_id", "agency"], sort=False):
         if len(rows) < 2:

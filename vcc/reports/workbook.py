@@ -31,7 +31,7 @@ from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
 from vcc.transforms.cell_text import neutralise, neutralise_frame
 from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
-from vcc.transforms.quarters import long_date
+from vcc.transforms.quarters import Quarter, long_date
 
 SYMBOLS = (CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE)
 _DIMENSIONS = {
@@ -139,7 +139,7 @@ def write_published_workbook(
     published: pd.DataFrame,
     path: Path,
     title: str,
-    quarter: str,
+    quarter: Quarter,
     area: str = "",
     produced_by: str = "",
     as_of: date | None = None,
@@ -156,7 +156,7 @@ def write_published_workbook(
     never runs as a formula."""
     published = neutralise_frame(published)
     title, area, produced_by = neutralise(title), neutralise(area), neutralise(produced_by)
-    table = published[published["quarter"].astype(str) == quarter]
+    table = published[published["quarter"].astype(str) == str(quarter)]
     period = quarter_period(quarter, as_of)  # a part quarter's tables: only the days to as_of
     part = part_quarter_note(quarter, as_of) if as_of is not None else None
     keys = list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True)))

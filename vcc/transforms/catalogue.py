@@ -51,6 +51,8 @@ class MeasureDefinition:
     params: Mapping[str, Any] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)  # configurable, "$name" in params
     requires: tuple[str, ...] = ()  # the optional data it needs (CONTRACT.md §6.1)
+    reads: tuple[str, ...] = ()  # the "source.table"s its figures read (the data-quality words)
+    stage: str = ""  # a deadline measure's stage in a caption: "hearing notifications"
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,11 @@ def _entries(version: str, files: Mapping[str, Path], seen: Sequence[str] = ()) 
     for entry in entries:
         if entry.get("drop"):
             merged.pop(entry["id"], None)
+            # a question of the base version about a measure this one drops goes with it
+            base_questions = {
+                q: question for q, question in base_questions.items()
+                if question.get("measure") != entry["id"]
+            }  # fmt: skip
             continue
         earlier = merged.get(entry["id"], {})
         params = {**earlier.get("params", {}), **entry.get("params", {})}
@@ -167,6 +174,8 @@ def _definition(entry: Mapping[str, Any], where: str) -> MeasureDefinition:
             params=dict(entry.get("params", {})),
             settings=dict(entry.get("settings", {})),
             requires=tuple(entry.get("requires", ())),
+            reads=tuple(entry.get("reads", ())),
+            stage=entry.get("stage", ""),
         )
     except KeyError as missing:
         raise CatalogueError(f"{where}: a measure lacks {missing.args[0]}") from None

@@ -44,17 +44,16 @@ def newcombe_interval(
     return difference - below, difference + above
 
 
-def compare_quarters(metrics: pd.DataFrame, quarter: str) -> pd.DataFrame:
+def compare_quarters(metrics: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     """For ``quarter``'s rows of ``metrics`` (which must also hold the earlier quarters), the
     change on the previous quarter and on the same quarter last year, one row per comparison.
     ``significant`` is empty where either rate is undefined."""
-    this = Quarter.parse(quarter)
     keys = ["measure_id", "agency", "dimension", "group"]
-    current = metrics[metrics["quarter"] == quarter]
+    current = metrics[metrics["quarter"] == str(quarter)]
     parts = []
     for comparison, earlier in (
-        ("previous quarter", this.previous()),
-        ("a year before", this.shift(-4)),
+        ("previous quarter", quarter.previous()),
+        ("a year before", quarter.shift(-4)),
     ):
         before = metrics.loc[
             metrics["quarter"] == str(earlier), [*keys, "eligible", "rate", "ci_low", "ci_high"]

@@ -39,6 +39,7 @@ from vcc.transforms.funnel import (
     overdispersion,
 )
 from vcc.transforms.metrics import wilson_interval
+from vcc.transforms.quarters import Quarter
 
 COMPARISON_COLUMNS = [
     "area",
@@ -65,7 +66,9 @@ MEASURE_KEY = ["measure_id", "agency"]
 
 
 def compare_areas(
-    area_metrics: Mapping[str, pd.DataFrame], quarter: str, overdispersion_method: str = "additive"
+    area_metrics: Mapping[str, pd.DataFrame],
+    quarter: Quarter,
+    overdispersion_method: str = "additive",
 ) -> pd.DataFrame:
     """One row per area × measure (and agency) of ``quarter``, unsuppressed: eligible, met, rate,
     Wilson 95% interval, the all-areas rate, the measure's φ and τ², the four limits the area is
@@ -73,7 +76,7 @@ def compare_areas(
     by rate."""
     rows = [
         metrics.loc[
-            (metrics["quarter"] == quarter) & (metrics["dimension"] == "all"),
+            (metrics["quarter"] == str(quarter)) & (metrics["dimension"] == "all"),
             ["measure_id", "right", "agency", "eligible", "met"],
         ].assign(area=area)
         for area, metrics in area_metrics.items()
@@ -145,3 +148,41 @@ def published_comparison(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
             .mask(empty, NOT_APPLICABLE)
         )
     return published[COMPARISON_COLUMNS].reset_index(drop=True)
+
+
+GROUP_COLUMNS = ["measure_id", "agency", "rate", "funnel_position", "all_areas_rate",
+                 "group_rate", "learn_from"]  # fmt: skip
+
+
+def how_area_compares(
+    table: pd.DataFrame, area: str, similar: list[str], threshold: int
+) -> pd.DataFrame:
+    """ "How <area> compares" (CONTRACT.md §7.2), per measure of ``compare_areas``'s table, as
+    published: the area's rate and position, the all-areas rate, its group's pooled rate (the
+    area and its ``similar`` areas: Σmet / Σeligible) and the areas above the 99.8% limit,
+    named as ones to learn from, by name (never ranked). Disclosure control is the comparison's:
+    a hidden rate, position or p0 is ``[c]``; a group rate is ``[c]`` when its counts are small
+    or when it holds a hidden area that its other members' published counts would give back."""
+    published = published_comparison(table, threshold)
+    group = [area, *similar]
+    rows = []
+    for (measure_id, agency), members in table.groupby(MEASURE_KEY, sort=False):
+        shown = published.loc[members.index]
+        mine = shown[shown["area"] == area]
+        if mine.empty:
+            continue
+        in_group = members[members["area"].isin(group)]
+        eligible, met = int(in_group["eligible"].sum()), int(in_group["met"].sum())
+        hidden_member = (shown.loc[in_group.index, "eligible"] == CONFIDENTIAL).any()
+        if eligible == 0:
+            group_rate = NOT_APPLICABLE
+        elif met_is_hidden(eligible, met, threshold) or (hidden_member and len(in_group) > 1):
+            group_rate = CONFIDENTIAL
+        else:
+            group_rate = f"{met / eligible:.4f}"
+        above = shown[shown["funnel_position"] == "above 99.8%"]["area"]
+        rows.append((
+            measure_id, agency, mine["rate"].iloc[0], mine["funnel_position"].iloc[0],
+            mine["all_areas_rate"].iloc[0], group_rate, list(above),
+        ))  # fmt: skip
+    return pd.DataFrame(rows, columns=GROUP_COLUMNS)

@@ -18,18 +18,16 @@ Both return aggregates only: no victim, crime or case identifier leaves these fu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.figures import Tables
 from vcc.transforms.matching import MET, NOT_MET
 from vcc.transforms.metrics import wilson_interval
 from vcc.transforms.quarters import Quarter, quarter_labels
 from vcc.transforms.victims import enhanced_reasons, victim_profiles
-
-Tables = Mapping[tuple[str, str], pd.DataFrame]
 
 IDENTIFICATION_COLUMNS = [
     "quarter",
@@ -71,7 +69,7 @@ def _rate_with_interval(met: np.ndarray, eligible: np.ndarray) -> dict[str, np.n
     return {"rate": rate, "ci_low": low, "ci_high": high}
 
 
-def identification_by_reason(tables: Tables, quarter: str, as_of: dt.date) -> pd.DataFrame:
+def identification_by_reason(tables: Tables, quarter: Quarter, as_of: dt.date) -> pd.DataFrame:
     """How many victims owed enhanced rights the police identified, per reason they are owed them.
 
     Population: victims owed the Code (``person``, ``business_named_contact``) who are owed
@@ -92,7 +90,7 @@ def identification_by_reason(tables: Tables, quarter: str, as_of: dt.date) -> pd
     Rows: ``all`` first, then the reasons by ``missed`` descending (then ``owed`` descending,
     then the contract's order).
     """
-    label = str(Quarter.parse(quarter))
+    label = str(quarter)
     victims, crimes = tables[("police", "victims")], tables[("police", "crimes")]
     profiles = victim_profiles(victims, crimes).reset_index(drop=True)
     in_quarter = (
@@ -140,7 +138,7 @@ def identification_by_reason(tables: Tables, quarter: str, as_of: dt.date) -> pd
 def update_delay_by_identification(
     instances: pd.DataFrame,
     tables: Tables,
-    quarter: str,
+    quarter: Quarter,
     calendar: WorkingDayCalendar,
 ) -> pd.DataFrame:
     """How much later investigation updates reach enhanced victims the police did not identify.
@@ -165,7 +163,7 @@ def update_delay_by_identification(
 
     The headline is the difference between the ``not_identified`` and ``identified`` rows.
     """
-    label = str(Quarter.parse(quarter))
+    label = str(quarter)
     chosen = (
         (instances["measure_id"] == "R6-UPDATE")
         & (instances["quarter"] == label)

@@ -9,12 +9,16 @@ formats them in a ``reports`` module and a template.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from vcc.transforms.catalogue import Catalogue
 from vcc.transforms.quarters import Quarter
+
+# The validated source tables a run computes from: (source, table) -> its accepted rows.
+Tables = Mapping[tuple[str, str], pd.DataFrame]
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,8 @@ import pandas as pd
 
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.catalogue import MeasureDefinition
+from vcc.transforms.figures import Tables
 from vcc.transforms.matching import assess_deadline, known_by, local_date
-
-Tables = Mapping[tuple[str, str], pd.DataFrame]
 
 VICTIM = "_victim"
 LEAN_COLUMNS = [

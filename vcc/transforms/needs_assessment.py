@@ -13,17 +13,15 @@ Both return aggregates only: no victim, crime or case identifier leaves these fu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.figures import Tables
 from vcc.transforms.matching import PENDING, earliest_on_or_after, known_by, local_date
 from vcc.transforms.measures import VNA_ITEMS
 from vcc.transforms.quarters import Quarter
-
-Tables = Mapping[tuple[str, str], pd.DataFrame]
 
 TIMELINESS_COLUMNS = ["quarter", "rights", "band", "count", "share", "cumulative_share"]
 RIGHTS_GROUPS = ("all", "enhanced", "standard")
@@ -42,7 +40,7 @@ def _in_quarter(instances: pd.DataFrame, measure_id: str, quarter: str) -> pd.Da
 
 
 def assessment_timeliness(
-    instances: pd.DataFrame, quarter: str, calendar: WorkingDayCalendar
+    instances: pd.DataFrame, quarter: Quarter, calendar: WorkingDayCalendar
 ) -> pd.DataFrame:
     """The working days from report to needs assessment for R4-VNA instances in ``quarter``.
 
@@ -60,7 +58,7 @@ def assessment_timeliness(
     ``11+`` row the share assessed at all; empty for ``not_assessed`` and ``pending``).
     The shares of the seven final bands add up to 1.
     """
-    label = str(Quarter.parse(quarter))
+    label = str(quarter)
     vna = _in_quarter(instances, "R4-VNA", label)
     days = calendar.working_days_between(
         vna["trigger_date"].astype("datetime64[s]"), vna["action_date"].astype("datetime64[s]")
@@ -99,7 +97,7 @@ def assessment_timeliness(
 
 
 def missing_items(
-    instances: pd.DataFrame, tables: Tables, quarter: str, as_of: dt.date
+    instances: pd.DataFrame, tables: Tables, quarter: Quarter, as_of: dt.date
 ) -> pd.DataFrame:
     """Which of the five required items the needs assessments matched under R4-VNA leave out.
 
@@ -116,7 +114,7 @@ def missing_items(
     (missing / assessments, empty when there are none). Rows: ``any`` first, then the items
     most often missing first (ties in the contract's order).
     """
-    label = str(Quarter.parse(quarter))
+    label = str(quarter)
     content = _in_quarter(instances, "R4-VNA-CONTENT", label)
     assessments = tables[("police", "needs_assessments")]
     candidates = assessments.assign(

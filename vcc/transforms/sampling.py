@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vcc.transforms.figures import Tables
 from vcc.transforms.matching import local_date
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.victims import victim_profiles
@@ -54,8 +55,6 @@ ROUTE_LABELS = {
 RIGHTS = ("standard", "enhanced")
 FRAME_COLUMNS = ["victim_id", "crime_ref", "route", "enhanced", "stratum"]
 DROPPED_DECISIONS = ("no_charge", "discontinued")
-
-Tables = Mapping[tuple[str, str], pd.DataFrame]
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -138,35 +139,52 @@ def monthly_counts(
     met) instances whose trigger date falls in the month. Every (measure, agency) of
     ``measures`` has a row for every month, 0 where nothing fell."""
     months = trend_months(quarters)
+    status = instances["status"]
     final = instances.loc[
-        instances["quarter"].astype("string").isin(list(quarters))
-        & instances["status"].isin([MET, NOT_MET]),
+        instances["quarter"].isin(list(quarters)) & status.isin([MET, NOT_MET]),
         ["measure_id", "agency", "trigger_date", "status"],
     ]
-    counted = pd.DataFrame(
-        {
-            "measure_id": final["measure_id"].astype("string"),
-            "agency": final["agency"].astype("string"),
-            "month": pd.to_datetime(final["trigger_date"]).dt.strftime("%Y-%m"),
-            "eligible": 1,
-            "met": (final["status"] == MET).astype("int64"),
-        }
+    trigger = pd.to_datetime(final["trigger_date"])
+    first = int(months[0][:4]) * 12 + int(months[0][5:]) - 1 if months else 0
+    # each instance's month as its place in the window (year·12 + month), counted with numpy
+    month_index = (trigger.dt.year.to_numpy() * 12 + trigger.dt.month.to_numpy() - 1) - first
+    measure_code, measure_ids = pd.factorize(final["measure_id"])
+    agency_code, agencies = pd.factorize(final["agency"])
+    measure_codes = np.where(
+        (measure_code >= 0) & (agency_code >= 0), measure_code * len(agencies) + agency_code, -1
     )
-    keys = ["measure_id", "agency", "month"]
-    sums = counted.groupby(keys, sort=False)[["eligible", "met"]].sum()
-    grid = pd.MultiIndex.from_tuples(
-        [(m, a, month) for m, a in measures for month in months], names=keys
-    )
-    table = sums.reindex(grid, fill_value=0).reset_index()
+    keys = {
+        (str(measure_id), str(agency)): m * len(agencies) + a
+        for m, measure_id in enumerate(measure_ids)
+        for a, agency in enumerate(agencies)
+    }
+    measure_names = range(len(measure_ids) * len(agencies))
+    size = len(months)
+    cell = measure_codes * size + month_index
+    inside = (month_index >= 0) & (month_index < size) & (measure_codes >= 0)
+    cells = max(len(measure_names), 1) * size
+    eligible = np.bincount(cell[inside], minlength=cells)
+    met = np.bincount(cell[inside], weights=(final["status"] == MET).to_numpy()[inside],
+                      minlength=cells).astype(np.int64)  # fmt: skip
+    rows = []
+    for measure_id, agency in measures:
+        code = keys.get((measure_id, agency))
+        for offset, month in enumerate(months):
+            counted = code is not None
+            at = code * size + offset if code is not None else 0
+            rows.append((
+                measure_id, agency, month,
+                int(eligible[at]) if counted else 0, int(met[at]) if counted else 0,
+            ))  # fmt: skip
+    table = pd.DataFrame(rows, columns=["measure_id", "agency", "month", "eligible", "met"])
     return table.astype({"eligible": "int64", "met": "int64"})
 
 
 def spc_table(counts: pd.DataFrame, targets: Mapping[str, float]) -> pd.DataFrame:
     """``spc.csv`` from ``monthly_counts``: each month's rate and, where there is a chart, its
     centre, limits, signals and the measure's assurance against its target (default 0.90)."""
-    parts = []
+    parts: dict[str, list] = {column: [] for column in SPC_COLUMNS}
     for (measure_id, _agency), rows in counts.groupby(["measure_id", "agency"], sort=False):
-        rows = rows.reset_index(drop=True)
         eligible, met = rows["eligible"].to_numpy(), rows["met"].to_numpy()
         plotted = eligible > 0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -182,19 +200,13 @@ def spc_table(counts: pd.DataFrame, targets: Mapping[str, float]) -> pd.DataFram
             for point, fired in zip(points, chart.signals, strict=True):
                 signals[point] = ";".join(fired)
             assurance = chart.assurance(targets.get(str(measure_id), 0.90))
-        parts.append(
-            rows.assign(
-                rate=rate,
-                centre=centre,
-                lower=lower,
-                upper=upper,
-                signals=signals,
-                assurance=assurance,
-            )  # fmt: skip
-        )
-    if not parts:
-        return pd.DataFrame(columns=SPC_COLUMNS)
-    return pd.concat(parts, ignore_index=True)[SPC_COLUMNS]
+        computed: dict[str, Any] = {"rate": rate, "centre": centre, "lower": lower, "upper": upper,
+                    "signals": signals, "assurance": [assurance] * len(rows)}  # fmt: skip
+        for column in SPC_COLUMNS:
+            parts[column].extend(computed[column] if column in computed else rows[column])
+    table = pd.DataFrame(parts, columns=SPC_COLUMNS)
+    floats = ["rate", "centre", "lower", "upper"]
+    return table.astype({"eligible": "int64", "met": "int64", **dict.fromkeys(floats, "float64")})
 
 
 def statistical_process_control(
@@ -206,3 +218,48 @@ def statistical_process_control(
     """``spc.csv``: every (measure, agency) of ``measures`` (report order) over the months of
     ``quarters`` (the trend window)."""
     return spc_table(monthly_counts(instances, quarters, measures), targets)
+
+
+# --- what a board reads from the chart (NHS England, "Making Data Count") -----------------------
+IMPROVEMENT, CONCERN, COMMON_CAUSE = "improvement", "concern", "common_cause"
+JUDGEMENT_COLUMNS = ["measure_id", "agency", "variation", "assurance", "recent"]
+
+
+def signal_direction(row: pd.Series, previous_rate: float | None) -> str:
+    """Whether the signals of one plotted month point to improvement or concern (every measure is
+    "higher is better"): a point outside a limit by its side, one in a shift by its side of the
+    centre, one in a trend by its step from the month before."""
+    fired = str(row["signals"] or "").split(";")
+    if OUTSIDE in fired:
+        return IMPROVEMENT if row["rate"] > row["upper"] else CONCERN
+    if SHIFT in fired:
+        return IMPROVEMENT if row["rate"] > row["centre"] else CONCERN
+    if TREND in fired and previous_rate is not None:
+        return IMPROVEMENT if row["rate"] > previous_rate else CONCERN
+    return COMMON_CAUSE
+
+
+def spc_judgements(spc: pd.DataFrame, recent_months: Sequence[str]) -> pd.DataFrame:
+    """Per measure of ``spc`` (``spc.csv``): its variation (``improvement`` or ``concern`` when
+    its last plotted month takes part in a signal, else ``common_cause``; blank with no chart),
+    its assurance, and ``recent``: each month of ``recent_months`` with a signal, as
+    ``(month, signals, direction)``."""
+    rows: list[tuple[str, str, str, str, list[tuple[str, str, str]]]] = []
+    for (measure_id, agency), months in spc.groupby(["measure_id", "agency"], sort=False):
+        plotted = months[months["centre"].notna()].reset_index(drop=True)
+        if plotted.empty:
+            rows.append((measure_id, agency, "", "", []))
+            continue
+        directions = [
+            signal_direction(row, plotted["rate"].iloc[i - 1] if i else None)
+            if row["signals"] else COMMON_CAUSE
+            for i, row in plotted.iterrows()
+        ]  # fmt: skip
+        recent = [
+            (row["month"], row["signals"], direction)
+            for (_, row), direction in zip(plotted.iterrows(), directions, strict=True)
+            if row["month"] in recent_months and row["signals"]
+        ]
+        assurance = str(plotted["assurance"].iloc[-1])
+        rows.append((measure_id, agency, directions[-1], assurance, recent))
+    return pd.DataFrame(rows, columns=JUDGEMENT_COLUMNS)

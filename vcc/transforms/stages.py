@@ -114,14 +114,14 @@ def nearest_rank(days: np.ndarray, percentile: int) -> float:
 
 def stage_distributions(
     instances: pd.DataFrame,
-    quarter: str,
+    quarter: Quarter,
     deadlines: Mapping[str, Deadline],
     calendar: WorkingDayCalendar,
 ) -> pd.DataFrame:
     """One row per agency and deadline measure (STAGE_COLUMNS), unsuppressed: the analysts'
     form. ``instances`` is ``compute_instances``'s table; only its rows triggered in
     ``quarter`` are counted."""
-    label = str(Quarter.parse(quarter))
+    label = str(quarter)
     timed = [
         measure_id
         for measure_id, deadline in deadlines.items()

@@ -17,15 +17,14 @@ with an earlier as-of date decides as it would have on that day.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
 import pandas as pd
 
 from vcc.transforms.catalogue import Catalogue
+from vcc.transforms.figures import Tables
 from vcc.transforms.matching import local_date
 from vcc.transforms.schema import ROW_DATE
 
-Tables = Mapping[tuple[str, str], pd.DataFrame]
 _SOURCE_WORDS = {"cps": "CPS"}
 
 

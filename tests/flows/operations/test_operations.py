@@ -26,6 +26,7 @@ from vcc.flows.config import load_config
 from vcc.flows.operations.circulation import CirculationError, approve, circulate
 from vcc.flows.run.flow import run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
+from vcc.transforms.quarters import Quarter
 
 pytestmark = pytest.mark.flow
 QUARTER = FLOW_QUARTER
@@ -60,7 +61,7 @@ def test_approval_circulation_and_a_revision_after_late_data(
     with running_smtp_server() as smtp:
         config_path = _config_with_mail(demo_config, "with-mail.toml", smtp.port)
         config = load_config(config_path)
-        first = run_quarter(QUARTER, EARLY, config_path, out)
+        first = run_quarter(Quarter.parse(QUARTER), EARLY, config_path, out)
         assert first["version"]["label"] == "First issue (version 1)"
         pdf = out / QUARTER / f"vcc-{QUARTER}-report.pdf"
 
@@ -92,7 +93,7 @@ def test_approval_circulation_and_a_revision_after_late_data(
         assert len(smtp.messages) == 2
 
         # Six weeks later the late records have arrived: the figures change, so this is a revision.
-        second = run_quarter(QUARTER, FLOW_AS_OF, config_path, out)
+        second = run_quarter(Quarter.parse(QUARTER), FLOW_AS_OF, config_path, out)
         assert second["version"]["number"] == 2
         assert second["version"]["reasons"][0] == (
             "later data: as of 14 February 2025 (was 3 January 2025)"
@@ -109,7 +110,7 @@ def test_approval_circulation_and_a_revision_after_late_data(
     # A rerun on the same data keeps version 2 and byte-identical figures, but its new PDF is
     # not the one approved: it needs signing off again before it can go out.
     before = (out / QUARTER / "metrics.csv").read_bytes()
-    third = run_quarter(QUARTER, FLOW_AS_OF, config_path, out)
+    third = run_quarter(Quarter.parse(QUARTER), FLOW_AS_OF, config_path, out)
     assert third["version"]["number"] == 2
     assert (out / QUARTER / "metrics.csv").read_bytes() == before
     with pytest.raises(CirculationError, match="not approved"):
@@ -152,7 +153,7 @@ def test_approval_circulation_and_a_revision_after_late_data(
             ),
             encoding="utf-8",
         )
-        fourth = run_quarter(QUARTER, FLOW_AS_OF, renamed, out)
+        fourth = run_quarter(Quarter.parse(QUARTER), FLOW_AS_OF, renamed, out)
         assert fourth["version"] == {
             "number": 2, "edition": 2, "label": "Revision 1 (version 2, edition 2)",
             "reasons": ["figures unchanged", "configuration change"],
@@ -206,7 +207,7 @@ def test_a_run_killed_while_writing_leaves_the_last_outputs_and_warehouse_intact
     prefect_harness, demo_config, tmp_path
 ):
     out = tmp_path / "out"
-    run_quarter(QUARTER, FLOW_AS_OF, demo_config, out)
+    run_quarter(Quarter.parse(QUARTER), FLOW_AS_OF, demo_config, out)
     folder = out / QUARTER
     before = {path.name: _sha(path) for path in folder.iterdir() if path.is_file()}
     warehouse = Warehouse(default_url(out))
@@ -225,7 +226,7 @@ def test_a_run_killed_while_writing_leaves_the_last_outputs_and_warehouse_intact
     assert [v["version"] for v in warehouse.table("report_versions")] == [1]
 
     # The next run finds the dead run's lock, takes it over and tidies its staging folder.
-    after = run_quarter(QUARTER, FLOW_AS_OF, demo_config, out)
+    after = run_quarter(Quarter.parse(QUARTER), FLOW_AS_OF, demo_config, out)
     assert after["version"]["number"] == 1
     assert warehouse.run(runs[-1]["run_id"])["status"] == "abandoned"
     assert not list(out.glob(".staging-*"))
@@ -274,7 +275,9 @@ def test_a_failed_scheduled_run_notifies_with_its_reason_and_a_manual_one_does_n
             encoding="utf-8",
         )
         with pytest.raises(SourceError):
-            run_quarter(QUARTER, FLOW_AS_OF, config, out)  # by hand: the analyst sees it
+            run_quarter(
+                Quarter.parse(QUARTER), FLOW_AS_OF, config, out
+            )  # by hand: the analyst sees it
         assert smtp.messages == []
         with pytest.raises(SourceError):
             quarterly_compliance_report(

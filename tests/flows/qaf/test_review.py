@@ -33,6 +33,7 @@ from vcc.flows.warehouse.reviews import ReviewStore
 from vcc.flows.warehouse.store import Warehouse
 from vcc.reports.pack import CaseEvent, PackCase, PackData, render_pack
 from vcc.transforms.qaf import RATINGS, THEMES
+from vcc.transforms.quarters import Quarter
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 QAF_TABLES = {"qaf_samples", "qaf_frame", "qaf_case_records", "qaf_imports", "qaf_ratings"}
@@ -314,7 +315,7 @@ def test_pack_shows_each_cases_timeline_marked_on_every_page(tmp_path):
         for n in (1, 2)
     ]  # fmt: skip
     data = PackData(
-        area="Cumbria", produced_by="OPFCC", marking="OFFICIAL-SENSITIVE", quarter="2024Q4",
+        area="Cumbria", produced_by="OPFCC", marking="OFFICIAL-SENSITIVE", quarter=Quarter(2024, 4),
         sample_id="2024Q4-1", run_id="run-1", seed=42, as_of=dt.date(2025, 2, 14),
         drawn_at=dt.datetime(2025, 2, 20, 10, 0), frame_size=300,
         design=pd.DataFrame([{"stratum": "charged/standard", "label": "Charged, standard rights",
@@ -353,7 +354,7 @@ def run_out(prefect_harness, demo_config, tmp_path_factory) -> Path:
     from vcc.flows.run.flow import run_quarter
 
     out = tmp_path_factory.mktemp("qaf-run")
-    run_quarter(FLOW_QUARTER, FLOW_AS_OF, demo_config, out)
+    run_quarter(Quarter.parse(FLOW_QUARTER), FLOW_AS_OF, demo_config, out)
     return out
 
 
@@ -514,7 +515,7 @@ def test_import_then_rerun_reports_the_reviews_and_no_case(sampled, run_out, dem
     again = vcc("review", "import", done, "--config", demo_config, "--out", run_out)
     assert "as import 2, replacing import 1" in again.output
 
-    manifest = run_quarter(FLOW_QUARTER, FLOW_AS_OF, demo_config, run_out)
+    manifest = run_quarter(Quarter.parse(FLOW_QUARTER), FLOW_AS_OF, demo_config, run_out)
     report = Path(manifest["outputs"]["report"])
     pdf = " ".join(" ".join(p.extract_text() for p in PdfReader(report).pages).split())
     html = report.with_suffix(".html").read_text(encoding="utf-8")

@@ -24,6 +24,7 @@ from vcc.flows.config import load_config
 from vcc.flows.errors import AreasFailed
 from vcc.flows.run.flow import run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
+from vcc.transforms.quarters import Quarter
 
 pytestmark = pytest.mark.flow
 Q = FLOW_QUARTER
@@ -51,8 +52,8 @@ def areas(tmp_path_factory) -> Path:
     canonical = load_config(None).model_copy(update={"sources": {}})
     text = ""
     for name, (title, scale, seed, shift) in AREAS.items():
-        sources = generate_sources("2024Q1", Q, scale=scale, seed=seed, until=FLOW_AS_OF,
-                                   compliance_shift=shift)  # fmt: skip
+        sources = generate_sources(Quarter(2024, 1), Quarter.parse(Q), scale=scale, seed=seed,
+                                   until=FLOW_AS_OF, compliance_shift=shift)  # fmt: skip
         write_demo_sources(sources, root / name, canonical)
         text += area_toml(name, title, f"sqlite:///{name}/police.sqlite")
     (root / "broken" / "cps").mkdir(parents=True)
@@ -110,7 +111,7 @@ def local_cluster_run(prefect_harness, areas, tmp_path_factory) -> Iterator[tupl
                           dashboard_address=None) as cluster:  # fmt: skip
             config = with_cluster(areas, cluster.scheduler_address, ["north", "south", "broken"])
             with pytest.raises(AreasFailed) as failed:
-                run_quarter(Q, FLOW_AS_OF, config, out)
+                run_quarter(Quarter.parse(Q), FLOW_AS_OF, config, out)
     finally:
         os.environ.pop("PREFECT_API_URL", None)
     yield out, str(failed.value)
@@ -182,7 +183,9 @@ def test_each_area_is_byte_identical_to_its_run_alone_without_a_cluster(local_cl
     out, _ = local_cluster_run
     before = published_files(out / "north" / Q)
     assert len(before) > 5
-    run_quarter(Q, FLOW_AS_OF, areas, out, area="north")  # the same place, no cluster
+    run_quarter(
+        Quarter.parse(Q), FLOW_AS_OF, areas, out, area="north"
+    )  # the same place, no cluster
     assert published_files(out / "north" / Q) == before
 
 
@@ -222,7 +225,7 @@ def test_a_run_on_a_scheduler_started_as_its_own_process(
     scheduler_processes, areas, local_cluster_run, tmp_path
 ):
     config = with_cluster(areas, scheduler_processes, ["north", "south"])
-    manifest = run_quarter(Q, FLOW_AS_OF, config, tmp_path / "out")
+    manifest = run_quarter(Quarter.parse(Q), FLOW_AS_OF, config, tmp_path / "out")
     assert manifest["missing_areas"] == {}
     # the same areas, the same bytes as on the local cluster
     local, _ = local_cluster_run

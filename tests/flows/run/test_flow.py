@@ -25,6 +25,7 @@ from vcc.flows.errors import EmptyQuarterError, RunDatesError, SourceError
 from vcc.flows.run.flow import backfill_quarters, run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
 from vcc.transforms.catalogue import MEASURES
+from vcc.transforms.quarters import Quarter
 
 pytestmark = pytest.mark.flow
 QUARTER = FLOW_QUARTER
@@ -34,7 +35,7 @@ AS_OF = FLOW_AS_OF
 @pytest.fixture(scope="session")
 def first_run(prefect_harness, demo_config, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("out")
-    manifest = run_quarter(QUARTER, AS_OF, demo_config, out)
+    manifest = run_quarter(Quarter.parse(QUARTER), AS_OF, demo_config, out)
     return out / QUARTER, manifest
 
 
@@ -119,7 +120,7 @@ def test_published_tables_suppress_small_counts(first_run):
 def test_rerun_with_same_inputs_is_byte_identical(first_run, demo_config):
     folder, _ = first_run
     before = (folder / "metrics.csv").read_bytes()
-    manifest = run_quarter(QUARTER, AS_OF, demo_config, folder.parent)
+    manifest = run_quarter(Quarter.parse(QUARTER), AS_OF, demo_config, folder.parent)
     assert (folder / "metrics.csv").read_bytes() == before
     assert manifest["revised_earlier_figures"] is False
 
@@ -127,14 +128,24 @@ def test_rerun_with_same_inputs_is_byte_identical(first_run, demo_config):
 def test_rerun_from_an_earlier_runs_snapshot_reproduces_its_figures(first_run, demo_config):
     folder, manifest = first_run
     before = (folder / "metrics.csv").read_bytes()
-    run_quarter(QUARTER, AS_OF, demo_config, folder.parent)  # replaces, and archives, the first
+    run_quarter(
+        Quarter.parse(QUARTER), AS_OF, demo_config, folder.parent
+    )  # replaces, and archives, the first
     # without --as-of, the snapshots' own as-of date: the figures as they were published
-    again = run_quarter(QUARTER, None, demo_config, folder.parent, from_snapshot=manifest["run_id"])
+    again = run_quarter(
+        Quarter.parse(QUARTER), None, demo_config, folder.parent, from_snapshot=manifest["run_id"]
+    )
     assert again["from_snapshot"] == manifest["run_id"] and again["as_of"] == str(AS_OF)
     assert (folder / "metrics.csv").read_bytes() == before
     later = AS_OF + dt.timedelta(days=1)
     with pytest.raises(RunDatesError, match=f"hold the sources up to {AS_OF}: an as-of date after"):
-        run_quarter(QUARTER, later, demo_config, folder.parent, from_snapshot=manifest["run_id"])
+        run_quarter(
+            Quarter.parse(QUARTER),
+            later,
+            demo_config,
+            folder.parent,
+            from_snapshot=manifest["run_id"],
+        )
     assert (folder.parent / "archive").is_dir()
 
 
@@ -149,7 +160,7 @@ def test_missing_table_stops_the_run_naming_it_and_leaves_outputs_alone(
     (out / QUARTER).mkdir(parents=True)
     (out / QUARTER / "metrics.csv").write_text("earlier run\n")
     with pytest.raises(SourceError, match=r"source cps, table hearings"):
-        run_quarter(QUARTER, AS_OF, broken / demo_config.name, out)
+        run_quarter(Quarter.parse(QUARTER), AS_OF, broken / demo_config.name, out)
     assert (out / QUARTER / "metrics.csv").read_text() == "earlier run\n"
     assert sorted(p.name for p in out.iterdir()) == [QUARTER, "vcc-warehouse.sqlite"]
     (failed,) = Warehouse(default_url(out)).list_runs(QUARTER)
@@ -161,7 +172,7 @@ def test_a_quarter_before_the_sources_begin_publishes_nothing(prefect_harness, d
                                                               tmp_path):  # fmt: skip
     # the demo sources begin in 2024Q1: a report of 2022Q1, all zeros, would read as nothing owed
     with pytest.raises(EmptyQuarterError, match=r"^no Victims' Code duty fell in 2022Q1 in the"):
-        run_quarter("2022Q1", AS_OF, demo_config, tmp_path)
+        run_quarter(Quarter.parse("2022Q1"), AS_OF, demo_config, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["vcc-warehouse.sqlite"]
     (failed,) = Warehouse(default_url(tmp_path)).list_runs("2022Q1")
     assert failed["status"] == "failed" and "they may not reach back that far" in failed["error"]

@@ -34,6 +34,7 @@ from vcc.flows.errors import VccError
 from vcc.flows.sources.coerce import coerce_source
 from vcc.flows.sources.extract import extract_source
 from vcc.flows.synthetic import defects, generate_sources, write_demo_sources
+from vcc.transforms.quarters import Quarter
 from vcc.transforms.schema import CANONICAL, LINKS
 
 EXTRACTED_AT = dt.datetime(2025, 1, 1, 12, 0)
@@ -328,7 +329,9 @@ def damaged(tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(defects, "RATE", 0.02)
-        sources = generate_sources("2024Q1", "2024Q2", scale=0.05, seed=11, until=UNTIL)
+        sources = generate_sources(
+            Quarter(2024, 1), Quarter(2024, 2), scale=0.05, seed=11, until=UNTIL
+        )
     out = tmp_path_factory.mktemp("damaged")
     config = load_config()
     write_demo_sources(sources, out, config)

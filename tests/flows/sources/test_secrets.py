@@ -31,6 +31,7 @@ from vcc.flows.cli import main
 from vcc.flows.config import SourceConfig, load_config
 from vcc.flows.errors import ConfigError, SourceError, SourceUnavailable
 from vcc.flows.sources.extract import extract_source
+from vcc.transforms.quarters import Quarter
 
 PASSWORD = "s3cret"
 REPO = Path(__file__).resolve().parents[3]
@@ -283,7 +284,7 @@ def test_a_run_from_a_secret_url_keeps_the_password_out_of_logs_and_outputs(
     )
     out = tmp_path / "out"
 
-    manifest = run_quarter("2024Q4", dt.date(2025, 1, 8), config, out)
+    manifest = run_quarter(Quarter.parse("2024Q4"), dt.date(2025, 1, 8), config, out)
 
     shown = f"postgresql+psycopg://postgres:***@127.0.0.1:5432/test?options=-csearch_path%3D{police_schema}"
     origins = manifest["configuration"]["sources"]["police"]["tables"]

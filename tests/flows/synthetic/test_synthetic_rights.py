@@ -11,11 +11,14 @@ import pytest
 from tests.flows.synthetic.test_synthetic import eight_quarters, on_time, victims_owed_the_code  # noqa: F401
 from vcc.flows.synthetic import generate_sources
 from vcc.flows.synthetic.rights_data import COMPENSATION_CATEGORIES
+from vcc.transforms.quarters import Quarter
 
 
 @pytest.fixture(scope="module")
 def two_quarters():
-    return generate_sources("2024Q1", "2024Q2", scale=0.1, seed=7, until=dt.date(2025, 3, 31))
+    return generate_sources(
+        Quarter(2024, 1), Quarter(2024, 2), scale=0.1, seed=7, until=dt.date(2025, 3, 31)
+    )
 
 
 def test_the_new_columns_and_tables_are_there(two_quarters):

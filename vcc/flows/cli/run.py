@@ -23,6 +23,7 @@ from vcc.transforms.quarters import Quarter, part_quarter, quarter_range
 
 if TYPE_CHECKING:
     from vcc.flows.config import Config
+    from vcc.flows.manifest import RunManifest
 
 
 class _NoTracebackForUserErrors(logging.Filter):
@@ -84,7 +85,7 @@ def _run_one(
     verbosity: str | None = None,
     area: str | None = None,
     areas: int = 0,
-) -> dict:
+) -> RunManifest:
     """Run one quarter's flow (of ``areas`` areas on a Dask cluster, if more than none); inside
     ``_prefect_for_runs``."""
     # Inside: Prefect, pandas and WeasyPrint, 19,681 ms (loaded while the server starts)
@@ -101,7 +102,7 @@ def _run_one(
     say(verbosity, f"vcc: running {quarter}{' of ' + area if area else ''}{what}")
     started = time.perf_counter()
     manifest = run_quarter(
-        str(quarter), as_of.date() if as_of else None, config, out, by, from_snapshot=snapshot,
+        quarter, as_of.date() if as_of else None, config, out, by, from_snapshot=snapshot,
         area=area,
     )  # fmt: skip
     seconds = time.perf_counter() - started

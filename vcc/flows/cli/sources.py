@@ -96,7 +96,7 @@ def generate_areas(
     plans = plan_areas(count, scale, seed)
     total = sum(plan.scale for plan in plans)
     click.echo(f"vcc: generating {count} areas, {first} to {last}, total scale {total:.1f}")
-    return write_areas(plans, out, str(first), str(last), dt.date.today(), click.echo)
+    return write_areas(plans, out, first, last, dt.date.today(), click.echo)
 
 
 def generate_sources(
@@ -113,7 +113,7 @@ def generate_sources(
     today = dt.date.today()
     first, last = _quarters(first, last)
     echo(f"vcc: generating {first} to {last} up to {today} at scale {scale:g} (seed {seed})")
-    sources = generate_sources(str(first), str(last), scale=scale, seed=seed, until=today)
+    sources = generate_sources(first, last, scale=scale, seed=seed, until=today)
     for source, tables in sources.items():
         rows = sum(len(frame) for frame in tables.values())
         echo(f"vcc:   {source}: {len(tables)} tables, {rows:,} rows")

@@ -24,6 +24,7 @@ from sqlalchemy import insert, select
 
 from vcc.flows.checksums import CHECKSUMS, RELEASE_FOLDER, ReleaseAltered, release_checksum
 from vcc.flows.errors import VccError
+from vcc.flows.manifest import Manifest
 from vcc.flows.operations.mail import RecipientRefused, send_message
 from vcc.flows.operations.refusals import REFUSALS, record_refusal
 from vcc.flows.warehouse.store import Warehouse
@@ -47,7 +48,7 @@ class Published:
     folder: Path
     pdf: Path
     pdf_sha256: str
-    manifest: dict[str, Any]
+    manifest: Manifest  # read from the run folder's manifest.json
     pdf_bytes: bytes  # the PDF as read once and checked: what is approved or sent
     release_sha256: str | None = None  # the open release's checksum; None: the run has none
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from vcc.flows.manifest import Manifest
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES
 from vcc.transforms.disclosure import CONFIDENTIAL
@@ -70,7 +71,7 @@ def _percent(text: str) -> str:
         return text  # [c] suppressed, [z] nothing to rate
 
 
-def read_summary(manifest: dict) -> RunSummary:
+def read_summary(manifest: Manifest) -> RunSummary:
     """The summary of the run whose manifest this is, read from its published files."""
     report = Path(manifest["outputs"]["report"])
     folder = report.parent
@@ -100,7 +101,7 @@ def read_summary(manifest: dict) -> RunSummary:
     )
 
 
-def run_summary_markdown(manifest: dict) -> str:
+def run_summary_markdown(manifest: Manifest) -> str:
     summary = read_summary(manifest)
     lines = [
         f"# Victims' Code compliance, {summary.quarter}",
@@ -124,7 +125,7 @@ def run_summary_markdown(manifest: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_summary_text(manifest: dict) -> str:
+def run_summary_text(manifest: Manifest) -> str:
     """The plain-text summary that goes in the body of the circulation email."""
     summary = read_summary(manifest)
     width = max((len(h.title) for h in summary.headlines), default=10)

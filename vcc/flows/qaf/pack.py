@@ -147,7 +147,7 @@ def write_pack(path: Path, config: Config, sample: Sample, inputs: PackInputs) -
         area=config.report.area,
         produced_by=config.report.produced_by,
         marking=config.qaf.pack_marking,
-        quarter=sample.quarter,
+        quarter=inputs.quarter,
         sample_id=sample.sample_id,
         run_id=sample.run_id,
         seed=sample.seed,

@@ -27,10 +27,12 @@ from prefect_dask import DaskTaskRunner
 
 from vcc.flows.config import ClusterSettings, Config, load_config
 from vcc.flows.errors import AreasFailed, ConfigError, one_line
+from vcc.flows.manifest import ComparisonManifest
 from vcc.flows.run.comparison import publish_comparison
 from vcc.flows.run.console import CONSOLE_ENV, QUIET, VERBOSE, set_console
 from vcc.flows.run.flow import quarterly_compliance_report, reportable_quarter
 from vcc.flows.run.progress import progress
+from vcc.transforms.quarters import Quarter
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class AreaOutcome:
 @task(name="run-area", cache_policy=NO_CACHE)
 def area_task(
     name: str,
-    quarter: str,
+    quarter: Quarter,
     as_of: dt.date,
     config_path: str | None,
     out_dir: str,
@@ -57,7 +59,7 @@ def area_task(
     _quiet_worker_console()
     try:
         manifest = quarterly_compliance_report(
-            quarter=quarter, as_of=as_of, config_path=config_path, out_dir=out_dir,
+            quarter=str(quarter), as_of=as_of, config_path=config_path, out_dir=out_dir,
             triggered_by=triggered_by, area=name,
         )  # fmt: skip
     except Exception as error:  # noqa: BLE001 - one area's failure must not stop the others
@@ -94,7 +96,7 @@ def run_areas(
     config_path: str | None,
     out_dir: str | None,
     triggered_by: str,
-) -> dict:
+) -> ComparisonManifest:
     """Run every area of ``config`` on its cluster, then compare them; returns the comparison's
     manifest, or raises ``AreasFailed`` naming the areas that failed (after the rest is written)."""
     if config.warehouse.url_env:
@@ -134,7 +136,7 @@ def many_areas_report(
     config_path: str | None = None,
     out_dir: str | None = None,
     triggered_by: str = "manual",
-) -> dict:
+) -> ComparisonManifest:
     """Every area's quarterly report, each on a Dask worker, then their comparison."""
     logger = get_run_logger()
     config = load_config(Path(config_path) if config_path else None)
@@ -143,7 +145,7 @@ def many_areas_report(
     target = reportable_quarter(quarter, as_of_date, config.validation.earliest_date)
     progress("%d areas: quarter %s, as of %s", len(config.areas), target, as_of_date)
     futures = [
-        area_task.submit(name, str(target), as_of_date, config_path, str(output_root),
+        area_task.submit(name, target, as_of_date, config_path, str(output_root),
                          triggered_by)
         for name in config.areas
     ]  # fmt: skip

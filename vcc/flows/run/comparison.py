@@ -19,13 +19,14 @@ import shutil
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from vcc.flows.checksums import RELEASE_FOLDER, sha256
 from vcc.flows.config import Config
 from vcc.flows.errors import AreasFailed, one_line
+from vcc.flows.manifest import ComparisonManifest
 from vcc.flows.run.outputs import next_report_date
 from vcc.flows.run.people_files import write_csv
 from vcc.flows.run.progress import progress
@@ -52,7 +53,7 @@ def publish_comparison(
     as_of: dt.date,
     outcomes: Sequence[AreaOutcome],
     triggered_by: str,
-) -> dict[str, Any]:
+) -> ComparisonManifest:
     """Write and record the comparison of the areas that succeeded; its manifest."""
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     done = [outcome.name for outcome in outcomes if not outcome.failure]
@@ -74,7 +75,7 @@ def publish_comparison(
         metrics = {
             name: pd.read_csv(output_root / name / str(quarter) / "metrics.csv") for name in done
         }
-        table = compare_areas(metrics, str(quarter), config.comparison.overdispersion)
+        table = compare_areas(metrics, quarter, config.comparison.overdispersion)
         published = published_comparison(table, config.disclosure.threshold)
         staging.mkdir()
         csv = staging / "comparison.csv"
@@ -82,17 +83,18 @@ def publish_comparison(
         pdf = staging / f"vcc-{quarter}-comparison.pdf"
         titles = {name: area.area for name, area in config.areas.items()}
         context = comparison_context(
-            table, str(quarter), titles, missing, config.disclosure.threshold, config.report,
+            table, quarter, titles, missing, config.disclosure.threshold, config.report,
             dt.date.today(), config.comparison.overdispersion,
+            {name: list(area.similar) for name, area in config.areas.items()},
         )  # fmt: skip
         render_comparison(context, pdf)
         release_sha256 = _write_release(config, staging, quarter, as_of, published, titles, missing)
-        area_rows = _area_rows(metrics, str(quarter))
+        area_rows = _area_rows(metrics, quarter)
         metrics_sha256 = sha256(csv)
         plan = warehouse.plan_version(
             str(quarter), area_rows, metrics_sha256, facts, config.disclosure.threshold
         )
-        manifest = {
+        manifest: ComparisonManifest = {
             "run_id": run_id,
             "quarter": str(quarter),
             "as_of": as_of.isoformat(),
@@ -151,7 +153,7 @@ def _write_release(
         area="every area compared",
         producer=config.report.produced_by,
         quarter=quarter,
-        period=quarter_period(str(quarter), as_of),
+        period=quarter_period(quarter, as_of),
         as_of=as_of,
         published_on=dt.date.today(),
         next_update=next_report_date(config, quarter),
@@ -166,10 +168,10 @@ def _write_release(
     )
 
 
-def _area_rows(metrics: dict[str, pd.DataFrame], quarter: str) -> pd.DataFrame:
+def _area_rows(metrics: dict[str, pd.DataFrame], quarter: Quarter) -> pd.DataFrame:
     """Each area's all rows of ``quarter`` as rows of metrics.csv's shape, grouped by area."""
     rows = [
-        frame[(frame["quarter"] == quarter) & (frame["dimension"] == "all")].assign(
+        frame[(frame["quarter"] == str(quarter)) & (frame["dimension"] == "all")].assign(
             dimension="area", group=name
         )
         for name, frame in metrics.items()

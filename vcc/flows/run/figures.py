@@ -31,7 +31,7 @@ from vcc.transforms.feedback import (
     published_records,
     responses_in_quarter,
 )
-from vcc.transforms.figures import FeedbackFigures, QafFigures, QuarterFigures
+from vcc.transforms.figures import FeedbackFigures, QafFigures, QuarterFigures, Tables
 from vcc.transforms.measures import Deadline, compute_instances
 from vcc.transforms.metrics import Rating, summarise
 from vcc.transforms.needs_assessment import assessment_timeliness, missing_items
@@ -46,8 +46,6 @@ from vcc.transforms.settings import MeasureSettings
 from vcc.transforms.spc import statistical_process_control
 from vcc.transforms.stages import published_stages, stage_distributions
 from vcc.transforms.support import unsupported_measures
-
-Tables = Mapping[tuple[str, str], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -138,12 +136,13 @@ def _analyses(
     calendar: WorkingDayCalendar,
 ) -> dict[str, pd.DataFrame]:  # fmt: skip
     """The enhanced-rights identification gap and the needs-assessment standard."""
-    label = str(quarter)
     return {
-        "enhanced-identification": identification_by_reason(tables, label, as_of),
-        "enhanced-update-delay": update_delay_by_identification(instances, tables, label, calendar),
-        "needs-assessment-timeliness": assessment_timeliness(instances, label, calendar),
-        "needs-assessment-missing-items": missing_items(instances, tables, label, as_of),
+        "enhanced-identification": identification_by_reason(tables, quarter, as_of),
+        "enhanced-update-delay": update_delay_by_identification(
+            instances, tables, quarter, calendar
+        ),
+        "needs-assessment-timeliness": assessment_timeliness(instances, quarter, calendar),
+        "needs-assessment-missing-items": missing_items(instances, tables, quarter, as_of),
     }
 
 
@@ -225,7 +224,7 @@ def quarter_figures(
         )
     shown = [str(q) for q in window[-settings.trend_quarters :]]
     metrics = every_quarter[every_quarter["quarter"] == str(quarter)].reset_index(drop=True)
-    stages = stage_distributions(instances, str(quarter), settings.deadlines(), calendar)
+    stages = stage_distributions(instances, quarter, settings.deadlines(), calendar)
     every_measure = metrics.loc[metrics["dimension"] == "all", ["measure_id", "agency"]]
     targets = {measure_id: rating.target for measure_id, rating in settings.ratings().items()}
     return QuarterFigures(
@@ -236,7 +235,7 @@ def quarter_figures(
         trend=every_quarter[
             (every_quarter["dimension"] == "all") & every_quarter["quarter"].isin(shown)
         ].reset_index(drop=True),
-        changes=compare_quarters(every_quarter, str(quarter)),
+        changes=compare_quarters(every_quarter, quarter),
         published=published_tables(metrics, settings.threshold),
         analyses=_analyses(instances, tables, quarter, as_of, calendar),
         stages=stages,

@@ -22,6 +22,7 @@ from prefect.cache_policies import NO_CACHE
 
 from vcc.flows.config import Config, SourceConfig, ValidationSettings, load_config
 from vcc.flows.errors import ConfigError, RunDatesError, SourceUnavailable, VccError, one_line
+from vcc.flows.manifest import Manifest, RunManifest
 from vcc.flows.operations.mail import notify_failure
 from vcc.flows.operations.summary import run_summary_markdown
 from vcc.flows.run.figures import FigureSettings, quarter_figures
@@ -170,7 +171,7 @@ def quarterly_compliance_report(
     triggered_by: str = "manual",
     from_snapshot: str | None = None,
     area: str | None = None,
-) -> dict:
+) -> RunManifest:
     """Produce the Victims' Code compliance report of one quarter (default: the last complete
     quarter, as a scheduled run wants); returns its manifest. A configuration of many areas
     runs them all and compares them (``flows/run/areas.py``); ``area`` runs one of them alone,
@@ -257,7 +258,7 @@ def _notify_failure(config: Config, quarter: str, run_id: str, reason: str) -> N
         logger.info("failure notice sent to %d address(es)", len(notified))
 
 
-def _publish_artifact(manifest: dict, quarter: Quarter) -> None:
+def _publish_artifact(manifest: Manifest, quarter: Quarter) -> None:
     """A markdown summary of the run in the Prefect UI: version, headline figures as published,
     data quality, and where the report is."""
     create_markdown_artifact(
@@ -278,7 +279,7 @@ def _produce(
     triggered_by: str,
     from_snapshot: str | None,
     warehouse: Warehouse,
-) -> dict:
+) -> Manifest:
     """Extract, validate, measure and publish one quarter; returns the manifest."""
     logger = get_run_logger()
     timer = StageTimer()
@@ -337,18 +338,18 @@ def _produce(
 
 
 def run_quarter(
-    quarter: str,
+    quarter: Quarter,
     as_of: dt.date | None,
     config_path: Path | None,
     out_dir: Path | None,
     triggered_by: str = "manual",
     from_snapshot: str | None = None,
     area: str | None = None,
-) -> dict:
+) -> RunManifest:
     """Run the flow for one quarter (the CLI's entry point): every area of a configuration of
-    many, or ``area`` alone."""
+    many, or ``area`` alone. The flow's parameters are text, as a deployment passes them."""
     return quarterly_compliance_report(
-        quarter=quarter,
+        quarter=str(quarter),
         as_of=as_of,
         config_path=str(config_path) if config_path else None,
         out_dir=str(out_dir) if out_dir else None,

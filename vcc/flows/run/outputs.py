@@ -13,7 +13,6 @@ import datetime as dt
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -32,10 +31,17 @@ from vcc.flows.sources.validate import ValidationOutcome, data_quality_csv
 from vcc.flows.version import code_version
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.versions import RunFacts, VersionPlan
-from vcc.reports.model import ReportData
-from vcc.reports.render import content_fingerprints, report_context, report_html, standalone_html
+from vcc.reports.model import ReportData, quarter_period
+from vcc.reports.render import (
+    ReportContext,
+    content_fingerprints,
+    report_context,
+    report_html,
+    standalone_html,
+)
 from vcc.reports.workbook import write_published_workbook
 from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.catalogue import load_catalogue
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter, long_date
 
@@ -134,7 +140,7 @@ def _report_data(run: RunOutputs, counts: pd.DataFrame, quality: pd.DataFrame) -
 def _render(
     run: RunOutputs,
     data: ReportData,
-    context: dict[str, Any],
+    context: ReportContext,
     staging: Path,
     plan: VersionPlan,
     pdf_process: PdfProcess,
@@ -151,7 +157,7 @@ def _render(
         run.figures.published,
         staging / "published-tables.xlsx",
         title=config.report.title,
-        quarter=str(run.quarter),
+        quarter=run.quarter,
         area=config.report.area,
         produced_by=config.report.produced_by,
         as_of=run.as_of,
@@ -175,16 +181,13 @@ def next_report_date(config: Config, quarter: Quarter) -> dt.date:
 def _write_release(run: RunOutputs, staging: Path, plan: VersionPlan) -> None:
     """The open release, ``release/`` (flows/run/release.py), from the published tables (and
     ``spc.csv`` and ``feedback.csv`` when the run wrote them) alone."""
-    from vcc.reports.model import quarter_period
-    from vcc.transforms.catalogue import load_catalogue
-
     started = time.perf_counter()
     config, figures = run.config, run.figures
     facts = ReleaseFacts(
         area=config.report.area,
         producer=config.report.produced_by,
         quarter=run.quarter,
-        period=quarter_period(str(run.quarter), run.as_of),
+        period=quarter_period(run.quarter, run.as_of),
         as_of=run.as_of,
         published_on=run.extracted_at.date(),
         next_update=next_report_date(config, run.quarter),

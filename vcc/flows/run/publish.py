@@ -10,9 +10,9 @@ import platform
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from vcc.flows.checksums import sha256
+from vcc.flows.manifest import Manifest
 from vcc.flows.private import make_private, private_folder
 from vcc.flows.run.outputs import RunOutputs
 from vcc.flows.version import code_version
@@ -27,7 +27,7 @@ def _revised(previous: Path, staging: Path) -> bool | None:
     return (previous / "metrics.csv").read_bytes() != (staging / "metrics.csv").read_bytes()
 
 
-def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> dict[str, Any]:
+def _manifest(run: RunOutputs, staging: Path, total_seconds: float) -> Manifest:
     counts = run.outcome.table_counts()
     return {
         "run_id": run.run_id,
@@ -76,9 +76,7 @@ def run_folder(output_root: Path, quarter: Quarter | str, run_id: str) -> Path:
     return output_root / f".{quarter}-{run_id}"
 
 
-def publish(
-    staging: Path, run: RunOutputs, plan: VersionPlan, total_seconds: float
-) -> dict[str, Any]:
+def publish(staging: Path, run: RunOutputs, plan: VersionPlan, total_seconds: float) -> Manifest:
     """Add the manifest, then, in the warehouse transaction that records the run, switch
     ``<out>/<quarter>`` to the new outputs in one atomic step: both change or neither does, and
     ``<out>/<quarter>`` never goes missing. The outputs it led to are then archived."""

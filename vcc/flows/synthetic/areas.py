@@ -20,6 +20,7 @@ import numpy as np
 
 from vcc.flows.config import DEFAULT_CONFIG, load_config
 from vcc.flows.synthetic import generate_sources, write_demo_sources
+from vcc.transforms.quarters import Quarter
 from vcc.transforms.schema import DEFAULT_DISTRICTS
 
 SIZE_SIGMA = 0.9
@@ -72,8 +73,8 @@ def plan_areas(count: int, mean_scale: float, seed: int) -> list[AreaPlan]:
 def write_areas(
     plans: list[AreaPlan],
     out: Path,
-    first: str,
-    last: str,
+    first: Quarter,
+    last: Quarter,
     until: dt.date,
     echo: Callable[[str], object],
 ) -> list[Path]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vcc.flows.synthetic.timeline import NAT, Window, after_working_days, quarter_of
+from vcc.transforms.catalogue import MEASURES_BY_ID
 from vcc.transforms.schema import DEFAULT_DISTRICTS
 
 # Police compliance by district (local policing areas differ); Barrow-in-Furness is the one a
@@ -33,7 +34,7 @@ class Profile:
     """The intended compliance with one measure."""
 
     rate: float  # share on time: standard victim, average district, middle of the range
-    deadline: int  # working days it is judged against (CONTRACT.md §3 defaults)
+    deadline: int  # working days it is judged against (the catalogue's default: _profile)
     deadline_enhanced: int | None = None  # for victims owed enhanced rights, if different
     enhanced: float = 0.0  # added to the rate for victims owed enhanced rights
     trend: float = 0.0  # added per quarter: positive improves, negative worsens
@@ -42,30 +43,45 @@ class Profile:
     late_mean: float = 3.0  # mean working days past the deadline when late
 
 
+def _profile(key: str, rate: float, **shape: float) -> Profile:
+    """``key``'s profile, judged against its measure's deadlines in the catalogue (the measure
+    ``key`` names, or for one agency's complaints, ``R12-ACK-<agency>``, R12-ACK's). A measure
+    the catalogue no longer holds stops the generator here rather than going stale."""
+    measure_id = key if key in MEASURES_BY_ID else key.rpartition("-")[0]
+    definition = MEASURES_BY_ID.get(measure_id)
+    if definition is None or definition.deadline_standard is None:
+        raise ValueError(f"synthetic profile {key}: no measure with a deadline in the catalogue")
+    enhanced = definition.deadline_enhanced
+    return Profile(
+        rate,
+        definition.deadline_standard,
+        None if enhanced == definition.deadline_standard else enhanced,
+        **shape,
+    )
+
+
 PROFILES: dict[str, Profile] = {
-    "R2-RECORD": Profile(0.95, 1, district=0.5, missing_share=0.0, late_mean=2.0),
-    "R3-ACK": Profile(0.85, 5, trend=0.005, district=1.0, missing_share=0.6),
+    "R2-RECORD": _profile("R2-RECORD", 0.95, district=0.5, missing_share=0.0, late_mean=2.0),
+    "R3-ACK": _profile("R3-ACK", 0.85, trend=0.005, district=1.0, missing_share=0.6),
     # Improving quarter on quarter: a needs-assessment drive.
-    "R4-VNA": Profile(0.75, 2, enhanced=0.04, trend=0.025, district=1.0),
-    "R4-REFER": Profile(0.80, 2, enhanced=0.08, district=1.0, missing_share=0.6),
+    "R4-VNA": _profile("R4-VNA", 0.75, enhanced=0.04, trend=0.025, district=1.0),
+    "R4-REFER": _profile("R4-REFER", 0.80, enhanced=0.08, district=1.0, missing_share=0.6),
     # Right 6: 1 working day for enhanced victims, whom officers update on much the same
     # timetable as everyone else, so many of them are late.
-    "R6-UPDATE": Profile(
-        0.84, 5, deadline_enhanced=1, enhanced=-0.34, district=1.0, missing_share=0.45
-    ),
+    "R6-UPDATE": _profile("R6-UPDATE", 0.84, enhanced=-0.34, district=1.0, missing_share=0.45),
     # Worsening quarter on quarter: CPS letters slip as caseloads grow.
-    "R6-VCL": Profile(0.91, 5, deadline_enhanced=1, enhanced=-0.25, trend=-0.02, missing_share=0.4),
+    "R6-VCL": _profile("R6-VCL", 0.91, enhanced=-0.25, trend=-0.02, missing_share=0.4),
     # Offers made after the charge; a third more are made at statement time, before it, so about
     # 81% of victims are offered a statement in time.
-    "R7-VPS": Profile(0.72, 5, district=0.5, missing_share=0.6),
+    "R7-VPS": _profile("R7-VPS", 0.72, district=0.5, missing_share=0.6),
     # Worsening quarter on quarter: Witness Care Unit staffing.
-    "R8-HEARING": Profile(0.92, 1, trend=-0.012, missing_share=0.3, late_mean=2.0),
-    "R9-OUTCOME": Profile(0.87, 1, missing_share=0.3, late_mean=2.0),
-    "R11-REFER": Profile(0.85, 10, missing_share=0.5, late_mean=6.0),
-    "R11-CONTACT": Profile(0.70, 20, missing_share=0.4, late_mean=10.0),
-    "R12-ACK-police": Profile(0.88, 10, missing_share=0.3),
-    "R12-ACK-cps": Profile(0.80, 10, missing_share=0.3),
-    "R12-ACK-probation": Profile(0.92, 10, missing_share=0.3),
+    "R8-HEARING": _profile("R8-HEARING", 0.92, trend=-0.012, missing_share=0.3, late_mean=2.0),
+    "R9-OUTCOME": _profile("R9-OUTCOME", 0.87, missing_share=0.3, late_mean=2.0),
+    "R11-REFER": _profile("R11-REFER", 0.85, missing_share=0.5, late_mean=6.0),
+    "R11-CONTACT": _profile("R11-CONTACT", 0.70, missing_share=0.4, late_mean=10.0),
+    "R12-ACK-police": _profile("R12-ACK-police", 0.88, missing_share=0.3),
+    "R12-ACK-cps": _profile("R12-ACK-cps", 0.80, missing_share=0.3),
+    "R12-ACK-probation": _profile("R12-ACK-probation", 0.92, missing_share=0.3),
 }
 # Victims owed enhanced rights whom the police flag as such; improving with training.
 ENH_IDENTIFIED = Profile(0.66, 0, trend=0.015, district=1.0)

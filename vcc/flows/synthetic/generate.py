@@ -46,8 +46,8 @@ FEEDBACK_STAGES = ("feedback",)
 
 
 def generate_sources(
-    first_quarter: str,
-    last_quarter: str,
+    first_quarter: Quarter,
+    last_quarter: Quarter,
     *,
     scale: float = 1.0,
     seed: int = 1,
@@ -65,8 +65,7 @@ def generate_sources(
     ``flows.synthetic.feedback``). The same arguments give identical frames.
     """
     try:
-        first, last = Quarter.parse(first_quarter), Quarter.parse(last_quarter)
-        window = Window(first, last, until, compliance_shift)
+        window = Window(first_quarter, last_quarter, until, compliance_shift)
     except ValueError as error:
         raise VccError(str(error)) from None
     if window.last < window.first:

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -233,7 +233,7 @@ class Warehouse:
         metrics_sha256: str,
         pdf_sha256: str,
         facts: RunFacts,
-        manifest: dict[str, Any],
+        manifest: Mapping[str, object],
         publish: Callable[[], None],
     ) -> None:
         """Record a successful run in one transaction: its metrics, its version, its status.
