@@ -66,7 +66,7 @@ def test_every_recipient_gets_the_approved_bytes_though_the_file_changes_meanwhi
             warehouse, settings(tmp_path, smtp.port), out, QUARTER, "analyst",
             progress=lambda line: replace_report(out, UNAPPROVED, manifest_too=True),
         )  # fmt: skip
-        sent = [m.get_payload()[1].get_content() for m in smtp.messages]
+        sent = [m.get_payload()[1].get_content() for m in smtp.messages]  # type: ignore[index, union-attr]
     assert result.sent == BOARD
     assert sent == [pdf, pdf, pdf]
     (approval,) = warehouse.table("approvals")

@@ -25,6 +25,7 @@ from vcc.flows.run.publish import publish_folder, recover
 from vcc.flows.warehouse.store import Warehouse, default_url
 from vcc.flows.warehouse.versions import RunFacts
 from vcc.transforms.metrics import METRIC_COLUMNS
+from vcc.transforms.quarters import Quarter
 
 QUARTER = "2024Q4"
 FACTS = RunFacts(dt.date(2025, 2, 14), "c" * 64, "0.1.0", {})
@@ -84,7 +85,7 @@ def recorder(warehouse: Warehouse, run_id: str, step: Callable[[], None] = lambd
     return record
 
 
-def faults_at(at: int, fault: Callable[[], None], setattr: Callable) -> Callable[[], None]:  # noqa: ANN001
+def faults_at(at: int, fault: Callable[[], None], setattr: Callable) -> Callable[[], None]:
     """Count the steps (os.replace, os.symlink and the returned commit step); call ``fault``
     before step ``at`` happens. ``setattr`` patches ``os`` (pytest's monkeypatch, or setattr)."""
     count = [0]
@@ -95,7 +96,7 @@ def faults_at(at: int, fault: Callable[[], None], setattr: Callable) -> Callable
             fault()
 
     def counted(real: Callable) -> Callable:
-        def call(*args, **kwargs):  # noqa: ANN002, ANN003
+        def call(*args, **kwargs):
             step()
             return real(*args, **kwargs)
 
@@ -125,7 +126,7 @@ def check_then_next_run(out: Path, warehouse: Warehouse, missing_before_recover=
     recover, publish) finds run-2's exactly when recorded, and leaves only its own folder and
     the archive. ``missing_before_recover``: a kill while an older vcc's real folder was
     becoming a run folder, the one moment ``<out>/<quarter>`` is missing, until ``recover``."""
-    recorded = warehouse.run("run-2")["status"] == "succeeded"
+    recorded = (warehouse.run("run-2") or {}).get("status") == "succeeded"
     if missing_before_recover:
         assert published(out) is None and not recorded
     elif recorded:
@@ -133,7 +134,7 @@ def check_then_next_run(out: Path, warehouse: Warehouse, missing_before_recover=
     else:
         assert published(out) in (outputs_of("run-1"), outputs_of("run-2"))
     next_run = recorder(warehouse, "run-3")  # takes over the lock of a killed run-2
-    recover(out, QUARTER, warehouse.unfinished)
+    recover(out, Quarter.parse(QUARTER), warehouse.unfinished)
     assert published(out) == outputs_of("run-2" if recorded else "run-1")
     publish_folder(staged(out, "run-3"), out, QUARTER, "run-3", next_run)
     assert published(out) == outputs_of("run-3")

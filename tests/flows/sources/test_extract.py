@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -313,7 +314,7 @@ def test_a_utf8_byte_order_mark_is_tolerated(tmp_path):
 # --- XLSX and Parquet -----------------------------------------------------------------------
 
 
-def write_workbook(path: Path, sheets: dict[str, list[list]]) -> None:
+def write_workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> None:
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     for title, rows in sheets.items():
@@ -323,7 +324,7 @@ def write_workbook(path: Path, sheets: dict[str, list[list]]) -> None:
     workbook.save(path)
 
 
-RELEASE_ROWS = [
+RELEASE_ROWS: list[list[Any]] = [
     ["urn", "victim_id", "release_at", "notified_at"],
     ["10CU1", "V1", dt.datetime(2024, 8, 18, 8, 47), None],
 ]

@@ -97,7 +97,7 @@ def test_a_second_run_of_the_same_quarter_is_refused_while_the_first_holds_the_l
     assert warehouse.run("run-1")["error"] == "source police: connection refused"
 
 
-def _start_in_another_process(url: str, run_id: str, queue, done) -> None:  # noqa: ANN001
+def _start_in_another_process(url: str, run_id: str, queue, done) -> None:
     try:
         Warehouse(url).start_run(run_id, QUARTER, FACTS.as_of, "manual", {}, FACTS)
         queue.put("started")

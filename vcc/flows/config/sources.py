@@ -130,7 +130,7 @@ def _secret_url(source_name: str, block: str) -> str:
         if "Unable to find" in str(error):
             raise ConfigError(f"{where} does not exist") from None
         raise ConfigError(f"{where} cannot be read ({type(error).__name__})") from None
-    except Exception as error:  # noqa: BLE001 - any failure to reach Prefect is the user's to fix
+    except Exception as error:
         raise ConfigError(
             f"{where} cannot be read: the Prefect API is not reachable ({type(error).__name__}); "
             "set PREFECT_API_URL to the server that holds it"

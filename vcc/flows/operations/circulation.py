@@ -162,7 +162,7 @@ def circulate(
     quarter: str,
     sent_by: str,
     resend: bool = False,
-    progress=None,  # noqa: ANN001 - a callable taking one line of text
+    progress=None,
 ) -> CirculationResult:
     """Email the approved current report to the distribution list, holding the quarter's lock
     (no run, approval or sample of the quarter meanwhile)."""
@@ -177,7 +177,7 @@ def _send(
     quarter: str,
     sent_by: str,
     resend: bool,
-    progress,  # noqa: ANN001 - a callable taking one line of text, or None
+    progress,
 ) -> CirculationResult:
     # Inside: pandas, 1,662 ms; only sending needs it, not vcc approve
     from vcc.flows.operations.summary import run_summary_text

@@ -51,13 +51,13 @@ class StageTimer:
         self.seconds[stage] = round(time.perf_counter() - started, 3)
 
 
-def _retry_only_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's signature
+def _retry_only_transient(task, task_run, state) -> bool:
     """Retry a source read only when the failure may pass (connection refused, locked, timeout)."""
     try:
         state.result()
     except SourceUnavailable:
         return True
-    except Exception:  # noqa: BLE001 - anything else is not worth retrying
+    except Exception:
         return False
     return False
 

@@ -123,7 +123,7 @@ def main() -> None:
         print(json.dumps({"errno": error.errno, "strerror": error.strerror,
                           "filename": error.filename or job["pdf"]}))  # fmt: skip
         sys.exit(1)
-    except Exception as error:  # noqa: BLE001 - reported to vcc, which raises it
+    except Exception as error:
         print(json.dumps({"error": f"WeasyPrint raised {type(error).__name__}"}))
         sys.exit(1)
     print(json.dumps({"written": True}))

@@ -404,7 +404,7 @@ def _engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(connection, _record):  # noqa: ANN001 - SQLAlchemy's signature
+        def _pragmas(connection, _record):
             connection.execute("PRAGMA foreign_keys = ON")
 
         return engine
