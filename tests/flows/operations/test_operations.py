@@ -176,8 +176,20 @@ def test_approval_circulation_and_a_revision_after_late_data(
     log = warehouse.table("circulations", QUARTER)
     assert [(r["version"], r["edition"]) for r in log] == [(1, 1)] * 2 + [(2, 1)] * 2 + [(2, 2)] * 2
     history = CliRunner().invoke(main, ["history", "--quarter", QUARTER, "--out", str(out)])
-    (edition_line,) = [line for line in history.output.splitlines() if "edition 2)" in line]
+    versions, kept = history.output.split("Approved or circulated reports:\n")
+    (edition_line,) = [line for line in versions.splitlines() if "edition 2)" in line]
     assert "Head of Victims Services" in edition_line and "2 recipient(s)" in edition_line
+    # Issue 27: each approved and circulated report is kept where history names it, the
+    # replaced ones in the archive, with the SHA-256 its approval recorded.
+    approved = {(a["version"], a["pdf_sha256"][:16]) for a in warehouse.table("approvals")}
+    places = [line.strip() for line in kept.splitlines() if line.strip()]
+    assert len(places) == 3  # version 1, version 2 edition 1 and edition 2
+    for place in places:
+        path = Path(place.split(": ", 1)[1].rsplit(" (SHA-256 ", 1)[0])
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert place.endswith(f"(SHA-256 {sha[:16]}…)")
+        assert any(sha.startswith(prefix) for _, prefix in approved)
+    assert sum("/archive/" in place for place in places) == 2
 
 
 def _vcc(*args: str, **kwargs) -> subprocess.Popen:

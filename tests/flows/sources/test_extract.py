@@ -210,7 +210,34 @@ def test_the_newest_dated_drop_wins_by_the_date_in_its_name(tmp_path):
     raw = extract_source("probation", files_source(folder))
 
     assert raw["release_notifications"].frame["urn"].tolist() == ["10CU1"]
-    assert raw["release_notifications"].origin.endswith("release_notifications_2024-09-30.csv")
+    assert raw["release_notifications"].origin == (
+        f"{folder / 'release_notifications_2024-09-30.csv'} (the newest of 2 drops found: "
+        "release_notifications_2024-06-30.csv, release_notifications_2024-09-30.csv)"
+    )
+
+
+def test_a_refusal_of_the_newest_drop_names_the_drops_found(tmp_path):
+    # Issue 27: a second dated drop, in another layout, was refused without saying that two
+    # drops were there and which one was read.
+    newer = RELEASES.replace("release_at", "released")
+    folder = probation_folder(
+        tmp_path,
+        {
+            "release_notifications.csv": None,
+            "release_notifications_2024-06-30.csv": RELEASES,
+            "release_notifications_2024-09-30.csv": newer,
+        },
+    )
+
+    with pytest.raises(SourceError) as raised:
+        extract_source("probation", files_source(folder))
+
+    assert str(raised.value) == (
+        f"source probation, table release_notifications: "
+        f"{folder / 'release_notifications_2024-09-30.csv'} (the newest of 2 drops found: "
+        "release_notifications_2024-06-30.csv, release_notifications_2024-09-30.csv) lacks "
+        "column release_at"
+    )
 
 
 def test_undated_files_matching_a_pattern_go_by_modification_time(tmp_path):

@@ -155,5 +155,7 @@ def test_an_unreachable_warehouse_is_one_clear_line_without_the_password():
     with pytest.raises(WarehouseError) as raised:
         Warehouse("postgresql+psycopg://vcc:s3cret@127.0.0.1:1/vcc")
     message = str(raised.value)
-    assert message.startswith("warehouse postgresql+psycopg://vcc:***@127.0.0.1:1/vcc: ")
+    assert message.startswith(
+        "the warehouse postgresql+psycopg://vcc:***@127.0.0.1:1/vcc cannot be reached ("
+    )
     assert "s3cret" not in message and "\n" not in message
