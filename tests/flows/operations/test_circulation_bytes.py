@@ -66,7 +66,7 @@ def test_every_recipient_gets_the_approved_bytes_though_the_file_changes_meanwhi
             warehouse, settings(tmp_path, smtp.port), out, QUARTER, "analyst",
             progress=lambda line: replace_report(out, UNAPPROVED, manifest_too=True),
         )  # fmt: skip
-        sent = [m.get_payload()[1].get_content() for m in smtp.messages]  # type: ignore[index, union-attr]
+        sent = [next(m.iter_attachments()).get_content() for m in smtp.messages]
     assert result.sent == BOARD
     assert sent == [pdf, pdf, pdf]
     (approval,) = warehouse.table("approvals")
@@ -135,4 +135,4 @@ def test_a_refused_recipient_stops_no_one_else_and_a_rerun_sends_to_it_alone(app
         result = circulate(warehouse, four_recipients(smtp.port), out, QUARTER, "analyst")
         again = [r for item in smtp.received for r in item.rcpt_tos]
     assert (again, result.sent) == ([gone], [gone])
-    assert [m.get_payload()[1].get_content() for m in smtp.messages] == [pdf]
+    assert [next(m.iter_attachments()).get_content() for m in smtp.messages] == [pdf]

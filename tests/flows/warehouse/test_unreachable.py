@@ -61,7 +61,8 @@ def test_the_warehouse_lost_before_a_run_commits_publishes_nothing(postgres_data
     assert "\n" not in message
     # The server is back: the run was never recorded as finished, and the next run publishes.
     back = Warehouse(postgres_database)
-    assert back.run("run-2")["status"] == "running"
+    run = back.run("run-2")
+    assert run is not None and run["status"] == "running"
     back.fail_run("run-2", QUARTER, "the warehouse could not be reached")
     publish_folder(staged(out, "run-3"), out, QUARTER, "run-3", recorder(back, "run-3"))
     assert published(out) == outputs_of("run-3")
