@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test test-fast lint format bench clean
 
 setup: $(STAMP)
 
@@ -26,13 +26,22 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 demo: setup  ## Generate the synthetic sources if absent and report the last complete quarter
 	$(VENV)/bin/vcc demo
 
-test: setup  ## Run the whole test suite
-	$(VENV)/bin/python -m pytest
+# Two worker processes (xdist, one per core of the 2-core machine CI runs on); the tests of one
+# module stay on one worker (--dist loadgroup, and loadfile-like groups set in tests/conftest.py),
+# so a module's shared run is made once. TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 
-lint: setup
+test: setup  ## Run the whole test suite
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+test-fast: setup  ## The unit tests only: no Prefect flow, wheel, browser or database server
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup \
+	  -m "not (flow or packaging or browser or database)"
+
+lint: setup  ## ruff, ruff format and mypy over the package and the tests (as .pre-commit-config.yaml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy -p vcc
+	$(VENV)/bin/mypy -p vcc -p tests
 
 format: setup
 	$(VENV)/bin/ruff format .

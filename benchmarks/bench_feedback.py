@@ -43,7 +43,7 @@ EXTRACTED_AT = dt.datetime(2025, 7, 16, 7, 0)
 TARGET_SECONDS = 1.0
 
 
-def _timed(function, *args, **kwargs):  # noqa: ANN001, ANN202 - any call
+def _timed(function, *args, **kwargs):
     started = time.perf_counter()
     result = function(*args, **kwargs)
     return time.perf_counter() - started, result

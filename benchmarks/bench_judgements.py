@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
 
 
-def timed(work) -> float:  # noqa: ANN001
+def timed(work) -> float:
     started = time.perf_counter()
     work()
     return time.perf_counter() - started

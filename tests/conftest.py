@@ -2,16 +2,22 @@
 
 Unit tests never start Prefect: with the ephemeral server disabled an accidental engine call
 fails at once. Flow tests ask for ``prefect_harness``, one temporary Prefect server for the
-whole session.
+whole session (for each xdist worker: ``make test`` runs two).
+
+``make test`` runs the suite on two xdist workers with ``--dist loadgroup``: the tests of a
+module that share a module-scoped fixture (every flow module's run, a wheel) are put in one
+group here, so the fixture is made once, on one worker; the other tests are spread one by one.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -26,11 +32,43 @@ FLOW_AS_OF = dt.date(2025, 2, 14)
 GOLDEN = FIXTURES / "golden"
 
 
+# Scopes whose fixture is made once for the tests of one module (or class) of the suite.
+_SHARED_WITHIN_A_MODULE = {"module", "class", "package"}
+
+
+# Fixtures that connect to the PostgreSQL or MariaDB server (marker ``database``).
+_DATABASE_FIXTURES = {"postgres_database", "postgres_url", "postgresql_url", "mariadb_url"}
+
+
+def _uses_a_database_server(item: pytest.Item) -> bool:
+    if _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)  # a test run once per backend
+    values = [str(v) for v in callspec.params.values()] if callspec is not None else []
+    return any(v in {"postgresql", "postgres", "mariadb"} for v in values)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the tests' ids
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One xdist group per module for the tests of a flow module, or that use a fixture made once
+    per module: on one worker, the module's fixture is made once. And the marker ``database`` on
+    the tests that use the PostgreSQL or MariaDB server (``make test-fast`` leaves them out)."""
+    for item in items:
+        if _uses_a_database_server(item):
+            item.add_marker(pytest.mark.database)
+        info = getattr(item, "_fixtureinfo", None)
+        definitions = info.name2fixturedefs.values() if info is not None else []
+        shares = any(d.scope in _SHARED_WITHIN_A_MODULE for defs in definitions for d in defs)
+        if shares or item.get_closest_marker("flow") or item.get_closest_marker("packaging"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=90):
+    # 240 s: on a loaded 2-core machine, with two xdist workers each starting one, 90 s ran out.
+    with prefect_test_harness(server_startup_timeout=240):
         yield
 
 
@@ -49,6 +87,27 @@ def demo_config(tmp_path_factory) -> Path:
     )
     write_demo_sources(sources, root / "demo-data", load_config(config))
     return config
+
+
+@pytest.fixture(scope="session")
+def demo_run(
+    prefect_harness: None, demo_config: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any]]:
+    """One run of ``FLOW_QUARTER`` on the demo sources, made once (on each worker that asks):
+    its output folder and manifest. Several modules start from this same run; each takes its own
+    copy (``copy_demo_run``), never the original."""
+    from vcc.flows.run.flow import run_quarter
+
+    out = tmp_path_factory.mktemp("demo-run")
+    manifest = run_quarter(Quarter.parse(FLOW_QUARTER), FLOW_AS_OF, demo_config, out)
+    return out, cast(dict[str, Any], manifest)
+
+
+def copy_demo_run(demo_run: tuple[Path, dict[str, Any]], out: Path) -> dict[str, Any]:
+    """Copy the demo run's whole output folder (outputs, run folders and their links, snapshots,
+    warehouse: all named relative to the folder) to the new folder ``out``; its manifest."""
+    shutil.copytree(demo_run[0], out, symlinks=True)
+    return copy.deepcopy(demo_run[1])
 
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"

@@ -63,13 +63,13 @@ class _Recorder:
         self.received = received
         self.refuse = {address.lower() for address in refuse}
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
             return f"550 5.1.1 <{address}>: no such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope):
         # As a mail client would store it: SMTP's CRLF line ends become Python's "\n".
         content = envelope.content.replace(b"\r\n", b"\n")
         message = email.message_from_bytes(content, policy=email.policy.default)
@@ -83,7 +83,7 @@ class _Recorder:
 
 
 def _authenticator(users: dict[str, str], attempts: list[str]) -> Any:
-    def authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+    def authenticate(server, session, envelope, mechanism, auth_data):
         if isinstance(auth_data, LoginPassword):
             attempts.append(auth_data.login.decode())
         ok = (

@@ -38,7 +38,9 @@ def role(module: str) -> str | None:
 def _type_only_nodes(tree: ast.Module) -> set[int]:
     nodes: set[int] = set()
     for node in ast.walk(tree):
-        test = node.test if isinstance(node, ast.If) else None
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
         named = isinstance(test, ast.Name) and test.id == TYPE_ONLY
         if named or (isinstance(test, ast.Attribute) and test.attr == TYPE_ONLY):
             nodes |= {id(inner) for statement in node.body for inner in ast.walk(statement)}

@@ -49,7 +49,8 @@ def test_a_url_without_credentials_may_be_written(tmp_path):
         '[sources.police]\nkind = "sql"\nurl = "postgresql+psycopg://analyst@db/vcc?sslmode=require"\n'
     )
 
-    assert load_config(path).sources["police"].url.endswith("?sslmode=require")
+    url = load_config(path).sources["police"].url
+    assert url is not None and url.endswith("?sslmode=require")
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,8 @@ def test_a_new_code_file_runs_end_to_end_with_no_python_change(
 ):
     out = tmp_path / "out"
     manifest = run_quarter(Quarter.parse("2024Q4"), dt.date(2025, 1, 8), with_next_code, out)
-    assert manifest["victims_code"] == "2024-10"  # in force on 1 October 2024
+    # in force on 1 October 2024
+    assert manifest["victims_code"] == "2024-10"  # type: ignore[typeddict-item]
     metrics = _metrics(out, "2024Q4")
     expected = pd.read_csv(GOLDEN_V2 / "expected.csv", dtype=str, keep_default_na=False)
     expected = expected[(expected["quarter"] == "2024Q4") & (expected["dimension"] == "all")]
@@ -158,7 +159,7 @@ def test_a_new_code_file_runs_end_to_end_with_no_python_change(
     # a measure the file leaves alone keeps its figures
     vna = _all_row(metrics, "R4-VNA")
     assert (vna["eligible"], vna["met"]) == tuple(golden.loc["R4-VNA", ["eligible", "met"]])
-    settings = manifest["configuration"]["settings"]
+    settings = manifest["configuration"]["settings"]  # type: ignore[typeddict-item]
     assert settings["measures"]["R3-ACK"]["deadline_standard"] == 2
     html = (out / "2024Q4" / "vcc-2024Q4-report.html").read_text(encoding="utf-8")
     assert "R6-FIRST-UPDATE" in html and "2024-10" in html
@@ -179,7 +180,7 @@ def test_a_configured_deadline_equals_the_same_change_made_in_the_catalogue(
     pinned = run_quarter(
         Quarter.parse("2024Q4"), dt.date(2025, 1, 8), pinned_config, tmp_path / "pinned"
     )
-    assert pinned["victims_code"] == "2021-04"
+    assert pinned["victims_code"] == "2021-04"  # type: ignore[typeddict-item]
     metrics = _metrics(tmp_path / "pinned", "2024Q4")
     assert "R6-FIRST-UPDATE" not in set(metrics["measure_id"])
     later = tmp_path / "codes-out"

@@ -129,7 +129,7 @@ def test_no_label_is_struck_through_by_a_line_or_runs_into_another(counts):
     from vcc.reports.comparison import funnel_figure
     from vcc.reports.labels import collisions
 
-    table = compare_areas(many(counts), Q)
+    table = compare_areas(many(counts), QUARTER)
     titles = {name: f"{name.title()}shire" for name in counts}
     funnel = funnel_figure(table, pd.Series(True, index=table.index), titles)
     ax = funnel.figure.axes[0]
@@ -144,7 +144,7 @@ def test_collisions_are_found_where_a_label_is_struck_through():
     from vcc.reports.comparison import funnel_figure
     from vcc.reports.labels import collisions
 
-    table = compare_areas(many(THREE), Q)
+    table = compare_areas(many(THREE), QUARTER)
     funnel = funnel_figure(table, pd.Series(True, index=table.index), {})
     ax = funnel.figure.axes[0]
     p0 = float(table["all_areas_rate"].iloc[0])
@@ -187,9 +187,9 @@ def test_measures_follow_the_codes_order_right_1_to_12():
     ],
 )  # fmt: skip
 def test_the_pdf_says_in_plain_words_whether_and_why_limits_were_widened(counts, method, words):
-    table = compare_areas(many(counts), Q, overdispersion_method=method)
+    table = compare_areas(many(counts), QUARTER, overdispersion_method=method)
     context = comparison_context(
-        table, Q, {}, {}, 5, ReportSettings(), dt.date(2025, 2, 14), method
+        table, QUARTER, {}, {}, 5, ReportSettings(), dt.date(2025, 2, 14), method
     )
     section = context["sections"][0]
     assert words in section["limits_note"]
@@ -201,9 +201,9 @@ def test_an_area_with_a_most_similar_group_has_how_it_compares():
     from vcc.reports.render import template
 
     counts = {"north": (400, 360), "south": (120, 60), "east": (60, 50), "tiny": (3, 2)}
-    table = compare_areas(many(counts), Q)
+    table = compare_areas(many(counts), QUARTER)
     context = comparison_context(
-        table, Q, TITLES, {}, 5, ReportSettings(), dt.date(2025, 2, 14), "additive",
+        table, QUARTER, TITLES, {}, 5, ReportSettings(), dt.date(2025, 2, 14), "additive",
         {"north": ["south"], "south": [], "east": ["north"]},
     )  # fmt: skip
     # south has no group; east is hidden with tiny (secondary suppression), so its group's

@@ -69,7 +69,7 @@ def settings() -> FigureSettings:
 def with_feedback():
     data = a_quarter()
     figures = feedback_figures(
-        survey(), settings(), data.metrics, data.period, dt.date(2024, 10, 15)
+        survey(), settings(), data.metrics, data.quarter, dt.date(2024, 10, 15)
     )
     return revised(data, feedback=figures)
 
@@ -159,7 +159,7 @@ def test_the_sections_tables_pass_the_pdf_table_checks(data, tmp_path: Path):
 def test_a_survey_without_responses_in_the_quarter_says_so():
     data = a_quarter()
     figures = feedback_figures(
-        survey(), settings(), data.metrics, data.period.previous(), dt.date(2024, 10, 15)
+        survey(), settings(), data.metrics, data.quarter.previous(), dt.date(2024, 10, 15)
     )  # the survey's responses are all dated in 2024Q3
     html = template("report.html.j2").render(**report_context(revised(data, feedback=figures)))
     section = html.split('id="feedback-heading"', 1)[1].split("</section>", 1)[0]

@@ -12,6 +12,7 @@ from dataclasses import fields, replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -501,7 +502,8 @@ def test_methodology_describes_every_catalogue_measure(rendered) -> None:
 def test_a_changed_title_reaches_the_pdf_metadata(tmp_path) -> None:
     data = revised(a_quarter(), settings=ReportSettings(title="Quarterly Code review"))
     render_report(data, tmp_path / "r.pdf")
-    assert "Quarterly Code review" in PdfReader(tmp_path / "r.pdf").metadata.title
+    metadata = PdfReader(tmp_path / "r.pdf").metadata
+    assert metadata is not None and "Quarterly Code review" in (metadata.title or "")
 
 
 def test_render_module_has_no_prefect() -> None:
@@ -598,7 +600,8 @@ def test_every_chart_has_alternative_text(rendered) -> None:
 
 def _struct_alts(reader: PdfReader) -> list[str]:
     """The /Alt text of every /Figure element of the PDF's structure tree."""
-    alts, stack = [], [reader.trailer["/Root"]["/StructTreeRoot"]]
+    alts: list[str] = []
+    stack: list[Any] = [reader.root_object["/StructTreeRoot"]]
     while stack:
         node = stack.pop()
         node = node.get_object() if hasattr(node, "get_object") else node
@@ -625,7 +628,9 @@ def test_pdf_figures_carry_alternative_text(rendered) -> None:
 
 def test_headline_findings_name_the_significant_rise_and_the_gap(rendered) -> None:
     _, html = rendered
-    findings = re.search(r'<ul class="findings">(.*?)</ul>', html, re.S)[1]
+    found = re.search(r'<ul class="findings">(.*?)</ul>', html, re.S)
+    assert found is not None
+    findings = found[1]
     assert (
         "Significant rises: R3-ACK" in findings and "on 2024Q2 (the previous quarter)" in findings
     )
@@ -861,7 +866,9 @@ def test_every_element_id_is_unique_across_the_charts(staged_html) -> None:
 
 
 def _section(html: str, agency: str) -> str:
-    return re.search(rf'<section class="agency" id="agency-{agency}".*?</section>', html, re.S)[0]
+    section = re.search(rf'<section class="agency" id="agency-{agency}".*?</section>', html, re.S)
+    assert section is not None, agency
+    return section[0]
 
 
 def _cells(row: str) -> list[str]:

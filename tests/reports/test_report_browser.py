@@ -24,6 +24,8 @@ import pytest
 from tests.reports.test_report_file import a_full_quarter
 from vcc.reports.render import render_report
 
+pytestmark = pytest.mark.browser
+
 BROWSER_TESTS = Path(__file__).parents[1] / "browser"
 CHROMIUM = os.environ.get("VCC_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")

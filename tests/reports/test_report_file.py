@@ -93,13 +93,15 @@ def test_the_check_finds_spanning_headers_and_rows_within_rows(tmp_path) -> None
 
 def embedded_fonts(path: Path) -> set[str]:
     """The base names of the fonts the PDF embeds, without their subset prefix (ABCDEF+)."""
-    names = set()
+    names: set[str] = set()
     with pikepdf.open(path) as pdf:
         for page in pdf.pages:
             for font in (page.Resources.get("/Font") or {}).values():
                 names.add(str(font.BaseFont).lstrip("/").split("+")[-1])
             for xobject in (page.Resources.get("/XObject") or {}).values():
-                for font in (xobject.get("/Resources", {}).get("/Font") or {}).values():
+                resources = xobject.get("/Resources")
+                fonts = resources.get("/Font") if resources is not None else None
+                for font in (fonts or {}).values():
                     names.add(str(font.BaseFont).lstrip("/").split("+")[-1])
     return names
 
@@ -157,7 +159,9 @@ def test_chart_text_is_at_least_8_points_at_print_size() -> None:
     stages = published_stages(hand_made_stages(), 5)
     stage = stage_chart_svg(stages[stages["agency"] == "police"], 5, "Stages", "s")
     for svg in (trend, stage):
-        width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg)[1])
+        view_box = re.search(r'viewBox="0 0 ([0-9.]+) ', svg)
+        assert view_box is not None
+        width = float(view_box[1])
         assert width == pytest.approx(WIDTH_INCHES * 72)
         assert font_sizes(svg) and min(font_sizes(svg)) >= 8
     css = (STATIC_DIR / "report.css").read_text(encoding="utf-8")

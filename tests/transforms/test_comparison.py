@@ -82,7 +82,7 @@ def test_ten_areas_spread_beyond_chance_are_judged_against_widened_limits():
     # 0.2446 to 0.9974, 95% 0.4157 to 0.9463. Binomial limits (about 0.64 to 0.81 at 95%) put
     # six of the ten outside; widened, only j (95% met) is outside, above the 95% limit.
     areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in TEN.items()}
-    table = compare_areas(areas, Q)
+    table = compare_areas(areas, QUARTER)
     assert table["phi"].round(4).unique().tolist() == [9.4799]
     assert table["tau2"].round(6).unique().tolist() == [0.023833]
     assert table["funnel_position"].tolist() == ["within"] * 9 + ["above 95%"]
@@ -92,14 +92,14 @@ def test_ten_areas_spread_beyond_chance_are_judged_against_widened_limits():
     assert rows.loc["a", ["lower998", "lower95", "upper95", "upper998"]].tolist() == [
         "0.2446", "0.4157", "0.9463", "0.9974",
     ]  # fmt: skip
-    unadjusted = compare_areas(areas, Q, overdispersion_method="none")
+    unadjusted = compare_areas(areas, QUARTER, overdispersion_method="none")
     assert (unadjusted["tau2"] == 0).all() and unadjusted["phi"].round(4).iloc[0] == 9.4799
     assert (unadjusted["funnel_position"] != "within").sum() == 6
 
 
 def test_fewer_than_ten_areas_keep_binomial_limits_and_blank_phi_and_tau2():
     areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in list(TEN.items())[:9]}
-    table = compare_areas(areas, Q)
+    table = compare_areas(areas, QUARTER)
     assert table["phi"].isna().all() and table["tau2"].isna().all()
     p0 = sum(list(TEN.values())[:9]) / 900
     assert table["lower_95"].iloc[0] == funnel_limits(p0, np.array([100]))["lower_95"][0]
@@ -111,7 +111,7 @@ def test_a_hidden_areas_limits_are_hidden_with_its_count():
     areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in TEN.items()}
     areas["k"] = metrics(("R6-UPDATE", 3, 3))
     areas["l"] = metrics(("R6-UPDATE", 0, 0))
-    rows = published_comparison(compare_areas(areas, Q), threshold=5).set_index("area")
+    rows = published_comparison(compare_areas(areas, QUARTER), threshold=5).set_index("area")
     assert rows.loc["k", "eligible"] == "[c]"
     assert rows.loc["k", ["lower95", "upper95", "lower998", "upper998"]].tolist() == ["[c]"] * 4
     assert rows.loc["l", ["lower95", "upper998"]].tolist() == ["[z]"] * 2
@@ -131,7 +131,7 @@ def test_comparison_recomputed_from_its_own_counts(counts):
     """§7.2 again from the contract's words, with math and numpy's default percentile, against
     the published comparison.csv (no suppression: threshold 0), to 4 decimal places."""
     areas = {f"area{i:02d}": metrics(("R4-VNA", n, m)) for i, (n, m) in enumerate(counts)}
-    rows = published_comparison(compare_areas(areas, Q), threshold=0)
+    rows = published_comparison(compare_areas(areas, QUARTER), threshold=0)
     n = np.array([c[0] for c in counts], dtype=float)
     m = np.array([c[1] for c in counts], dtype=float)
     p0 = m.sum() / n.sum()
@@ -177,7 +177,7 @@ def test_how_an_area_compares_with_its_group_and_who_to_learn_from():
     # the ten areas of 100 against binomial limits (0.576 to 0.850 at 99.8%): a (50%) is below,
     # i (90%) and j (95%) above the 99.8% limit
     areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in TEN.items()}
-    table = compare_areas(areas, Q, overdispersion_method="none")
+    table = compare_areas(areas, QUARTER, overdispersion_method="none")
     rows = how_area_compares(table, "a", ["b", "c"], threshold=5)
     row = rows.iloc[0]
     assert row["rate"] == "0.5000" and row["funnel_position"] == "below 99.8%"
@@ -186,5 +186,11 @@ def test_how_an_area_compares_with_its_group_and_who_to_learn_from():
     assert row["learn_from"] == ["i", "j"]  # above 99.8% by the binomial limits, by name
     # a group holding a hidden area does not publish its pooled rate
     areas["tiny"] = metrics(("R6-UPDATE", 3, 3))
-    rows = how_area_compares(compare_areas(areas, Q), "a", ["tiny"], threshold=5)
+    rows = how_area_compares(compare_areas(areas, QUARTER), "a", ["tiny"], threshold=5)
     assert rows.iloc[0]["group_rate"] == "[c]"
+    # and one whose met alone is hidden (38 of 40: 2 not met would show)
+    areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in TEN.items()}
+    areas["near"] = metrics(("R6-UPDATE", 40, 38))
+    table = compare_areas(areas, QUARTER)
+    assert published_comparison(table, 5).set_index("area").loc["near", "met"] == "[c]"
+    assert how_area_compares(table, "a", ["near"], threshold=5).iloc[0]["group_rate"] == "[c]"

@@ -61,7 +61,8 @@ def response(response_id: str, at: str, **attributes) -> dict:
 
 
 def survey() -> tuple[pd.DataFrame, pd.DataFrame]:
-    responses, answers = [], []
+    responses: list[dict[str, object]] = []
+    answers: list[dict[str, object]] = []
 
     def respond(response_id: str, at: str, said: dict[str, str], **attributes) -> None:
         responses.append(response(response_id, at, **attributes))

@@ -7,6 +7,7 @@ Early May bank holiday on Mon 6 May.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -127,7 +128,7 @@ class TestR2Record:
 class TestPending:
     def test_instance_due_after_as_of_is_pending_even_if_already_met(self):
         # Friday 1 Mar, N=5: due Friday 8 Mar. As of Thursday 7 Mar both are pending.
-        tables = dict(
+        tables: dict[str, Any] = dict(
             police__crimes=[crime("C1", "2024-03-01T10:00"), crime("C2", "2024-03-01T11:00")],
             police__victims=[victim("V1", "C1"), victim("V2", "C2")],
             police__victim_contacts=[
@@ -277,7 +278,7 @@ class TestR6Update:
 
 class TestR4:
     def test_content_is_judged_on_the_matched_assessment_even_when_vna_is_pending(self):
-        tables = dict(
+        tables: dict[str, Any] = dict(
             police__crimes=[crime("C1", "2024-03-01T10:00"), crime("C2", "2024-03-01T10:00")],
             police__victims=[victim("V1", "C1"), victim("V2", "C2")],
             police__needs_assessments=[
@@ -354,7 +355,7 @@ class TestR7Vps:
 
 class TestCps:
     def test_vcl_letter_must_match_urn_victim_and_decision_and_vrr_follows_the_letter(self):
-        tables = dict(
+        tables: dict[str, Any] = dict(
             police__crimes=[crime("C1", "2024-01-01T10:00")],
             police__victims=[victim("V1", "C1"), victim("V2", "C1")],
             cps__cases=[{"urn": "U1", "crime_ref": "C1"}],
@@ -400,7 +401,7 @@ class TestCps:
         assert vrr[["victim_id", "status"]].values.tolist() == [["V1", "not_met"]]
 
     def test_hearing_and_vcs_referral(self):
-        tables = dict(
+        tables: dict[str, Any] = dict(
             police__crimes=[crime("C1", "2024-01-01T10:00", offence_category="rape")],
             police__victims=[victim("V1", "C1")],
             cps__cases=[{"urn": "U1", "crime_ref": "C1"}],

@@ -8,6 +8,7 @@ Dates used: Fri 1 Mar 2024, Sat 2 Mar, Mon 4 Mar, Wed 6 Mar, Mon 11 Mar, Fri 15 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -47,7 +48,7 @@ def contact(victim_id: str, at: str, interpreter: bool | None = None, kind="gene
     }
 
 
-ONE_VICTIM = {
+ONE_VICTIM: dict[str, Any] = {
     "police__crimes": [crime("C1", "2024-03-01T10:00")],
     "police__victims": [victim("V1", "C1")],
 }
@@ -153,7 +154,7 @@ class TestR1Interpret:
         assert not (instances["measure_id"] == "R1-INTERPRET").any()
 
 
-INJURY = {
+INJURY: dict[str, Any] = {
     "police__crimes": [
         crime("C1", "2024-03-01T10:00", offence_category="assault_with_injury"),
         crime("C2", "2024-03-01T11:00", offence_category="theft"),
@@ -387,7 +388,7 @@ def random_rights_data(draw) -> dict:
             claim(
                 f"E{n}",
                 *(f"{d}T11:00" if d else None for d in (draw(maybe_days), draw(maybe_days))),
-                victim_id=draw(st.sampled_from(victims)),
+                victim_id=draw(st.sampled_from(victims)),  # type: ignore[misc]
             )
             for n in range(draw(st.integers(0, 4)))
         ],  # fmt: skip

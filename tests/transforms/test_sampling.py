@@ -27,7 +27,7 @@ Q4 = Quarter(2024, 4)  # 1 October to 31 December 2024
 AS_OF = dt.date(2025, 2, 14)
 
 
-def S(route: str, rights: str) -> Stratum:  # noqa: N802 - reads like the stratum's key
+def S(route: str, rights: str) -> Stratum:
     return Stratum.from_key(f"{route}/{rights}")
 
 

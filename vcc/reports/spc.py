@@ -104,7 +104,7 @@ def recent_words(recent: list[tuple[str, str, str]]) -> str:
     return "; ".join(parts)
 
 
-def _panel(ax, rows: pd.DataFrame, hide: pd.Series, target: float) -> None:  # noqa: ANN001
+def _panel(ax, rows: pd.DataFrame, hide: pd.Series, target: float) -> None:
     x = np.arange(len(rows))
     shown = rows["rate"].notna() & ~hide
     centre = rows["centre"].dropna()

@@ -5,6 +5,7 @@ as an analyst runs it. Timings are not asserted: ``benchmarks/bench_commands.py`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -94,7 +95,9 @@ def test_show_prints_a_run_in_words_and_its_manifest_with_json(published):
     assert lines[0] == f"Run {run_id}: {QUARTER}, data as of 14 February 2025"
     assert lines[1].startswith("Status         succeeded, started by manual on ")
     assert "Report         First issue (version 1)" in lines  # the same figures twice
-    assert f"               {out / QUARTER / f'vcc-{QUARTER}-report.pdf'}" in lines
+    pdf = out / QUARTER / f"vcc-{QUARTER}-report.pdf"
+    sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert f"               {pdf} (SHA-256 {sha})" in lines
     assert "Timings        extract 1.0 s" in lines
     assert lines[-1] == f"The whole manifest: vcc show {run_id} --json"
     assert not words.lstrip().startswith("{")  # words, not JSON

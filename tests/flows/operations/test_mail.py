@@ -72,7 +72,8 @@ def test_the_report_arrives_with_its_pdf_byte_for_byte(report_pdf):
     assert message["Subject"] == "Victims' Code report 2026Q3"
     assert message["Message-ID"] == message_id and message_id.endswith("@opfcc.example.org>")
     assert message["Date"] is not None
-    assert message.get_body(("plain",)).get_content() == body
+    plain = message.get_body(("plain",))
+    assert plain is not None and plain.get_content() == body
     [attachment] = message.iter_attachments()
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == "vcc-2026Q3-report.pdf"

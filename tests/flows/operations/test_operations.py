@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
+from tests.conftest import FLOW_AS_OF, FLOW_QUARTER, copy_demo_run
 from tests.smtp_server import running_smtp_server
 from vcc.flows.cli import main
 from vcc.flows.config import load_config
@@ -81,7 +81,9 @@ def test_approval_circulation_and_a_revision_after_late_data(
         (attachment,) = list(message.iter_attachments())
         assert attachment.get_filename() == pdf.name
         assert attachment.get_content() == pdf.read_bytes()
-        body = message.get_body(preferencelist=("plain",)).get_content()
+        plain = message.get_body(preferencelist=("plain",))
+        assert plain is not None
+        body = plain.get_content()
         assert "Crime recorded without delay" in body and "Data quality:" in body
         log = warehouse.table("circulations", QUARTER)
         assert [(row["recipient"], row["version"]) for row in log] == [(r, 1) for r in BOARD]
@@ -95,7 +97,7 @@ def test_approval_circulation_and_a_revision_after_late_data(
         # Six weeks later the late records have arrived: the figures change, so this is a revision.
         second = run_quarter(Quarter.parse(QUARTER), FLOW_AS_OF, config_path, out)
         assert second["version"]["number"] == 2
-        assert second["version"]["reasons"][0] == (
+        assert second["version"]["reasons"][0] == (  # type: ignore[typeddict-item]
             "later data: as of 14 February 2025 (was 3 January 2025)"
         )
         text = _pdf_text(pdf)
@@ -129,7 +131,8 @@ def test_approval_circulation_and_a_revision_after_late_data(
     from prefect.artifacts import Artifact
 
     artifact = Artifact.get(f"vcc-report-{QUARTER.lower()}")
-    assert artifact is not None and "Revision 1 (version 2)" in artifact.data
+    assert isinstance(artifact, Artifact) and isinstance(artifact.data, str)
+    assert "Revision 1 (version 2)" in artifact.data
     assert "| R2-RECORD Crime recorded without delay | Police |" in artifact.data
     assert (out / QUARTER / f"vcc-{QUARTER}-report.pdf").resolve().as_uri() in artifact.data
     shown = CliRunner().invoke(main, ["show", third["run_id"], "--out", str(out)])
@@ -165,14 +168,28 @@ def test_approval_circulation_and_a_revision_after_late_data(
         sent = circulate(warehouse, load_config(renamed), out, QUARTER, "analyst")
         assert sent.sent == BOARD and len(smtp.messages) == 2
         assert "Revision 1 (version 2, edition 2)" in smtp.messages[0]["Subject"]
-        body = smtp.messages[0].get_body(preferencelist=("plain",)).get_content()
+        plain = smtp.messages[0].get_body(preferencelist=("plain",))
+        assert plain is not None
+        body = plain.get_content()
         assert body.count("This is edition 2 of version 2, which replaces edition 1: figures "
                           "unchanged; configuration change.") == 1  # fmt: skip
     log = warehouse.table("circulations", QUARTER)
     assert [(r["version"], r["edition"]) for r in log] == [(1, 1)] * 2 + [(2, 1)] * 2 + [(2, 2)] * 2
     history = CliRunner().invoke(main, ["history", "--quarter", QUARTER, "--out", str(out)])
-    (edition_line,) = [line for line in history.output.splitlines() if "edition 2)" in line]
+    versions, kept = history.output.split("Approved or circulated reports:\n")
+    (edition_line,) = [line for line in versions.splitlines() if "edition 2)" in line]
     assert "Head of Victims Services" in edition_line and "2 recipient(s)" in edition_line
+    # Issue 27: each approved and circulated report is kept where history names it, the
+    # replaced ones in the archive, with the SHA-256 its approval recorded.
+    approved = {(a["version"], a["pdf_sha256"][:16]) for a in warehouse.table("approvals")}
+    places = [line.strip() for line in kept.splitlines() if line.strip()]
+    assert len(places) == 3  # version 1, version 2 edition 1 and edition 2
+    for place in places:
+        path = Path(place.split(": ", 1)[1].rsplit(" (SHA-256 ", 1)[0])
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert place.endswith(f"(SHA-256 {sha[:16]}…)")
+        assert any(sha.startswith(prefix) for _, prefix in approved)
+    assert sum("/archive/" in place for place in places) == 2
 
 
 def _vcc(*args: str, **kwargs) -> subprocess.Popen:
@@ -184,7 +201,7 @@ def _vcc(*args: str, **kwargs) -> subprocess.Popen:
                             text=True, **kwargs)  # fmt: skip
 
 
-def _wait_for(condition, seconds: float = 240) -> None:  # noqa: ANN001
+def _wait_for(condition, seconds: float = 240) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "timed out"
@@ -192,10 +209,10 @@ def _wait_for(condition, seconds: float = 240) -> None:  # noqa: ANN001
 
 
 def test_a_run_killed_while_writing_leaves_the_last_outputs_and_warehouse_intact(
-    prefect_harness, demo_config, tmp_path
+    demo_run, demo_config, tmp_path
 ):
     out = tmp_path / "out"
-    run_quarter(Quarter.parse(QUARTER), FLOW_AS_OF, demo_config, out)
+    copy_demo_run(demo_run, out)  # run_quarter(QUARTER, FLOW_AS_OF, demo_config, out), copied
     folder = out / QUARTER
     before = {path.name: _sha(path) for path in folder.iterdir() if path.is_file()}
     warehouse = Warehouse(default_url(out))
@@ -216,7 +233,7 @@ def test_a_run_killed_while_writing_leaves_the_last_outputs_and_warehouse_intact
     # The next run finds the dead run's lock, takes it over and tidies its staging folder.
     after = run_quarter(Quarter.parse(QUARTER), FLOW_AS_OF, demo_config, out)
     assert after["version"]["number"] == 1
-    assert warehouse.run(runs[-1]["run_id"])["status"] == "abandoned"
+    assert (warehouse.run(runs[-1]["run_id"]) or {}).get("status") == "abandoned"
     assert not list(out.glob(".staging-*"))
 
 

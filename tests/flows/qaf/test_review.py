@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
+from tests.conftest import FLOW_AS_OF, FLOW_QUARTER, copy_demo_run
 from vcc.flows.cli import main
 from vcc.flows.config import load_config
 from vcc.flows.errors import ConfigError
@@ -118,7 +118,8 @@ def test_a_sample_its_frame_and_records_round_trip(warehouse):
     assert (sample.sample_id, sample.number, sample.seed) == ("2024Q4-1", 1, 7)
     assert sample.design["strata"][0]["frame"] == 2
     assert a_sample(store, seed=8).sample_id == "2024Q4-2"  # numbered within the quarter
-    assert store.find_sample("2024Q4", "run-1", 7, 2, 2.0).sample_id == "2024Q4-1"
+    found = store.find_sample("2024Q4", "run-1", 7, 2, 2.0)
+    assert found is not None and found.sample_id == "2024Q4-1"
     assert store.find_sample("2024Q4", "run-1", 9, 2, 2.0) is None
     frame = store.frame("2024Q4-1")
     assert frame["victim_id"].tolist() == ["V1", "V2", "V3"]  # drawn cases first, in case order
@@ -139,7 +140,9 @@ def test_the_latest_import_wins_and_earlier_ones_are_kept(warehouse):
     first = store.save_import(sample.sample_id, "a", "form.xlsx", "1" * 64, ratings)
     corrected = ratings.assign(rating="not met", note="letter never sent")
     second = store.save_import(sample.sample_id, "a", "form.xlsx", "2" * 64, corrected)
-    found, latest = store.latest_reviewed_sample("2024Q4")
+    reviewed = store.latest_reviewed_sample("2024Q4")
+    assert reviewed is not None
+    found, latest = reviewed
     assert found.sample_id == sample.sample_id and latest["import_id"] == second
     assert set(store.ratings(second)["rating"]) == {"not met"}
     assert set(store.ratings(first)["rating"]) == {"met"}  # history kept
@@ -343,6 +346,7 @@ def test_pack_shows_each_cases_timeline_marked_on_every_page(tmp_path):
         ):
             assert expected in section  # fmt: skip
     assert "domestic abuse" in text and "Witness Care Unit" in text
+    assert reader.metadata is not None and reader.metadata.title is not None
     assert reader.metadata.title.startswith("Quality Assessment Framework case review pack")
 
 
@@ -350,15 +354,14 @@ def test_pack_shows_each_cases_timeline_marked_on_every_page(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def run_out(prefect_harness, demo_config, tmp_path_factory) -> Path:
-    from vcc.flows.run.flow import run_quarter
-
-    out = tmp_path_factory.mktemp("qaf-run")
-    run_quarter(Quarter.parse(FLOW_QUARTER), FLOW_AS_OF, demo_config, out)
+def run_out(demo_run, tmp_path_factory) -> Path:
+    """A copy of the demo run (``run_quarter(FLOW_QUARTER, FLOW_AS_OF, demo_config, out)``)."""
+    out = tmp_path_factory.mktemp("qaf-run") / "out"
+    copy_demo_run(demo_run, out)
     return out
 
 
-def vcc(*args: str, env: dict | None = None):
+def vcc(*args: object, env: dict | None = None) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
@@ -367,8 +370,10 @@ def sampled(run_out, demo_config) -> tuple[str, Path, Path]:
     result = vcc("sample", "--quarter", FLOW_QUARTER, "--size", 12, "--seed", 2024,
                  "--config", demo_config, "--out", run_out)  # fmt: skip
     assert result.exit_code == 0, result.output
-    pack = Path(re.search(r"case review pack \(OFFICIAL-SENSITIVE\): (\S+)", result.output)[1])
-    form = Path(re.search(r"review form: (\S+)", result.output)[1])
+    pack_line = re.search(r"case review pack \(OFFICIAL-SENSITIVE\): (\S+)", result.output)
+    form_line = re.search(r"review form: (\S+)", result.output)
+    assert pack_line and form_line, result.output
+    pack, form = Path(pack_line[1]), Path(form_line[1])
     return result.output, pack, form
 
 
@@ -403,6 +408,7 @@ def test_sample_is_recorded_with_its_seed_run_and_frame(sampled, run_out):
     assert pack.parent == run_out / "qaf" / FLOW_QUARTER / "sample-1" and form.is_file()
     store = ReviewStore(Warehouse(f"sqlite:///{run_out / 'vcc-warehouse.sqlite'}"))
     sample = store.sample("2024Q4-1")
+    assert sample is not None
     manifest = (run_out / FLOW_QUARTER / "manifest.json").read_text()
     assert sample.run_id in manifest and sample.seed == 2024
     frame = store.frame("2024Q4-1")

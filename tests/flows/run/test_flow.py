@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
+from tests.conftest import FLOW_AS_OF, FLOW_QUARTER, copy_demo_run
 from vcc.flows.errors import EmptyQuarterError, RunDatesError, SourceError
 from vcc.flows.run.flow import backfill_quarters, run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
@@ -33,9 +33,11 @@ AS_OF = FLOW_AS_OF
 
 
 @pytest.fixture(scope="session")
-def first_run(prefect_harness, demo_config, tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("out")
-    manifest = run_quarter(Quarter.parse(QUARTER), AS_OF, demo_config, out)
+def first_run(demo_run, tmp_path_factory) -> tuple[Path, dict]:
+    """The demo run (``run_quarter(QUARTER, AS_OF, demo_config, out)``), copied: these tests run
+    again in its folder."""
+    out = tmp_path_factory.mktemp("out") / "out"
+    manifest = copy_demo_run(demo_run, out)
     return out / QUARTER, manifest
 
 
@@ -135,7 +137,7 @@ def test_rerun_from_an_earlier_runs_snapshot_reproduces_its_figures(first_run, d
     again = run_quarter(
         Quarter.parse(QUARTER), None, demo_config, folder.parent, from_snapshot=manifest["run_id"]
     )
-    assert again["from_snapshot"] == manifest["run_id"] and again["as_of"] == str(AS_OF)
+    assert again["from_snapshot"] == manifest["run_id"] and again["as_of"] == str(AS_OF)  # type: ignore[typeddict-item]
     assert (folder / "metrics.csv").read_bytes() == before
     later = AS_OF + dt.timedelta(days=1)
     with pytest.raises(RunDatesError, match=f"hold the sources up to {AS_OF}: an as-of date after"):
@@ -251,12 +253,18 @@ def test_the_extract_task_tries_a_locked_database_again(prefect_harness, demo_co
 
     config = load_config(demo_config)
     police = config.sources["police"]
+    assert police.url is not None
     unwaiting = police.model_copy(update={"url": police.url + "?timeout=0"})
     config = config.model_copy(update={"sources": {**config.sources, "police": unwaiting}})
     holder = sqlite3.connect(police.url.removeprefix("sqlite:///"), isolation_level=None,
                              check_same_thread=False)  # fmt: skip
     holder.execute("BEGIN EXCLUSIVE")  # released after 1 s, before the first retry (2 s)
-    release = threading.Timer(1.0, lambda: (holder.rollback(), holder.close()))
+
+    def release_the_lock() -> None:
+        holder.rollback()
+        holder.close()
+
+    release = threading.Timer(1.0, release_the_lock)
 
     @flow
     def extract_police():
@@ -271,6 +279,7 @@ def test_the_extract_task_tries_a_locked_database_again(prefect_harness, demo_co
 
     state = extract_police()
     release.join()
+    assert state is not None
     assert state.is_completed() and len(state.result()["crimes"].frame) > 0
     with get_client(sync_client=True) as client:
         task_run = client.read_task_run(state.state_details.task_run_id)

@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
 from vcc.flows.run.flow import run_quarter
+from vcc.transforms.quarters import Quarter
 
 pytestmark = pytest.mark.flow
 Z = 1.959963984540054
@@ -59,7 +60,7 @@ def runs(prefect_harness, demo_config, postgres_database_module, tmp_path_factor
     folders = {}
     for label, config in (("files", demo_config), ("postgres", postgres), ("none", without)):
         out = tmp_path_factory.mktemp(f"out-{label}")
-        run_quarter(FLOW_QUARTER, FLOW_AS_OF, config, out)
+        run_quarter(Quarter.parse(FLOW_QUARTER), FLOW_AS_OF, config, out)
         folders[label] = out / FLOW_QUARTER
     return folders
 

@@ -97,6 +97,7 @@ def test_the_helper_ends_when_vcc_is_killed_while_it_lays_out_the_pages(tmp_path
     )
     vcc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert vcc.stdout is not None
     helper = int(vcc.stdout.readline())
     time.sleep(4)  # it has its job, and is laying the table out
 

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _api(url: str, path: str, body: dict | None = None) -> object:
+def _api(url: str, path: str, body: dict | None = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
         f"{url}/{path}", data=data, headers={"Content-Type": "application/json"}

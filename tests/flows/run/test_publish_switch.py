@@ -25,11 +25,13 @@ from vcc.flows.run.publish import publish_folder, recover
 from vcc.flows.warehouse.store import Warehouse, default_url
 from vcc.flows.warehouse.versions import RunFacts
 from vcc.transforms.metrics import METRIC_COLUMNS
+from vcc.transforms.quarters import Quarter
 
 QUARTER = "2024Q4"
 FACTS = RunFacts(dt.date(2025, 2, 14), "c" * 64, "0.1.0", {})
-STEPS = 6  # staging renamed, new link made, link renamed over, commit, two moves to the archive
-LEGACY_STEPS = 9  # first an older vcc's real folder becomes a run folder with a link of its own
+ARCHIVE_MOVES = 3  # snapshots, the report (a record: issue 27), then the manifest
+STEPS = 4 + ARCHIVE_MOVES  # staging renamed, new link made, link renamed over, commit, archive
+LEGACY_STEPS = 3 + STEPS  # first an older vcc's real folder becomes a run folder with its link
 
 
 class Fault(OSError):
@@ -83,7 +85,7 @@ def recorder(warehouse: Warehouse, run_id: str, step: Callable[[], None] = lambd
     return record
 
 
-def faults_at(at: int, fault: Callable[[], None], setattr: Callable) -> Callable[[], None]:  # noqa: ANN001
+def faults_at(at: int, fault: Callable[[], None], setattr: Callable) -> Callable[[], None]:
     """Count the steps (os.replace, os.symlink and the returned commit step); call ``fault``
     before step ``at`` happens. ``setattr`` patches ``os`` (pytest's monkeypatch, or setattr)."""
     count = [0]
@@ -94,7 +96,7 @@ def faults_at(at: int, fault: Callable[[], None], setattr: Callable) -> Callable
             fault()
 
     def counted(real: Callable) -> Callable:
-        def call(*args, **kwargs):  # noqa: ANN002, ANN003
+        def call(*args, **kwargs):
             step()
             return real(*args, **kwargs)
 
@@ -124,7 +126,7 @@ def check_then_next_run(out: Path, warehouse: Warehouse, missing_before_recover=
     recover, publish) finds run-2's exactly when recorded, and leaves only its own folder and
     the archive. ``missing_before_recover``: a kill while an older vcc's real folder was
     becoming a run folder, the one moment ``<out>/<quarter>`` is missing, until ``recover``."""
-    recorded = warehouse.run("run-2")["status"] == "succeeded"
+    recorded = (warehouse.run("run-2") or {}).get("status") == "succeeded"
     if missing_before_recover:
         assert published(out) is None and not recorded
     elif recorded:
@@ -132,7 +134,7 @@ def check_then_next_run(out: Path, warehouse: Warehouse, missing_before_recover=
     else:
         assert published(out) in (outputs_of("run-1"), outputs_of("run-2"))
     next_run = recorder(warehouse, "run-3")  # takes over the lock of a killed run-2
-    recover(out, QUARTER, warehouse.unfinished)
+    recover(out, Quarter.parse(QUARTER), warehouse.unfinished)
     assert published(out) == outputs_of("run-2" if recorded else "run-1")
     publish_folder(staged(out, "run-3"), out, QUARTER, "run-3", next_run)
     assert published(out) == outputs_of("run-3")
@@ -145,6 +147,7 @@ def check_then_next_run(out: Path, warehouse: Warehouse, missing_before_recover=
         kept = out / "archive" / run_id
         assert json.loads((kept / "manifest.json").read_text())["run_id"] == run_id
         assert (kept / "snapshots" / "police.crimes.parquet").is_file()
+        assert (kept / "report.pdf").read_text() == f"report.pdf of {run_id}"  # a record
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["link", "older-folder"])
@@ -167,7 +170,7 @@ def test_an_exception_at_any_step_leaves_old_or_new_complete_outputs(tmp_path, m
     out = tmp_path / "out"
     warehouse = old_outputs(out, legacy)
     record = recorder(warehouse, "run-2", faults_at(at, _raise, monkeypatch.setattr))
-    committed = at > (LEGACY_STEPS if legacy else STEPS) - 2  # only archiving was left
+    committed = at > (LEGACY_STEPS if legacy else STEPS) - ARCHIVE_MOVES  # only archiving left
     try:
         publish_folder(staged(out, "run-2"), out, QUARTER, "run-2", record)
     except Fault:

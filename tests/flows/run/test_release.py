@@ -9,6 +9,7 @@ import json
 import re
 from html import unescape
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import pytest
@@ -22,6 +23,7 @@ from vcc.flows.config import load_config
 from vcc.flows.operations.circulation import CirculationError, approve, circulate
 from vcc.flows.run.flow import run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
+from vcc.transforms.quarters import Quarter
 
 pytestmark = pytest.mark.flow
 Q = FLOW_QUARTER
@@ -35,7 +37,7 @@ COUNT_COLUMNS = {"eligible", "met", "answered", "yes"}
 @pytest.fixture(scope="module")
 def run(prefect_harness, demo_config, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("out")
-    return out, run_quarter(Q, FLOW_AS_OF, demo_config, out)
+    return out, cast(dict, run_quarter(Quarter.parse(Q), FLOW_AS_OF, demo_config, out))
 
 
 def source_identifiers(run_folder: Path) -> set[str]:
@@ -139,7 +141,9 @@ def test_approval_records_the_release_and_circulation_names_and_checks_it(run, d
         )
         config = load_config(config_path)
         circulate(warehouse, config, out, Q, "analyst")
-        body = smtp.messages[0].get_body(preferencelist=("plain",)).get_content()
+        plain = smtp.messages[0].get_body(preferencelist=("plain",))
+        assert plain is not None
+        body = plain.get_content()
         assert f"has the checksum {approval['release_sha256']}" in body
         # a page changed after approval: refused, nothing sent
         page = release / "index.html"

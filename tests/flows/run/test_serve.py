@@ -9,7 +9,10 @@ from vcc.flows.run.serve import backfill_deployment, quarterly_deployment
 
 
 def test_the_served_deployment_runs_each_quarter_with_the_configured_files():
-    defaults = {"config_path": "/etc/vcc/vcc.toml", "out_dir": "/srv/vcc/out"}
+    defaults: dict[str, str | None] = {
+        "config_path": "/etc/vcc/vcc.toml",
+        "out_dir": "/srv/vcc/out",
+    }
     deployment = quarterly_deployment(load_config(None), defaults, dt.date(2026, 11, 26))
     assert deployment.name == "quarterly"
     # started by hand from the deployment: recorded as such, not as a manual `vcc run`
@@ -31,7 +34,10 @@ def test_the_served_deployment_runs_each_quarter_with_the_configured_files():
 
 
 def test_the_backfill_deployment_runs_on_demand_with_the_configured_files():
-    defaults = {"config_path": "/etc/vcc/vcc.toml", "out_dir": "/srv/vcc/out"}
+    defaults: dict[str, str | None] = {
+        "config_path": "/etc/vcc/vcc.toml",
+        "out_dir": "/srv/vcc/out",
+    }
     deployment = backfill_deployment(defaults)
     assert (deployment.flow_name, deployment.name) == ("backfill-quarters", "backfill")
     assert deployment.parameters == defaults and deployment.schedules == []

@@ -14,7 +14,7 @@ from vcc.flows.run.server import SERVE_STATE, profile_api_url, serving_api_url, 
 
 
 class _Health(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         self.send_response(200 if self.path == "/api/health" else 404)
         self.end_headers()
         self.wfile.write(b"true")

@@ -192,8 +192,8 @@ def test_dates_in_two_layouts_read_the_configured_one_and_iso(tmp_path):
         pd.Timestamp("2024-05-10 09:30"),
     ]
     assert outcome.rejected[("police", "crimes")].to_dict() == {
-        2: "unparseable reported_at: not a date",
-        3: "unparseable reported_at: not a date",
+        2: "partial reported_at: no time of day, which its date_format '%d/%m/%Y %H:%M' gives",
+        3: "unparseable reported_at: it reads only with day and month exchanged",
     }
 
 

@@ -105,12 +105,15 @@ def test_a_configured_uk_format_reads_and_iso_still_reads():
             "column": "reported_at",
             "value": "31/02/2024 10:00",
             "reason": "reported_at: '31/02/2024 10:00' is not a valid date",
+            "why": "not a date",
         },
         {
             "row": 3,
             "column": "reported_at",
             "value": "05/03/2024",
-            "reason": "reported_at: '05/03/2024' is not a valid date",
+            "reason": "reported_at: '05/03/2024' is not a valid date: no time of day, which its "
+            "date_format '%d/%m/%Y %H:%M' gives",
+            "why": "no time of day, which its date_format '%d/%m/%Y %H:%M' gives",
         },
     ]
 
@@ -274,7 +277,7 @@ def test_typed_keeps_the_raw_index_and_columns_and_problems_point_at_raw_rows():
 def test_a_clean_table_has_an_empty_problem_frame_with_its_columns():
     _, problems = crimes(crime_ref=["CR1"])
 
-    assert problems.columns.tolist() == ["row", "column", "value", "reason"]
+    assert problems.columns.tolist() == ["row", "column", "value", "reason", "why"]
     assert problems.empty
 
 

@@ -27,6 +27,7 @@ from vcc.flows.errors import SourceUnavailable
 from vcc.flows.sources.coerce import coerce_source
 from vcc.flows.sources.cut import cut_tables
 from vcc.flows.sources.extract import RawTable, extract_source
+from vcc.flows.sources.validate import ValidationOutcome
 from vcc.transforms import schema
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.measures import Deadline, compute_instances
@@ -138,12 +139,13 @@ def column_type(table: str, column: schema.Column, dialect: str) -> sa.types.Typ
         return sa.DateTime(
             timezone=dialect == "postgresql" and (table, column.name) in WITH_TIME_ZONE
         )
-    return {
+    kinds: dict[str, sa.types.TypeEngine] = {
         "str": sa.String(64),
         "bool": sa.Boolean(create_constraint=False),
         "int": sa.Integer(),
         "float": sa.Float(),
-    }[column.kind]
+    }
+    return kinds[column.kind]
 
 
 def database_values(frame: pd.DataFrame, table: str, dialect: str) -> list[dict]:
@@ -364,12 +366,12 @@ def test_the_cut_changes_no_verdict_and_no_figure(database, golden_typed, as_of,
 
     source = police_source(database, "table")
     config = load_config(GOLDEN / "vcc.toml")
-    outcomes = {}
-    for cut in (False, True):
+    outcomes: dict[bool, ValidationOutcome] = {}
+    for cutting in (False, True):
         typed = dict(golden_typed)
-        police = police_typed(source, as_of=as_of if cut else None, extracted_at=extracted_at)
+        police = police_typed(source, as_of=as_of if cutting else None, extracted_at=extracted_at)
         typed.update({("police", table): frame for table, frame in police.items()})
-        outcomes[cut] = validate_sources(
+        outcomes[cutting] = validate_sources(
             typed, {}, extracted_at=extracted_at, districts=config.districts
         )
     whole, cut = outcomes[False], outcomes[True]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -209,7 +210,34 @@ def test_the_newest_dated_drop_wins_by_the_date_in_its_name(tmp_path):
     raw = extract_source("probation", files_source(folder))
 
     assert raw["release_notifications"].frame["urn"].tolist() == ["10CU1"]
-    assert raw["release_notifications"].origin.endswith("release_notifications_2024-09-30.csv")
+    assert raw["release_notifications"].origin == (
+        f"{folder / 'release_notifications_2024-09-30.csv'} (the newest of 2 drops found: "
+        "release_notifications_2024-06-30.csv, release_notifications_2024-09-30.csv)"
+    )
+
+
+def test_a_refusal_of_the_newest_drop_names_the_drops_found(tmp_path):
+    # Issue 27: a second dated drop, in another layout, was refused without saying that two
+    # drops were there and which one was read.
+    newer = RELEASES.replace("release_at", "released")
+    folder = probation_folder(
+        tmp_path,
+        {
+            "release_notifications.csv": None,
+            "release_notifications_2024-06-30.csv": RELEASES,
+            "release_notifications_2024-09-30.csv": newer,
+        },
+    )
+
+    with pytest.raises(SourceError) as raised:
+        extract_source("probation", files_source(folder))
+
+    assert str(raised.value) == (
+        f"source probation, table release_notifications: "
+        f"{folder / 'release_notifications_2024-09-30.csv'} (the newest of 2 drops found: "
+        "release_notifications_2024-06-30.csv, release_notifications_2024-09-30.csv) lacks "
+        "column release_at"
+    )
 
 
 def test_undated_files_matching_a_pattern_go_by_modification_time(tmp_path):
@@ -286,7 +314,7 @@ def test_a_utf8_byte_order_mark_is_tolerated(tmp_path):
 # --- XLSX and Parquet -----------------------------------------------------------------------
 
 
-def write_workbook(path: Path, sheets: dict[str, list[list]]) -> None:
+def write_workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> None:
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     for title, rows in sheets.items():
@@ -296,7 +324,7 @@ def write_workbook(path: Path, sheets: dict[str, list[list]]) -> None:
     workbook.save(path)
 
 
-RELEASE_ROWS = [
+RELEASE_ROWS: list[list[Any]] = [
     ["urn", "victim_id", "release_at", "notified_at"],
     ["10CU1", "V1", dt.datetime(2024, 8, 18, 8, 47), None],
 ]

@@ -524,5 +524,7 @@ def test_data_docs_ask_nothing_of_any_other_host(validate, tmp_path):
     for link in re.findall(r'href="([^"#]+)"', front):
         assert (index.parent / link).is_file(), link  # every page it lists is there
     page = next(index.parent.glob("validations/**/police.crimes.html"))
-    logo = re.search(r'<img[^>]*src="([^"]+)"', page.read_text(encoding="utf-8"))[1]
+    image = re.search(r'<img[^>]*src="([^"]+)"', page.read_text(encoding="utf-8"))
+    assert image is not None
+    logo = image[1]
     assert (page.parent / logo).resolve() == (index.parent / "static/images/logo-long.png")

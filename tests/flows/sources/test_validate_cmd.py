@@ -264,6 +264,7 @@ def _locked_police(demo_config: Path):
 
     config = load_config(demo_config)
     police = config.sources["police"]
+    assert police.url is not None
     path = police.url.removeprefix("sqlite:///")
     unwaiting = police.model_copy(update={"url": police.url + "?timeout=0"})
     config = config.model_copy(update={"sources": {**config.sources, "police": unwaiting}})

@@ -41,6 +41,7 @@ def holder(out: Path, operation: str) -> Iterator[subprocess.Popen]:
         [sys.executable, "-c", HOLD, default_url(out), QUARTER, operation],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
+    assert process.stdout is not None and process.stdin is not None
     try:
         assert process.stdout.readline() == "held\n"
         yield process
@@ -51,7 +52,7 @@ def holder(out: Path, operation: str) -> Iterator[subprocess.Popen]:
         process.wait(timeout=60)
 
 
-def vcc(*args: str) -> subprocess.Popen:
+def vcc(*args: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "vcc.flows.cli", *args]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -123,6 +124,7 @@ def test_a_command_waits_for_the_holder_to_finish_then_goes_ahead(out, tmp_path)
     with holder(out, "sample") as holding:
         waiting = vcc("approve", "-q", QUARTER, "--by", "Head of Service",
                       "--config", str(config(tmp_path, 600)), "--out", str(out))  # fmt: skip
+        assert waiting.stderr is not None
         told = waiting.stderr.readline()
         assert told == (
             f"vcc: {QUARTER} is being sampled by pid {holding.pid} since {since(out)}; "

@@ -97,7 +97,7 @@ def test_a_second_run_of_the_same_quarter_is_refused_while_the_first_holds_the_l
     assert warehouse.run("run-1")["error"] == "source police: connection refused"
 
 
-def _start_in_another_process(url: str, run_id: str, queue, done) -> None:  # noqa: ANN001
+def _start_in_another_process(url: str, run_id: str, queue, done) -> None:
     try:
         Warehouse(url).start_run(run_id, QUARTER, FACTS.as_of, "manual", {}, FACTS)
         queue.put("started")
@@ -155,5 +155,7 @@ def test_an_unreachable_warehouse_is_one_clear_line_without_the_password():
     with pytest.raises(WarehouseError) as raised:
         Warehouse("postgresql+psycopg://vcc:s3cret@127.0.0.1:1/vcc")
     message = str(raised.value)
-    assert message.startswith("warehouse postgresql+psycopg://vcc:***@127.0.0.1:1/vcc: ")
+    assert message.startswith(
+        "the warehouse postgresql+psycopg://vcc:***@127.0.0.1:1/vcc cannot be reached ("
+    )
     assert "s3cret" not in message and "\n" not in message

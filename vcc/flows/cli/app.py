@@ -37,7 +37,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 class QuarterType(click.ParamType):
     name = "QUARTER"
 
-    def convert(self, value, param, ctx):  # noqa: ANN001 - click's signature
+    def convert(self, value, param, ctx):
         if isinstance(value, Quarter):
             return value
         try:
@@ -69,7 +69,7 @@ class VccGroup(click.Group):
             _reader_gone()
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # --help, --version and command-line errors: click reports them
-        except Exception as error:  # noqa: BLE001 - a bug: one line here, the traceback to a file
+        except Exception as error:
             if os.environ.get("VCC_DEBUG"):
                 raise
             if fault := machine_fault(error):

@@ -105,7 +105,7 @@ def generate_sources(
     last: Quarter | None,
     scale: float,
     seed: int,
-    echo=click.echo,  # noqa: ANN001 - prints a progress line (vcc demo --quiet: nothing)
+    echo=click.echo,
 ):
     # Inside: numpy and pandas, 2,811 ms, which vcc --help never needs
     from vcc.flows.synthetic import generate_sources, write_demo_sources

@@ -62,7 +62,7 @@ def area_task(
             quarter=str(quarter), as_of=as_of, config_path=config_path, out_dir=out_dir,
             triggered_by=triggered_by, area=name,
         )  # fmt: skip
-    except Exception as error:  # noqa: BLE001 - one area's failure must not stop the others
+    except Exception as error:
         return AreaOutcome(name, failure=one_line(error))
     return AreaOutcome(name, run_id=manifest["run_id"], report=manifest["outputs"]["report"])
 
@@ -76,7 +76,7 @@ def _quiet_worker_console() -> None:
         set_console(VERBOSE if verbosity == VERBOSE else QUIET)
 
 
-def task_runner(cluster: ClusterSettings, areas: int):  # noqa: ANN201 - typed, with_options refuses it
+def task_runner(cluster: ClusterSettings, areas: int):
     """The Dask task runner: the scheduler at ``cluster.address``, else a local cluster of
     worker processes, one thread each (an area at a time per worker, for its memory)."""
     if cluster.address:
@@ -142,7 +142,7 @@ def many_areas_report(
     config = load_config(Path(config_path) if config_path else None)
     output_root = Path(out_dir) if out_dir else config.output_dir
     as_of_date = as_of or dt.date.today()  # one as-of date for every area
-    target = reportable_quarter(quarter, as_of_date)
+    target = reportable_quarter(quarter, as_of_date, config.validation.earliest_date)
     progress("%d areas: quarter %s, as of %s", len(config.areas), target, as_of_date)
     futures = [
         area_task.submit(name, target, as_of_date, config_path, str(output_root),

@@ -45,14 +45,23 @@ _ENGINE_FAILURE_REPORTS = (
 )
 
 
+# Prefect's background services (EventsWorker, APILogWorker) note, as a warning, that they are
+# still sending their queue when the process ends; under load the note reached the terminal and
+# broke a failed run's one line. It reports no problem: the items are sent before the exit.
+_SERVICE_DRAIN_NOTE = "Still processing items:"
+
+
 class _NoFailureReports(logging.Filter):
-    """Drops the engine's reports of a failure: the command reports it itself, in one line."""
+    """Drops the engine's reports of a failure (the command reports it itself, in one line) and
+    Prefect's notes that its services are still draining at exit."""
 
     def __init__(self) -> None:
         super().__init__("vcc-console")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info or record.exc_text:
+            return False
+        if str(record.msg).startswith(_SERVICE_DRAIN_NOTE):
             return False
         if "Traceback (most recent call last)" in record.getMessage():
             return False  # Great Expectations quotes one in its message

@@ -51,13 +51,13 @@ class StageTimer:
         self.seconds[stage] = round(time.perf_counter() - started, 3)
 
 
-def _retry_only_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's signature
+def _retry_only_transient(task, task_run, state) -> bool:
     """Retry a source read only when the failure may pass (connection refused, locked, timeout)."""
     try:
         state.result()
     except SourceUnavailable:
         return True
-    except Exception:  # noqa: BLE001 - anything else is not worth retrying
+    except Exception:
         return False
     return False
 
@@ -145,12 +145,20 @@ def run_as_of(as_of: dt.date | None, output_root: Path, from_snapshot: str | Non
     return as_of or taken
 
 
-def reportable_quarter(quarter: str | None, as_of: dt.date) -> Quarter:
+def reportable_quarter(
+    quarter: str | None, as_of: dt.date, earliest: dt.date = dt.date.min
+) -> Quarter:
     """The quarter a run reports (default: the last complete one on the as-of date); refuses
-    one not begun by that date, or an as-of date after today."""
+    one not begun by that date, an as-of date after today, or one before ``[validation]
+    earliest_date`` (every date in the sources would be implausible)."""
     target = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of)
     if problem := unreportable(target, as_of, dt.date.today()):
         raise RunDatesError(problem)
+    if earliest > as_of:
+        raise RunDatesError(
+            f"[validation] earliest_date {earliest} is after the as-of date {as_of}: every date "
+            "up to the as-of date would be quarantined as implausible"
+        )
     return target
 
 
@@ -181,7 +189,7 @@ def quarterly_compliance_report(
     if area is not None:
         config, output_root = config.for_area(area), output_root / area
     as_of_date = run_as_of(as_of, output_root, from_snapshot)
-    target_quarter = reportable_quarter(quarter, as_of_date)
+    target_quarter = reportable_quarter(quarter, as_of_date, config.validation.earliest_date)
     # the Victims' Code version of the quarter, its deadlines settled into the configuration
     catalogue = config.catalogue(target_quarter.start)
     config = config.settled(catalogue)

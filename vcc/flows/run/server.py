@@ -130,7 +130,7 @@ def start_child(command: list[str], env: dict[str, str] | None = None) -> subpro
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        preexec_fn=end_with_parent,  # noqa: PLW1509 - prctl must run in the child
+        preexec_fn=end_with_parent,
     )
 
 
