@@ -239,7 +239,7 @@ def _fails_after(module: str, name: str, fault: BaseException):
          "vcc: error: source cps: gone"),
         ("vcc.flows.run.flow", "quarter_figures", ValueError("V000123"),
          "vcc: error: unexpected ValueError (a fault in vcc"),
-        ("vcc.reports.render", "report_html", OSError(errno.ENOSPC, "full"),
+        ("vcc.flows.run.outputs", "report_html", OSError(errno.ENOSPC, "full"),
          "vcc: error: no space left on the disk"),
     ],
     ids=["extract", "validate", "figures", "rendering"],
