@@ -160,7 +160,8 @@ def _breakdown(data: ReportData, dimension: str, questions: list[str]) -> dict[s
     rows = feedback.published_breakdowns
     rows = rows[rows["dimension"] == dimension].astype("string").fillna("").astype(str)
     lines = []
-    for group in dict.fromkeys(rows["group"]):
+    groups = list(dict.fromkeys(rows["group"]))
+    for group in sorted(groups, key=lambda g: g == "unknown"):  # "Not given" last
         cells = []
         for question in questions:
             found = rows[(rows["group"] == group) & (rows["question_id"] == question)]

@@ -173,7 +173,9 @@ def how_area_compares(
             continue
         in_group = members[members["area"].isin(group)]
         eligible, met = int(in_group["eligible"].sum()), int(in_group["met"].sum())
-        hidden_member = (shown.loc[in_group.index, "eligible"] == CONFIDENTIAL).any()
+        hidden_member = (shown.loc[in_group.index, ["eligible", "met"]] == CONFIDENTIAL).any(
+            axis=None
+        )
         if eligible == 0:
             group_rate = NOT_APPLICABLE
         elif met_is_hidden(eligible, met, threshold) or (hidden_member and len(in_group) > 1):
