@@ -191,6 +191,6 @@ def test_how_an_area_compares_with_its_group_and_who_to_learn_from() -> None:
     # and one whose met alone is hidden (38 of 40: 2 not met would show)
     areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in TEN.items()}
     areas["near"] = metrics(("R6-UPDATE", 40, 38))
-    table = compare_areas(areas, Q)
+    table = compare_areas(areas, QUARTER)
     assert published_comparison(table, 5).set_index("area").loc["near", "met"] == "[c]"
     assert how_area_compares(table, "a", ["near"], threshold=5).iloc[0]["group_rate"] == "[c]"
