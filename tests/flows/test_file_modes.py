@@ -27,7 +27,7 @@ def umask_022():
     os.umask(previous)
 
 
-def test_the_helpers_make_owner_only_files_and_folders(tmp_path, umask_022):
+def test_the_helpers_make_owner_only_files_and_folders(tmp_path: Path, umask_022) -> None:
     folder = private_folder(tmp_path / "a" / "b")
     (folder / "inner").mkdir()
     (folder / "inner" / "rows.csv").write_text("x\n")
@@ -42,8 +42,8 @@ def test_the_helpers_make_owner_only_files_and_folders(tmp_path, umask_022):
 
 @pytest.mark.flow
 def test_every_personal_data_file_of_a_run_and_a_sample_is_owner_only(
-    prefect_harness, tmp_path, umask_022
-):
+    prefect_harness, tmp_path: Path, umask_022
+) -> None:
     from vcc.flows.config import load_config
     from vcc.flows.qaf.sample import draw_quarter_sample
     from vcc.flows.run.flow import run_quarter

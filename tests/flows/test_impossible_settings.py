@@ -5,6 +5,7 @@ in one line, never a traceback."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -47,7 +48,9 @@ from vcc.flows.errors import ConfigError
         ),
     ],
 )
-def test_an_impossible_setting_is_refused_on_reading_naming_its_key(tmp_path, toml, key):
+def test_an_impossible_setting_is_refused_on_reading_naming_its_key(
+    tmp_path: Path, toml, key
+) -> None:
     path = tmp_path / "vcc.toml"
     path.write_text(toml + "\n")
 
@@ -60,7 +63,9 @@ def test_an_impossible_setting_is_refused_on_reading_naming_its_key(tmp_path, to
 
 
 @pytest.mark.parametrize("quarter", ["0000Q1", "0001Q1", "-0001Q1", "99999Q1", "2024Q5"])
-def test_a_quarter_without_a_calendar_is_refused_in_one_line(tmp_path, monkeypatch, quarter):
+def test_a_quarter_without_a_calendar_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quarter: str
+) -> None:
     monkeypatch.chdir(tmp_path)
 
     result = CliRunner().invoke(main, ["run", "-q", quarter])

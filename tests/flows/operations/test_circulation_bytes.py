@@ -44,7 +44,7 @@ def replace_report(out: Path, data: bytes, manifest_too: bool) -> None:
 
 
 @pytest.fixture
-def approved(tmp_path) -> tuple[Path, Warehouse, bytes]:
+def approved(tmp_path: Path) -> tuple[Path, Warehouse, bytes]:
     """A published quarter, approved: its output folder, warehouse and the approved PDF."""
     out = tmp_path / "out"
     published_quarter(out)
@@ -57,8 +57,8 @@ def approved(tmp_path) -> tuple[Path, Warehouse, bytes]:
 
 
 def test_every_recipient_gets_the_approved_bytes_though_the_file_changes_meanwhile(
-    approved, tmp_path
-):
+    approved: tuple[Path, Warehouse, bytes], tmp_path: Path
+) -> None:
     out, warehouse, pdf = approved
     with running_smtp_server() as smtp:
         # after the first message, the published PDF (and its manifest) is replaced
@@ -77,8 +77,8 @@ def test_every_recipient_gets_the_approved_bytes_though_the_file_changes_meanwhi
 
 @pytest.mark.parametrize("manifest_too", [False, True])
 def test_a_pdf_replaced_between_approval_and_circulation_is_refused_and_nothing_sent(
-    approved, tmp_path, manifest_too
-):
+    approved: tuple[Path, Warehouse, bytes], tmp_path: Path, manifest_too: bool
+) -> None:
     out, warehouse, _ = approved
     replace_report(out, UNAPPROVED, manifest_too)
     with running_smtp_server() as smtp:

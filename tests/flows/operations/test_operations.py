@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -54,8 +55,8 @@ def _pdf_text(path: Path) -> str:
 
 
 def test_approval_circulation_and_a_revision_after_late_data(
-    prefect_harness, demo_config, tmp_path
-):
+    prefect_harness, demo_config: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     warehouse = Warehouse(default_url(out))
     with running_smtp_server() as smtp:
@@ -209,8 +210,8 @@ def _wait_for(condition, seconds: float = 240) -> None:
 
 
 def test_a_run_killed_while_writing_leaves_the_last_outputs_and_warehouse_intact(
-    demo_run, demo_config, tmp_path
-):
+    demo_run: tuple[Path, dict[str, Any]], demo_config: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     copy_demo_run(demo_run, out)  # run_quarter(QUARTER, FLOW_AS_OF, demo_config, out), copied
     folder = out / QUARTER
@@ -238,8 +239,8 @@ def test_a_run_killed_while_writing_leaves_the_last_outputs_and_warehouse_intact
 
 
 def test_a_run_of_a_quarter_being_circulated_waits_then_refuses_in_one_line(
-    prefect_harness, demo_config, tmp_path
-):
+    prefect_harness, demo_config: Path, tmp_path: Path
+) -> None:
     """The lock is held here, by a circulation in this (live) process, for longer than the run
     waits ([warehouse] lock_wait_seconds, 10 s); test_quarter_lock.py races the other commands."""
     out = tmp_path / "out"
@@ -262,8 +263,8 @@ def test_a_run_of_a_quarter_being_circulated_waits_then_refuses_in_one_line(
 
 
 def test_a_failed_scheduled_run_notifies_with_its_reason_and_a_manual_one_does_not(
-    prefect_harness, demo_config, tmp_path
-):
+    prefect_harness, demo_config: Path, tmp_path: Path
+) -> None:
     from vcc.flows.errors import SourceError
     from vcc.flows.run.flow import quarterly_compliance_report
 

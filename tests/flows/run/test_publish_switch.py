@@ -151,7 +151,9 @@ def check_then_next_run(out: Path, warehouse: Warehouse, missing_before_recover=
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["link", "older-folder"])
-def test_a_clean_publish_takes_every_counted_step(tmp_path, monkeypatch, legacy):
+def test_a_clean_publish_takes_every_counted_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, legacy: bool
+) -> None:
     out = tmp_path / "out"
     warehouse = old_outputs(out, legacy)
     step = faults_at(0, lambda: None, monkeypatch.setattr)
@@ -165,8 +167,9 @@ def test_a_clean_publish_takes_every_counted_step(tmp_path, monkeypatch, legacy)
     ("legacy", "at"),
     [(False, at) for at in range(1, STEPS + 1)] + [(True, at) for at in range(1, LEGACY_STEPS + 1)],
 )
-def test_an_exception_at_any_step_leaves_old_or_new_complete_outputs(tmp_path, monkeypatch,
-                                                                    legacy, at):  # fmt: skip
+def test_an_exception_at_any_step_leaves_old_or_new_complete_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, legacy, at
+) -> None:
     out = tmp_path / "out"
     warehouse = old_outputs(out, legacy)
     record = recorder(warehouse, "run-2", faults_at(at, _raise, monkeypatch.setattr))
@@ -204,7 +207,9 @@ publish_folder(staged(out, "run-2"), out, QUARTER, "run-2", record)
     ("legacy", "at"),
     [(False, at) for at in range(1, STEPS + 1)] + [(True, at) for at in range(1, LEGACY_STEPS + 1)],
 )
-def test_a_process_killed_at_any_step_leaves_old_or_new_complete_outputs(tmp_path, legacy, at):
+def test_a_process_killed_at_any_step_leaves_old_or_new_complete_outputs(
+    tmp_path: Path, legacy, at
+) -> None:
     out = tmp_path / "out"
     warehouse = old_outputs(out, legacy)
     killed = subprocess.run([sys.executable, "-c", KILLED_AT, str(out), str(at)],

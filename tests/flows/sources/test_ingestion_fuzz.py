@@ -15,6 +15,7 @@ import re
 
 import hypothesis.strategies as st
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 
 from tests.flows.sources.test_bad_inputs import EXTRACTED_AT, lines, police, police_folder
@@ -105,7 +106,9 @@ def typed(kind: str, field: bytes):
 
 @FUZZ
 @given(rows=crime_rows())
-def test_damaged_crimes_are_refused_in_one_line_or_every_row_accounted_for(tmp_path_factory, rows):
+def test_damaged_crimes_are_refused_in_one_line_or_every_row_accounted_for(
+    tmp_path_factory: pytest.TempPathFactory, rows
+) -> None:
     body = b"".join(b",".join(fields) + b"\n" for fields in rows)
     folder = police_folder(tmp_path_factory.mktemp("fuzz"), crimes=lines(",".join(
         CRIMES.column_names)).encode() + body)  # fmt: skip
