@@ -73,7 +73,7 @@ def prefect_harness():
 
 
 @pytest.fixture(scope="session")
-def demo_config(tmp_path_factory) -> Path:
+def demo_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped configuration, copied as a user's ``vcc.toml`` (its relative paths read against
     its folder), beside small demo sources in ``demo-data/`` as ``vcc demo`` lays them out."""
     from vcc.flows.config import DEFAULT_CONFIG, load_config

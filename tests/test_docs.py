@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_opens_with_the_two_set_up_commands():
+def test_readme_opens_with_the_two_set_up_commands() -> None:
     first_block = README.split("```sh", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
     assert commands == ["make demo", "make test"]
@@ -33,7 +33,7 @@ def _reference_row(command: str) -> str:
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
-def test_every_command_and_option_is_in_the_readme(command):
+def test_every_command_and_option_is_in_the_readme(command) -> None:
     row = _reference_row(command)
     for parameter in main.commands[command].params:
         if isinstance(parameter, click.Option) and not parameter.hidden:
@@ -43,14 +43,14 @@ def test_every_command_and_option_is_in_the_readme(command):
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
-def test_every_command_explains_itself(command):
+def test_every_command_explains_itself(command) -> None:
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0
     assert main.commands[command].get_short_help_str() and "Usage: main" in result.output
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
-def test_a_commands_help_mentions_only_options_it_has(command):
+def test_a_commands_help_mentions_only_options_it_has(command) -> None:
     # backfill --help once named --from-snapshot, which only vcc run has
     result = CliRunner().invoke(main, [command, "--help"], terminal_width=200)
     options = {opt for parameter in main.commands[command].params for opt in parameter.opts}

@@ -40,7 +40,9 @@ def write(folder: Path, text: str) -> Path:
     return folder / "vcc.toml"
 
 
-def test_each_area_has_its_own_sources_districts_and_title_read_against_the_file(tmp_path):
+def test_each_area_has_its_own_sources_districts_and_title_read_against_the_file(
+    tmp_path: Path,
+) -> None:
     config = load_config(write(tmp_path / "conf", TWO_AREAS))
     assert list(config.areas) == ["north", "south-2"]
     assert config.sources == {}  # the shipped demo sources belong to no area
@@ -60,14 +62,14 @@ def test_each_area_has_its_own_sources_districts_and_title_read_against_the_file
     assert config.cluster.address is None
 
 
-def test_a_single_area_configuration_is_as_before(tmp_path):
+def test_a_single_area_configuration_is_as_before(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, '[sources.police]\nkind = "files"\npath = "p"\n'))
     assert config.areas == {} and list(config.sources) == ["police"]
     with pytest.raises(ConfigError, match=r"no area 'north': this configuration has no \[areas\]"):
         config.for_area("north")
 
 
-def test_a_cluster_address_is_a_tcp_scheduler(tmp_path):
+def test_a_cluster_address_is_a_tcp_scheduler(tmp_path: Path) -> None:
     config = load_config(
         write(tmp_path, TWO_AREAS + '[cluster]\naddress = "tcp://10.0.0.5:8786"\n')
     )
@@ -96,7 +98,7 @@ def test_a_cluster_address_is_a_tcp_scheduler(tmp_path):
         ),
     ],
 )
-def test_bad_areas_are_one_line_errors(tmp_path, text, message):
+def test_bad_areas_are_one_line_errors(tmp_path: Path, text, message) -> None:
     with pytest.raises(ConfigError, match=message) as caught:
         load_config(write(tmp_path, text))
     assert "\n" not in str(caught.value)
@@ -105,7 +107,7 @@ def test_bad_areas_are_one_line_errors(tmp_path, text, message):
 # --- most similar groups and overdispersion (CONTRACT.md §7.2) ----------------------------------
 
 
-def test_similar_areas_and_the_overdispersion_method_are_read(tmp_path):
+def test_similar_areas_and_the_overdispersion_method_are_read(tmp_path: Path) -> None:
     text = TWO_AREAS.replace('area = "Northshire"', 'area = "Northshire"\nsimilar = ["south-2"]')
     config = load_config(write(tmp_path, text + '\n[comparison]\noverdispersion = "none"\n'))
     assert config.areas["north"].similar == ["south-2"] and config.areas["south-2"].similar == []
@@ -121,15 +123,15 @@ def test_similar_areas_and_the_overdispersion_method_are_read(tmp_path):
     ],
 )
 def test_similar_naming_an_unknown_area_or_itself_is_refused_in_one_line(
-    tmp_path, addition, message
-):
+    tmp_path: Path, addition, message
+) -> None:
     text = TWO_AREAS.replace('area = "Northshire"', f'area = "Northshire"\n{addition}')
     with pytest.raises(ConfigError, match=message) as caught:
         load_config(write(tmp_path, text))
     assert "\n" not in str(caught.value)
 
 
-def test_an_unknown_overdispersion_method_is_refused_in_one_line(tmp_path):
+def test_an_unknown_overdispersion_method_is_refused_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(
             write(tmp_path, TWO_AREAS + '\n[comparison]\noverdispersion = "multiplicative"\n')
@@ -142,7 +144,7 @@ def test_an_unknown_overdispersion_method_is_refused_in_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("text", ['similar = ["north"]\n', '[comparison]\nsimilar = ["north"]\n'])
-def test_similar_without_areas_is_refused_in_one_line(tmp_path, text):
+def test_similar_without_areas_is_refused_in_one_line(tmp_path: Path, text: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, text))
     assert "similar belongs in an [areas.<name>] section" in str(caught.value)

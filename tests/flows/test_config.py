@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from vcc.flows.config import load_config
 
 
-def test_the_shipped_demo_sources_are_read_from_the_working_folder(tmp_path, monkeypatch):
+def test_the_shipped_demo_sources_are_read_from_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     sources = load_config().sources
     assert sources["police"].url == f"sqlite:///{tmp_path.resolve()}/demo-data/police.sqlite"
@@ -17,7 +21,9 @@ def test_the_shipped_demo_sources_are_read_from_the_working_folder(tmp_path, mon
     assert sources["probation"].path == tmp_path.resolve() / "demo-data" / "probation"
 
 
-def test_a_users_relative_paths_are_read_against_the_folder_of_their_file(tmp_path, monkeypatch):
+def test_a_users_relative_paths_are_read_against_the_folder_of_their_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "settings"
     folder.mkdir()
     config = folder / "vcc.toml"

@@ -16,7 +16,7 @@ from vcc.flows.errors import ConfigError
 from vcc.transforms.catalogue import load_catalogue
 
 
-def test_the_catalogue_carries_a_standard_question_for_the_rights_victims_are_asked_about():
+def test_the_catalogue_carries_a_standard_question_for_the_rights_victims_are_asked_about() -> None:
     catalogue = load_catalogue("2021-04")
     asked = {q.measure_id: q.question_id for q in catalogue.questions}
     assert asked["R7-VPS"] == "q_offered_vps"
@@ -33,7 +33,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_the_configuration_adds_remaps_and_unmaps_questions(tmp_path):
+def test_the_configuration_adds_remaps_and_unmaps_questions(tmp_path: Path) -> None:
     config = load_config(
         write(
             tmp_path,
@@ -48,12 +48,12 @@ def test_the_configuration_adds_remaps_and_unmaps_questions(tmp_path):
     assert "q_told_outcome" not in mapping
 
 
-def test_a_question_mapped_to_no_measure_is_refused_in_one_line(tmp_path):
+def test_a_question_mapped_to_no_measure_is_refused_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"feedback\.questions\.q_x: 'R99-NOPE' is not a measure"):
         load_config(write(tmp_path, '[feedback.questions]\nq_x = "R99-NOPE"\n'))
 
 
-def test_the_default_questions_leave_the_configuration_hash_as_it_was(tmp_path):
+def test_the_default_questions_leave_the_configuration_hash_as_it_was(tmp_path: Path) -> None:
     plain = load_config(write(tmp_path, "[report]\narea = 'X'\n"))
     # the hash as it was before [feedback] existed: of the same settings without it
     left_out = {"files", "mail", "warehouse", "schedule", "output_dir", "cluster", "comparison",
@@ -69,7 +69,7 @@ def test_the_default_questions_leave_the_configuration_hash_as_it_was(tmp_path):
     assert plain.fingerprint() != mapped.fingerprint()
 
 
-def test_vcc_measures_shows_each_measures_question(tmp_path):
+def test_vcc_measures_shows_each_measures_question(tmp_path: Path) -> None:
     path = write(tmp_path, '[feedback.questions]\nq_vps_local = "R7-VPS"\n')
     result = CliRunner().invoke(main, ["measures", "--config", str(path)], terminal_width=200)
     assert result.exit_code == 0, result.output
@@ -81,7 +81,7 @@ def test_vcc_measures_shows_each_measures_question(tmp_path):
     assert "survey question" not in result.output.split("R2-RECORD", 1)[1].split("\n\n", 1)[0]
 
 
-def test_a_later_code_that_drops_a_measure_drops_its_question(tmp_path):
+def test_a_later_code_that_drops_a_measure_drops_its_question(tmp_path: Path) -> None:
     (tmp_path / "2030-01.toml").write_text(
         '[code]\nid = "2030-01"\nbased_on = "2021-04"\nin_force_from = 2030-01-01\n'
         '[[measures]]\nid = "R7-VPS"\ndrop = true\n',

@@ -27,7 +27,7 @@ def umask_022():
     os.umask(previous)
 
 
-def test_the_helpers_make_owner_only_files_and_folders(tmp_path, umask_022):
+def test_the_helpers_make_owner_only_files_and_folders(tmp_path: Path, umask_022) -> None:
     folder = private_folder(tmp_path / "a" / "b")
     (folder / "inner").mkdir()
     (folder / "inner" / "rows.csv").write_text("x\n")
@@ -42,8 +42,8 @@ def test_the_helpers_make_owner_only_files_and_folders(tmp_path, umask_022):
 
 @pytest.mark.flow
 def test_every_personal_data_file_of_a_run_and_a_sample_is_owner_only(
-    prefect_harness, tmp_path, umask_022
-):
+    prefect_harness, tmp_path: Path, umask_022
+) -> None:
     from vcc.flows.config import load_config
     from vcc.flows.qaf.sample import draw_quarter_sample
     from vcc.flows.run.flow import run_quarter
@@ -72,3 +72,32 @@ def test_every_personal_data_file_of_a_run_and_a_sample_is_owner_only(
     assert len([path for path in archived if path.is_file()]) >= 2  # manifest and snapshots
     assert {str(path): oct(mode(path)) for path in folders if mode(path) != 0o700} == {}
     assert {str(path): oct(mode(path)) for path in files if mode(path) != 0o600} == {}
+
+
+def test_a_folder_vcc_did_not_create_keeps_its_mode(tmp_path, umask_022):
+    # Issue 27: vcc history pointed at a shared mode-1777 folder changed it to 0700.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+
+    inner = private_folder(shared / "2024Q2" / "quarantine")
+
+    assert mode(shared) == 0o1777
+    assert (mode(shared / "2024Q2"), mode(inner)) == (0o700, 0o700)  # what vcc made is private
+    assert private_folder(shared) == shared and mode(shared) == 0o1777
+
+
+def test_vcc_history_on_a_shared_folder_leaves_its_mode(tmp_path, umask_022):
+    from click.testing import CliRunner
+
+    from vcc.flows.cli import main
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+
+    result = CliRunner().invoke(main, ["history", "--out", str(shared)])
+
+    assert result.exit_code == 0, result.output
+    assert mode(shared) == 0o1777
+    assert mode(shared / "vcc-warehouse.sqlite") == 0o600

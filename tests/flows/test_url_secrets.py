@@ -4,6 +4,8 @@ credential through one function, ``vcc.flows.urls.mask_url``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -31,7 +33,7 @@ SECRET = "s3cret"
         (f"postgresql+psycopg://db/vcc?client_secret={SECRET}", "query parameter client_secret"),
     ],
 )
-def test_a_credential_anywhere_in_a_written_url_is_refused(tmp_path, url, where):
+def test_a_credential_anywhere_in_a_written_url_is_refused(tmp_path: Path, url, where) -> None:
     path = tmp_path / "vcc.toml"
     path.write_text(f'[sources.police]\nkind = "sql"\nurl = "{url}"\n')
 
@@ -43,7 +45,7 @@ def test_a_credential_anywhere_in_a_written_url_is_refused(tmp_path, url, where)
     assert SECRET not in message
 
 
-def test_a_url_without_credentials_may_be_written(tmp_path):
+def test_a_url_without_credentials_may_be_written(tmp_path: Path) -> None:
     path = tmp_path / "vcc.toml"
     path.write_text(
         '[sources.police]\nkind = "sql"\nurl = "postgresql+psycopg://analyst@db/vcc?sslmode=require"\n'
@@ -66,11 +68,11 @@ def test_a_url_without_credentials_may_be_written(tmp_path):
         (f"not a url {SECRET}", "(not a URL)"),
     ],
 )
-def test_every_url_is_shown_with_its_credentials_masked(url, shown):
+def test_every_url_is_shown_with_its_credentials_masked(url, shown) -> None:
     assert mask_url(url) == shown
 
 
-def test_a_drivers_message_quoting_a_credential_is_masked():
+def test_a_drivers_message_quoting_a_credential_is_masked() -> None:
     url = f"postgresql+psycopg://vcc@db/vcc?sslpassword={SECRET}"
     with pytest.raises(SourceError) as raised, _database_errors("source police", sa.make_url(url)):
         raise sa_exc.ProgrammingError("SELECT 1", {}, Exception(f"bad key passphrase {SECRET}"))
@@ -82,7 +84,7 @@ def test_a_drivers_message_quoting_a_credential_is_masked():
     assert mask_secrets(f"x {SECRET} y", url) == "x *** y"
 
 
-def test_the_warehouse_masks_its_url_in_a_failure(tmp_path):
+def test_the_warehouse_masks_its_url_in_a_failure(tmp_path: Path) -> None:
     from vcc.flows.warehouse.store import Warehouse, WarehouseError
 
     url = f"postgresql+psycopg://vcc@127.0.0.1:1/vcc?password={SECRET}&connect_timeout=1"

@@ -59,7 +59,7 @@ actions_where = { contact_type = "general_update" }
 
 
 @pytest.fixture
-def with_next_code(tmp_path) -> Path:
+def with_next_code(tmp_path: Path) -> Path:
     """The golden-v2 example's configuration with a folder holding the next Code's file."""
     (tmp_path / "codes").mkdir()
     (tmp_path / "codes" / "2024-10.toml").write_text(NEXT_CODE, encoding="utf-8")
@@ -76,14 +76,14 @@ def with_next_code(tmp_path) -> Path:
     return config
 
 
-def test_the_version_in_force_on_a_day():
+def test_the_version_in_force_on_a_day() -> None:
     assert version_in_force(dt.date(2024, 7, 1)) == "2021-04"
     assert version_in_force(dt.date(2021, 4, 1)) == "2021-04"
     # vcc holds no older Code: an earlier quarter is measured against the earliest it holds
     assert version_in_force(dt.date(2019, 1, 1)) == "2021-04"
 
 
-def test_a_version_based_on_another_changes_only_what_it_says(tmp_path):
+def test_a_version_based_on_another_changes_only_what_it_says(tmp_path: Path) -> None:
     (tmp_path / "2024-10.toml").write_text(NEXT_CODE, encoding="utf-8")
     first, later = load_catalogue("2021-04"), load_catalogue("2024-10", tmp_path)
     assert later.by_id["R3-ACK"].deadline_standard == 2
@@ -93,7 +93,7 @@ def test_a_version_based_on_another_changes_only_what_it_says(tmp_path):
     assert version_in_force(dt.date(2024, 9, 30), tmp_path) == "2021-04"
 
 
-def test_an_unknown_version_is_a_configuration_error(tmp_path):
+def test_an_unknown_version_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match="no Victims' Code catalogue '1999'"):
         load_catalogue("1999")
     config = tmp_path / "vcc.toml"
@@ -102,7 +102,7 @@ def test_an_unknown_version_is_a_configuration_error(tmp_path):
         load_config(config).catalogue(dt.date(2024, 1, 1))
 
 
-def test_vcc_measures_prints_the_catalogue(with_next_code):
+def test_vcc_measures_prints_the_catalogue(with_next_code: Path) -> None:
     result = CliRunner().invoke(main, ["measures", "--config", str(with_next_code)])
     assert result.exit_code == 0
     assert result.output.startswith("Victims' Code 2024-10: A later Code\n")  # in force today
@@ -114,7 +114,7 @@ def test_vcc_measures_prints_the_catalogue(with_next_code):
     assert "R6-FIRST-UPDATE" not in first.output
 
 
-def test_vcc_measures_refuses_an_unknown_version_in_one_line():
+def test_vcc_measures_refuses_an_unknown_version_in_one_line() -> None:
     result = CliRunner().invoke(main, ["measures", "--code", "1999"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
@@ -134,8 +134,8 @@ def _all_row(metrics: pd.DataFrame, measure_id: str) -> pd.Series:
 
 @pytest.mark.flow
 def test_a_new_code_file_runs_end_to_end_with_no_python_change(
-    prefect_harness, tmp_path, with_next_code
-):
+    prefect_harness, tmp_path: Path, with_next_code: Path
+) -> None:
     out = tmp_path / "out"
     manifest = run_quarter(Quarter.parse("2024Q4"), dt.date(2025, 1, 8), with_next_code, out)
     # in force on 1 October 2024
@@ -167,8 +167,8 @@ def test_a_new_code_file_runs_end_to_end_with_no_python_change(
 
 @pytest.mark.flow
 def test_a_configured_deadline_equals_the_same_change_made_in_the_catalogue(
-    prefect_harness, tmp_path, with_next_code
-):
+    prefect_harness, tmp_path: Path, with_next_code: Path
+) -> None:
     # the Code of 2021 pinned, with R3-ACK's deadline overridden in configuration instead
     original = with_next_code.read_text(encoding="utf-8")
     pinned_config = with_next_code.parent / "pinned.toml"
@@ -195,7 +195,7 @@ def test_a_configured_deadline_equals_the_same_change_made_in_the_catalogue(
     )
 
 
-def test_configured_categories_must_be_offence_categories(tmp_path):
+def test_configured_categories_must_be_offence_categories(tmp_path: Path) -> None:
     config = tmp_path / "vcc.toml"
     config.write_text(
         '[measures.R5-COMPENSATION]\ncategories = ["robbery", "burglary_dwelling"]\n',
@@ -205,7 +205,9 @@ def test_configured_categories_must_be_offence_categories(tmp_path):
         load_config(config)
 
 
-def test_the_configuration_settles_the_catalogue_deadlines_and_keeps_overrides(tmp_path):
+def test_the_configuration_settles_the_catalogue_deadlines_and_keeps_overrides(
+    tmp_path: Path,
+) -> None:
     config = tmp_path / "vcc.toml"
     config.write_text(
         "[measures.R6-UPDATE]\ndeadline_standard = 3\n"

@@ -11,6 +11,7 @@ rows it does not list.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -29,7 +30,9 @@ NEW_DIMENSIONS = ["offence_group", "domestic_abuse"]  # CONTRACT.md §6.3
 @pytest.mark.flow
 @pytest.mark.parametrize("example", [GOLDEN, FIXTURES / "golden-v2"], ids=["golden", "golden-v2"])
 @pytest.mark.parametrize(("quarter", "as_of"), [("2024Q2", "2024-07-12"), ("2024Q4", "2025-01-08")])
-def test_golden_example_is_reproduced_exactly(prefect_harness, tmp_path, example, quarter, as_of):
+def test_golden_example_is_reproduced_exactly(
+    prefect_harness, tmp_path: Path, example, quarter, as_of
+) -> None:
     manifest = run_quarter(
         Quarter.parse(quarter),
         dt.date.fromisoformat(as_of),

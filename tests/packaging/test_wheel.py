@@ -53,14 +53,14 @@ def _uv(*arguments: str | Path, **options) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     _uv("build", "--wheel", "--out-dir", dist, REPO)
     (built,) = dist.glob("vcc-*.whl")
     return built
 
 
-def test_the_wheel_installs_one_vcc_package_holding_every_shipped_file(wheel):
+def test_the_wheel_installs_one_vcc_package_holding_every_shipped_file(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     # no top-level flows, transforms or reports to collide with another project's
     assert {name.split("/")[0] for name in names} == {"vcc", f"vcc-{version('vcc')}.dist-info"}
@@ -84,7 +84,7 @@ def test_the_wheel_installs_one_vcc_package_holding_every_shipped_file(wheel):
     assert b"vcc = vcc.flows.cli:main" in entry_points
 
 
-def test_the_version_in_a_checkout_is_the_metadatas_and_the_commit():
+def test_the_version_in_a_checkout_is_the_metadatas_and_the_commit() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
     if (REPO / ".git").exists():
@@ -102,7 +102,9 @@ def _files_under(folder: Path) -> set[Path]:
     }
 
 
-def test_the_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path):
+def test_the_installed_wheel_runs_the_demo_from_an_empty_folder(
+    wheel: Path, tmp_path: Path
+) -> None:
     # The environment sits in a git repository of its own: vcc must not report that one's commit.
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

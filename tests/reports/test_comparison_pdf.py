@@ -33,7 +33,7 @@ def area(eligible: int, met: int) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def pdf(tmp_path_factory) -> tuple[Path, dict]:
+def pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     table = compare_areas(
         {"north": area(400, 360), "south": area(120, 60), "east": area(60, 50),
          "tiny": area(3, 2)}, QUARTER,
@@ -49,7 +49,7 @@ def pdf(tmp_path_factory) -> tuple[Path, dict]:
     return path, context
 
 
-def test_each_measure_has_a_funnel_plot_with_its_text_alternative(pdf):
+def test_each_measure_has_a_funnel_plot_with_its_text_alternative(pdf: tuple[Path, dict]) -> None:
     _, context = pdf
     assert [s["title"] for s in context["sections"]] == [  # plain names, not ids
         "Victim told of investigation events (Police)",
@@ -63,7 +63,9 @@ def test_each_measure_has_a_funnel_plot_with_its_text_alternative(pdf):
         assert "Tinyshire" not in chart  # hidden by disclosure control: not drawn
 
 
-def test_the_pdf_is_tagged_with_the_shipped_font_and_names_missing_areas(pdf):
+def test_the_pdf_is_tagged_with_the_shipped_font_and_names_missing_areas(
+    pdf: tuple[Path, dict],
+) -> None:
     path, _ = pdf
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
     assert "Areas missing from this comparison" in text and "table crimes is missing" in text
@@ -73,7 +75,7 @@ def test_the_pdf_is_tagged_with_the_shipped_font_and_names_missing_areas(pdf):
     assert embedded_fonts(path) <= SHIPPED
 
 
-def test_each_funnel_line_is_named_at_its_end_with_no_key(pdf):
+def test_each_funnel_line_is_named_at_its_end_with_no_key(pdf: tuple[Path, dict]) -> None:
     _, context = pdf
     chart = context["sections"][0]["chart"]
     # p0 = (360 + 60 + 50 + 2) / (400 + 120 + 60 + 3) = 472 / 583
@@ -83,7 +85,7 @@ def test_each_funnel_line_is_named_at_its_end_with_no_key(pdf):
     assert "legend" not in chart
 
 
-def test_line_labels_are_spread_apart_in_order_and_kept_in_range():
+def test_line_labels_are_spread_apart_in_order_and_kept_in_range() -> None:
     from vcc.reports.comparison import spread
 
     # apart already: unmoved
@@ -125,7 +127,7 @@ CROWDED = {f"area{i}": (400 + 37 * i, 300 + 28 * i + (i % 3) * 4) for i in range
 
 
 @pytest.mark.parametrize("counts", [THREE, STACKED, CROWDED], ids=["three", "stacked", "crowded"])
-def test_no_label_is_struck_through_by_a_line_or_runs_into_another(counts):
+def test_no_label_is_struck_through_by_a_line_or_runs_into_another(counts) -> None:
     from vcc.reports.comparison import funnel_figure
     from vcc.reports.labels import collisions
 
@@ -140,7 +142,7 @@ def test_no_label_is_struck_through_by_a_line_or_runs_into_another(counts):
     assert collisions(ax, funnel.lines, inside_plot=False) == []
 
 
-def test_collisions_are_found_where_a_label_is_struck_through():
+def test_collisions_are_found_where_a_label_is_struck_through() -> None:
     from vcc.reports.comparison import funnel_figure
     from vcc.reports.labels import collisions
 
@@ -160,7 +162,7 @@ def test_collisions_are_found_where_a_label_is_struck_through():
                for problem in collisions(ax, [first, over]))  # fmt: skip
 
 
-def test_measures_follow_the_codes_order_right_1_to_12():
+def test_measures_follow_the_codes_order_right_1_to_12() -> None:
     from vcc.reports.comparison import code_order
 
     keys = [("R12-ACK", "probation"), ("ENH-IDENTIFIED", "police"), ("R10-EXPENSES", "cps"),
@@ -186,7 +188,9 @@ def test_measures_follow_the_codes_order_right_1_to_12():
          "areas differ no more than chance explains"),
     ],
 )  # fmt: skip
-def test_the_pdf_says_in_plain_words_whether_and_why_limits_were_widened(counts, method, words):
+def test_the_pdf_says_in_plain_words_whether_and_why_limits_were_widened(
+    counts, method, words
+) -> None:
     table = compare_areas(many(counts), QUARTER, overdispersion_method=method)
     context = comparison_context(
         table, QUARTER, {}, {}, 5, ReportSettings(), dt.date(2025, 2, 14), method
@@ -197,7 +201,7 @@ def test_the_pdf_says_in_plain_words_whether_and_why_limits_were_widened(counts,
     assert section["widened"] == (counts is STACKED and method == "additive")
 
 
-def test_an_area_with_a_most_similar_group_has_how_it_compares():
+def test_an_area_with_a_most_similar_group_has_how_it_compares() -> None:
     from vcc.reports.render import template
 
     counts = {"north": (400, 360), "south": (120, 60), "east": (60, 50), "tiny": (3, 2)}

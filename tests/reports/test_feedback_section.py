@@ -79,14 +79,14 @@ def data():
     return with_feedback()
 
 
-def test_without_a_survey_the_report_says_feedback_was_not_supplied():
+def test_without_a_survey_the_report_says_feedback_was_not_supplied() -> None:
     html = template("report.html.j2").render(**report_context(a_quarter()))
     section = html.split('id="feedback-heading"', 1)[1].split("</section>", 1)[0]
     assert "Feedback was not supplied" in section
     assert "<table" not in section
 
 
-def test_records_say_and_victims_say_side_by_side(data):
+def test_records_say_and_victims_say_side_by_side(data) -> None:
     rows = {row.question_id: row for row in feedback_rows(data)}
     assert list(rows) == ["q_told_what_next", "q_told_hearings", "q_complaint", "q_local"]
     acknowledged = rows["q_told_what_next"]
@@ -102,14 +102,14 @@ def test_records_say_and_victims_say_side_by_side(data):
     assert acknowledged.difference == "52.5 points lower (-65.7 to -35.2)"
 
 
-def test_small_numbers_are_withheld_on_both_sides(data):
+def test_small_numbers_are_withheld_on_both_sides(data) -> None:
     rows = {row.question_id: row for row in feedback_rows(data)}
     hearings = rows["q_told_hearings"]  # 3 answered; records 3 of 3
     assert (hearings.answered, hearings.victims, hearings.records) == ("[c]", "[c]", "[c]")
     assert hearings.difference == "[c]"
 
 
-def test_a_gap_that_is_not_significant_is_not_called_out(data):
+def test_a_gap_that_is_not_significant_is_not_called_out(data) -> None:
     rows = {row.question_id: row for row in feedback_rows(data)}
     # 30 of 40 (75.0%) against R12-ACK pooled over its three sources, 69 of 82 = 0.8415 as
     # published (printed from the 4-place figure, as every published rate): 84.2%
@@ -121,7 +121,7 @@ def test_a_gap_that_is_not_significant_is_not_called_out(data):
         "Not mapped to a measure", "[x]", "not compared")  # fmt: skip
 
 
-def test_the_headline_findings_name_the_largest_significant_gap(data):
+def test_the_headline_findings_name_the_largest_significant_gap(data) -> None:
     finding = largest_gap(data)
     assert finding == (
         "Largest significant gap between victims and records: R3-ACK (written acknowledgement "
@@ -131,7 +131,7 @@ def test_the_headline_findings_name_the_largest_significant_gap(data):
     assert finding in headline_findings(data)
 
 
-def test_breakdowns_show_groups_whose_counts_allow(data):
+def test_breakdowns_show_groups_whose_counts_allow(data) -> None:
     view = feedback_view(data)
     assert view["responses"] == "40"
     assert view["columns"][0] == "R3-ACK"
@@ -145,7 +145,7 @@ def test_breakdowns_show_groups_whose_counts_allow(data):
     assert sexes["Male"][view["columns"].index("R8-HEARING")] == "[c]"
 
 
-def test_the_sections_tables_pass_the_pdf_table_checks(data, tmp_path: Path):
+def test_the_sections_tables_pass_the_pdf_table_checks(data, tmp_path: Path) -> None:
     render_report(data, tmp_path / "report.pdf")
     tables, problems = table_problems(tmp_path / "report.pdf")
     assert not problems, "\n".join(problems[:20])
@@ -156,7 +156,7 @@ def test_the_sections_tables_pass_the_pdf_table_checks(data, tmp_path: Path):
     assert "Victims saying yes, by sex" in text
 
 
-def test_a_survey_without_responses_in_the_quarter_says_so():
+def test_a_survey_without_responses_in_the_quarter_says_so() -> None:
     data = a_quarter()
     figures = feedback_figures(
         survey(), settings(), data.metrics, data.quarter.previous(), dt.date(2024, 10, 15)

@@ -35,7 +35,7 @@ def with_trend(rows: list[dict], spc: pd.DataFrame | None = None):
     return replace(data, figures=figures)
 
 
-def test_every_significant_fall_and_rise_is_named_on_last_quarter_and_a_year_before():
+def test_every_significant_fall_and_rise_is_named_on_last_quarter_and_a_year_before() -> None:
     rows = [
         # R3-ACK: 60% a year before, 62% last quarter, 82.5% now: up on both
         metric("2023Q3", "R3-ACK", 3, "police", 100, 60),
@@ -62,7 +62,7 @@ def test_every_significant_fall_and_rise_is_named_on_last_quarter_and_a_year_bef
     assert not any("R6-VCL" in f and "Significant" in f for f in findings)
 
 
-def test_the_measure_missed_most_often_by_count_is_named():
+def test_the_measure_missed_most_often_by_count_is_named() -> None:
     rows = [
         metric("2024Q3", "R3-ACK", 3, "police", 120, 99),  # 21 missed
         metric("2024Q3", "R12-ACK", 12, "police", 5000, 4000),  # 1,000 missed, at 80%
@@ -83,7 +83,7 @@ def spc_rows(measure_id: str, agency: str, met: list[int], eligible: list[int]) 
     return spc_table(counts, {measure_id: 0.9})
 
 
-def test_signals_in_the_quarters_months_are_told_in_words_concerns_first():
+def test_signals_in_the_quarters_months_are_told_in_words_concerns_first() -> None:
     # R3-ACK falls below its centre for its last 8 months: a shift, a concern;
     # R6-VCL rises through its last 7 months: a trend, an improvement
     r3 = spc_rows("R3-ACK", "police", [90, 92] * 8 + [80] * 8, [100] * 24)
@@ -101,13 +101,13 @@ def test_signals_in_the_quarters_months_are_told_in_words_concerns_first():
     )
 
 
-def test_months_that_could_give_a_small_count_back_are_hidden():
+def test_months_that_could_give_a_small_count_back_are_hidden() -> None:
     counts = pd.DataFrame({"eligible": [0, 3, 40, 40, 40], "met": [0, 3, 38, 2, 20]})
     # 3 eligible; 2 not met (38 of 40); 2 met; a month of none and a month of 20 and 20 stay
     assert hidden(counts, 5).tolist() == [False, True, True, True, False]
 
 
-def test_each_agency_section_has_spc_charts_with_icons_in_words():
+def test_each_agency_section_has_spc_charts_with_icons_in_words() -> None:
     r3 = spc_rows("R3-ACK", "police", [90, 92] * 8 + [80] * 7 + [2], [100] * 23 + [3])
     rows = [metric("2024Q3", "R3-ACK", 3, "police", 203, 162)]
     data = with_trend(rows, r3)
@@ -128,11 +128,11 @@ def test_each_agency_section_has_spc_charts_with_icons_in_words():
 
 
 @pytest.mark.parametrize("empty", [pd.DataFrame(), pd.DataFrame(columns=SPC_COLUMNS)])
-def test_no_spc_rows_no_chart(empty):
+def test_no_spc_rows_no_chart(empty) -> None:
     assert spc_view(empty, "police", "2024Q3", 5, {}) is None
 
 
-def test_monthly_counts_use_the_contracts_months():
+def test_monthly_counts_use_the_contracts_months() -> None:
     assert re.fullmatch(r"\d{4}-\d{2}", trend_months(["2024Q3"])[0])
     empty = pd.DataFrame(columns=["measure_id", "agency", "trigger_date", "status", "quarter"])
     counts = monthly_counts(empty, ["2024Q3"], [("R3-ACK", "police")])

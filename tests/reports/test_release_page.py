@@ -84,7 +84,7 @@ def page_text(release: Path) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
-def test_the_data_package_passes_frictionless_validate(release, full_release):
+def test_the_data_package_passes_frictionless_validate(release: Path, full_release: Path) -> None:
     for folder in (release, full_release):
         report = validate(folder / "datapackage.json")
         assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
@@ -107,7 +107,7 @@ def test_the_data_package_passes_frictionless_validate(release, full_release):
     assert "[c]: confidential" in package["resources"][0]["description"]
 
 
-def test_the_open_data_are_the_published_tables(release):
+def test_the_open_data_are_the_published_tables(release: Path) -> None:
     compliance = pd.read_csv(release / "victims-code-compliance.csv", dtype=str,
                              keep_default_na=False)  # fmt: skip
     published = a_quarter().figures.published.astype(str)
@@ -129,7 +129,7 @@ def test_the_open_data_are_the_published_tables(release):
     assert changes.loc[("R3-ACK", "police", "a year before"), "compared_rate"] == "[z]"
 
 
-def test_the_page_says_in_words_what_the_published_tables_say(release):
+def test_the_page_says_in_words_what_the_published_tables_say(release: Path) -> None:
     text = page_text(release)
     assert "Victims' rights in Cumbria: how well were they met?" in text
     assert "Close to the target. Police: written acknowledgement of the crime. 99 of 120 " \
@@ -158,13 +158,15 @@ def test_the_page_says_in_words_what_the_published_tables_say(release):
     assert "Month by month" not in text and "What victims told us" not in text
 
 
-def test_the_page_is_self_contained(release):
+def test_the_page_is_self_contained(release: Path) -> None:
     html = (release / "index.html").read_text(encoding="utf-8")
     assert "<script" not in html and "<link" not in html
     assert not re.search(r'(src|href)="(https?:)?//[^"]*\.(css|js|woff2?|png|svg)', html)
 
 
-def test_month_by_month_signals_and_victims_answers_appear_when_the_run_made_them(full_release):
+def test_month_by_month_signals_and_victims_answers_appear_when_the_run_made_them(
+    full_release: Path,
+) -> None:
     text = page_text(full_release)
     assert "Written acknowledgement of the crime (Police): a sign of improvement in the last " \
            "three months. All 0 measures" not in text  # fmt: skip
@@ -186,7 +188,7 @@ def test_month_by_month_signals_and_victims_answers_appear_when_the_run_made_the
     assert feedback.loc["q_hearing", "records_rate"] == "[c]"
 
 
-def test_sha256sums_lists_every_file_and_the_checksum_finds_any_change(tmp_path):
+def test_sha256sums_lists_every_file_and_the_checksum_finds_any_change(tmp_path: Path) -> None:
     folder = release_of(tmp_path)
     sums = (folder / "SHA256SUMS").read_text().splitlines()
     assert sorted(line.split("  ")[1] for line in sums) == sorted(
@@ -221,7 +223,7 @@ def axe(page: Path) -> dict:
     return json.loads(run.stdout)
 
 
-def test_the_page_passes_axe_at_320_and_1280_px(full_release):
+def test_the_page_passes_axe_at_320_and_1280_px(full_release: Path) -> None:
     account = axe(full_release / "index.html")
     assert account["requests"] == []
     assert set(account["widths"]) == {"320", "1280"}
@@ -257,7 +259,7 @@ def spc_months(rates: list[str], signals: list[str], centre="0.7000", upper="0.9
         (["0.70", "0.72", "0.71"], ["", "", ""], "no unusual change"),
     ],
 )
-def test_a_monthly_signal_is_read_as_improvement_or_concern(rates, signals, words):
+def test_a_monthly_signal_is_read_as_improvement_or_concern(rates, signals, words) -> None:
     from vcc.reports.release import _spc_sentences
 
     (sentence,) = _spc_sentences(spc_months(rates, signals), load_catalogue())

@@ -241,41 +241,41 @@ def test_previous_quarter_crosses_the_year() -> None:
 # The PDF: metadata, tagging, marking and page numbers.
 
 
-def test_pdf_has_the_configured_title_in_its_metadata(rendered) -> None:
+def test_pdf_has_the_configured_title_in_its_metadata(rendered: tuple[PdfReader, str]) -> None:
     reader, _ = rendered
-    assert TITLE in reader.metadata.title
+    assert reader.metadata is not None and TITLE in (reader.metadata.title or "")
 
 
-def test_pdf_declares_british_english(rendered) -> None:
+def test_pdf_declares_british_english(rendered: tuple[PdfReader, str]) -> None:
     reader, _ = rendered
-    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+    assert reader.root_object["/Lang"] == "en-GB"
 
 
-def test_pdf_is_tagged_for_accessibility(rendered) -> None:
-    catalog = rendered[0].trailer["/Root"]
-    assert catalog["/MarkInfo"]["/Marked"].value is True
+def test_pdf_is_tagged_for_accessibility(rendered: tuple[PdfReader, str]) -> None:
+    catalog = rendered[0].root_object
+    assert catalog["/MarkInfo"]["/Marked"].value is True  # type: ignore[index]
     assert "/StructTreeRoot" in catalog
 
 
-def test_pdf_has_bookmarks_from_the_headings(rendered) -> None:
+def test_pdf_has_bookmarks_from_the_headings(rendered: tuple[PdfReader, str]) -> None:
     titles = [item.title for item in rendered[0].outline if not isinstance(item, list)]
     assert titles[0] == TITLE
     assert "Methodology" in str(rendered[0].outline)
 
 
-def test_marking_is_at_the_top_and_bottom_of_every_page(rendered) -> None:
+def test_marking_is_at_the_top_and_bottom_of_every_page(rendered: tuple[PdfReader, str]) -> None:
     for page in rendered[0].pages:
         assert page.extract_text().count(MARKING) >= 2
 
 
-def test_footer_numbers_pages_as_n_of_m(rendered) -> None:
+def test_footer_numbers_pages_as_n_of_m(rendered: tuple[PdfReader, str]) -> None:
     reader, _ = rendered
     pages = len(reader.pages)
     assert f"Page 1 of {pages}" in reader.pages[0].extract_text()
     assert f"Page {pages} of {pages}" in reader.pages[-1].extract_text()
 
 
-def test_summary_shows_every_measure_given(rendered) -> None:
+def test_summary_shows_every_measure_given(rendered: tuple[PdfReader, str]) -> None:
     text = pdf_text(rendered[0])
     for measure_id in ("R3-ACK", "R8-HEARING", "R6-VCL", "R11-RELEASE", "R12-ACK"):
         assert measure_id in text
@@ -294,7 +294,7 @@ def test_count_below_threshold_prints_as_c_with_its_rate_and_interval() -> None:
     assert row.status == "suppressed" and row.change == "[c]"
 
 
-def test_count_below_threshold_never_appears_in_the_pdf(rendered) -> None:
+def test_count_below_threshold_never_appears_in_the_pdf(rendered: tuple[PdfReader, str]) -> None:
     text = pdf_text(rendered[0])
     # The summary row of R8-HEARING runs from its id to the next measure's.
     row = text[text.index("R8-HEARING") : text.index("R11-RELEASE")]
@@ -363,7 +363,7 @@ def test_headline_counts_every_hidden_status_as_hidden() -> None:
     ) in headline(a_quarter())
 
 
-def test_notes_explain_the_gss_symbols(rendered) -> None:
+def test_notes_explain_the_gss_symbols(rendered: tuple[PdfReader, str]) -> None:
     text = pdf_text(rendered[0])
     for symbol in ("[c] confidential", "[x] not available", "[z] not applicable"):
         assert symbol in text
@@ -372,7 +372,9 @@ def test_notes_explain_the_gss_symbols(rendered) -> None:
 # Safety: values from the data are text, and nothing outside reports/static is read.
 
 
-def test_markup_in_the_data_prints_as_text_and_nothing_is_fetched(tmp_path, monkeypatch) -> None:
+def test_markup_in_the_data_prints_as_text_and_nothing_is_fetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fetched: list[str] = []
     real_fetch = StaticOnlyFetcher.fetch
 
@@ -456,7 +458,9 @@ class Outline(HTMLParser):
             self.titles[-1] = (level, text + data)
 
 
-def test_html_has_language_title_ordered_headings_and_real_tables(rendered) -> None:
+def test_html_has_language_title_ordered_headings_and_real_tables(
+    rendered: tuple[PdfReader, str],
+) -> None:
     _, html = rendered
     assert '<html lang="en-GB">' in html
     assert re.search(r"<title>Victims&#39; Code compliance report: [^<]+</title>", html)
@@ -479,7 +483,7 @@ def test_chart_is_vector_with_text_and_alternative_text() -> None:
     assert "<image" not in svg  # nothing rasterised
 
 
-def test_chart_caption_states_a_finding(rendered) -> None:
+def test_chart_caption_states_a_finding(rendered: tuple[PdfReader, str]) -> None:
     _, html = rendered
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", html, re.S)
     police = next(c for c in captions if "Police:" in c)
@@ -491,7 +495,7 @@ def test_chart_caption_states_a_finding(rendered) -> None:
 # Methodology: written from the catalogue and the configured deadlines.
 
 
-def test_methodology_describes_every_catalogue_measure(rendered) -> None:
+def test_methodology_describes_every_catalogue_measure(rendered: tuple[PdfReader, str]) -> None:
     _, html = rendered
     for measure in MEASURES:
         assert f'<span class="measure-id">{measure.measure_id}</span>' in html
@@ -499,7 +503,7 @@ def test_methodology_describes_every_catalogue_measure(rendered) -> None:
     assert "No working-day deadline" in html  # R11-RELEASE
 
 
-def test_a_changed_title_reaches_the_pdf_metadata(tmp_path) -> None:
+def test_a_changed_title_reaches_the_pdf_metadata(tmp_path: Path) -> None:
     data = revised(a_quarter(), settings=ReportSettings(title="Quarterly Code review"))
     render_report(data, tmp_path / "r.pdf")
     metadata = PdfReader(tmp_path / "r.pdf").metadata
@@ -523,7 +527,7 @@ SECTIONS = [
 ]  # fmt: skip
 
 
-def test_every_section_heading_is_present_in_order(rendered) -> None:
+def test_every_section_heading_is_present_in_order(rendered: tuple[PdfReader, str]) -> None:
     outline = Outline()
     outline.feed(rendered[1])
     assert [text.strip() for level, text in outline.titles if level == 2] == SECTIONS
@@ -532,7 +536,7 @@ def test_every_section_heading_is_present_in_order(rendered) -> None:
     assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
 
 
-def test_pdf_bookmarks_follow_the_sections(rendered) -> None:
+def test_pdf_bookmarks_follow_the_sections(rendered: tuple[PdfReader, str]) -> None:
     outline = rendered[0].outline
     top = [item for item in outline if not isinstance(item, list)]
     assert top[0].title == TITLE
@@ -540,11 +544,11 @@ def test_pdf_bookmarks_follow_the_sections(rendered) -> None:
     assert [c.title for c in children if not isinstance(c, list)] == SECTIONS
 
 
-def test_cover_says_which_version_this_is(rendered) -> None:
+def test_cover_says_which_version_this_is(rendered: tuple[PdfReader, str]) -> None:
     assert "Revision 1: late CPS data added" in rendered[0].pages[0].extract_text()
 
 
-def test_a_whole_quarter_says_nothing_of_a_part_quarter(rendered) -> None:
+def test_a_whole_quarter_says_nothing_of_a_part_quarter(rendered: tuple[PdfReader, str]) -> None:
     assert "Part quarter" not in rendered[1] and "part of the quarter" not in rendered[1]
 
 
@@ -588,7 +592,7 @@ def test_quarter_period_ends_on_the_as_of_date_inside_the_quarter(as_of, period)
     assert quarter_period(Quarter(2024, 4), as_of) == period
 
 
-def test_every_chart_has_alternative_text(rendered) -> None:
+def test_every_chart_has_alternative_text(rendered: tuple[PdfReader, str]) -> None:
     _, html = rendered
     charts = re.findall(r"<svg[^>]*>", html)
     assert len(charts) == 4  # one per agency section
@@ -618,7 +622,7 @@ def _struct_alts(reader: PdfReader) -> list[str]:
     return alts
 
 
-def test_pdf_figures_carry_alternative_text(rendered) -> None:
+def test_pdf_figures_carry_alternative_text(rendered: tuple[PdfReader, str]) -> None:
     alts = _struct_alts(rendered[0])
     assert alts and all(len(alt) > 40 for alt in alts)
 
@@ -626,7 +630,9 @@ def test_pdf_figures_carry_alternative_text(rendered) -> None:
 # Summary page: findings written by rules from the data.
 
 
-def test_headline_findings_name_the_significant_rise_and_the_gap(rendered) -> None:
+def test_headline_findings_name_the_significant_rise_and_the_gap(
+    rendered: tuple[PdfReader, str],
+) -> None:
     _, html = rendered
     found = re.search(r'<ul class="findings">(.*?)</ul>', html, re.S)
     assert found is not None
@@ -692,7 +698,9 @@ def _row(table: str, header: str) -> str:
     return next(r for r in re.findall(r"<tr.*?</tr>", table, re.S) if header in r)
 
 
-def test_breakdowns_are_suppressed_as_the_published_tables_are(rendered) -> None:
+def test_breakdowns_are_suppressed_as_the_published_tables_are(
+    rendered: tuple[PdfReader, str],
+) -> None:
     _, html = rendered
     annex = _table(html, "R3-ACK Written acknowledgement")
     eden = _row(annex, "District: Eden")  # 3 victims
@@ -704,7 +712,7 @@ def test_breakdowns_are_suppressed_as_the_published_tables_are(rendered) -> None
     assert "[c]" in enhanced and "[c]" in standard
 
 
-def test_a_small_count_in_the_analyses_prints_c(rendered) -> None:
+def test_a_small_count_in_the_analyses_prints_c(rendered: tuple[PdfReader, str]) -> None:
     _, html = rendered
     trafficking = _row(_table(html, "by the reason they are owed"), "Trafficking")
     assert trafficking.count("[c]") == 5
@@ -741,7 +749,7 @@ def assert_no_personal_data(text: str, data: ReportData) -> None:
         assert found in _allowed_dates(data), found
 
 
-def test_no_identifiers_or_event_dates_in_the_report(rendered) -> None:
+def test_no_identifiers_or_event_dates_in_the_report(rendered: tuple[PdfReader, str]) -> None:
     reader, html = rendered
     data = a_quarter()
     assert_no_personal_data(pdf_text(reader), data)
@@ -793,7 +801,7 @@ def full_size_quarter() -> ReportData:
     )  # fmt: skip
 
 
-def test_a_full_size_report_renders_every_section(tmp_path) -> None:
+def test_a_full_size_report_renders_every_section(tmp_path: Path) -> None:
     # eight quarters of every measure and breakdown: how long it takes is measured by
     # benchmarks/bench_run.py (the manifest's "render" timing), not asserted here
     render_report(full_size_quarter(), tmp_path / "r.pdf", tmp_path / "r.html")
@@ -855,7 +863,7 @@ def staged_html() -> str:
     return render.template("report.html.j2").render(**render.report_context(data))
 
 
-def test_every_element_id_is_unique_across_the_charts(staged_html) -> None:
+def test_every_element_id_is_unique_across_the_charts(staged_html: str) -> None:
     # matplotlib numbers each figure's ids from 1 ("patch_9"); inlined side by side, the trend
     # and stage charts would define the same anchors twice unless each chart tags its own
     ids = re.findall(r'\sid="([^"]+)"', staged_html)
@@ -877,7 +885,7 @@ def _cells(row: str) -> list[str]:
             re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]  # fmt: skip
 
 
-def test_every_agency_section_shows_its_slowest_stages(staged_html) -> None:
+def test_every_agency_section_shows_its_slowest_stages(staged_html: str) -> None:
     for agency in ("police", "cps", "wcu", "probation"):
         section = _section(staged_html, agency)
         assert "Slowest stages: working days to action" in section, agency
@@ -885,7 +893,7 @@ def test_every_agency_section_shows_its_slowest_stages(staged_html) -> None:
         assert '<th scope="col" class="num">90th percentile (working days)</th>' in section
 
 
-def test_stages_table_prints_the_figures_slowest_first(staged_html) -> None:
+def test_stages_table_prints_the_figures_slowest_first(staged_html: str) -> None:
     table = _table(_section(staged_html, "police"), "working days from trigger to action")
     rows = re.findall(r"<tbody>.*?</tbody>", table, re.S)[0]
     order = re.findall(r'<span class="measure-id">([^<]+)</span>', rows)
@@ -899,14 +907,14 @@ def test_stages_table_prints_the_figures_slowest_first(staged_html) -> None:
     assert "5 (1)" in _row(_table(_section(staged_html, "cps"), "trigger to action"), "R6-VCL")
 
 
-def test_stages_of_few_actioned_are_withheld(staged_html) -> None:
+def test_stages_of_few_actioned_are_withheld(staged_html: str) -> None:
     wcu = _table(_section(staged_html, "wcu"), "working days from trigger to action")
     assert _cells(_row(wcu, "R8-HEARING"))[2:] == ["[c]"] * 6
     cps = _table(_section(staged_html, "cps"), "working days from trigger to action")
     assert _cells(_row(cps, "R6-VCL"))[2:] == ["35", "1", "3", "6", "[c]", "5"]
 
 
-def test_stage_chart_caption_states_its_finding(staged_html) -> None:
+def test_stage_chart_caption_states_its_finding(staged_html: str) -> None:
     police = _section(staged_html, "police")
     caption = re.findall(r"<figcaption>(.*?)</figcaption>", police, re.S)[-1]
     assert (
@@ -960,7 +968,7 @@ def test_a_stage_finding_never_calls_a_stage_within_its_deadline_late() -> None:
     )
 
 
-def test_stage_charts_are_vector_with_alternative_text(staged_html) -> None:
+def test_stage_charts_are_vector_with_alternative_text(staged_html: str) -> None:
     charts = re.findall(r"<svg[^>]*>", staged_html)
     # the trend of each agency, and the stages of the police and the CPS: the WCU's and
     # probation's stages are all withheld or empty, and their finding stands alone
@@ -978,7 +986,7 @@ def test_stage_charts_are_vector_with_alternative_text(staged_html) -> None:
     assert "<text" in police  # text stays text in the SVG
 
 
-def test_stages_keep_headings_in_order_and_no_personal_data(staged_html) -> None:
+def test_stages_keep_headings_in_order_and_no_personal_data(staged_html: str) -> None:
     outline = Outline()
     outline.feed(staged_html)
     levels = [level for level, _ in outline.titles]
@@ -988,7 +996,7 @@ def test_stages_keep_headings_in_order_and_no_personal_data(staged_html) -> None
     assert_no_personal_data(re.sub(r"<[^>]+>", " ", staged_html), a_quarter())
 
 
-def test_a_report_without_stages_says_so(rendered) -> None:
+def test_a_report_without_stages_says_so(rendered: tuple[PdfReader, str]) -> None:
     _, html = rendered
     assert html.count("The working-day distributions were not supplied with these figures") == 4
 
@@ -1096,7 +1104,9 @@ def _hand_worked_notifications(table: str) -> dict:
 
 @pytest.mark.parametrize(("measure_id", "table"), [("R8-HEARING", "hearings"),
                                                    ("R9-OUTCOME", "outcomes")])  # fmt: skip
-def test_golden_stages_match_a_hand_calculation(golden_report, measure_id, table) -> None:
+def test_golden_stages_match_a_hand_calculation(
+    golden_report: tuple[ReportData, str, str], measure_id, table
+) -> None:
     data, _, _ = golden_report
     row = data.stages[data.stages["measure_id"] == measure_id].iloc[0]
     expected = _hand_worked_notifications(table)
@@ -1112,7 +1122,9 @@ def test_golden_stages_match_a_hand_calculation(golden_report, measure_id, table
     assert (row["final"], row["met"]) == (int(figures["eligible"]), int(figures["met"]))
 
 
-def test_golden_report_shows_the_witness_care_units_stages(golden_report) -> None:
+def test_golden_report_shows_the_witness_care_units_stages(
+    golden_report: tuple[ReportData, str, str],
+) -> None:
     data, pdf, html = golden_report
     # R9-OUTCOME: 34 notified, 5 not, 10 of the 34 late; R8-HEARING: 43 notified but 3 not,
     # a small count that hides both; R11-REFER: 2 referrals made, too few for percentiles
@@ -1136,7 +1148,9 @@ def test_golden_report_shows_the_witness_care_units_stages(golden_report) -> Non
     assert set(EVENT_DATE.findall(pdf)) <= allowed
 
 
-def test_the_rights_the_data_cannot_support_are_named_with_why(golden_report) -> None:
+def test_the_rights_the_data_cannot_support_are_named_with_why(
+    golden_report: tuple[ReportData, str, str],
+) -> None:
     # the first golden example carries none of the data of CONTRACT.md §6.1
     _, pdf, html = golden_report
     assert "The data could not support any measure of Rights 1, 5 and 10." in pdf

@@ -47,7 +47,7 @@ def html_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "report.html"
 
 
-def test_html_report_passes_axe_and_reflows_at_320_px(html_report) -> None:
+def test_html_report_passes_axe_and_reflows_at_320_px(html_report: Path) -> None:
     node = shutil.which("node")
     if node is None:
         missing("node is not installed")
@@ -70,7 +70,7 @@ def test_html_report_passes_axe_and_reflows_at_320_px(html_report) -> None:
     assert run.returncode == 0, run.stdout
 
 
-def test_html_report_has_a_viewport_and_a_linked_contents_list(html_report) -> None:
+def test_html_report_has_a_viewport_and_a_linked_contents_list(html_report: Path) -> None:
     html = html_report.read_text(encoding="utf-8")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     contents = html[html.index('<nav class="contents"') : html.index("</nav>")]
@@ -80,7 +80,7 @@ def test_html_report_has_a_viewport_and_a_linked_contents_list(html_report) -> N
     assert set(targets) <= ids
 
 
-def test_the_marking_banner_is_in_the_header_and_footer_landmarks(html_report) -> None:
+def test_the_marking_banner_is_in_the_header_and_footer_landmarks(html_report: Path) -> None:
     html = html_report.read_text(encoding="utf-8")
     body = html[html.index("<body>") :]
     assert re.search(r"<header[^>]*>\s*<p class=\"marking-banner\">OFFICIAL</p>\s*</header>", body)

@@ -68,7 +68,7 @@ def full_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "report.pdf"
 
 
-def test_every_table_tags_its_cells_with_their_own_headers(full_pdf) -> None:
+def test_every_table_tags_its_cells_with_their_own_headers(full_pdf: Path) -> None:
     # PDF/UA (ISO 14289-1, 7.5): a screen reader reads each data cell with the header of its
     # column and of its row. Spanning headers and cells WeasyPrint has to wrap break that.
     tables, problems = table_problems(full_pdf)
@@ -76,7 +76,7 @@ def test_every_table_tags_its_cells_with_their_own_headers(full_pdf) -> None:
     assert not problems, "\n".join(problems[:20])
 
 
-def test_the_check_finds_spanning_headers_and_rows_within_rows(tmp_path) -> None:
+def test_the_check_finds_spanning_headers_and_rows_within_rows(tmp_path: Path) -> None:
     html = """<html lang="en"><body><table><caption>Spans</caption>
       <thead><tr><th scope="col" rowspan="2">Measure</th>
                  <th scope="colgroup" colspan="2">Days</th><th scope="col" rowspan="2">N</th></tr>
@@ -106,7 +106,7 @@ def embedded_fonts(path: Path) -> set[str]:
     return names
 
 
-def test_the_pdf_embeds_only_the_shipped_font(full_pdf) -> None:
+def test_the_pdf_embeds_only_the_shipped_font(full_pdf: Path) -> None:
     assert embedded_fonts(full_pdf) <= SHIPPED
     assert "DejaVu-Sans" in embedded_fonts(full_pdf)
 
@@ -121,7 +121,7 @@ def test_the_font_and_its_licence_are_in_the_repository() -> None:
         assert '"DejaVu Sans"' in css and "Arial" not in css and "Liberation" not in css
 
 
-def test_the_pdf_is_the_same_on_a_machine_without_fonts(tmp_path) -> None:
+def test_the_pdf_is_the_same_on_a_machine_without_fonts(tmp_path: Path) -> None:
     # Fontconfig told of no font folder at all: the report must still find its own font.
     config = tmp_path / "fonts.conf"
     config.write_text(
@@ -217,7 +217,7 @@ def test_names_keep_their_capitals_inside_a_sentence(title: str, in_a_sentence: 
     assert in_sentence(title) == in_a_sentence
 
 
-def test_the_pack_prints_its_marking_once_at_the_top_of_its_first_page(tmp_path) -> None:
+def test_the_pack_prints_its_marking_once_at_the_top_of_its_first_page(tmp_path: Path) -> None:
     import datetime as dt
 
     import pandas as pd

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -31,7 +32,7 @@ def metric(
 
 
 @pytest.fixture(scope="module")
-def workbook(tmp_path_factory):
+def workbook(tmp_path_factory: pytest.TempPathFactory):
     metrics = pd.DataFrame(
         [
             metric("R3-ACK", "police", "all", "all", 120, 99),
@@ -159,7 +160,7 @@ def test_groups_and_statuses_are_words_not_codes(workbook) -> None:
     )
 
 
-def test_a_part_quarters_tables_are_titled_with_the_days_they_cover(tmp_path) -> None:
+def test_a_part_quarters_tables_are_titled_with_the_days_they_cover(tmp_path: Path) -> None:
     # as of 15 August: the figures cover 1 July to 15 August only, and every title says so
     metrics = pd.DataFrame([metric("R3-ACK", "police", "all", "all", 120, 99)])
     path = write_published_workbook(

@@ -86,7 +86,7 @@ IDENTIFICATION_TABLES = dict(
 
 
 class TestIdentificationByReason:
-    def test_each_victim_counts_under_every_reason_and_once_overall(self):
+    def test_each_victim_counts_under_every_reason_and_once_overall(self) -> None:
         table = identification_by_reason(
             source_tables(**IDENTIFICATION_TABLES), Quarter(2024, 1), LATE_AS_OF
         )
@@ -103,7 +103,7 @@ class TestIdentificationByReason:
         assert row(table, "reason", "domestic_abuse")["identified_rate"] == 1.0
         assert (table["quarter"] == "2024Q1").all()
 
-    def test_every_reason_has_a_row_even_with_no_victims(self):
+    def test_every_reason_has_a_row_even_with_no_victims(self) -> None:
         table = identification_by_reason(
             source_tables(**IDENTIFICATION_TABLES), Quarter(2024, 1), LATE_AS_OF
         )
@@ -122,7 +122,7 @@ class TestIdentificationByReason:
         assert (hate["owed"], hate["missed"]) == (0, 0)
         assert np.isnan(hate["identified_rate"])
 
-    def test_overall_row_agrees_with_enh_identified(self):
+    def test_overall_row_agrees_with_enh_identified(self) -> None:
         tables = source_tables(**IDENTIFICATION_TABLES)
         instances = instances_for(tables)
         enh = instances[
@@ -134,7 +134,7 @@ class TestIdentificationByReason:
         assert overall["owed"] == len(enh)
         assert overall["identified"] == (enh["status"] == "met").sum()
 
-    def test_crimes_reported_after_as_of_are_left_out(self):
+    def test_crimes_reported_after_as_of_are_left_out(self) -> None:
         # As of Sat 2 Mar, only the crimes of Fri 1 Mar are known: V1 and V2.
         table = identification_by_reason(
             source_tables(**IDENTIFICATION_TABLES), Quarter(2024, 1), dt.date(2024, 3, 2)
@@ -142,7 +142,7 @@ class TestIdentificationByReason:
         assert row(table, "reason", "all")[["owed", "identified"]].tolist() == [2, 1]
         assert row(table, "reason", "rape")["owed"] == 0
 
-    def test_the_next_quarter_has_its_own_victims(self):
+    def test_the_next_quarter_has_its_own_victims(self) -> None:
         table = identification_by_reason(
             source_tables(**IDENTIFICATION_TABLES), Quarter(2024, 2), LATE_AS_OF
         )
@@ -200,7 +200,7 @@ class TestUpdateDelayByIdentification:
             instances_for(tables, as_of), tables, quarter, CALENDAR
         )
 
-    def test_unidentified_enhanced_victims_wait_longer(self):
+    def test_unidentified_enhanced_victims_wait_longer(self) -> None:
         table = self.delay()
         assert list(table.columns) == UPDATE_DELAY_COLUMNS
         assert table["identification"].tolist() == ["identified", "not_identified", "all"]
@@ -209,7 +209,7 @@ class TestUpdateDelayByIdentification:
         assert counts.loc["not_identified"].tolist() == [4, 0, 4, 3]
         assert counts.loc["all"].tolist() == [6, 2, 4, 5]
 
-    def test_working_day_distribution(self):
+    def test_working_day_distribution(self) -> None:
         table = self.delay().set_index("identification")
         figures = [
             "rate",
@@ -233,14 +233,14 @@ class TestUpdateDelayByIdentification:
             [2 / 6, 2.0, 4.0, 7.6, 2 / 6, 4 / 6, 1 / 6]
         )
 
-    def test_pending_instances_are_left_out(self):
+    def test_pending_instances_are_left_out(self) -> None:
         # As of Fri 3 May the events of that day are due Tue 7 May: all pending.
         table = self.delay(as_of=dt.date(2024, 5, 3)).set_index("identification")
         assert table["instances"].tolist() == [0, 0, 0]
         assert np.isnan(table.loc["all", "median_working_days"])
         assert np.isnan(table.loc["all", "rate"])
 
-    def test_quarter_is_the_event_quarter(self):
+    def test_quarter_is_the_event_quarter(self) -> None:
         # The Fri 1 Mar interview, told Mon 4 Mar: 1 working day, met, but V2 was not flagged.
         table = self.delay(quarter=Quarter(2024, 1)).set_index("identification")
         assert table.loc["not_identified", ["instances", "met"]].tolist() == [1, 1]
@@ -288,7 +288,7 @@ class TestAssessmentTimeliness:
         instances = instances_for(tables, TIMELINESS_AS_OF)
         return assessment_timeliness(instances, Quarter(2024, 1), CALENDAR)
 
-    def test_working_days_from_report_to_assessment_in_bands(self):
+    def test_working_days_from_report_to_assessment_in_bands(self) -> None:
         table = self.timeliness()
         assert list(table.columns) == TIMELINESS_COLUMNS
         counts = table.pivot(index="band", columns="rights", values="count")
@@ -304,7 +304,7 @@ class TestAssessmentTimeliness:
             [1, 1, 0],  # pending: V9
         ]
 
-    def test_shares_are_of_final_instances_and_pending_is_kept_apart(self):
+    def test_shares_are_of_final_instances_and_pending_is_kept_apart(self) -> None:
         table = self.timeliness().set_index(["rights", "band"])
         assert table.loc[("all", "0"), "share"] == pytest.approx(1 / 8)
         assert table.loc[("all", "not_assessed"), "share"] == pytest.approx(2 / 8)
@@ -317,7 +317,7 @@ class TestAssessmentTimeliness:
         assert table.loc[("all", "11+"), "cumulative_share"] == pytest.approx(6 / 8)
         assert np.isnan(table.loc[("all", "not_assessed"), "cumulative_share"])
 
-    def test_a_group_with_no_instances_has_counts_of_zero_and_no_shares(self):
+    def test_a_group_with_no_instances_has_counts_of_zero_and_no_shares(self) -> None:
         tables = source_tables(
             police__crimes=[crime("C1", "2024-03-01T10:00")],
             police__victims=[victim("V1", "C1")],
@@ -353,7 +353,7 @@ ITEMS_TABLES = dict(
 
 
 class TestMissingItems:
-    def test_items_most_often_missing_first(self):
+    def test_items_most_often_missing_first(self) -> None:
         tables = source_tables(**ITEMS_TABLES)
         table = missing_items(instances_for(tables), tables, Quarter(2024, 1), LATE_AS_OF)
         assert list(table.columns) == MISSING_ITEM_COLUMNS
@@ -367,20 +367,20 @@ class TestMissingItems:
         ]
         assert table["missing_share"].tolist() == pytest.approx([2 / 3, 2 / 3, 1 / 3, 0, 0, 0])
 
-    def test_any_item_missing_equals_r4_vna_content_not_met(self):
+    def test_any_item_missing_equals_r4_vna_content_not_met(self) -> None:
         tables = source_tables(**ITEMS_TABLES)
         instances = instances_for(tables)
         content = instances[instances["measure_id"] == "R4-VNA-CONTENT"]
         table = missing_items(instances, tables, Quarter(2024, 1), LATE_AS_OF)
         assert row(table, "item", "any")["missing"] == (content["status"] == "not_met").sum()
 
-    def test_instances_from_another_as_of_date_are_refused(self):
+    def test_instances_from_another_as_of_date_are_refused(self) -> None:
         tables = source_tables(**ITEMS_TABLES)
         instances = instances_for(tables)  # as of 31 Dec 2024
         with pytest.raises(ValueError, match="as-of date"):
             missing_items(instances, tables, Quarter(2024, 1), dt.date(2024, 3, 4))
 
-    def test_no_assessments_gives_zero_counts_and_no_shares(self):
+    def test_no_assessments_gives_zero_counts_and_no_shares(self) -> None:
         tables = source_tables(
             police__crimes=[crime("C1", "2024-03-01T10:00")],
             police__victims=[victim("V1", "C1")],
@@ -390,7 +390,7 @@ class TestMissingItems:
         assert table["missing_share"].isna().all()
 
 
-def test_outputs_carry_no_personal_identifiers():
+def test_outputs_carry_no_personal_identifiers() -> None:
     tables = source_tables(**UPDATE_TABLES)
     instances = instances_for(tables)
     outputs = [
@@ -471,7 +471,7 @@ PROPERTY_SETTINGS = settings(
 
 @PROPERTY_SETTINGS
 @given(random_sources())
-def test_enhanced_reasons_hold_exactly_for_victims_owed_enhanced_rights(sources):
+def test_enhanced_reasons_hold_exactly_for_victims_owed_enhanced_rights(sources) -> None:
     tables, _ = sources
     joined = tables[("police", "victims")].merge(tables[("police", "crimes")], on="crime_ref")
     assert enhanced_reasons(joined).any(axis=1).equals(owed_enhanced_rights(joined))
@@ -526,7 +526,7 @@ def missing_items_never_exceed_assessments_or_any(tables, instances, as_of):
 
 @PROPERTY_SETTINGS
 @given(random_sources())
-def test_invariants_of_the_analyses(sources):
+def test_invariants_of_the_analyses(sources) -> None:
     """One run of the measures per example (it is the slow part), every invariant checked on it."""
     tables, as_of = sources
     instances = instances_for(tables, as_of)

@@ -21,7 +21,7 @@ YEARS = range(2019, 2027)
 
 
 @pytest.mark.parametrize("year", YEARS)
-def test_non_working_weekdays_are_exactly_the_published_bank_holidays(year):
+def test_non_working_weekdays_are_exactly_the_published_bank_holidays(year) -> None:
     calendar = WorkingDayCalendar()
     days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
     weekdays = days[days.day_of_week < 5]
@@ -30,14 +30,14 @@ def test_non_working_weekdays_are_exactly_the_published_bank_holidays(year):
     assert closed == published
 
 
-def test_calendar_covers_2015_to_2035():
+def test_calendar_covers_2015_to_2035() -> None:
     calendar = WorkingDayCalendar()
     years = {day.astype("datetime64[Y]").astype(int) + 1970 for day in calendar.holidays}
     assert set(range(2015, 2036)) <= years
     assert not calendar.is_working_day(dt.date(2035, 12, 25))
 
 
-def test_working_days_between_counts_days_after_the_start():
+def test_working_days_between_counts_days_after_the_start() -> None:
     calendar = WorkingDayCalendar()
     start = pd.Series(pd.to_datetime(["2024-05-03", "2024-05-03", "2024-03-01"]))
     end = pd.Series(pd.to_datetime(["2024-05-03", "2024-05-07", pd.NaT]))

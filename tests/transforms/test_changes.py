@@ -11,7 +11,7 @@ from vcc.transforms.metrics import wilson_interval
 from vcc.transforms.quarters import Quarter
 
 
-def test_newcombe_interval_reproduces_the_published_example():
+def test_newcombe_interval_reproduces_the_published_example() -> None:
     # Newcombe (1998), method 10: 56/70 against 48/80 gives 0.2000 (0.0524 to 0.3339).
     low1, high1 = wilson_interval(np.array([56]), np.array([70]))
     low2, high2 = wilson_interval(np.array([48]), np.array([80]))
@@ -35,7 +35,7 @@ def metric(quarter: str, met: int, eligible: int) -> dict:
     }
 
 
-def test_changes_on_previous_quarter_and_a_year_before():
+def test_changes_on_previous_quarter_and_a_year_before() -> None:
     metrics = pd.DataFrame(
         [
             metric("2024Q2", 56, 70),
@@ -51,7 +51,7 @@ def test_changes_on_previous_quarter_and_a_year_before():
     assert year["change"] == pytest.approx(2 / 70) and not year["significant"]
 
 
-def test_no_comparison_where_the_earlier_quarter_has_no_rate():
+def test_no_comparison_where_the_earlier_quarter_has_no_rate() -> None:
     metrics = pd.DataFrame([metric("2024Q2", 5, 10), metric("2024Q1", 0, 0)])
     changes = compare_quarters(metrics, Quarter(2024, 2)).set_index("comparison")
     for comparison in ("previous quarter", "a year before"):

@@ -31,7 +31,7 @@ def metrics(*rows: tuple[str, int, int], quarter: str = Q) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def test_all_areas_rate_and_positions_against_hand_worked_limits():
+def test_all_areas_rate_and_positions_against_hand_worked_limits() -> None:
     # p0 = (4 + 36) / (10 + 40) = 0.8. Alpha at n = 10: limits 0.3025 (99.8%) and 0.4705 (95%)
     # (tests/transforms/test_funnel.py), so 4/10 = 0.4 is below 95% only. Beta's 36/40 = 0.9 is
     # (0.9 - 0.8) / sqrt(0.8 * 0.2 / 40) = 1.58 standard errors above p0: within.
@@ -47,7 +47,7 @@ def test_all_areas_rate_and_positions_against_hand_worked_limits():
     assert table["ci_low"][0] == pytest.approx(0.1682, abs=1e-4)
 
 
-def test_a_lone_small_area_is_hidden_with_the_smallest_other_and_counts_in_the_benchmark():
+def test_a_lone_small_area_is_hidden_with_the_smallest_other_and_counts_in_the_benchmark() -> None:
     areas = {
         "big": metrics(("R6-UPDATE", 100, 80)),
         "middle": metrics(("R6-UPDATE", 40, 30)),
@@ -65,7 +65,7 @@ def test_a_lone_small_area_is_hidden_with_the_smallest_other_and_counts_in_the_b
     assert (rows["all_areas_rate"] == f"{113 / 143:.4f}").all()  # 0.7902
 
 
-def test_an_area_with_no_eligible_has_no_rate_and_a_tiny_benchmark_is_hidden():
+def test_an_area_with_no_eligible_has_no_rate_and_a_tiny_benchmark_is_hidden() -> None:
     areas = {"a": metrics(("R7-VPS", 0, 0)), "b": metrics(("R7-VPS", 2, 1))}
     rows = published_comparison(compare_areas(areas, QUARTER), threshold=5).set_index("area")
     assert rows.loc["a", "rate"] == "[z]" and rows.loc["a", "funnel_position"] == "[z]"
@@ -77,7 +77,7 @@ def test_an_area_with_no_eligible_has_no_rate_and_a_tiny_benchmark_is_hidden():
 TEN = dict(zip("abcdefghij", [50, 55, 60, 65, 70, 75, 80, 85, 90, 95], strict=True))  # of 100
 
 
-def test_ten_areas_spread_beyond_chance_are_judged_against_widened_limits():
+def test_ten_areas_spread_beyond_chance_are_judged_against_widened_limits() -> None:
     # φ 9.4799, τ² 0.023833 (tests/transforms/test_funnel.py); limits at n = 100: 99.8%
     # 0.2446 to 0.9974, 95% 0.4157 to 0.9463. Binomial limits (about 0.64 to 0.81 at 95%) put
     # six of the ten outside; widened, only j (95% met) is outside, above the 95% limit.
@@ -97,7 +97,7 @@ def test_ten_areas_spread_beyond_chance_are_judged_against_widened_limits():
     assert (unadjusted["funnel_position"] != "within").sum() == 6
 
 
-def test_fewer_than_ten_areas_keep_binomial_limits_and_blank_phi_and_tau2():
+def test_fewer_than_ten_areas_keep_binomial_limits_and_blank_phi_and_tau2() -> None:
     areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in list(TEN.items())[:9]}
     table = compare_areas(areas, QUARTER)
     assert table["phi"].isna().all() and table["tau2"].isna().all()
@@ -107,7 +107,7 @@ def test_fewer_than_ten_areas_keep_binomial_limits_and_blank_phi_and_tau2():
     assert (rows["phi"] == "").all() and (rows["tau2"] == "").all()
 
 
-def test_a_hidden_areas_limits_are_hidden_with_its_count():
+def test_a_hidden_areas_limits_are_hidden_with_its_count() -> None:
     areas = {area: metrics(("R6-UPDATE", 100, met)) for area, met in TEN.items()}
     areas["k"] = metrics(("R6-UPDATE", 3, 3))
     areas["l"] = metrics(("R6-UPDATE", 0, 0))
@@ -127,7 +127,7 @@ def test_a_hidden_areas_limits_are_hidden_with_its_count():
         max_size=16,
     )
 )
-def test_comparison_recomputed_from_its_own_counts(counts):
+def test_comparison_recomputed_from_its_own_counts(counts) -> None:
     """§7.2 again from the contract's words, with math and numpy's default percentile, against
     the published comparison.csv (no suppression: threshold 0), to 4 decimal places."""
     areas = {f"area{i:02d}": metrics(("R4-VNA", n, m)) for i, (n, m) in enumerate(counts)}
@@ -171,7 +171,7 @@ def test_comparison_recomputed_from_its_own_counts(counts):
         assert row.funnel_position == position
 
 
-def test_how_an_area_compares_with_its_group_and_who_to_learn_from():
+def test_how_an_area_compares_with_its_group_and_who_to_learn_from() -> None:
     from vcc.transforms.comparison import how_area_compares
 
     # the ten areas of 100 against binomial limits (0.576 to 0.850 at 99.8%): a (50%) is below,

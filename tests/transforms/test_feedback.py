@@ -101,24 +101,28 @@ def table() -> pd.DataFrame:
     return result.set_index("question_id")
 
 
-def test_columns_are_the_contracts(table):
+def test_columns_are_the_contracts(table: pd.DataFrame) -> None:
     assert list(table.reset_index().columns) == FEEDBACK_COLUMNS
 
 
-def test_one_row_per_question_answered_in_the_window_in_catalogue_order(table):
+def test_one_row_per_question_answered_in_the_window_in_catalogue_order(
+    table: pd.DataFrame,
+) -> None:
     # q_late_only was answered only after the as-of date; q_property never
     assert list(table.index) == ["q_kept_informed", "q_vps", "q_outcome", "q_complaint",
                                  "q_overall"]  # fmt: skip
 
 
-def test_responses_after_the_as_of_date_and_before_the_quarter_are_left_out():
+def test_responses_after_the_as_of_date_and_before_the_quarter_are_left_out() -> None:
     responses, _ = survey()
     kept = responses_in_quarter(responses, QUARTER, AS_OF)["response_id"]
     assert "late" not in set(kept) and "early" not in set(kept)
     assert {"r12", "r0"} <= set(kept)  # 23:59 on the as-of date counts
 
 
-def test_dont_know_and_not_applicable_are_left_out_and_the_gap_is_not_significant(table):
+def test_dont_know_and_not_applicable_are_left_out_and_the_gap_is_not_significant(
+    table: pd.DataFrame,
+) -> None:
     row = table.loc["q_vps"]
     assert (row["right"], row["measure_id"], row["answered"], row["yes"]) == (7, "R7-VPS", 10, 6)
     # Wilson 6/10: 0.312674 to 0.831820; records 40/50 = 0.8 (0.669629 to 0.887562)
@@ -130,7 +134,7 @@ def test_dont_know_and_not_applicable_are_left_out_and_the_gap_is_not_significan
     assert not row["significant"]
 
 
-def test_all_yes_has_a_wilson_interval_to_one_and_a_significant_gap(table):
+def test_all_yes_has_a_wilson_interval_to_one_and_a_significant_gap(table: pd.DataFrame) -> None:
     row = table.loc["q_kept_informed"]
     assert (row["answered"], row["yes"], row["rate"]) == (20, 20, 1.0)
     # Wilson 20/20: lower n/(n + z²) = 20/23.841459 = 0.838875, upper 1
@@ -142,7 +146,7 @@ def test_all_yes_has_a_wilson_interval_to_one_and_a_significant_gap(table):
     assert row["significant"]
 
 
-def test_zero_answered_has_blank_rates_and_no_verdict(table):
+def test_zero_answered_has_blank_rates_and_no_verdict(table: pd.DataFrame) -> None:
     row = table.loc["q_outcome"]
     assert (row["right"], row["measure_id"], row["answered"], row["yes"]) == (9, "R9-OUTCOME", 0, 0)
     # the records rate is still shown: 20 of 30
@@ -151,7 +155,7 @@ def test_zero_answered_has_blank_rates_and_no_verdict(table):
         assert pd.isna(row[column]), column
 
 
-def test_an_unmapped_question_has_blank_right_measure_and_records(table):
+def test_an_unmapped_question_has_blank_right_measure_and_records(table: pd.DataFrame) -> None:
     row = table.loc["q_overall"]
     assert (row["answered"], row["yes"], row["rate"]) == (5, 3, 0.6)
     # Wilson 3/5: 0.230724 to 0.882379
@@ -161,7 +165,7 @@ def test_an_unmapped_question_has_blank_right_measure_and_records(table):
         assert pd.isna(row[column]), column
 
 
-def test_a_measure_with_a_row_per_agency_is_pooled(table):
+def test_a_measure_with_a_row_per_agency_is_pooled(table: pd.DataFrame) -> None:
     row = table.loc["q_complaint"]
     # 4 of 8 (0.215216 to 0.784784) against 57 of 62 = 0.919355 (0.824714 to 0.965062)
     # gap -0.419355: lower -0.419355 - sqrt(0.284784² + 0.045707²) = -0.707783,
@@ -172,7 +176,7 @@ def test_a_measure_with_a_row_per_agency_is_pooled(table):
     assert row["significant"]
 
 
-def test_a_mapped_measure_without_a_metrics_row_keeps_its_right_but_no_records():
+def test_a_mapped_measure_without_a_metrics_row_keeps_its_right_but_no_records() -> None:
     responses, answers = survey()
     extra = pd.DataFrame([{"response_id": "r0", "question_id": "q_property", "answer": "no"}])
     table = feedback_table(
@@ -184,7 +188,7 @@ def test_a_mapped_measure_without_a_metrics_row_keeps_its_right_but_no_records()
     assert pd.isna(row["records_rate"]) and pd.isna(row["significant"])
 
 
-def test_no_response_in_the_quarter_gives_an_empty_table_with_the_columns():
+def test_no_response_in_the_quarter_gives_an_empty_table_with_the_columns() -> None:
     responses, answers = survey()
     table = feedback_table(
         responses, answers, MAPPING, RIGHTS, METRICS, Quarter.parse("2023Q1"), AS_OF
@@ -192,7 +196,7 @@ def test_no_response_in_the_quarter_gives_an_empty_table_with_the_columns():
     assert table.empty and list(table.columns) == FEEDBACK_COLUMNS
 
 
-def test_breakdowns_by_the_respondents_own_attributes():
+def test_breakdowns_by_the_respondents_own_attributes() -> None:
     responses, answers = survey()
     rows = feedback_breakdowns(responses, answers, QUARTER, AS_OF).set_index(
         ["question_id", "dimension", "group"]
@@ -208,7 +212,9 @@ def test_breakdowns_by_the_respondents_own_attributes():
     assert tuple(rows.loc[("q_kept_informed", "offence_group", "unknown"), ["answered"]]) == (20,)
 
 
-def test_published_feedback_hides_small_counts_and_what_would_reveal_them(table):
+def test_published_feedback_hides_small_counts_and_what_would_reveal_them(
+    table: pd.DataFrame,
+) -> None:
     published = published_feedback(table.reset_index(), 5, keys=[]).set_index("question_id")
     # 20 of 20 yes: no "no" to hide, so all is shown; 6 of 10 has 4 no, so yes and the rate go
     assert published.loc["q_kept_informed", ["answered", "yes", "rate", "gap"]].tolist() == [
@@ -223,7 +229,7 @@ def test_published_feedback_hides_small_counts_and_what_would_reveal_them(table)
     assert published.loc["q_outcome", ["answered", "rate"]].tolist() == ["0", "[z]"]
 
 
-def test_published_breakdowns_hide_a_second_cell_beside_a_lone_hidden_one():
+def test_published_breakdowns_hide_a_second_cell_beside_a_lone_hidden_one() -> None:
     frame = pd.DataFrame(
         {
             "question_id": "q",
@@ -240,7 +246,7 @@ def test_published_breakdowns_hide_a_second_cell_beside_a_lone_hidden_one():
     assert published["answered"].tolist() == ["30", "[c]", "[c]"]
 
 
-def test_a_quarter_without_responses_publishes_empty_tables():
+def test_a_quarter_without_responses_publishes_empty_tables() -> None:
     responses, answers = survey()
     quarter = Quarter.parse("2023Q1")
     table = feedback_table(responses, answers, MAPPING, RIGHTS, METRICS, quarter, AS_OF)

@@ -10,7 +10,7 @@ from tests.transforms.test_measures import crime, statuses, victim
 CHARGED = {"crime_ref": "C1", "event_type": "suspect_charged", "event_at": "2024-03-04T09:00"}
 
 
-def test_a_vps_offer_dated_before_the_crime_was_reported_is_no_offer():
+def test_a_vps_offer_dated_before_the_crime_was_reported_is_no_offer() -> None:
     result = statuses(
         "R7-VPS",
         police__crimes=[crime("C1", "2024-02-01T10:00"), crime("C2", "2024-02-01T10:00")],
@@ -24,7 +24,7 @@ def test_a_vps_offer_dated_before_the_crime_was_reported_is_no_offer():
     assert result == ["not_met", "not_met"]
 
 
-def test_a_later_genuine_vps_offer_still_counts_beside_a_placeholder():
+def test_a_later_genuine_vps_offer_still_counts_beside_a_placeholder() -> None:
     result = statuses(
         "R7-VPS",
         police__crimes=[crime("C1", "2024-02-01T10:00")],
@@ -38,7 +38,7 @@ def test_a_later_genuine_vps_offer_still_counts_beside_a_placeholder():
     assert result == ["met"]
 
 
-def test_a_release_notification_dated_before_the_crime_was_reported_is_none():
+def test_a_release_notification_dated_before_the_crime_was_reported_is_none() -> None:
     result = statuses(
         "R11-RELEASE",
         as_of=dt.date(2024, 3, 31),
@@ -63,7 +63,7 @@ def test_a_release_notification_dated_before_the_crime_was_reported_is_none():
     assert result == ["not_met", "met"]
 
 
-def test_an_action_before_the_report_never_meets_a_duty_triggered_before_it():
+def test_an_action_before_the_report_never_meets_a_duty_triggered_before_it() -> None:
     # A hearing record received before the crime's report date (bad data): a notification
     # between the two is on or after the trigger, but before the report, so it is no action.
     result = statuses(

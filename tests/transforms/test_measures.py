@@ -80,18 +80,18 @@ class TestDueDates:
             ("2024-05-06", 1, "2024-05-07"),  # trigger on the bank holiday itself
         ],
     )
-    def test_nth_working_day_strictly_after_trigger(self, trigger, days, due):
+    def test_nth_working_day_strictly_after_trigger(self, trigger, days, due) -> None:
         result = CALENDAR.due_dates(pd.Series(pd.to_datetime([trigger])), days)
         assert result.iloc[0] == pd.Timestamp(due)
 
-    def test_configured_extra_holiday_is_not_a_working_day(self):
+    def test_configured_extra_holiday_is_not_a_working_day(self) -> None:
         calendar = WorkingDayCalendar(extra_holidays=[dt.date(2024, 3, 4)])
         result = calendar.due_dates(pd.Series(pd.to_datetime(["2024-03-01"])), 1)
         assert result.iloc[0] == pd.Timestamp("2024-03-05")
 
 
 class TestR2Record:
-    def test_recorded_by_next_working_day_is_met(self):
+    def test_recorded_by_next_working_day_is_met(self) -> None:
         result = statuses(
             "R2-RECORD",
             police__crimes=[
@@ -103,7 +103,7 @@ class TestR2Record:
         )
         assert result == ["met", "not_met", "not_met"]
 
-    def test_each_victim_of_a_crime_is_an_instance_and_businesses_are_left_out(self):
+    def test_each_victim_of_a_crime_is_an_instance_and_businesses_are_left_out(self) -> None:
         result = instances_of(
             "R2-RECORD",
             police__crimes=[crime("C1", "2024-03-01T10:00")],
@@ -115,7 +115,7 @@ class TestR2Record:
         )
         assert sorted(result["victim_id"]) == ["V1", "V2"]
 
-    def test_crime_reported_after_as_of_is_ignored(self):
+    def test_crime_reported_after_as_of_is_ignored(self) -> None:
         result = statuses(
             "R2-RECORD",
             as_of=dt.date(2024, 3, 10),
@@ -126,7 +126,7 @@ class TestR2Record:
 
 
 class TestPending:
-    def test_instance_due_after_as_of_is_pending_even_if_already_met(self):
+    def test_instance_due_after_as_of_is_pending_even_if_already_met(self) -> None:
         # Friday 1 Mar, N=5: due Friday 8 Mar. As of Thursday 7 Mar both are pending.
         tables: dict[str, Any] = dict(
             police__crimes=[crime("C1", "2024-03-01T10:00"), crime("C2", "2024-03-01T11:00")],
@@ -142,7 +142,7 @@ class TestPending:
         assert statuses("R3-ACK", dt.date(2024, 3, 7), **tables) == ["pending", "pending"]
         assert statuses("R3-ACK", dt.date(2024, 3, 8), **tables) == ["met", "not_met"]
 
-    def test_action_dated_after_as_of_counts_as_no_action(self):
+    def test_action_dated_after_as_of_counts_as_no_action(self) -> None:
         result = statuses(
             "R3-ACK",
             as_of=dt.date(2024, 3, 20),
@@ -175,7 +175,7 @@ class TestEnhancedRights:
             ({}, {"is_bereaved_family": True}, True),
         ],
     )
-    def test_derived_from_victim_and_crime(self, crime_extra, victim_extra, enhanced):
+    def test_derived_from_victim_and_crime(self, crime_extra, victim_extra, enhanced) -> None:
         result = instances_of(
             "R2-RECORD",
             police__crimes=[crime("C1", "2024-03-01T10:00", **crime_extra)],
@@ -183,7 +183,7 @@ class TestEnhancedRights:
         )
         assert result["enhanced"].tolist() == [enhanced]
 
-    def test_enh_identified_counts_owed_victims_the_police_flagged(self):
+    def test_enh_identified_counts_owed_victims_the_police_flagged(self) -> None:
         result = instances_of(
             "ENH-IDENTIFIED",
             police__crimes=[
@@ -203,7 +203,7 @@ class TestEnhancedRights:
 
 
 class TestR6Update:
-    def test_one_contact_meets_several_events_and_earlier_contacts_never_match(self):
+    def test_one_contact_meets_several_events_and_earlier_contacts_never_match(self) -> None:
         result = instances_of(
             "R6-UPDATE",
             police__crimes=[crime("C1", "2024-02-20T10:00")],
@@ -236,7 +236,7 @@ class TestR6Update:
         assert by_key[("C1:suspect_bailed", pd.Timestamp("2024-03-04"))] == "met"
         assert by_key[("C1:suspect_arrested", pd.Timestamp("2024-03-04"))] == "not_met"
 
-    def test_enhanced_victims_are_owed_one_working_day(self):
+    def test_enhanced_victims_are_owed_one_working_day(self) -> None:
         # Event Friday 1 Mar, contact Tuesday 5 Mar: 2 working days after.
         result = instances_of(
             "R6-UPDATE",
@@ -277,7 +277,7 @@ class TestR6Update:
 
 
 class TestR4:
-    def test_content_is_judged_on_the_matched_assessment_even_when_vna_is_pending(self):
+    def test_content_is_judged_on_the_matched_assessment_even_when_vna_is_pending(self) -> None:
         tables: dict[str, Any] = dict(
             police__crimes=[crime("C1", "2024-03-01T10:00"), crime("C2", "2024-03-01T10:00")],
             police__victims=[victim("V1", "C1"), victim("V2", "C2")],
@@ -306,7 +306,7 @@ class TestR4:
         assert statuses("R4-VNA", as_of, **tables) == ["pending", "pending"]
         assert statuses("R4-VNA-CONTENT", as_of, **tables) == ["met", "not_met"]
 
-    def test_referral_left_out_when_consent_declined(self):
+    def test_referral_left_out_when_consent_declined(self) -> None:
         result = instances_of(
             "R4-REFER",
             police__crimes=[crime("C1", "2024-03-01T10:00")],
@@ -320,7 +320,7 @@ class TestR4:
 
 
 class TestR7Vps:
-    def test_offer_at_any_date_before_due_counts_and_first_charge_triggers(self):
+    def test_offer_at_any_date_before_due_counts_and_first_charge_triggers(self) -> None:
         result = instances_of(
             "R7-VPS",
             police__crimes=[crime("C1", "2024-02-01T10:00"), crime("C2", "2024-02-01T10:00")],
@@ -354,7 +354,7 @@ class TestR7Vps:
 
 
 class TestCps:
-    def test_vcl_letter_must_match_urn_victim_and_decision_and_vrr_follows_the_letter(self):
+    def test_vcl_letter_must_match_urn_victim_and_decision_and_vrr_follows_the_letter(self) -> None:
         tables: dict[str, Any] = dict(
             police__crimes=[crime("C1", "2024-01-01T10:00")],
             police__victims=[victim("V1", "C1"), victim("V2", "C1")],
@@ -400,7 +400,7 @@ class TestCps:
         vrr = instances_of("R6-VRR", **tables)
         assert vrr[["victim_id", "status"]].values.tolist() == [["V1", "not_met"]]
 
-    def test_hearing_and_vcs_referral(self):
+    def test_hearing_and_vcs_referral(self) -> None:
         tables: dict[str, Any] = dict(
             police__crimes=[crime("C1", "2024-01-01T10:00", offence_category="rape")],
             police__victims=[victim("V1", "C1")],
@@ -452,7 +452,7 @@ class TestCps:
         # 20 working days after Fri 15 Mar, Easter excluded: due Tue 16 Apr
         assert statuses("R11-CONTACT", **tables) == ["not_met"]
 
-    def test_release_notification_must_come_before_the_release_date(self):
+    def test_release_notification_must_come_before_the_release_date(self) -> None:
         result = statuses(
             "R11-RELEASE",
             as_of=dt.date(2024, 3, 31),
@@ -483,7 +483,7 @@ class TestCps:
         assert result == ["met", "not_met"]
 
 
-def test_complaints_are_reported_per_source_with_the_standard_deadline():
+def test_complaints_are_reported_per_source_with_the_standard_deadline() -> None:
     result = instances_of(
         "R12-ACK",
         police__complaints=[

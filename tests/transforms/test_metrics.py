@@ -24,13 +24,13 @@ DISTRICTS = ["Carlisle", "Eden"]
         (117, 164, 0.6399, 0.7771),
     ],
 )
-def test_wilson_interval(met, eligible, low, high):
+def test_wilson_interval(met, eligible, low, high) -> None:
     lows, highs = wilson_interval(np.array([met]), np.array([eligible]))
     assert round(lows[0], 4) == low
     assert round(highs[0], 4) == high
 
 
-def test_wilson_interval_is_empty_without_a_denominator():
+def test_wilson_interval_is_empty_without_a_denominator() -> None:
     lows, highs = wilson_interval(np.array([0]), np.array([0]))
     assert np.isnan(lows[0]) and np.isnan(highs[0])
 
@@ -39,7 +39,7 @@ def test_wilson_interval_is_empty_without_a_denominator():
     ("met", "eligible", "rag"),
     [(9, 10, "green"), (8, 10, "amber"), (79, 100, "red"), (9, 9, "none"), (0, 0, "none")],
 )
-def test_rag_against_target_tolerance_and_minimum(met, eligible, rag):
+def test_rag_against_target_tolerance_and_minimum(met, eligible, rag) -> None:
     assert rag_ratings(np.array([met]), np.array([eligible]), [Rating(0.9, 0.1, 10)])[0] == rag
 
 
@@ -63,7 +63,7 @@ def instance(measure_id="R2-RECORD", status="met", quarter="2024Q2", **extra) ->
     return row
 
 
-def test_counts_pending_apart_from_eligible_and_rates_met_over_eligible():
+def test_counts_pending_apart_from_eligible_and_rates_met_over_eligible() -> None:
     instances = pd.DataFrame(
         [
             instance(status="met"),
@@ -85,7 +85,7 @@ def test_counts_pending_apart_from_eligible_and_rates_met_over_eligible():
     assert rows.loc[("district", "Eden"), ["eligible", "met"]].tolist() == [1, 1]
 
 
-def test_every_measure_has_its_all_and_rights_rows_even_when_empty():
+def test_every_measure_has_its_all_and_rights_rows_even_when_empty() -> None:
     instances = pd.DataFrame([instance()])
     metrics = summarise(instances, ["2024Q2"], {}, DISTRICTS, complaint_sources=["police"])
     alls = metrics[metrics["dimension"] == "all"]
@@ -104,7 +104,7 @@ def test_every_measure_has_its_all_and_rights_rows_even_when_empty():
     ]
 
 
-def test_a_measure_of_the_catalogue_handed_in_has_its_rows_even_when_empty():
+def test_a_measure_of_the_catalogue_handed_in_has_its_rows_even_when_empty() -> None:
     instances = pd.DataFrame([instance()])
     catalogue = load_catalogue()
     metrics = summarise(instances, ["2024Q2"], {}, DISTRICTS, ["police"], catalogue)
@@ -117,7 +117,7 @@ def test_a_measure_of_the_catalogue_handed_in_has_its_rows_even_when_empty():
     assert property_rows["eligible"].tolist() == [0, 0, 0]  # all, enhanced, standard
 
 
-def test_complaints_have_only_the_all_row_per_source():
+def test_complaints_have_only_the_all_row_per_source() -> None:
     instances = pd.DataFrame(
         [instance("R12-ACK", agency="probation", victim_id=None, district=None)]
     )
@@ -148,7 +148,7 @@ random_instances = st.lists(
 
 @settings(max_examples=60, deadline=None)
 @given(random_instances)
-def test_invariants_of_any_set_of_instances(rows):
+def test_invariants_of_any_set_of_instances(rows) -> None:
     metrics = summarise(pd.DataFrame(rows), ["2024Q2"], {}, DISTRICTS)
     assert (metrics["met"] + metrics["not_met"] == metrics["eligible"]).all()
     rated = metrics.dropna(subset=["rate"])
@@ -197,7 +197,7 @@ def _breakdown_table(groups: list[tuple[int, int]]) -> pd.DataFrame:
 
 @settings(max_examples=150, deadline=None)
 @given(groups_of_people)
-def test_suppression_never_leaves_a_small_or_recoverable_cell(groups):
+def test_suppression_never_leaves_a_small_or_recoverable_cell(groups) -> None:
     metrics = _breakdown_table(groups)
     published = published_tables(metrics, threshold=5)
     is_total = (metrics["dimension"] == "all").to_numpy()

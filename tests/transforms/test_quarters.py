@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,11 +23,11 @@ TODAY = dt.date(2026, 11, 27)
         ("2019Q1", TODAY),  # long past
     ],
 )
-def test_a_quarter_begun_by_the_as_of_date_can_be_reported(quarter, as_of):
+def test_a_quarter_begun_by_the_as_of_date_can_be_reported(quarter, as_of) -> None:
     assert unreportable(Quarter.parse(quarter), as_of, TODAY) is None
 
 
-def test_a_quarter_not_begun_by_the_as_of_date_cannot():
+def test_a_quarter_not_begun_by_the_as_of_date_cannot() -> None:
     assert unreportable(Quarter.parse("2027Q1"), TODAY, TODAY) == (
         "2027Q1 begins on 1 January 2027, after the as-of date 27 November 2026: there is "
         "nothing to report yet (the last complete quarter is 2026Q3)"
@@ -37,7 +38,7 @@ def test_a_quarter_not_begun_by_the_as_of_date_cannot():
     )
 
 
-def test_an_as_of_date_after_today_is_refused():
+def test_an_as_of_date_after_today_is_refused() -> None:
     assert unreportable(Quarter.parse("2026Q3"), dt.date(2026, 11, 28), TODAY) == (
         "the as-of date 28 November 2026 is after today (27 November 2026): the data cannot be "
         "complete up to a day that has not ended"
@@ -52,7 +53,7 @@ def test_an_as_of_date_after_today_is_refused():
         (TODAY, False),
     ],
 )
-def test_part_quarter_until_its_last_day_is_in(as_of, part):
+def test_part_quarter_until_its_last_day_is_in(as_of, part) -> None:
     assert part_quarter(Quarter.parse("2026Q3"), as_of) is part
 
 
@@ -60,7 +61,9 @@ def vcc(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
-def test_run_of_a_quarter_not_begun_is_refused_in_one_line_before_prefect_starts(tmp_path):
+def test_run_of_a_quarter_not_begun_is_refused_in_one_line_before_prefect_starts(
+    tmp_path: Path,
+) -> None:
     today = dt.date.today()
     future = Quarter.containing(today).next()
     result = vcc("run", "--quarter", str(future), "--out", str(tmp_path))
@@ -73,14 +76,14 @@ def test_run_of_a_quarter_not_begun_is_refused_in_one_line_before_prefect_starts
     assert list(tmp_path.iterdir()) == []  # no warehouse, no run recorded
 
 
-def test_run_with_an_as_of_date_after_today_is_refused(tmp_path):
+def test_run_with_an_as_of_date_after_today_is_refused(tmp_path: Path) -> None:
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     result = vcc("run", "-q", "2024Q3", "--as-of", f"{tomorrow}", "--out", str(tmp_path))
     assert result.exit_code == 1
     assert result.output.startswith(f"vcc: error: the as-of date {tomorrow.day} {tomorrow:%B %Y}")
 
 
-def test_backfill_into_a_quarter_not_begun_runs_nothing(tmp_path):
+def test_backfill_into_a_quarter_not_begun_runs_nothing(tmp_path: Path) -> None:
     future = Quarter.containing(dt.date.today()).next()
     result = vcc("backfill", "--from", "2024Q3", "--to", str(future), "--out", str(tmp_path))
     assert result.exit_code == 1
@@ -88,7 +91,7 @@ def test_backfill_into_a_quarter_not_begun_runs_nothing(tmp_path):
     assert result.output.startswith(f"vcc: error: {future} begins on")
 
 
-def test_validate_of_a_quarter_not_begun_is_refused_before_any_source_is_read():
+def test_validate_of_a_quarter_not_begun_is_refused_before_any_source_is_read() -> None:
     future = Quarter.containing(dt.date.today()).next()
     result = vcc("validate", "--quarter", str(future))
     assert result.exit_code == 1

@@ -27,7 +27,7 @@ def change_row(measure, eligible, met, compared_eligible, compared_met, signific
     }  # fmt: skip
 
 
-def test_a_change_is_published_only_where_both_rates_are():
+def test_a_change_is_published_only_where_both_rates_are() -> None:
     changes = pd.DataFrame(
         [
             change_row("R2-RECORD", 20, 15, 40, 20, True),  # shown: 75% against 50%
@@ -74,7 +74,7 @@ def spc_rows(eligible: list[int], met: list[int]) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def test_a_small_month_is_hidden_with_a_second_month_of_its_quarter():
+def test_a_small_month_is_hidden_with_a_second_month_of_its_quarter() -> None:
     # July 10 eligible, 10 met; August 3 of 3 (small); September 20 of 25; October 12 of 12
     spc = spc_rows([10, 3, 25, 12], [10, 3, 20, 12])
     published = published_spc(spc, threshold=5).set_index("month")
@@ -90,7 +90,7 @@ def test_a_small_month_is_hidden_with_a_second_month_of_its_quarter():
     assert set(published["assurance"]) == {"hit_and_miss"}
 
 
-def test_blank_limits_stay_blank():
+def test_blank_limits_stay_blank() -> None:
     spc = spc_rows([20, 20], [15, 14]).assign(centre=NAN, lower=NAN, upper=NAN, assurance=NAN)
     published = published_spc(spc, threshold=5)
     assert set(published["centre"]) == {""} and set(published["assurance"]) == {""}
@@ -108,7 +108,7 @@ def feedback_row(question, measure, answered, yes, records_rate=0.8, significant
     }  # fmt: skip
 
 
-def test_victims_answers_are_published_with_small_counts_hidden():
+def test_victims_answers_are_published_with_small_counts_hidden() -> None:
     feedback = pd.DataFrame(
         [
             feedback_row("q_vps", "R7-VPS", 20, 15),

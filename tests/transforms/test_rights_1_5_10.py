@@ -55,7 +55,7 @@ ONE_VICTIM: dict[str, Any] = {
 
 
 class TestR1Interpret:
-    def test_met_by_an_interpreted_contact_within_five_working_days_of_the_assessment(self):
+    def test_met_by_an_interpreted_contact_within_five_working_days_of_the_assessment(self) -> None:
         found = instances_of(
             "R1-INTERPRET",
             **ONE_VICTIM,
@@ -72,7 +72,7 @@ class TestR1Interpret:
         assert row["action_date"] == pd.Timestamp("2024-03-11")
 
     @pytest.mark.parametrize(("used", "status"), [("2024-05-13", "met"), ("2024-05-14", "not_met")])
-    def test_the_bank_holiday_is_not_a_working_day(self, used, status):
+    def test_the_bank_holiday_is_not_a_working_day(self, used, status) -> None:
         # assessed Fri 3 May; Mon 6 May is a bank holiday: due Mon 13 May
         found = instances_of(
             "R1-INTERPRET",
@@ -84,7 +84,7 @@ class TestR1Interpret:
         assert found["status"].tolist() == [status]
         assert found["due_date"].tolist() == [pd.Timestamp("2024-05-13")]
 
-    def test_only_the_assessment_matched_under_r4_vna_decides_the_need(self):
+    def test_only_the_assessment_matched_under_r4_vna_decides_the_need(self) -> None:
         # the first assessment on or after the report says no interpreter; an earlier one (before
         # the report) and a later one say yes: no instance
         found = instances_of(
@@ -99,7 +99,7 @@ class TestR1Interpret:
         )
         assert found.empty
 
-    def test_a_contact_before_the_assessment_does_not_meet_it(self):
+    def test_a_contact_before_the_assessment_does_not_meet_it(self) -> None:
         found = instances_of(
             "R1-INTERPRET",
             **ONE_VICTIM,
@@ -108,7 +108,7 @@ class TestR1Interpret:
         )
         assert found["status"].tolist() == ["not_met"]
 
-    def test_pending_until_the_due_date_has_passed(self):
+    def test_pending_until_the_due_date_has_passed(self) -> None:
         tables = {
             **ONE_VICTIM,
             "police__needs_assessments": [assessment("V1", "2024-03-04T09:00", True)],
@@ -121,7 +121,7 @@ class TestR1Interpret:
             "met"
         ]
 
-    def test_an_assessment_after_the_as_of_date_is_not_known(self):
+    def test_an_assessment_after_the_as_of_date_is_not_known(self) -> None:
         found = instances_of(
             "R1-INTERPRET",
             dt.date(2024, 3, 3),
@@ -134,7 +134,7 @@ class TestR1Interpret:
         )
         assert found.empty
 
-    def test_the_instance_belongs_to_the_quarter_of_the_assessment(self):
+    def test_the_instance_belongs_to_the_quarter_of_the_assessment(self) -> None:
         found = instances_of(
             "R1-INTERPRET",
             police__crimes=[crime("C1", "2024-03-28T10:00")],
@@ -144,7 +144,7 @@ class TestR1Interpret:
         assert found["quarter"].astype(str).tolist() == ["2024Q2"]
         assert found["status"].tolist() == ["not_met"]
 
-    def test_without_the_interpreter_needed_column_it_is_not_supported(self):
+    def test_without_the_interpreter_needed_column_it_is_not_supported(self) -> None:
         tables = source_tables(
             **ONE_VICTIM,
             police__needs_assessments=[assessment("V1", "2024-03-04T09:00", None)],
@@ -165,7 +165,7 @@ INJURY: dict[str, Any] = {
 
 class TestR5Compensation:
     @pytest.mark.parametrize(("told", "status"), [("2024-03-08", "met"), ("2024-03-11", "not_met")])
-    def test_victims_of_injury_are_told_within_five_working_days(self, told, status):
+    def test_victims_of_injury_are_told_within_five_working_days(self, told, status) -> None:
         found = instances_of(
             "R5-COMPENSATION",
             **INJURY,
@@ -179,7 +179,7 @@ class TestR5Compensation:
         assert found["status"].tolist() == [status]
         assert found["due_date"].tolist() == [pd.Timestamp("2024-03-08")]
 
-    def test_another_kind_of_contact_does_not_meet_it(self):
+    def test_another_kind_of_contact_does_not_meet_it(self) -> None:
         found = instances_of(
             "R5-COMPENSATION",
             **INJURY,
@@ -190,7 +190,7 @@ class TestR5Compensation:
         )
         assert found["status"].tolist() == ["not_met"]
 
-    def test_the_categories_are_configurable(self):
+    def test_the_categories_are_configurable(self) -> None:
         found = instances_of(
             "R5-COMPENSATION",
             settings={"R5-COMPENSATION": {"categories": ["theft"]}},
@@ -202,7 +202,7 @@ class TestR5Compensation:
         assert found["victim_id"].tolist() == ["V2"]
         assert found["status"].tolist() == ["met"]
 
-    def test_no_compensation_contact_known_by_the_as_of_date_means_not_supported(self):
+    def test_no_compensation_contact_known_by_the_as_of_date_means_not_supported(self) -> None:
         tables = source_tables(
             **INJURY,
             police__victim_contacts=[
@@ -227,7 +227,7 @@ def claim(claim_id: str, completed: str | None, paid: str | None, victim_id="V1"
 
 class TestR10Expenses:
     @pytest.mark.parametrize(("paid", "status"), [("2024-05-20", "met"), ("2024-05-21", "not_met")])
-    def test_paid_within_ten_working_days_of_a_completed_claim(self, paid, status):
+    def test_paid_within_ten_working_days_of_a_completed_claim(self, paid, status) -> None:
         # completed Fri 3 May; the bank holiday on Mon 6 May does not count: due Mon 20 May
         found = instances_of(
             "R10-EXPENSES",
@@ -238,7 +238,7 @@ class TestR10Expenses:
         assert found["due_date"].tolist() == [pd.Timestamp("2024-05-20")]
         assert found["record_key"].tolist() == ["E1"]
 
-    def test_a_claim_never_completed_is_not_counted_and_one_paid_before_is_not_met(self):
+    def test_a_claim_never_completed_is_not_counted_and_one_paid_before_is_not_met(self) -> None:
         found = instances_of(
             "R10-EXPENSES",
             **ONE_VICTIM,
@@ -250,7 +250,7 @@ class TestR10Expenses:
         assert found["record_key"].tolist() == ["E2"]
         assert found["status"].tolist() == ["not_met"]
 
-    def test_pending_then_a_payment_after_the_as_of_date_counts_as_none(self):
+    def test_pending_then_a_payment_after_the_as_of_date_counts_as_none(self) -> None:
         tables = {
             **ONE_VICTIM,
             "cps__expense_claims": [claim("E1", "2024-05-03T15:00", "2024-05-21T10:00")],
@@ -263,7 +263,7 @@ class TestR10Expenses:
             "not_met"
         ]
 
-    def test_without_the_table_it_is_not_supported(self):
+    def test_without_the_table_it_is_not_supported(self) -> None:
         tables = source_tables(**ONE_VICTIM)
         del tables[("cps", "expense_claims")]
         del tables[("police", "property")]
@@ -286,7 +286,7 @@ def item(item_id: str, released: str | None, returned: str | None, victim_id="V1
 
 class TestR10Property:
     @pytest.mark.parametrize(("back", "status"), [("2024-03-15", "met"), ("2024-03-18", "not_met")])
-    def test_returned_within_ten_working_days_of_release(self, back, status):
+    def test_returned_within_ten_working_days_of_release(self, back, status) -> None:
         # released on Saturday 2 March: the 10th working day after it is Friday 15 March
         found = instances_of(
             "R10-PROPERTY",
@@ -296,7 +296,7 @@ class TestR10Property:
         assert found["status"].tolist() == [status]
         assert found["due_date"].tolist() == [pd.Timestamp("2024-03-15")]
 
-    def test_an_item_still_held_or_of_a_business_victim_is_not_counted(self):
+    def test_an_item_still_held_or_of_a_business_victim_is_not_counted(self) -> None:
         found = instances_of(
             "R10-PROPERTY",
             police__crimes=[crime("C1", "2024-03-01T10:00")],
@@ -312,7 +312,7 @@ class TestR10Property:
 
 
 class TestBreakdowns:
-    def test_offence_group_and_domestic_abuse_rows_for_victim_measures_only(self):
+    def test_offence_group_and_domestic_abuse_rows_for_victim_measures_only(self) -> None:
         tables = source_tables(
             police__crimes=[
                 crime("C1", "2024-03-01T10:00", offence_category="wounding_gbh"),
@@ -397,7 +397,7 @@ def random_rights_data(draw) -> dict:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=random_rights_data(), as_of_days=st.integers(0, 90))
-def test_the_rules_of_section_1_hold_for_the_new_measures(tables, as_of_days):
+def test_the_rules_of_section_1_hold_for_the_new_measures(tables, as_of_days) -> None:
     as_of = dt.date(2024, 3, 1) + dt.timedelta(as_of_days)
     instances = compute_instances(source_tables(**tables), as_of, {}, CALENDAR)
     new = instances[instances["measure_id"].isin(

@@ -124,12 +124,14 @@ def frame() -> pd.DataFrame:
 
 
 def test_frame_is_victims_owed_the_code_with_a_cps_decision_hearing_or_outcome_in_the_quarter(
-    frame,
-):
+    frame: pd.DataFrame,
+) -> None:
     assert frame["victim_id"].tolist() == ["V1", "V2", "V3", "V4", "V5", "V8", "V9"]
 
 
-def test_route_takes_the_furthest_stage_reached_by_the_end_of_the_quarter(frame):
+def test_route_takes_the_furthest_stage_reached_by_the_end_of_the_quarter(
+    frame: pd.DataFrame,
+) -> None:
     routes = dict(zip(frame["victim_id"], frame["route"], strict=True))
     assert routes == {
         "V1": "not_charged_or_dropped",
@@ -142,7 +144,7 @@ def test_route_takes_the_furthest_stage_reached_by_the_end_of_the_quarter(frame)
     }
 
 
-def test_stratum_is_route_and_derived_enhanced_rights(frame):
+def test_stratum_is_route_and_derived_enhanced_rights(frame: pd.DataFrame) -> None:
     strata = dict(zip(frame["victim_id"], frame["stratum"], strict=True))
     assert strata["V4"] == "vcs/enhanced"  # rape: owed enhanced rights (CONTRACT.md §2)
     assert strata["V3"] == "convicted/standard"
@@ -158,7 +160,9 @@ def test_stratum_is_route_and_derived_enhanced_rights(frame):
         ("suspended", 24, True, False),
     ],
 )
-def test_victim_contact_scheme_eligibility_follows_r11_refer(sentence, months, specified, eligible):
+def test_victim_contact_scheme_eligibility_follows_r11_refer(
+    sentence, months, specified, eligible
+) -> None:
     outcomes = pd.DataFrame(
         {
             "outcome_type": ["sentence"],
@@ -185,7 +189,7 @@ SIZES = {
 }
 
 
-def test_allocation_hand_worked():
+def test_allocation_hand_worked() -> None:
     # Shares (enhanced x2): 60, 40, 50, 60, 25, 20, 3, 4; total 262. The two VCS strata's quotas
     # 40 x 3/262 = 0.46 and 40 x 4/262 = 0.61 are under one: each gets its one case. The other 38
     # go in proportion to 60, 40, 50, 60, 25, 20 (total 255): 8.94, 5.96, 7.45, 8.94, 3.73, 2.98.
@@ -204,7 +208,7 @@ def test_allocation_hand_worked():
     }
 
 
-def test_enhanced_strata_get_the_oversampling_factor_times_their_share():
+def test_enhanced_strata_get_the_oversampling_factor_times_their_share() -> None:
     sizes = {S("charged", "standard"): 100, S("charged", "enhanced"): 100}
     allocation = allocate(sizes, 30, 2.0)
     assert allocation[S("charged", "standard")] == 10
@@ -212,21 +216,21 @@ def test_enhanced_strata_get_the_oversampling_factor_times_their_share():
     assert allocate(sizes, 30, 1.0)[S("charged", "enhanced")] == 15  # no oversampling
 
 
-def test_a_stratum_never_gets_more_cases_than_it_has():
+def test_a_stratum_never_gets_more_cases_than_it_has() -> None:
     sizes = {S("charged", "standard"): 100, S("vcs", "enhanced"): 3}
     allocation = allocate(sizes, 20, 10.0)  # 20 x 30/130 = 4.6 asked of 3
     assert allocation[S("vcs", "enhanced")] == 3
     assert allocation[S("charged", "standard")] == 17
 
 
-def test_a_sample_as_large_as_the_frame_takes_everyone():
+def test_a_sample_as_large_as_the_frame_takes_everyone() -> None:
     sizes = {S("charged", "standard"): 4, S("convicted", "enhanced"): 2}
     allocation = allocate(sizes, 40, 2.0)
     assert allocation[S("charged", "standard")] == 4
     assert allocation[S("convicted", "enhanced")] == 2
 
 
-def test_a_sample_smaller_than_the_strata_count_goes_to_the_largest_shares():
+def test_a_sample_smaller_than_the_strata_count_goes_to_the_largest_shares() -> None:
     sizes = {S("charged", "standard"): 50, S("convicted", "standard"): 30, S("vcs", "standard"): 5}
     allocation = allocate(sizes, 2, 1.0)  # quotas 1.18, 0.71, 0.12
     assert allocation[S("charged", "standard")] == 1
@@ -240,7 +244,7 @@ def test_a_sample_smaller_than_the_strata_count_goes_to_the_largest_shares():
     size=st.integers(min_value=1, max_value=120),
     oversampling=st.floats(min_value=0.25, max_value=5.0),
 )
-def test_allocation_invariants(sizes, size, oversampling):
+def test_allocation_invariants(sizes, size, oversampling) -> None:
     by_stratum = dict(zip(STRATA, sizes, strict=True))
     present = [s for s in STRATA if by_stratum[s] > 0]
     allocation = allocate(by_stratum, size, oversampling)
@@ -264,7 +268,7 @@ def frame_of(sizes: dict[Stratum, int]) -> pd.DataFrame:
     return pd.DataFrame(rows).sample(frac=1.0, random_state=3)  # the order given does not matter
 
 
-def test_design_weights_hand_worked():
+def test_design_weights_hand_worked() -> None:
     allocation = allocate(SIZES, 40, 2.0)
     drawn = draw_sample(frame_of(SIZES), allocation, seed=2024)
     chosen = drawn[drawn["selected"]]
@@ -283,7 +287,7 @@ def test_design_weights_hand_worked():
     assert drawn.loc[~drawn["selected"], "weight"].isna().all()
 
 
-def test_the_draw_follows_the_allocation():
+def test_the_draw_follows_the_allocation() -> None:
     allocation = allocate(SIZES, 40, 2.0)
     drawn = draw_sample(frame_of(SIZES), allocation, seed=7)
     counts = drawn[drawn["selected"]]["stratum"].value_counts().to_dict()
@@ -291,7 +295,7 @@ def test_the_draw_follows_the_allocation():
     assert sorted(drawn["case_number"].dropna()) == list(range(1, 41))
 
 
-def test_same_frame_and_seed_give_the_same_sample_whatever_the_row_order():
+def test_same_frame_and_seed_give_the_same_sample_whatever_the_row_order() -> None:
     allocation = allocate(SIZES, 40, 2.0)
     frame = frame_of(SIZES)
     first = draw_sample(frame, allocation, seed=11)
@@ -306,7 +310,7 @@ def test_same_frame_and_seed_give_the_same_sample_whatever_the_row_order():
     assert cases(first) != cases(other)
 
 
-def test_case_numbers_run_in_stratum_order():
+def test_case_numbers_run_in_stratum_order() -> None:
     allocation = allocate(SIZES, 40, 2.0)
     drawn = draw_sample(frame_of(SIZES), allocation, seed=5)
     chosen = drawn[drawn["selected"]].sort_values("case_number")
@@ -315,7 +319,7 @@ def test_case_numbers_run_in_stratum_order():
     assert ranks == sorted(ranks)
 
 
-def test_design_table_lists_each_non_empty_stratum(frame):
+def test_design_table_lists_each_non_empty_stratum(frame: pd.DataFrame) -> None:
     sizes = stratum_sizes(frame)
     table = design_table(sizes, allocate(sizes, 3, 2.0))
     assert table["frame"].sum() == len(frame)

@@ -24,7 +24,7 @@ from vcc.transforms.spc import (
 # --- the limits ------------------------------------------------------------------------------
 
 
-def test_limits_worked_by_hand_and_clipped_at_one():
+def test_limits_worked_by_hand_and_clipped_at_one() -> None:
     # 12 months of 100 eligible, met 80 and 90 by turns: p̄ = 0.85, σ_t = √(0.85·0.15/100);
     # z_t = ±0.05/σ_t, so MR̄ = 0.1/σ_t and 3·σ_t·σ_z = 3·0.1/1.128 = 0.265957...
     chart = laney_chart([80, 90] * 6, [100] * 12)
@@ -36,14 +36,14 @@ def test_limits_worked_by_hand_and_clipped_at_one():
     assert chart.signals == [[]] * 12
 
 
-def test_lower_limit_clipped_at_zero():
+def test_lower_limit_clipped_at_zero() -> None:
     chart = laney_chart([10, 20] * 6, [100] * 12)  # p̄ 0.15, limits 0.15 ∓ 0.2660
     assert chart is not None
     assert list(chart.lower) == [0.0] * 12
     assert chart.upper == pytest.approx([0.15 + 0.3 / 1.128] * 12)
 
 
-def test_limits_widen_with_fewer_eligible():
+def test_limits_widen_with_fewer_eligible() -> None:
     # p̄ = 0.5; n = 25 and 100 by turns: σ_t = 0.1 and 0.05; z_t = (p_t − 0.5)/σ_t
     met = [15, 45] * 6  # rates 0.6 (n 25) and 0.45 (n 100): Σmet 360 / Σn 750 = 0.48
     eligible = [25, 100] * 6
@@ -66,11 +66,11 @@ def test_limits_widen_with_fewer_eligible():
         ([80, 90] * 5 + [80], [100] * 11),  # 11 points
     ],
 )
-def test_no_chart_at_a_centre_of_0_or_1_or_with_fewer_than_12_points(met, eligible):
+def test_no_chart_at_a_centre_of_0_or_1_or_with_fewer_than_12_points(met, eligible) -> None:
     assert laney_chart(met, eligible) is None
 
 
-def test_twelve_points_are_enough():
+def test_twelve_points_are_enough() -> None:
     assert laney_chart([80, 90] * 6, [100] * 12) is not None
 
 
@@ -100,7 +100,7 @@ QICHARTS2_UCL = [0.96566977851086822, 0.96575300406324605, 0.96542135710984212,
                  0.96571254516695282, 0.96582442616547814]  # fmt: skip
 
 
-def test_limits_agree_with_qicharts2_on_nhs_accidents():
+def test_limits_agree_with_qicharts2_on_nhs_accidents() -> None:
     chart = laney_chart(NHS_SEEN, NHS_ATTENDED)
     assert chart is not None
     assert chart.centre == pytest.approx(QICHARTS2_CENTRE, abs=1e-15)
@@ -114,7 +114,7 @@ def test_limits_agree_with_qicharts2_on_nhs_accidents():
 # --- the rules -------------------------------------------------------------------------------
 
 
-def test_a_run_of_seven_on_one_side_is_a_shift_and_six_is_not():
+def test_a_run_of_seven_on_one_side_is_a_shift_and_six_is_not() -> None:
     # centre exactly 0.9: 7 months at 0.95 then 7 at 0.85 (n 100)
     seven = laney_chart([95] * 7 + [85] * 7, [100] * 14)
     assert seven is not None and seven.centre == pytest.approx(0.9)
@@ -125,7 +125,7 @@ def test_a_run_of_seven_on_one_side_is_a_shift_and_six_is_not():
     assert not any("shift" in fired for fired in six.signals)
 
 
-def test_a_point_on_the_centre_breaks_a_run():
+def test_a_point_on_the_centre_breaks_a_run() -> None:
     # 95 ×3, 90 (on the centre 0.9), 95 ×4: runs of 3 and 4 above; then 85 ×7 below; then 90.
     # z = ±1.667 at 95/85 (σ_t = 0.03), MR̄ = (1.667·4 + 3.333)/15 = 0.5556, σ_z = 0.4925,
     # limits 0.9 ∓ 3·0.03·0.4925 = 0.8557 and 0.9443: 0.95 and 0.85 are outside them.
@@ -137,7 +137,7 @@ def test_a_point_on_the_centre_breaks_a_run():
     assert chart.signals == expected
 
 
-def test_seven_rising_points_are_a_trend_and_six_are_not():
+def test_seven_rising_points_are_a_trend_and_six_are_not() -> None:
     # 84 then 80, 81, ..., 86 (six rises join seven points), then a fall
     rising = [84, 80, 81, 82, 83, 84, 85, 86, 83, 86, 83, 86]
     chart = laney_chart(rising, [100] * 12)
@@ -150,7 +150,7 @@ def test_seven_rising_points_are_a_trend_and_six_are_not():
     assert not any("trend" in fired for fired in chart.signals)
 
 
-def test_an_equal_month_breaks_a_trend_and_falls_count():
+def test_an_equal_month_breaks_a_trend_and_falls_count() -> None:
     falling = [90, 89, 88, 87, 87, 86, 85, 84, 83, 90, 85, 90]  # 87 twice: 4 then 5 points
     chart = laney_chart(falling, [100] * 12)
     assert chart is not None
@@ -160,7 +160,7 @@ def test_an_equal_month_breaks_a_trend_and_falls_count():
     assert ["trend" in fired for fired in chart.signals] == [True] * 7 + [False] * 5
 
 
-def test_a_rate_equal_to_the_centre_made_of_other_counts_is_on_it():
+def test_a_rate_equal_to_the_centre_made_of_other_counts_is_on_it() -> None:
     # 1 of 3 against a centre of 15 of 45: on the centre, breaking the run of 2 of 3 above it
     met = [2, 2, 2, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 2]
     eligible = [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3]
@@ -181,7 +181,7 @@ def test_a_rate_equal_to_the_centre_made_of_other_counts_is_on_it():
         ([], 3, []),
     ],
 )
-def test_in_runs(direction, length, member):
+def test_in_runs(direction, length, member) -> None:
     assert list(in_runs(np.array(direction), length)) == member
 
 
@@ -197,7 +197,7 @@ def test_in_runs(direction, length, member):
         ([40, 50] * 6, 0.45 + 0.3 / 1.128, "hit_and_miss"),  # on the upper limit: not a fail
     ],
 )
-def test_assurance_from_the_last_point_against_the_target(met, target, assurance):
+def test_assurance_from_the_last_point_against_the_target(met, target, assurance) -> None:
     chart = laney_chart(met, [100] * 12)
     assert chart is not None
     assert chart.assurance(target) == assurance
@@ -219,13 +219,13 @@ def instances(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
     )
 
 
-def test_months_of_the_trend_window():
+def test_months_of_the_trend_window() -> None:
     assert trend_months(["2024Q4", "2025Q1"]) == [
         "2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03",
     ]  # fmt: skip
 
 
-def test_monthly_counts_leave_out_pending_and_fill_empty_months():
+def test_monthly_counts_leave_out_pending_and_fill_empty_months() -> None:
     rows = [
         ("2025-01-31", "met", "2025Q1"),
         ("2025-01-02", "not_met", "2025Q1"),
@@ -242,7 +242,7 @@ def test_monthly_counts_leave_out_pending_and_fill_empty_months():
     }
 
 
-def test_a_month_with_no_one_eligible_is_not_plotted():
+def test_a_month_with_no_one_eligible_is_not_plotted() -> None:
     months = trend_months(["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"])  # 15 months
     eligible = [100] * 15
     eligible[5] = eligible[9] = eligible[10] = 0  # 12 points left
@@ -264,7 +264,7 @@ def test_a_month_with_no_one_eligible_is_not_plotted():
     assert set(table["assurance"]) == {"hit_and_miss"}
 
 
-def test_too_few_points_leave_the_chart_blank():
+def test_too_few_points_leave_the_chart_blank() -> None:
     months = trend_months(["2024Q1", "2024Q2", "2024Q3", "2024Q4"])
     counts = pd.DataFrame(
         {"measure_id": "R8-HEARING", "agency": "wcu", "month": months,
@@ -339,7 +339,7 @@ def recompute(table: pd.DataFrame, target: float) -> pd.DataFrame:
     ),
     st.floats(0.5, 0.99),
 )
-def test_spc_recomputed_from_its_own_counts(points, target):
+def test_spc_recomputed_from_its_own_counts(points, target) -> None:
     months = [f"{2023 + i // 12}-{i % 12 + 1:02d}" for i in range(len(points))]
     counts = pd.DataFrame(
         {"measure_id": "R6-VCL", "agency": "cps", "month": months,
@@ -356,7 +356,7 @@ def test_spc_recomputed_from_its_own_counts(points, target):
 # --- the months add up to metrics.csv --------------------------------------------------------
 
 
-def test_months_add_up_to_the_quarters_figures():
+def test_months_add_up_to_the_quarters_figures() -> None:
     from tests.conftest import GOLDEN
     from vcc.flows.config import load_config
     from vcc.flows.run.figures import FigureSettings, quarter_figures

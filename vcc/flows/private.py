@@ -16,9 +16,22 @@ FOLDER_MODE = 0o700
 
 
 def private_folder(path: Path) -> Path:
-    """``path`` made (with its missing parents) and set to 0700."""
-    path.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
-    os.chmod(path, FOLDER_MODE)
+    """``path`` made with its missing parents, each made 0700 whatever the umask. A folder
+    that exists already is left as it is: vcc never changes the mode of a folder it did not
+    create (a shared mode-1777 output folder stays shared; what vcc writes in it is private)."""
+    missing = []
+    folder = path
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=FOLDER_MODE)
+        except FileExistsError:  # made by another process meanwhile: not ours to re-mode
+            continue
+        os.chmod(folder, FOLDER_MODE)
+    if not path.is_dir():
+        path.mkdir()  # the error a folder cannot be made with (a file in the way)
     return path
 
 

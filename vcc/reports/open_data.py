@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from vcc.transforms.agencies import AGENCIES
+from vcc.transforms.cell_text import csv_for_people
 
 LICENCE = {
     "name": "OGL-UK-3.0",
@@ -274,8 +275,8 @@ class OpenTable:
         return f"{self.stem}.csv"
 
     def csv(self) -> str:
-        frame = self.rows[[f.name for f in self.fields]]
-        return frame.to_csv(index=False, lineterminator="\n")
+        # Text that would run as a formula is neutralised, as in every CSV for people.
+        return csv_for_people(self.rows[[f.name for f in self.fields]])
 
     def missing_values(self) -> list[str]:
         """The symbols this file uses for a missing figure (its Table Schema's missingValues)."""

@@ -29,6 +29,7 @@ from vcc.reports.model import (
 )
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.transforms.cell_text import neutralise, neutralise_frame
 from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
 from vcc.transforms.quarters import Quarter, long_date
 
@@ -150,7 +151,11 @@ def write_published_workbook(
     ``path`` as an accessible workbook and return ``path``. ``as_of`` (the data's as-of date;
     when it falls inside the quarter, the titles give the days up to it and the cover says so)
     and ``threshold`` (the disclosure threshold) are stated on the cover and in the notes;
-    ``published_on`` and ``next_update`` (dates in words) on the cover."""
+    ``published_on`` and ``next_update`` (dates in words) on the cover. Text from the sources
+    or the configuration is neutralised here, this workbook's one writer (``cell_text``): it
+    never runs as a formula."""
+    published = neutralise_frame(published)
+    title, area, produced_by = neutralise(title), neutralise(area), neutralise(produced_by)
     table = published[published["quarter"].astype(str) == str(quarter)]
     period = quarter_period(quarter, as_of)  # a part quarter's tables: only the days to as_of
     part = part_quarter_note(quarter, as_of) if as_of is not None else None

@@ -43,3 +43,12 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             values = values.map(lambda v: neutralise(v) if isinstance(v, str) else v)
         columns[neutralise(str(name)) if isinstance(name, str) else name] = values
     return pd.DataFrame(columns, index=frame.index)
+
+
+def csv_for_people(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text for a person's spreadsheet: every text cell and column name
+    neutralised, no index, ``\n`` line ends. The one place vcc turns a table into CSV for
+    people (the run's files through ``flows.run.people_files``, the open release's through
+    ``reports.open_data``), so that no new file can forget to neutralise; a test checks that
+    nothing else in ``vcc`` writes CSV."""
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n")

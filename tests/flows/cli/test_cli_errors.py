@@ -7,13 +7,16 @@ import stat
 import tempfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import vcc.flows.operations.history
 from vcc.flows.cli import main
 
 
-def test_a_fault_in_vcc_is_one_line_with_its_traceback_in_a_private_file(tmp_path, monkeypatch):
+def test_a_fault_in_vcc_is_one_line_with_its_traceback_in_a_private_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args, **kwargs):
         raise ValueError("victim V000123 could not be formatted")
 
@@ -41,7 +44,9 @@ def test_a_fault_in_vcc_is_one_line_with_its_traceback_in_a_private_file(tmp_pat
     assert written.endswith("ValueError: victim V000123 could not be formatted\n")
 
 
-def test_vcc_debug_lets_the_traceback_through(tmp_path, monkeypatch):
+def test_vcc_debug_lets_the_traceback_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args, **kwargs):
         raise ValueError("a fault")
 

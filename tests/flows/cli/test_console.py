@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,7 +55,7 @@ def run(*options: str, tmp_path) -> tuple[str, str]:
     return done.stdout, done.stderr
 
 
-def test_a_run_prints_vccs_progress_and_hides_prefects_info_lines(tmp_path) -> None:
+def test_a_run_prints_vccs_progress_and_hides_prefects_info_lines(tmp_path: Path) -> None:
     stdout, stderr = run(tmp_path=tmp_path)
     assert stdout.splitlines() == [
         "vcc: running 2024Q3",
@@ -68,7 +69,7 @@ def test_a_run_prints_vccs_progress_and_hides_prefects_info_lines(tmp_path) -> N
     assert "Still processing items" not in stderr  # a note of Prefect's exit, not a warning
 
 
-def test_verbose_shows_prefects_and_great_expectations_lines(tmp_path) -> None:
+def test_verbose_shows_prefects_and_great_expectations_lines(tmp_path: Path) -> None:
     stdout, stderr = run("--verbose", tmp_path=tmp_path)
     for line in ("Beginning flow run", "Created temporary directory", "rendering the report",
                  "Finished in state Completed()", "Still processing items"):  # fmt: skip
@@ -76,7 +77,7 @@ def test_verbose_shows_prefects_and_great_expectations_lines(tmp_path) -> None:
     assert "vcc: report: out/2024Q3/report.pdf" in stdout
 
 
-def test_quiet_prints_only_errors_and_the_reports_path(tmp_path) -> None:
+def test_quiet_prints_only_errors_and_the_reports_path(tmp_path: Path) -> None:
     stdout, stderr = run("--quiet", tmp_path=tmp_path)
     assert stdout == "out/2024Q3/report.pdf\n"
     assert "an error worth seeing" in stderr
@@ -84,7 +85,7 @@ def test_quiet_prints_only_errors_and_the_reports_path(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("command", ["run", "backfill", "demo"])
-def test_quiet_and_verbose_are_offered_where_a_run_is_started(command) -> None:
+def test_quiet_and_verbose_are_offered_where_a_run_is_started(command: str) -> None:
     from vcc.flows.cli import main
 
     options = {opt for p in main.commands[command].params for opt in p.opts}

@@ -5,6 +5,7 @@ as an analyst runs it. Timings are not asserted: ``benchmarks/bench_commands.py`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -38,14 +39,14 @@ def heavy_modules_loaded(*arguments: str, cwd: Path) -> list[str]:
     return json.loads(last.removeprefix("LOADED "))
 
 
-def test_importing_the_command_line_loads_nothing_heavy(tmp_path):
+def test_importing_the_command_line_loads_nothing_heavy(tmp_path: Path) -> None:
     probe = f"import sys, vcc.flows.cli\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, text=True,
                           capture_output=True, check=True)  # fmt: skip
     assert done.stdout.strip() == "[]"
 
 
-def test_importing_the_command_line_loads_no_library_but_click(tmp_path):
+def test_importing_the_command_line_loads_no_library_but_click(tmp_path: Path) -> None:
     """What ``vcc --help`` loads: click and vcc's own light modules; the settings (pydantic) and
     the warehouse (SQLAlchemy) are imported by the commands that use them (issue 23: the
     imports left inside the command line's functions, each with its measured cost)."""
@@ -60,7 +61,7 @@ def test_importing_the_command_line_loads_no_library_but_click(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> tuple[Path, str]:
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("quick") / "out"
     return out, published_quarter(out)
 
@@ -78,7 +79,7 @@ def published(tmp_path_factory) -> tuple[Path, str]:
     ],
     ids=lambda command: " ".join(command),
 )
-def test_a_quick_command_loads_nothing_heavy(command, published):
+def test_a_quick_command_loads_nothing_heavy(command, published: tuple[Path, str]) -> None:
     out, run_id = published
     arguments = [run_id if word == "RUN" else word for word in command]
     if arguments[0] not in ("--help", "--version"):
@@ -86,7 +87,7 @@ def test_a_quick_command_loads_nothing_heavy(command, published):
     assert heavy_modules_loaded(*arguments, cwd=out.parent) == []
 
 
-def test_show_prints_a_run_in_words_and_its_manifest_with_json(published):
+def test_show_prints_a_run_in_words_and_its_manifest_with_json(published: tuple[Path, str]) -> None:
     out, run_id = published
     command = [sys.executable, "-m", "vcc.flows.cli", "show", run_id, "--out", str(out)]
     words = subprocess.run(command, text=True, capture_output=True, check=True).stdout
@@ -94,7 +95,9 @@ def test_show_prints_a_run_in_words_and_its_manifest_with_json(published):
     assert lines[0] == f"Run {run_id}: {QUARTER}, data as of 14 February 2025"
     assert lines[1].startswith("Status         succeeded, started by manual on ")
     assert "Report         First issue (version 1)" in lines  # the same figures twice
-    assert f"               {out / QUARTER / f'vcc-{QUARTER}-report.pdf'}" in lines
+    pdf = out / QUARTER / f"vcc-{QUARTER}-report.pdf"
+    sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert f"               {pdf} (SHA-256 {sha})" in lines
     assert "Timings        extract 1.0 s" in lines
     assert lines[-1] == f"The whole manifest: vcc show {run_id} --json"
     assert not words.lstrip().startswith("{")  # words, not JSON

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy import insert
@@ -20,7 +21,7 @@ from vcc.flows.warehouse.tables import circulations
 BOARD = ["chair@partnership.example.org", "analyst@opfcc.example.org"]
 
 
-def test_circulate_with_nothing_new_to_send_says_so_and_exits_0(tmp_path) -> None:
+def test_circulate_with_nothing_new_to_send_says_so_and_exits_0(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_id = published_quarter(out)
     warehouse = Warehouse(default_url(out))

@@ -44,7 +44,7 @@ def replace_report(out: Path, data: bytes, manifest_too: bool) -> None:
 
 
 @pytest.fixture
-def approved(tmp_path) -> tuple[Path, Warehouse, bytes]:
+def approved(tmp_path: Path) -> tuple[Path, Warehouse, bytes]:
     """A published quarter, approved: its output folder, warehouse and the approved PDF."""
     out = tmp_path / "out"
     published_quarter(out)
@@ -57,8 +57,8 @@ def approved(tmp_path) -> tuple[Path, Warehouse, bytes]:
 
 
 def test_every_recipient_gets_the_approved_bytes_though_the_file_changes_meanwhile(
-    approved, tmp_path
-):
+    approved: tuple[Path, Warehouse, bytes], tmp_path: Path
+) -> None:
     out, warehouse, pdf = approved
     with running_smtp_server() as smtp:
         # after the first message, the published PDF (and its manifest) is replaced
@@ -66,7 +66,7 @@ def test_every_recipient_gets_the_approved_bytes_though_the_file_changes_meanwhi
             warehouse, settings(tmp_path, smtp.port), out, QUARTER, "analyst",
             progress=lambda line: replace_report(out, UNAPPROVED, manifest_too=True),
         )  # fmt: skip
-        sent = [m.get_payload()[1].get_content() for m in smtp.messages]  # type: ignore[index, union-attr]
+        sent = [next(m.iter_attachments()).get_content() for m in smtp.messages]
     assert result.sent == BOARD
     assert sent == [pdf, pdf, pdf]
     (approval,) = warehouse.table("approvals")
@@ -77,8 +77,8 @@ def test_every_recipient_gets_the_approved_bytes_though_the_file_changes_meanwhi
 
 @pytest.mark.parametrize("manifest_too", [False, True])
 def test_a_pdf_replaced_between_approval_and_circulation_is_refused_and_nothing_sent(
-    approved, tmp_path, manifest_too
-):
+    approved: tuple[Path, Warehouse, bytes], tmp_path: Path, manifest_too: bool
+) -> None:
     out, warehouse, _ = approved
     replace_report(out, UNAPPROVED, manifest_too)
     with running_smtp_server() as smtp:
@@ -95,3 +95,44 @@ def test_a_pdf_replaced_between_approval_and_circulation_is_refused_and_nothing_
             f"{out / QUARTER / PDF} is missing or is not the file run {QUARTER}-run-2 produced "
             f"(SHA-256 differs); rerun the quarter with `vcc run --quarter {QUARTER}`"
         )
+
+
+def test_a_refused_recipient_stops_no_one_else_and_a_rerun_sends_to_it_alone(approved, tmp_path):
+    # Issue 27: a 550 for the second of four recipients left the third and fourth unsent, and
+    # every rerun failed the same way.
+    out, warehouse, pdf = approved
+    four = [*BOARD, "probation@partnership.example.org"]
+    gone = BOARD[1]
+
+    def four_recipients(port: int) -> Config:
+        config = settings(tmp_path, port)
+        return config.model_copy(
+            update={"mail": config.mail.model_copy(update={"distribution": four})}
+        )
+
+    with running_smtp_server(refuse={gone}) as smtp:
+        with pytest.raises(CirculationError) as raised:
+            circulate(warehouse, four_recipients(smtp.port), out, QUARTER, "analyst")
+        delivered = [r for item in smtp.received for r in item.rcpt_tos]
+
+    assert delivered == [four[0], four[2], four[3]]
+    assert str(raised.value) == (
+        f"sent to 3 of 4; refused 1: {gone} (the mail server 127.0.0.1:{smtp.port} refused the "
+        f"recipient {gone}: 550 5.1.1 <{gone}>: no such mailbox here); each refusal is recorded "
+        f"in {out / 'circulation-refusals.jsonl'}: correct the address in [mail] distribution "
+        f"and run `vcc circulate --quarter {QUARTER}` again to send to it"
+    )
+    (refusal,) = [json.loads(line) for line in (out / "circulation-refusals.jsonl").open()]
+    assert (refusal["recipient"], refusal["quarter"], refusal["refused_by"]) == (
+        gone, QUARTER, "analyst"
+    )  # fmt: skip
+    assert "550 5.1.1" in refusal["reply"]
+    assert [row["recipient"] for row in warehouse.table("circulations", QUARTER)] == [
+        four[0], four[2], four[3]
+    ]  # fmt: skip
+
+    with running_smtp_server() as smtp:  # the mailbox is back: the rerun sends to it alone
+        result = circulate(warehouse, four_recipients(smtp.port), out, QUARTER, "analyst")
+        again = [r for item in smtp.received for r in item.rcpt_tos]
+    assert (again, result.sent) == ([gone], [gone])
+    assert [next(m.iter_attachments()).get_content() for m in smtp.messages] == [pdf]

@@ -42,7 +42,7 @@ def secure_settings_for(server: RunningSmtpServer, monkeypatch, password=PASSWOR
 
 
 @pytest.fixture
-def report_pdf(tmp_path) -> Path:
+def report_pdf(tmp_path: Path) -> Path:
     pdf = tmp_path / "vcc-2026Q3-report.pdf"
     pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 40 + b"\n%%EOF\n")
     return pdf
@@ -57,7 +57,7 @@ def closed_port() -> int:
 # --- Sending ------------------------------------------------------------------------------------
 
 
-def test_the_report_arrives_with_its_pdf_byte_for_byte(report_pdf):
+def test_the_report_arrives_with_its_pdf_byte_for_byte(report_pdf: Path) -> None:
     body = "Please find attached the Cumbria report for 2026Q3.\n\nR6-UPDATE: 81.2%\n"
     with running_smtp_server() as server:
         message_id = send_message(
@@ -80,7 +80,7 @@ def test_the_report_arrives_with_its_pdf_byte_for_byte(report_pdf):
     assert attachment.get_content() == report_pdf.read_bytes()
 
 
-def test_a_message_names_only_its_one_recipient():
+def test_a_message_names_only_its_one_recipient() -> None:
     message = build_message(MailSettings(sender=SENDER), "chair@example.org", "Report", "Text")
     assert message["To"] == "chair@example.org"
     assert message["Cc"] is None and message["Bcc"] is None
@@ -88,7 +88,7 @@ def test_a_message_names_only_its_one_recipient():
     assert other["Message-ID"] != message["Message-ID"]
 
 
-def test_a_subject_over_78_characters_is_one_header_line_without_a_leading_space():
+def test_a_subject_over_78_characters_is_one_header_line_without_a_leading_space() -> None:
     # The revision's subject is 85 characters: folded at 78, it went out as "Subject:" and the
     # whole subject on the next line, opening with a space, which some clients show.
     subject = "Victims' Code compliance report, Cumbria, 2026Q3: Revision 1 (version 2, edition 2)"
@@ -100,13 +100,15 @@ def test_a_subject_over_78_characters_is_one_header_line_without_a_leading_space
     assert max(len(line) for line in text.splitlines()) <= 78  # the body still wraps at 78
 
 
-def test_an_address_that_could_smuggle_a_header_is_refused_before_connecting():
+def test_an_address_that_could_smuggle_a_header_is_refused_before_connecting() -> None:
     settings = MailSettings(port=closed_port())
     with pytest.raises(MailError, match="is not an email address"):
         send_message(settings, "chair@example.org\nBcc: everyone@example.org", "Report", "Text")
 
 
-def test_starttls_and_login_with_credentials_from_the_environment(monkeypatch, report_pdf):
+def test_starttls_and_login_with_credentials_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, report_pdf: Path
+) -> None:
     with running_smtp_server(starttls=True, auth={USER: PASSWORD}) as server:
         settings = secure_settings_for(server, monkeypatch)
         send_message(settings, "board@example.org", "Report", "Text", [report_pdf])
@@ -116,7 +118,9 @@ def test_starttls_and_login_with_credentials_from_the_environment(monkeypatch, r
     assert received.message["To"] == "board@example.org"
 
 
-def test_a_wrong_password_names_the_user_and_never_the_password(monkeypatch):
+def test_a_wrong_password_names_the_user_and_never_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with running_smtp_server(starttls=True, auth={USER: PASSWORD}) as server:
         settings = secure_settings_for(server, monkeypatch, password="not-the-password")
         with pytest.raises(MailError) as raised:
@@ -129,7 +133,9 @@ def test_a_wrong_password_names_the_user_and_never_the_password(monkeypatch):
     assert server.received == []
 
 
-def test_a_missing_credential_names_its_variable_and_sends_nothing(monkeypatch):
+def test_a_missing_credential_names_its_variable_and_sends_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with running_smtp_server(starttls=True, auth={USER: PASSWORD}) as server:
         settings = secure_settings_for(server, monkeypatch)
         monkeypatch.delenv("VCC_SMTP_PASSWORD")
@@ -139,7 +145,9 @@ def test_a_missing_credential_names_its_variable_and_sends_nothing(monkeypatch):
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_starttls_required_but_not_offered_sends_neither_credentials_nor_mail(monkeypatch):
+def test_starttls_required_but_not_offered_sends_neither_credentials_nor_mail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # This server would take the login and the mail in the clear: vcc must not offer either.
     with running_smtp_server(auth={USER: PASSWORD}) as server:
         settings = secure_settings_for(server, monkeypatch)
@@ -148,7 +156,9 @@ def test_starttls_required_but_not_offered_sends_neither_credentials_nor_mail(mo
     assert server.login_attempts == [] and server.received == []
 
 
-def test_a_certificate_from_an_untrusted_authority_is_refused(monkeypatch):
+def test_a_certificate_from_an_untrusted_authority_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with running_smtp_server(starttls=True, auth={USER: PASSWORD}) as server:
         settings = secure_settings_for(server, monkeypatch).model_copy(update={"ca_file": None})
         with pytest.raises(MailError, match="certificate of the mail server .* not be verified"):
@@ -156,7 +166,7 @@ def test_a_certificate_from_an_untrusted_authority_is_refused(monkeypatch):
     assert server.login_attempts == [] and server.received == []
 
 
-def test_a_closed_port_is_one_clear_line():
+def test_a_closed_port_is_one_clear_line() -> None:
     port = closed_port()
     with pytest.raises(MailError) as raised:
         send_message(MailSettings(host="127.0.0.1", port=port), "a@example.org", "S", "B")
@@ -165,7 +175,7 @@ def test_a_closed_port_is_one_clear_line():
     )
 
 
-def test_a_server_that_never_answers_times_out():
+def test_a_server_that_never_answers_times_out() -> None:
     with socket.socket() as silent:  # accepts connections (the kernel does) but never speaks
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -174,7 +184,7 @@ def test_a_server_that_never_answers_times_out():
             send_message(settings, "a@example.org", "S", "B")
 
 
-def test_a_refused_recipient_is_named():
+def test_a_refused_recipient_is_named() -> None:
     refused = pytest.raises(RecipientRefused, match="refused the recipient gone@example.org: 550")
     with running_smtp_server(refuse={"gone@example.org"}) as server, refused:
         send_message(settings_for(server), "gone@example.org", "Report", "Text")
@@ -184,7 +194,7 @@ def test_a_refused_recipient_is_named():
 # --- Failure notices ----------------------------------------------------------------------------
 
 
-def test_a_failed_scheduled_run_is_notified_to_each_address_alone():
+def test_a_failed_scheduled_run_is_notified_to_each_address_alone() -> None:
     reason = "source police: table crimes: column crime_ref is missing\nTraceback (most recent"
     with running_smtp_server() as server:
         settings = settings_for(server, failure_notify=["analyst@example.org", "ops@example.org"])
@@ -203,13 +213,13 @@ def test_a_failed_scheduled_run_is_notified_to_each_address_alone():
         assert "vcc history --quarter 2026Q3" in text and "vcc run --quarter 2026Q3" in text
 
 
-def test_no_failure_notify_list_sends_nothing():
+def test_no_failure_notify_list_sends_nothing() -> None:
     with running_smtp_server() as server:
         assert notify_failure(settings_for(server), "2026Q3", "run-1", "it failed") == []
     assert server.received == []
 
 
-def test_a_refused_notice_address_does_not_stop_the_others():
+def test_a_refused_notice_address_does_not_stop_the_others() -> None:
     with running_smtp_server(refuse={"gone@example.org"}) as server:
         settings = settings_for(server, failure_notify=["gone@example.org", "ops@example.org"])
         with pytest.raises(MailError, match="gone@example.org.*did reach ops@example.org"):
@@ -220,13 +230,13 @@ def test_a_refused_notice_address_does_not_stop_the_others():
 # --- Configuration ------------------------------------------------------------------------------
 
 
-def test_the_shipped_defaults_send_no_mail():
+def test_the_shipped_defaults_send_no_mail() -> None:
     mail = load_config(DEFAULT_CONFIG).mail
     assert mail == MailSettings()
     assert mail.distribution == [] and mail.failure_notify == [] and not mail.starttls
 
 
-def test_a_mail_section_is_read_from_the_configuration_file(tmp_path):
+def test_a_mail_section_is_read_from_the_configuration_file(tmp_path: Path) -> None:
     config_file = tmp_path / "vcc.toml"
     config_file.write_text(
         '[mail]\nhost = "smtp.example.org"\nport = 587\nstarttls = true\n'
@@ -238,7 +248,7 @@ def test_a_mail_section_is_read_from_the_configuration_file(tmp_path):
     assert mail.distribution == ["board@example.org"] and mail.timeout_seconds == 30
 
 
-def test_a_bad_address_in_the_configuration_is_named(tmp_path):
+def test_a_bad_address_in_the_configuration_is_named(tmp_path: Path) -> None:
     config_file = tmp_path / "vcc.toml"
     config_file.write_text('[mail]\ndistribution = ["board@example.org", "chair at example.org"]\n')
     with pytest.raises(ConfigError, match="mail.*distribution: 'chair at example.org' is not an"):
@@ -257,7 +267,7 @@ def test_a_bad_address_in_the_configuration_is_named(tmp_path):
         ({"password": "hunter2"}, "Extra inputs are not permitted"),
     ],
 )
-def test_mail_settings_that_cannot_work_are_refused(settings, problem):
+def test_mail_settings_that_cannot_work_are_refused(settings, problem: str) -> None:
     with pytest.raises(ValidationError, match=problem):
         MailSettings(**settings)
 
@@ -265,7 +275,7 @@ def test_mail_settings_that_cannot_work_are_refused(settings, problem):
 @pytest.mark.parametrize(
     "address", ["board@example.org", "vcc@localhost", "first.last+cjb@mail.cumbria.police.uk"]
 )
-def test_plausible_addresses(address):
+def test_plausible_addresses(address: str) -> None:
     assert is_plausible_address(address)
 
 
@@ -275,5 +285,5 @@ def test_plausible_addresses(address):
      "<board@example.org>", "board@-example.org", "board@example..org", "bórd@example.org",
      "board@example.org\r\nBcc: x@example.org"],
 )  # fmt: skip
-def test_implausible_addresses(address):
+def test_implausible_addresses(address: str) -> None:
     assert not is_plausible_address(address)

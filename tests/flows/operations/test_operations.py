@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -55,8 +56,8 @@ def _pdf_text(path: Path) -> str:
 
 
 def test_approval_circulation_and_a_revision_after_late_data(
-    prefect_harness, demo_config, tmp_path
-):
+    prefect_harness, demo_config: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     warehouse = Warehouse(default_url(out))
     with running_smtp_server() as smtp:
@@ -221,11 +222,23 @@ def test_approval_circulation_and_a_revision_after_late_data(
     log = warehouse.table("circulations", QUARTER)
     assert [(r["version"], r["edition"]) for r in log] == [(1, 1)] * 2 + [(2, 1)] * 2 + [(2, 2)] * 2
     history = CliRunner().invoke(main, ["history", "--quarter", QUARTER, "--out", str(out)])
-    assert max(len(line) for line in history.output.splitlines()) <= 100
-    lines = history.output.splitlines()
+    versions, kept = history.output.split("Approved or circulated reports:\n")
+    assert max(len(line) for line in versions.splitlines()) <= 100
+    lines = versions.splitlines()
     (edition,) = [n for n, line in enumerate(lines) if "edition 2)" in line and line[:4] != "    "]
     assert " approved " in lines[edition] and "2 recipient(s)" in lines[edition]
     assert lines[edition + 1] == "    approved by Head of Victims Services"
+    # Issue 27: each approved and circulated report is kept where history names it, the
+    # replaced ones in the archive, with the SHA-256 its approval recorded.
+    approved = {(a["version"], a["pdf_sha256"][:16]) for a in warehouse.table("approvals")}
+    places = [line.strip() for line in kept.splitlines() if line.strip()]
+    assert len(places) == 3  # version 1, version 2 edition 1 and edition 2
+    for place in places:
+        path = Path(place.split(": ", 1)[1].rsplit(" (SHA-256 ", 1)[0])
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert place.endswith(f"(SHA-256 {sha[:16]}…)")
+        assert any(sha.startswith(prefix) for _, prefix in approved)
+    assert sum("/archive/" in place for place in places) == 2
 
 
 def _tables_that_differ(first: dict, second: dict) -> dict[str, tuple[int, int]]:
@@ -263,8 +276,8 @@ def _wait_for(condition, seconds: float = 240) -> None:
 
 
 def test_a_run_killed_while_writing_leaves_the_last_outputs_and_warehouse_intact(
-    demo_run, demo_config, tmp_path
-):
+    demo_run: tuple[Path, dict[str, Any]], demo_config: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     copy_demo_run(demo_run, out)  # run_quarter(QUARTER, FLOW_AS_OF, demo_config, out), copied
     folder = out / QUARTER
@@ -292,8 +305,8 @@ def test_a_run_killed_while_writing_leaves_the_last_outputs_and_warehouse_intact
 
 
 def test_a_run_of_a_quarter_being_circulated_waits_then_refuses_in_one_line(
-    prefect_harness, demo_config, tmp_path
-):
+    prefect_harness, demo_config: Path, tmp_path: Path
+) -> None:
     """The lock is held here, by a circulation in this (live) process, for longer than the run
     waits ([warehouse] lock_wait_seconds, 10 s); test_quarter_lock.py races the other commands."""
     out = tmp_path / "out"
@@ -316,8 +329,8 @@ def test_a_run_of_a_quarter_being_circulated_waits_then_refuses_in_one_line(
 
 
 def test_a_failed_scheduled_run_notifies_with_its_reason_and_a_manual_one_does_not(
-    prefect_harness, demo_config, tmp_path
-):
+    prefect_harness, demo_config: Path, tmp_path: Path
+) -> None:
     from vcc.flows.errors import SourceError
     from vcc.flows.run.flow import quarterly_compliance_report
 

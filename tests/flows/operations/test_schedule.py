@@ -8,7 +8,7 @@ from vcc.flows.operations.schedule import quarterly_run_dates
 from vcc.transforms.calendar import WorkingDayCalendar
 
 
-def test_next_run_dates_across_a_year_count_bank_holidays():
+def test_next_run_dates_across_a_year_count_bank_holidays() -> None:
     runs = quarterly_run_dates(
         dt.date(2024, 11, 26), 4, WorkingDayCalendar(), working_days=10, at=dt.time(7, 0)
     )
@@ -24,7 +24,7 @@ def test_next_run_dates_across_a_year_count_bank_holidays():
     ]
 
 
-def test_easter_delays_the_april_run():
+def test_easter_delays_the_april_run() -> None:
     # 2024Q1 ends Sun 31 Mar 2024; Mon 1 Apr is Easter Monday, so day 1 is Tue 2 Apr.
     runs = quarterly_run_dates(
         dt.date(2024, 2, 1), 1, WorkingDayCalendar(), working_days=10, at=dt.time(7, 0)
@@ -32,7 +32,7 @@ def test_easter_delays_the_april_run():
     assert runs == [dt.datetime(2024, 4, 15, 7, 0)]
 
 
-def test_a_run_day_already_passed_is_not_scheduled():
+def test_a_run_day_already_passed_is_not_scheduled() -> None:
     runs = quarterly_run_dates(
         dt.date(2025, 1, 15), 1, WorkingDayCalendar(), working_days=10, at=dt.time(7, 0)
     )

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import pytest
 
+from vcc.flows.manifest import Manifest
 from vcc.flows.operations.summary import run_summary_markdown, run_summary_text
 
 PUBLISHED = """\
@@ -23,21 +25,24 @@ quarter,measure_id,right,agency,dimension,group,eligible,met,rate,ci_low,ci_high
 
 
 @pytest.fixture
-def manifest(tmp_path) -> dict:
+def manifest(tmp_path: Path) -> Manifest:
     (tmp_path / "published-tables.csv").write_text(PUBLISHED, encoding="utf-8")
-    return {
-        "quarter": "2026Q3",
-        "as_of": "2026-11-26",
-        "outputs": {"report": str(tmp_path / "vcc-2026Q3-report.pdf")},
-        "version": {"number": 2, "label": "Revision 1 (version 2)", "reasons": ["later data"]},
-        "rows": [
-            {"source": "police", "table": "crimes", "rows_read": 900, "rows_quarantined": 2},
-            {"source": "cps", "table": "cases", "rows_read": 100, "rows_quarantined": 1},
-        ],
-    }
+    return cast(
+        Manifest,
+        {
+            "quarter": "2026Q3",
+            "as_of": "2026-11-26",
+            "outputs": {"report": str(tmp_path / "vcc-2026Q3-report.pdf")},
+            "version": {"number": 2, "label": "Revision 1 (version 2)", "reasons": ["later data"]},
+            "rows": [
+                {"source": "police", "table": "crimes", "rows_read": 900, "rows_quarantined": 2},
+                {"source": "cps", "table": "cases", "rows_read": 100, "rows_quarantined": 1},
+            ],
+        },
+    )
 
 
-def test_the_email_body_lists_each_measure_as_published(manifest) -> None:
+def test_the_email_body_lists_each_measure_as_published(manifest: Manifest) -> None:
     text = run_summary_text(manifest)
     lines = text.splitlines()
     assert lines[:2] == [
@@ -53,7 +58,9 @@ def test_the_email_body_lists_each_measure_as_published(manifest) -> None:
     assert "Data quality: 0.3% of 1,000 source rows were quarantined" in text
 
 
-def test_the_prefect_artifact_is_a_markdown_table_with_a_link_to_the_report(manifest) -> None:
+def test_the_prefect_artifact_is_a_markdown_table_with_a_link_to_the_report(
+    manifest: Manifest,
+) -> None:
     markdown = run_summary_markdown(manifest)
     assert "| R6-VCL CPS letter on a decision not to charge, to stop or to alter a charge " \
            "| CPS | 364 | 69.8% | red |" in markdown  # fmt: skip
@@ -62,7 +69,9 @@ def test_the_prefect_artifact_is_a_markdown_table_with_a_link_to_the_report(mani
     assert f"[vcc-2026Q3-report.pdf]({report.as_uri()})" in markdown
 
 
-def test_not_rated_and_hidden_are_counted_apart_as_the_published_tables_say(manifest) -> None:
+def test_not_rated_and_hidden_are_counted_apart_as_the_published_tables_say(
+    manifest: Manifest,
+) -> None:
     # CPS's R12-ACK has 23 eligible, enough to rate, but its status is hidden ([c]) because only
     # 2 were not met; probation's has 8, fewer than the 10 needed for a rating, so it is unrated.
     published = pd.read_csv(StringIO(PUBLISHED), dtype=str)

@@ -45,7 +45,7 @@ def instance(measure_id: str, status: str, due: str | None, action: str | None, 
     }
 
 
-def test_each_instance_is_met_late_missing_not_met_or_pending():
+def test_each_instance_is_met_late_missing_not_met_or_pending() -> None:
     instances = pd.DataFrame(
         [
             instance("R3-ACK", "met", "2024-10-08", "2024-10-03"),
@@ -63,14 +63,14 @@ def test_each_instance_is_met_late_missing_not_met_or_pending():
     ]  # fmt: skip
 
 
-def test_cases_are_reviewed_against_police_cps_and_every_agency_in_their_records():
+def test_cases_are_reviewed_against_police_cps_and_every_agency_in_their_records() -> None:
     assert agencies_reviewed("charged", ["police", "wcu"]) == ["police", "cps", "wcu"]
     assert agencies_reviewed("not_charged_or_dropped", ["police"]) == ["police", "cps"]
     # eligible for the Victim Contact Scheme: Probation too, referred or not
     assert agencies_reviewed("vcs", ["police", "wcu"]) == ["police", "cps", "wcu", "probation"]
 
 
-def test_case_records_count_each_agencys_outcomes():
+def test_case_records_count_each_agencys_outcomes() -> None:
     instances = pd.DataFrame(
         [
             instance("R3-ACK", "met", "2024-10-08", "2024-10-03"),
@@ -115,7 +115,7 @@ def police_ratings() -> pd.DataFrame:
     )  # fmt: skip
 
 
-def test_weighted_share_met_and_its_interval_hand_worked():
+def test_weighted_share_met_and_its_interval_hand_worked() -> None:
     estimates = theme_estimates(police_ratings()).set_index("theme")
     care = estimates.loc["care_and_respect"]
     # met weight 4 x 10 + 2 x 2 = 44 of 6 x 10 + 6 x 2 = 72 rated: 0.6111 ("partly met" is not
@@ -135,14 +135,14 @@ def test_weighted_share_met_and_its_interval_hand_worked():
     assert np.isnan(estimates.loc["engagement_and_collaboration", "weighted_share_met"])
 
 
-def test_equal_weights_give_the_plain_share_and_its_wilson_interval():
+def test_equal_weights_give_the_plain_share_and_its_wilson_interval() -> None:
     ratings = police_ratings().assign(weight=1.0)
     care = theme_estimates(ratings).set_index("theme").loc["care_and_respect"]
     assert care["weighted_share_met"] == pytest.approx(6 / 12)
     assert care["effective_n"] == pytest.approx(12)
 
 
-def test_published_estimates_are_suppressed_as_the_contract_says():
+def test_published_estimates_are_suppressed_as_the_contract_says() -> None:
     published = published_estimates(theme_estimates(police_ratings()), threshold=5)
     shown = published.set_index("theme")[["rated", "not_evidenced", "share", "ci_low", "ci_high"]]
     assert shown.loc["care_and_respect"].tolist() == ["12", "0", "0.6111", "0.2996", "0.8523"]
@@ -173,7 +173,7 @@ def police_records() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_disagreements_hand_worked():
+def test_disagreements_hand_worked() -> None:
     # Reviewers, per case (police): A1-A4 every evidenced theme met (served); A5, A6 care not
     # met; B1 care, enhanced support and communication met (served); B2-B6 a theme not met.
     # Records met on time, reviewers not: A5. Records not met, reviewers met: B1.
@@ -237,7 +237,9 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Path]
     return warehouse, root
 
 
-def test_summary_uses_the_latest_import_and_keeps_the_earlier(reviewed):
+def test_summary_uses_the_latest_import_and_keeps_the_earlier(
+    reviewed: tuple[Warehouse, Path],
+) -> None:
     warehouse, root = reviewed
     summary = qaf_view(
         revised(a_quarter(), qaf=qaf_figures(ReviewStore(warehouse), Quarter.parse(QUARTER), 5))
@@ -256,13 +258,15 @@ def test_summary_uses_the_latest_import_and_keeps_the_earlier(reviewed):
     assert len(ReviewStore(warehouse).imports(summary.sample_id)) == 2
 
 
-def test_no_summary_without_reviews(reviewed):
+def test_no_summary_without_reviews(reviewed: tuple[Warehouse, Path]) -> None:
     warehouse, root = reviewed
     assert qaf_figures(ReviewStore(warehouse), Quarter.parse("2024Q2"), 5) is None
 
 
 @pytest.fixture(scope="module")
-def report_with_reviews(reviewed, tmp_path_factory) -> tuple[str, str]:
+def report_with_reviews(
+    reviewed: tuple[Warehouse, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str]:
     warehouse, root = reviewed
     figures = qaf_figures(ReviewStore(warehouse), Quarter.parse(QUARTER), 5)
     folder = tmp_path_factory.mktemp("report-qaf")
@@ -270,7 +274,9 @@ def report_with_reviews(reviewed, tmp_path_factory) -> tuple[str, str]:
     return pdf_text(PdfReader(folder / "r.pdf")), (folder / "r.html").read_text(encoding="utf-8")
 
 
-def test_report_shows_the_weighted_estimates_and_the_cases_reviewed(report_with_reviews):
+def test_report_shows_the_weighted_estimates_and_the_cases_reviewed(
+    report_with_reviews: tuple[str, str],
+) -> None:
     text, html = report_with_reviews
     assert "Quality Assessment Framework: case reviews" in text
     assert "12 of the 12 cases of sample 2024Q3-1 were reviewed" in " ".join(text.split())
@@ -279,14 +285,16 @@ def test_report_shows_the_weighted_estimates_and_the_cases_reviewed(report_with_
     assert "Where reviewers and records disagree" in text
 
 
-def test_report_holds_no_case_reference_note_or_reviewer(report_with_reviews):
+def test_report_holds_no_case_reference_note_or_reviewer(
+    report_with_reviews: tuple[str, str],
+) -> None:
     text, html = report_with_reviews
     for document in (text, html):
         for secret in ("QAFVICTIM", "QAFCRIME", "QAFNOTE", "QAFREVIEWER", "/qaf/", "sample-1"):
             assert secret not in document
 
 
-def test_report_without_reviews_says_so(tmp_path):
+def test_report_without_reviews_says_so(tmp_path: Path) -> None:
     render_report(a_quarter(), tmp_path / "r.pdf", tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "No case reviews were recorded for this quarter" in html

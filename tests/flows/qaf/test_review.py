@@ -9,6 +9,7 @@ import re
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -58,7 +59,7 @@ def postgres_url():
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def warehouse(request, tmp_path) -> Warehouse:
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
     if request.param == "sqlite":
         return Warehouse(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
     found = Warehouse(request.getfixturevalue("postgres_url"))
@@ -104,15 +105,16 @@ def a_sample(store: ReviewStore, quarter: str = "2024Q4", seed: int = 7):
     )  # fmt: skip
 
 
-def test_migration_0002_creates_the_qaf_tables(warehouse):
+def test_migration_0002_creates_the_qaf_tables(warehouse: Warehouse) -> None:
     assert set(inspect(warehouse.engine).get_table_names()) >= QAF_TABLES
     with warehouse.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() >= "0002"
+            str(connection.execute(text("SELECT version_num FROM alembic_version")).scalar())
+            >= "0002"
         )
 
 
-def test_a_sample_its_frame_and_records_round_trip(warehouse):
+def test_a_sample_its_frame_and_records_round_trip(warehouse: Warehouse) -> None:
     store = ReviewStore(warehouse)
     sample = a_sample(store)
     assert (sample.sample_id, sample.number, sample.seed) == ("2024Q4-1", 1, 7)
@@ -130,7 +132,7 @@ def test_a_sample_its_frame_and_records_round_trip(warehouse):
     ]  # fmt: skip
 
 
-def test_the_latest_import_wins_and_earlier_ones_are_kept(warehouse):
+def test_the_latest_import_wins_and_earlier_ones_are_kept(warehouse: Warehouse) -> None:
     store = ReviewStore(warehouse)
     sample = a_sample(store)
     ratings = pd.DataFrame(
@@ -160,7 +162,7 @@ EXPECTED = [
 
 
 @pytest.fixture
-def blank_form(tmp_path) -> Path:
+def blank_form(tmp_path: Path) -> Path:
     path = tmp_path / "form.xlsx"
     about = [("Sample", "2024Q4-1"), ("Quarter", "2024Q4")]
     write_form(path, EXPECTED, about, "OFFICIAL-SENSITIVE")
@@ -183,7 +185,7 @@ def fill(path: Path, target: Path, change=None) -> Path:
     return target
 
 
-def test_form_has_a_row_per_case_and_agency_and_rating_lists(blank_form):
+def test_form_has_a_row_per_case_and_agency_and_rating_lists(blank_form: Path) -> None:
     workbook = load_workbook(blank_form)
     sheet = workbook["Reviews"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
@@ -198,7 +200,7 @@ def test_form_has_a_row_per_case_and_agency_and_rating_lists(blank_form):
     assert form_sample_id(blank_form) == "2024Q4-1"
 
 
-def test_form_round_trips(blank_form, tmp_path):
+def test_form_round_trips(blank_form: Path, tmp_path: Path) -> None:
     ratings = read_form(fill(blank_form, tmp_path / "done.xlsx"), "2024Q4-1", EXPECTED)
     assert len(ratings) == 4 * len(THEMES)
     first = ratings[(ratings["victim_id"] == "V2") & (ratings["agency"] == "probation")]
@@ -208,7 +210,7 @@ def test_form_round_trips(blank_form, tmp_path):
     assert set(ratings["reviewer"]) == {"R. Viewer"}
 
 
-def test_ratings_are_read_whatever_their_case_and_spacing(blank_form, tmp_path):
+def test_ratings_are_read_whatever_their_case_and_spacing(blank_form: Path, tmp_path: Path) -> None:
     def shout(sheet):
         sheet["H2"].value = "  Partly   MET "
 
@@ -223,7 +225,9 @@ def problems_of(path: Path) -> list[str]:
     return raised.value.problems
 
 
-def test_an_invalid_rating_is_named_with_its_row_and_theme(blank_form, tmp_path):
+def test_an_invalid_rating_is_named_with_its_row_and_theme(
+    blank_form: Path, tmp_path: Path
+) -> None:
     def spoil(sheet):
         sheet["J3"].value = "excellent"
 
@@ -233,7 +237,7 @@ def test_an_invalid_rating_is_named_with_its_row_and_theme(blank_form, tmp_path)
     ]
 
 
-def test_a_missing_rating_is_named(blank_form, tmp_path):
+def test_a_missing_rating_is_named(blank_form: Path, tmp_path: Path) -> None:
     def spoil(sheet):
         sheet["N5"].value = None
 
@@ -241,7 +245,7 @@ def test_a_missing_rating_is_named(blank_form, tmp_path):
     assert problem.startswith("row 5 (case 2, Probation): no rating for Engagement and")
 
 
-def test_an_unknown_case_is_named(blank_form, tmp_path):
+def test_an_unknown_case_is_named(blank_form: Path, tmp_path: Path) -> None:
     def spoil(sheet):
         sheet["B4"].value = "V99"
 
@@ -251,7 +255,7 @@ def test_an_unknown_case_is_named(blank_form, tmp_path):
     ]
 
 
-def test_missing_and_repeated_rows_are_named(blank_form, tmp_path):
+def test_missing_and_repeated_rows_are_named(blank_form: Path, tmp_path: Path) -> None:
     def spoil(sheet):
         sheet.delete_rows(3)  # case 1, CPS; case 2's rows move up to rows 3 and 4
         for column in range(1, 16):  # and case 2, Probation is overwritten by case 2, Police
@@ -264,7 +268,9 @@ def test_missing_and_repeated_rows_are_named(blank_form, tmp_path):
     ]
 
 
-def test_an_agency_a_case_is_not_reviewed_against_is_named(blank_form, tmp_path):
+def test_an_agency_a_case_is_not_reviewed_against_is_named(
+    blank_form: Path, tmp_path: Path
+) -> None:
     def spoil(sheet):
         sheet["D3"].value = "Probation"
 
@@ -275,7 +281,7 @@ def test_an_agency_a_case_is_not_reviewed_against_is_named(blank_form, tmp_path)
     )
 
 
-def test_a_changed_header_is_named(blank_form, tmp_path):
+def test_a_changed_header_is_named(blank_form: Path, tmp_path: Path) -> None:
     def spoil(sheet):
         sheet["H1"].value = "Care"
 
@@ -284,7 +290,7 @@ def test_a_changed_header_is_named(blank_form, tmp_path):
     ]
 
 
-def test_a_file_that_is_not_a_workbook_is_refused_in_one_line(tmp_path):
+def test_a_file_that_is_not_a_workbook_is_refused_in_one_line(tmp_path: Path) -> None:
     path = tmp_path / "form.xlsx"
     path.write_text("case,rating\n1,met\n", encoding="utf-8")
     with pytest.raises(FormError, match="form.xlsx is not an Excel workbook"):
@@ -294,7 +300,7 @@ def test_a_file_that_is_not_a_workbook_is_refused_in_one_line(tmp_path):
 # --- the case review pack -----------------------------------------------------------------------
 
 
-def test_pack_shows_each_cases_timeline_marked_on_every_page(tmp_path):
+def test_pack_shows_each_cases_timeline_marked_on_every_page(tmp_path: Path) -> None:
     timeline = pd.DataFrame(
         {
             "measure_id": ["R3-ACK", "R8-HEARING", "R6-VCL"],
@@ -354,7 +360,9 @@ def test_pack_shows_each_cases_timeline_marked_on_every_page(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def run_out(demo_run, tmp_path_factory) -> Path:
+def run_out(
+    demo_run: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """A copy of the demo run (``run_quarter(FLOW_QUARTER, FLOW_AS_OF, demo_config, out)``)."""
     out = tmp_path_factory.mktemp("qaf-run") / "out"
     copy_demo_run(demo_run, out)
@@ -366,7 +374,7 @@ def vcc(*args: object, env: dict | None = None) -> Result:
 
 
 @pytest.fixture(scope="module")
-def sampled(run_out, demo_config) -> tuple[str, Path, Path]:
+def sampled(run_out: Path, demo_config: Path) -> tuple[str, Path, Path]:
     result = vcc("sample", "--quarter", FLOW_QUARTER, "--size", 12, "--seed", 2024,
                  "--config", demo_config, "--out", run_out)  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -377,7 +385,7 @@ def sampled(run_out, demo_config) -> tuple[str, Path, Path]:
     return result.output, pack, form
 
 
-def test_sample_refuses_a_quarter_not_yet_run(demo_config, tmp_path):
+def test_sample_refuses_a_quarter_not_yet_run(demo_config: Path, tmp_path: Path) -> None:
     result = vcc("sample", "--quarter", "2024Q3", "--config", demo_config, "--out", tmp_path)
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == (
@@ -386,7 +394,9 @@ def test_sample_refuses_a_quarter_not_yet_run(demo_config, tmp_path):
     )
 
 
-def test_a_sample_larger_than_a_review_team_reads_is_refused(demo_config, tmp_path):
+def test_a_sample_larger_than_a_review_team_reads_is_refused(
+    demo_config: Path, tmp_path: Path
+) -> None:
     result = vcc("sample", "--quarter", "2024Q3", "--size", 201, "--out", tmp_path)
     assert result.exit_code == 2
     assert "Invalid value for '--size': 201 is not in the range 1<=x<=200." in result.output
@@ -399,7 +409,9 @@ def test_a_sample_larger_than_a_review_team_reads_is_refused(demo_config, tmp_pa
 
 
 @pytest.mark.flow
-def test_sample_is_recorded_with_its_seed_run_and_frame(sampled, run_out):
+def test_sample_is_recorded_with_its_seed_run_and_frame(
+    sampled: tuple[str, Path, Path], run_out: Path
+) -> None:
     output, pack, form = sampled
     assert "sample 2024Q4-1: 12 of" in output and "seed 2024" in output
     # each long step is announced before it starts
@@ -420,7 +432,9 @@ def test_sample_is_recorded_with_its_seed_run_and_frame(sampled, run_out):
 
 
 @pytest.mark.flow
-def test_same_quarter_data_and_seed_give_the_same_sample(sampled, run_out, demo_config, tmp_path):
+def test_same_quarter_data_and_seed_give_the_same_sample(
+    sampled: tuple[str, Path, Path], run_out: Path, demo_config: Path, tmp_path: Path
+) -> None:
     from vcc.flows.qaf.sample import QafError, draw_quarter_sample
     from vcc.transforms.quarters import Quarter
 
@@ -444,8 +458,9 @@ def test_same_quarter_data_and_seed_give_the_same_sample(sampled, run_out, demo_
 
 
 @pytest.mark.flow
-def test_an_interrupted_draw_leaves_neither_a_sample_nor_files(run_out, demo_config, tmp_path,
-                                                               monkeypatch):  # fmt: skip
+def test_an_interrupted_draw_leaves_neither_a_sample_nor_files(
+    run_out: Path, demo_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import vcc.flows.qaf.pack
     from vcc.flows.checksums import sha256
     from vcc.flows.qaf.sample import draw_quarter_sample
@@ -480,7 +495,9 @@ def test_an_interrupted_draw_leaves_neither_a_sample_nor_files(run_out, demo_con
 
 
 @pytest.mark.flow
-def test_pack_holds_every_sampled_cases_timeline(sampled, run_out):
+def test_pack_holds_every_sampled_cases_timeline(
+    sampled: tuple[str, Path, Path], run_out: Path
+) -> None:
     _, pack, _ = sampled
     store = ReviewStore(Warehouse(f"sqlite:///{run_out / 'vcc-warehouse.sqlite'}"))
     frame = store.frame("2024Q4-1")
@@ -504,7 +521,9 @@ def test_pack_holds_every_sampled_cases_timeline(sampled, run_out):
 
 
 @pytest.mark.flow
-def test_import_then_rerun_reports_the_reviews_and_no_case(sampled, run_out, demo_config, tmp_path):
+def test_import_then_rerun_reports_the_reviews_and_no_case(
+    sampled: tuple[str, Path, Path], run_out: Path, demo_config: Path, tmp_path: Path
+) -> None:
     from vcc.flows.run.flow import run_quarter
 
     _, pack, form = sampled

@@ -43,7 +43,7 @@ def area_toml(name: str, title: str, police_url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def areas(tmp_path_factory) -> Path:
+def areas(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two small areas of different sizes and compliance, and a third whose police database
     does not exist; their vcc.toml."""
     from vcc.flows.synthetic import generate_sources, write_demo_sources
@@ -107,7 +107,9 @@ def published_files(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def local_cluster_run(prefect_harness, areas, tmp_path_factory) -> Iterator[tuple[Path, str]]:
+def local_cluster_run(
+    prefect_harness, areas: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, str]]:
     """Every area run on a LocalCluster of two worker processes started by the test."""
     from distributed import LocalCluster
 
@@ -124,7 +126,7 @@ def local_cluster_run(prefect_harness, areas, tmp_path_factory) -> Iterator[tupl
     yield out, str(failed.value)
 
 
-def test_a_failing_area_stops_no_other_and_is_named(local_cluster_run):
+def test_a_failing_area_stops_no_other_and_is_named(local_cluster_run: tuple[Path, str]) -> None:
     out, message = local_cluster_run
     assert message.startswith("1 of 3 areas failed: broken: source police:")
     assert "\n" not in message
@@ -142,7 +144,7 @@ def test_a_failing_area_stops_no_other_and_is_named(local_cluster_run):
     assert "broken" in runs[0]["manifest"] and "comparison.csv" in runs[0]["manifest"]
 
 
-def test_comparison_rows_follow_the_areas_own_figures(local_cluster_run):
+def test_comparison_rows_follow_the_areas_own_figures(local_cluster_run: tuple[Path, str]) -> None:
     out, _ = local_cluster_run
     comparison = pd.read_csv(out / "comparison" / Q / "comparison.csv", dtype=str)
     for name in ("north", "south"):
@@ -161,7 +163,9 @@ def test_comparison_rows_follow_the_areas_own_figures(local_cluster_run):
     }
 
 
-def test_the_routine_commands_take_an_area_and_refuse_to_guess_one(local_cluster_run, areas):
+def test_the_routine_commands_take_an_area_and_refuse_to_guess_one(
+    local_cluster_run: tuple[Path, str], areas: Path
+) -> None:
     from click.testing import CliRunner
 
     from vcc.flows.cli import main
@@ -186,7 +190,9 @@ def test_the_routine_commands_take_an_area_and_refuse_to_guess_one(local_cluster
     assert "no area 'west' in the configuration (areas: north, south, broken)" in unknown.output
 
 
-def test_each_area_is_byte_identical_to_its_run_alone_without_a_cluster(local_cluster_run, areas):
+def test_each_area_is_byte_identical_to_its_run_alone_without_a_cluster(
+    local_cluster_run: tuple[Path, str], areas: Path
+) -> None:
     out, _ = local_cluster_run
     before = published_files(out / "north" / Q)
     assert len(before) > 5
@@ -197,7 +203,7 @@ def test_each_area_is_byte_identical_to_its_run_alone_without_a_cluster(local_cl
 
 
 @pytest.fixture
-def scheduler_processes(prefect_harness, tmp_path) -> Iterator[str]:
+def scheduler_processes(prefect_harness, tmp_path: Path) -> Iterator[str]:
     """``dask scheduler`` and one ``dask worker`` as separate processes on free ports, the worker
     told where the Prefect server is, as an operator would start them."""
     port = free_port()
@@ -229,8 +235,8 @@ def scheduler_processes(prefect_harness, tmp_path) -> Iterator[str]:
 
 
 def test_a_run_on_a_scheduler_started_as_its_own_process(
-    scheduler_processes, areas, local_cluster_run, tmp_path
-):
+    scheduler_processes: str, areas: Path, local_cluster_run: tuple[Path, str], tmp_path: Path
+) -> None:
     config = with_cluster(areas, scheduler_processes, ["north", "south"])
     manifest = run_quarter(Quarter.parse(Q), FLOW_AS_OF, config, tmp_path / "out")
     assert manifest["missing_areas"] == {}  # type: ignore[typeddict-item]
@@ -244,7 +250,9 @@ def test_a_run_on_a_scheduler_started_as_its_own_process(
     assert re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{8}", manifest["run_id"])
 
 
-def test_vcc_serve_runs_every_area_and_compares_them(areas, local_cluster_run, tmp_path):
+def test_vcc_serve_runs_every_area_and_compares_them(
+    areas: Path, local_cluster_run: tuple[Path, str], tmp_path: Path
+) -> None:
     """A real ``vcc serve`` of a configuration of many areas: a run of its deployment (as the
     schedule or the UI starts one) runs every area on a local cluster, then the comparison."""
     config = areas.with_name("vcc-served.toml")
@@ -289,7 +297,9 @@ def test_vcc_serve_runs_every_area_and_compares_them(areas, local_cluster_run, t
     assert run["triggered_by"] == "deployment" and run["status"] == "succeeded"
 
 
-def test_each_area_and_the_comparison_publish_a_valid_open_release(local_cluster_run):
+def test_each_area_and_the_comparison_publish_a_valid_open_release(
+    local_cluster_run: tuple[Path, str],
+) -> None:
     from frictionless import validate
 
     from vcc.flows.checksums import sha256

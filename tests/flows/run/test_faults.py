@@ -107,7 +107,7 @@ def fill(folder: Path, leave: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def earlier(prefect_harness, demo_config, tmp_path_factory) -> Path:
+def earlier(prefect_harness, demo_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An output folder holding a published quarter, made by ``vcc run`` piped to ``head -1``:
     the reader leaves after the first line, the run goes on, prints nothing more and publishes."""
     out = tmp_path_factory.mktemp("earlier")
@@ -130,7 +130,7 @@ def earlier(prefect_harness, demo_config, tmp_path_factory) -> Path:
     return out
 
 
-def test_a_closed_standard_output_ends_vcc_history_quietly(earlier):
+def test_a_closed_standard_output_ends_vcc_history_quietly(earlier: Path) -> None:
     reading, writing = os.pipe()
     os.close(reading)  # the reader has gone before vcc writes a line
     try:
@@ -141,7 +141,9 @@ def test_a_closed_standard_output_ends_vcc_history_quietly(earlier):
     assert result.stderr == ""
 
 
-def test_a_read_only_output_folder_is_one_line_and_changes_nothing(earlier, demo_config, tmp_path):
+def test_a_read_only_output_folder_is_one_line_and_changes_nothing(
+    earlier: Path, demo_config: Path, tmp_path: Path
+) -> None:
     before, earlier_record = contents(earlier / QUARTER), record(earlier)
     with mounted("--bind", "-o", "ro", str(earlier), at=tmp_path / "read-only") as out:
         subprocess.run(["mount", "-o", "remount,ro,bind", str(out)], check=True)
@@ -160,7 +162,9 @@ def copy_earlier(earlier: Path, out: Path) -> None:
     shutil.copy2(earlier / "vcc-warehouse.sqlite", out / "vcc-warehouse.sqlite")
 
 
-def test_a_full_disk_at_the_start_is_one_line_and_changes_nothing(earlier, demo_config, tmp_path):
+def test_a_full_disk_at_the_start_is_one_line_and_changes_nothing(
+    earlier: Path, demo_config: Path, tmp_path: Path
+) -> None:
     with mounted("-t", "tmpfs", "-o", "size=16m", "tmpfs", at=tmp_path / "disk") as out:
         copy_earlier(earlier, out)
         before, earlier_record = contents(out / QUARTER), record(out)
@@ -174,8 +178,8 @@ def test_a_full_disk_at_the_start_is_one_line_and_changes_nothing(earlier, demo_
 
 
 def test_a_disk_filling_while_outputs_are_staged_is_one_line_and_changes_nothing(
-    earlier, demo_config, tmp_path
-):
+    earlier: Path, demo_config: Path, tmp_path: Path
+) -> None:
     # The fault is raised inside the write-outputs task: Prefect's report of a failed task and
     # flow, tracebacks and all, stays off the terminal.
     with mounted("-t", "tmpfs", "-o", "size=16m", "tmpfs", at=tmp_path / "disk") as out:
@@ -196,8 +200,8 @@ def test_a_disk_filling_while_outputs_are_staged_is_one_line_and_changes_nothing
 
 
 def test_an_unreadable_source_folder_is_one_line_and_changes_nothing(
-    earlier, demo_config, tmp_path
-):
+    earlier: Path, demo_config: Path, tmp_path: Path
+) -> None:
     sources = tmp_path / "sources"
     shutil.copytree(demo_config.parent, sources)
     cps = sources / "demo-data" / "cps"
@@ -239,14 +243,21 @@ def _fails_after(module: str, name: str, fault: BaseException):
          "vcc: error: source cps: gone"),
         ("vcc.flows.run.flow", "quarter_figures", ValueError("V000123"),
          "vcc: error: unexpected ValueError (a fault in vcc"),
-        ("vcc.reports.render", "report_html", OSError(errno.ENOSPC, "full"),
+        ("vcc.flows.run.outputs", "report_html", OSError(errno.ENOSPC, "full"),
          "vcc: error: no space left on the disk"),
     ],
     ids=["extract", "validate", "figures", "rendering"],
 )  # fmt: skip
 def test_a_fault_at_the_end_of_each_stage_is_one_line_and_changes_nothing(
-    earlier, demo_config, tmp_path, monkeypatch, module, name, fault, line
-):
+    earlier: Path,
+    demo_config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    module,
+    name,
+    fault,
+    line,
+) -> None:
     from click.testing import CliRunner
 
     from vcc.flows.cli import main

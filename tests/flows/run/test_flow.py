@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -33,7 +34,9 @@ AS_OF = FLOW_AS_OF
 
 
 @pytest.fixture(scope="session")
-def first_run(demo_run, tmp_path_factory) -> tuple[Path, dict]:
+def first_run(
+    demo_run: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict]:
     """The demo run (``run_quarter(QUARTER, AS_OF, demo_config, out)``), copied: these tests run
     again in its folder."""
     out = tmp_path_factory.mktemp("out") / "out"
@@ -41,7 +44,7 @@ def first_run(demo_run, tmp_path_factory) -> tuple[Path, dict]:
     return out / QUARTER, manifest
 
 
-def test_run_writes_every_output_of_the_contract(first_run):
+def test_run_writes_every_output_of_the_contract(first_run: tuple[Path, dict]) -> None:
     folder, manifest = first_run
     names = {path.name for path in folder.iterdir()}
     assert {
@@ -63,7 +66,7 @@ def test_run_writes_every_output_of_the_contract(first_run):
     assert not list(folder.parent.glob(".staging-*"))
 
 
-def test_metrics_have_every_measure_with_all_and_rights_rows(first_run):
+def test_metrics_have_every_measure_with_all_and_rights_rows(first_run: tuple[Path, dict]) -> None:
     folder, _ = first_run
     metrics = pd.read_csv(folder / "metrics.csv", keep_default_na=False)
     assert metrics.columns.tolist() == [
@@ -79,7 +82,9 @@ def test_metrics_have_every_measure_with_all_and_rights_rows(first_run):
     assert volume["eligible"].iloc[0] > 200  # scale 0.05 of ~8,000 victims a quarter
 
 
-def test_injected_defects_are_quarantined_with_reasons_and_none_lost(first_run):
+def test_injected_defects_are_quarantined_with_reasons_and_none_lost(
+    first_run: tuple[Path, dict],
+) -> None:
     folder, manifest = first_run
     quarantined = sum(row["rows_quarantined"] for row in manifest["rows"])
     assert quarantined > 0
@@ -97,7 +102,7 @@ def test_injected_defects_are_quarantined_with_reasons_and_none_lost(first_run):
 IDENTIFIERS = re.compile(r"V\d{7}|CR\d{7}|\d{2}CU\d{7}|H\d{7}|P\d{6}")
 
 
-def test_nothing_circulated_holds_an_identifier(first_run):
+def test_nothing_circulated_holds_an_identifier(first_run: tuple[Path, dict]) -> None:
     """Victim ids, crime references, URNs, hearing and referral ids stay in analysts' files."""
     folder, _ = first_run
     pdf = PdfReader(folder / f"vcc-{QUARTER}-report.pdf")
@@ -112,14 +117,16 @@ def test_nothing_circulated_holds_an_identifier(first_run):
     assert IDENTIFIERS.search((folder / "quarantine" / "police.victims.csv").read_text())
 
 
-def test_published_tables_suppress_small_counts(first_run):
+def test_published_tables_suppress_small_counts(first_run: tuple[Path, dict]) -> None:
     folder, _ = first_run
     published = pd.read_csv(folder / "published-tables.csv", dtype=str, keep_default_na=False)
     counts = pd.to_numeric(published["eligible"], errors="coerce")
     assert not ((counts > 0) & (counts < 5)).any()
 
 
-def test_rerun_with_same_inputs_is_byte_identical(first_run, demo_config):
+def test_rerun_with_same_inputs_is_byte_identical(
+    first_run: tuple[Path, dict], demo_config: Path
+) -> None:
     folder, _ = first_run
     before = (folder / "metrics.csv").read_bytes()
     manifest = run_quarter(Quarter.parse(QUARTER), AS_OF, demo_config, folder.parent)
@@ -127,7 +134,9 @@ def test_rerun_with_same_inputs_is_byte_identical(first_run, demo_config):
     assert manifest["revised_earlier_figures"] is False
 
 
-def test_rerun_from_an_earlier_runs_snapshot_reproduces_its_figures(first_run, demo_config):
+def test_rerun_from_an_earlier_runs_snapshot_reproduces_its_figures(
+    first_run: tuple[Path, dict], demo_config: Path
+) -> None:
     folder, manifest = first_run
     before = (folder / "metrics.csv").read_bytes()
     run_quarter(
@@ -152,8 +161,8 @@ def test_rerun_from_an_earlier_runs_snapshot_reproduces_its_figures(first_run, d
 
 
 def test_missing_table_stops_the_run_naming_it_and_leaves_outputs_alone(
-    prefect_harness, demo_config, tmp_path
-):
+    prefect_harness, demo_config: Path, tmp_path: Path
+) -> None:
     broken = tmp_path / "broken"
     shutil.copytree(demo_config.parent, broken)
     hearings = next((broken / "demo-data" / "cps").glob("hearings*"))
@@ -170,8 +179,9 @@ def test_missing_table_stops_the_run_naming_it_and_leaves_outputs_alone(
     assert Warehouse(default_url(out)).count("metrics") == 0
 
 
-def test_a_quarter_before_the_sources_begin_publishes_nothing(prefect_harness, demo_config,
-                                                              tmp_path):  # fmt: skip
+def test_a_quarter_before_the_sources_begin_publishes_nothing(
+    prefect_harness, demo_config: Path, tmp_path: Path
+) -> None:
     # the demo sources begin in 2024Q1: a report of 2022Q1, all zeros, would read as nothing owed
     with pytest.raises(EmptyQuarterError, match=r"^no Victims' Code duty fell in 2022Q1 in the"):
         run_quarter(Quarter.parse("2022Q1"), AS_OF, demo_config, tmp_path)
@@ -180,7 +190,9 @@ def test_a_quarter_before_the_sources_begin_publishes_nothing(prefect_harness, d
     assert failed["status"] == "failed" and "they may not reach back that far" in failed["error"]
 
 
-def test_backfill_flow_runs_each_quarter_oldest_first(prefect_harness, demo_config, tmp_path):
+def test_backfill_flow_runs_each_quarter_oldest_first(
+    prefect_harness, demo_config: Path, tmp_path: Path
+) -> None:
     # the flow behind the "backfill" deployment, with the parameters a deployment run passes
     reports = backfill_quarters(
         "2024Q3", QUARTER, as_of=AS_OF, config_path=str(demo_config), out_dir=str(tmp_path)
@@ -200,7 +212,7 @@ def _vcc(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
 
 
-def test_cli_reports_a_bad_quarter_and_a_missing_config_in_one_line(tmp_path):
+def test_cli_reports_a_bad_quarter_and_a_missing_config_in_one_line(tmp_path: Path) -> None:
     bad_quarter = _vcc("run", "--quarter", "2024Q5")
     assert bad_quarter.returncode == 2 and "YYYYQn" in bad_quarter.stderr
     missing = _vcc("run", "--quarter", "2024Q4", "--config", str(tmp_path / "nope.toml"))
@@ -210,7 +222,9 @@ def test_cli_reports_a_bad_quarter_and_a_missing_config_in_one_line(tmp_path):
     ]
 
 
-def test_cli_run_end_to_end_and_a_source_error_as_one_line(prefect_harness, demo_config, tmp_path):
+def test_cli_run_end_to_end_and_a_source_error_as_one_line(
+    prefect_harness, demo_config: Path, tmp_path: Path
+) -> None:
     from prefect.settings import PREFECT_API_URL
 
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
@@ -240,7 +254,7 @@ def test_cli_run_end_to_end_and_a_source_error_as_one_line(prefect_harness, demo
     assert "Traceback" not in failed.stderr
 
 
-def test_the_extract_task_tries_a_locked_database_again(prefect_harness, demo_config):
+def test_the_extract_task_tries_a_locked_database_again(prefect_harness, demo_config: Path) -> None:
     import datetime as dt
     import sqlite3
     import threading

@@ -37,7 +37,12 @@ def config_with_feedback(demo_config: Path, name: str, block: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def runs(prefect_harness, demo_config, postgres_database_module, tmp_path_factory):
+def runs(
+    prefect_harness,
+    demo_config: Path,
+    postgres_database_module,
+    tmp_path_factory: pytest.TempPathFactory,
+):
     from sqlalchemy import create_engine
 
     survey = demo_config.parent / "demo-data" / "feedback"
@@ -86,12 +91,12 @@ def postgres_database_module():
         admin.dispose()
 
 
-def test_the_survey_changes_no_figure_of_the_records(runs):
+def test_the_survey_changes_no_figure_of_the_records(runs) -> None:
     metrics = {label: (folder / "metrics.csv").read_bytes() for label, folder in runs.items()}
     assert metrics["files"] == metrics["postgres"] == metrics["none"]
 
 
-def test_files_and_postgresql_give_the_same_feedback_csv(runs):
+def test_files_and_postgresql_give_the_same_feedback_csv(runs) -> None:
     files = (runs["files"] / "feedback.csv").read_text()
     assert files == (runs["postgres"] / "feedback.csv").read_text()
     assert files.splitlines()[0] == (
@@ -101,7 +106,7 @@ def test_files_and_postgresql_give_the_same_feedback_csv(runs):
     assert len(files.splitlines()) > 5
 
 
-def test_without_the_survey_there_is_no_feedback_csv_and_the_report_says_so(runs):
+def test_without_the_survey_there_is_no_feedback_csv_and_the_report_says_so(runs) -> None:
     assert not (runs["none"] / "feedback.csv").exists()
     text = " ".join(
         page.extract_text()
@@ -122,7 +127,7 @@ def _wilson(yes: int, n: int) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def test_every_figure_of_feedback_csv_recomputed_from_the_runs_own_files(runs):
+def test_every_figure_of_feedback_csv_recomputed_from_the_runs_own_files(runs) -> None:
     folder = runs["postgres"]
     responses = pd.read_parquet(folder / "snapshots" / "feedback.responses.parquet")
     answers = pd.read_parquet(folder / "snapshots" / "feedback.answers.parquet")

@@ -9,6 +9,7 @@ import errno
 import logging
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -23,7 +24,7 @@ def page_texts(path) -> list[str]:
     return [page.extract_text() for page in PdfReader(path).pages]
 
 
-def test_the_helper_writes_the_pdf_the_run_would_write_itself(tmp_path):
+def test_the_helper_writes_the_pdf_the_run_would_write_itself(tmp_path: Path) -> None:
     html = report_html(a_quarter())
     write_pdf(html, tmp_path / "in-process.pdf")
 
@@ -36,7 +37,7 @@ def test_the_helper_writes_the_pdf_the_run_would_write_itself(tmp_path):
     assert not (tmp_path / HTML_NAME).exists()  # its job file is gone
 
 
-def test_an_os_error_in_the_helper_is_raised_in_the_run_with_its_errno(tmp_path):
+def test_an_os_error_in_the_helper_is_raised_in_the_run_with_its_errno(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-folder" / "report.pdf"
 
     with PdfProcess(tmp_path) as helper:
@@ -49,7 +50,7 @@ def test_an_os_error_in_the_helper_is_raised_in_the_run_with_its_errno(tmp_path)
     assert not missing.parent.exists()
 
 
-def test_a_helper_that_dies_is_one_line_and_its_job_file_is_removed(tmp_path):
+def test_a_helper_that_dies_is_one_line_and_its_job_file_is_removed(tmp_path: Path) -> None:
     with PdfProcess(tmp_path) as helper:
         os.kill(helper._process.pid, signal.SIGKILL)
         helper._process.wait()
@@ -61,7 +62,7 @@ def test_a_helper_that_dies_is_one_line_and_its_job_file_is_removed(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == []
 
 
-def test_leaving_before_the_pdf_stops_the_helper(tmp_path):
+def test_leaving_before_the_pdf_stops_the_helper(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError), PdfProcess(tmp_path) as helper:
         helper.write(report_html(a_quarter()), tmp_path / "report.pdf")
         raise RuntimeError("the run failed meanwhile")
@@ -70,7 +71,9 @@ def test_leaving_before_the_pdf_stops_the_helper(tmp_path):
     assert not (tmp_path / HTML_NAME).exists()
 
 
-def test_weasyprint_warnings_in_the_helper_reach_the_run_log(tmp_path, caplog):
+def test_weasyprint_warnings_in_the_helper_reach_the_run_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     refused = "<p>x</p><img src='https://example.invalid/logo.png' alt='logo'>"
 
     with caplog.at_level(logging.WARNING, logger="weasyprint"), PdfProcess(tmp_path) as helper:
@@ -82,7 +85,7 @@ def test_weasyprint_warnings_in_the_helper_reach_the_run_log(tmp_path, caplog):
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
 
 
-def test_the_helper_ends_when_vcc_is_killed_while_it_lays_out_the_pages(tmp_path):
+def test_the_helper_ends_when_vcc_is_killed_while_it_lays_out_the_pages(tmp_path: Path) -> None:
     import subprocess
     import sys
     import time

@@ -53,7 +53,7 @@ def _api(url: str, path: str, body: dict | None = None) -> Any:
 
 
 @pytest.fixture
-def prefect_server(tmp_path):
+def prefect_server(tmp_path: Path):
     """A real Prefect server (``prefect server start``) on a free port, with its own database."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
@@ -88,8 +88,8 @@ def _run_command(demo_config: Path, out: Path) -> list[str]:
 
 
 def test_a_run_with_a_prefect_server_configured_reports_to_it(
-    prefect_server, demo_config, tmp_path
-):
+    prefect_server, demo_config: Path, tmp_path: Path
+) -> None:
     environment = _environment(
         tmp_path / "vcc-home", PREFECT_API_URL=prefect_server, PREFECT_LOGGING_LEVEL="INFO"
     )
@@ -149,7 +149,7 @@ def _alive(pid: int, started: str) -> bool:
 
 
 @pytest.mark.parametrize("signal_sent", [signal.SIGTERM, signal.SIGKILL])
-def test_no_process_of_a_run_outlives_it(signal_sent, demo_config, tmp_path):
+def test_no_process_of_a_run_outlives_it(signal_sent, demo_config: Path, tmp_path: Path) -> None:
     environment = _environment(tmp_path / "vcc-home")
     command = _run_command(demo_config, tmp_path / "out")
     vcc = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE,

@@ -29,8 +29,9 @@ from vcc.transforms.quarters import Quarter
 
 QUARTER = "2024Q4"
 FACTS = RunFacts(dt.date(2025, 2, 14), "c" * 64, "0.1.0", {})
-STEPS = 6  # staging renamed, new link made, link renamed over, commit, two moves to the archive
-LEGACY_STEPS = 9  # first an older vcc's real folder becomes a run folder with a link of its own
+ARCHIVE_MOVES = 3  # snapshots, the report (a record: issue 27), then the manifest
+STEPS = 4 + ARCHIVE_MOVES  # staging renamed, new link made, link renamed over, commit, archive
+LEGACY_STEPS = 3 + STEPS  # first an older vcc's real folder becomes a run folder with its link
 
 
 class Fault(OSError):
@@ -146,10 +147,13 @@ def check_then_next_run(out: Path, warehouse: Warehouse, missing_before_recover=
         kept = out / "archive" / run_id
         assert json.loads((kept / "manifest.json").read_text())["run_id"] == run_id
         assert (kept / "snapshots" / "police.crimes.parquet").is_file()
+        assert (kept / "report.pdf").read_text() == f"report.pdf of {run_id}"  # a record
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["link", "older-folder"])
-def test_a_clean_publish_takes_every_counted_step(tmp_path, monkeypatch, legacy):
+def test_a_clean_publish_takes_every_counted_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, legacy: bool
+) -> None:
     out = tmp_path / "out"
     warehouse = old_outputs(out, legacy)
     step = faults_at(0, lambda: None, monkeypatch.setattr)
@@ -163,12 +167,13 @@ def test_a_clean_publish_takes_every_counted_step(tmp_path, monkeypatch, legacy)
     ("legacy", "at"),
     [(False, at) for at in range(1, STEPS + 1)] + [(True, at) for at in range(1, LEGACY_STEPS + 1)],
 )
-def test_an_exception_at_any_step_leaves_old_or_new_complete_outputs(tmp_path, monkeypatch,
-                                                                    legacy, at):  # fmt: skip
+def test_an_exception_at_any_step_leaves_old_or_new_complete_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, legacy, at
+) -> None:
     out = tmp_path / "out"
     warehouse = old_outputs(out, legacy)
     record = recorder(warehouse, "run-2", faults_at(at, _raise, monkeypatch.setattr))
-    committed = at > (LEGACY_STEPS if legacy else STEPS) - 2  # only archiving was left
+    committed = at > (LEGACY_STEPS if legacy else STEPS) - ARCHIVE_MOVES  # only archiving left
     try:
         publish_folder(staged(out, "run-2"), out, QUARTER, "run-2", record)
     except Fault:
@@ -202,7 +207,9 @@ publish_folder(staged(out, "run-2"), out, QUARTER, "run-2", record)
     ("legacy", "at"),
     [(False, at) for at in range(1, STEPS + 1)] + [(True, at) for at in range(1, LEGACY_STEPS + 1)],
 )
-def test_a_process_killed_at_any_step_leaves_old_or_new_complete_outputs(tmp_path, legacy, at):
+def test_a_process_killed_at_any_step_leaves_old_or_new_complete_outputs(
+    tmp_path: Path, legacy, at
+) -> None:
     out = tmp_path / "out"
     warehouse = old_outputs(out, legacy)
     killed = subprocess.run([sys.executable, "-c", KILLED_AT, str(out), str(at)],

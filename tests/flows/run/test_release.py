@@ -35,7 +35,9 @@ COUNT_COLUMNS = {"eligible", "met", "answered", "yes"}
 
 
 @pytest.fixture(scope="module")
-def run(prefect_harness, demo_config, tmp_path_factory) -> tuple[Path, dict]:
+def run(
+    prefect_harness, demo_config: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("out")
     return out, cast(dict, run_quarter(Quarter.parse(Q), FLOW_AS_OF, demo_config, out))
 
@@ -69,7 +71,9 @@ def small_counts_in(release: Path, threshold: int) -> list[str]:
     return small
 
 
-def test_the_release_is_published_with_the_run_and_listed_in_its_manifest(run):
+def test_the_release_is_published_with_the_run_and_listed_in_its_manifest(
+    run: tuple[Path, dict],
+) -> None:
     out, manifest = run
     release = out / Q / "release"
     names = {p.name for p in release.iterdir()}
@@ -96,7 +100,7 @@ def test_the_release_is_published_with_the_run_and_listed_in_its_manifest(run):
     assert set(compliance["area"]) == {"Cumbria"}
 
 
-def test_the_data_package_passes_frictionless_validate(run):
+def test_the_data_package_passes_frictionless_validate(run: tuple[Path, dict]) -> None:
     out, _ = run
     report = validate(out / Q / "release" / "datapackage.json")
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
@@ -108,7 +112,7 @@ def test_the_data_package_passes_frictionless_validate(run):
     )  # 2025Q1 report: 10th working day of April
 
 
-def test_no_value_in_the_release_is_a_small_count_or_an_identifier(run):
+def test_no_value_in_the_release_is_a_small_count_or_an_identifier(run: tuple[Path, dict]) -> None:
     out, _ = run
     release, threshold = out / Q / "release", 5
     assert small_counts_in(release, threshold) == []
@@ -124,7 +128,9 @@ def test_no_value_in_the_release_is_a_small_count_or_an_identifier(run):
     assert ((metrics["met"] > 0) & (metrics["met"] < threshold)).any()
 
 
-def test_approval_records_the_release_and_circulation_names_and_checks_it(run, demo_config):
+def test_approval_records_the_release_and_circulation_names_and_checks_it(
+    run: tuple[Path, dict], demo_config: Path
+) -> None:
     out, manifest = run
     release = out / Q / "release"
     warehouse = Warehouse(default_url(out))
@@ -153,7 +159,7 @@ def test_approval_records_the_release_and_circulation_names_and_checks_it(run, d
         assert len(smtp.messages) == 1
 
 
-def test_the_run_s_page_passes_axe_at_320_and_1280_px(run):
+def test_the_run_s_page_passes_axe_at_320_and_1280_px(run: tuple[Path, dict]) -> None:
     out, _ = run
     account = axe(out / Q / "release" / "index.html")
     assert account["requests"] == []

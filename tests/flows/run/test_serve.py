@@ -8,7 +8,7 @@ from vcc.flows.config import load_config
 from vcc.flows.run.serve import backfill_deployment, quarterly_deployment
 
 
-def test_the_served_deployment_runs_each_quarter_with_the_configured_files():
+def test_the_served_deployment_runs_each_quarter_with_the_configured_files() -> None:
     defaults: dict[str, str | None] = {
         "config_path": "/etc/vcc/vcc.toml",
         "out_dir": "/srv/vcc/out",
@@ -33,7 +33,7 @@ def test_the_served_deployment_runs_each_quarter_with_the_configured_files():
     assert all(e.parameters == {"triggered_by": "schedule"} for e in deployment.schedules)
 
 
-def test_the_backfill_deployment_runs_on_demand_with_the_configured_files():
+def test_the_backfill_deployment_runs_on_demand_with_the_configured_files() -> None:
     defaults: dict[str, str | None] = {
         "config_path": "/etc/vcc/vcc.toml",
         "out_dir": "/srv/vcc/out",

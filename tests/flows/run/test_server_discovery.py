@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -35,7 +36,9 @@ def answering_api():
         server.server_close()
 
 
-def test_a_run_finds_the_server_of_a_vcc_serve_on_its_output_folder(answering_api, tmp_path):
+def test_a_run_finds_the_server_of_a_vcc_serve_on_its_output_folder(
+    answering_api, tmp_path: Path
+) -> None:
     with serving_state(tmp_path, answering_api):
         assert (tmp_path / SERVE_STATE).is_file()
         assert serving_api_url(tmp_path) == answering_api
@@ -43,14 +46,18 @@ def test_a_run_finds_the_server_of_a_vcc_serve_on_its_output_folder(answering_ap
     assert serving_api_url(tmp_path) is None
 
 
-def test_the_address_of_a_vcc_serve_that_no_longer_answers_is_ignored(answering_api, tmp_path):
+def test_the_address_of_a_vcc_serve_that_no_longer_answers_is_ignored(
+    answering_api, tmp_path: Path
+) -> None:
     (tmp_path / SERVE_STATE).write_text('{"api_url": "http://127.0.0.1:9/api", "pid": 1}')
     assert serving_api_url(tmp_path) is None  # a killed vcc serve left it: a run starts its own
     (tmp_path / SERVE_STATE).write_text("not json")
     assert serving_api_url(tmp_path) is None
 
 
-def test_the_active_prefect_profiles_server_is_used(tmp_path, monkeypatch):
+def test_the_active_prefect_profiles_server_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
     monkeypatch.delenv("PREFECT_PROFILE", raising=False)
     monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)

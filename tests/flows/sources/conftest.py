@@ -9,7 +9,7 @@ import pytest
 
 
 @pytest.fixture
-def probation_db(tmp_path) -> Path:
+def probation_db(tmp_path: Path) -> Path:
     """A SQLite database with both required probation tables (and no complaints)."""
     path = tmp_path / "probation.db"
     with sqlite3.connect(path) as db:

@@ -35,7 +35,7 @@ def case_folder(case: str, tmp_path: Path) -> Path:
     return folder
 
 
-def test_the_corpus_covers_every_class_of_bad_input_the_issue_lists():
+def test_the_corpus_covers_every_class_of_bad_input_the_issue_lists() -> None:
     assert set(CASES) >= {
         "misaligned-first-row", "misaligned-later-row", "placeholder-dates",
         "formula-without-value", "header-only-parent", "injection-text", "latin-1-undeclared",
@@ -45,7 +45,7 @@ def test_the_corpus_covers_every_class_of_bad_input_the_issue_lists():
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_bad_input_has_its_stated_outcome(case, tmp_path):
+def test_bad_input_has_its_stated_outcome(case, tmp_path: Path) -> None:
     stated = tomllib.loads((CORPUS / case / "expected.toml").read_text(encoding="utf-8"))
     expected = stated["expected"]
     folder = case_folder(case, tmp_path)

@@ -103,7 +103,7 @@ def one_line_error(source: SourceConfig, name: str = "police") -> str:
 # --- hand-made bad files ----------------------------------------------------------------------
 
 
-def test_a_csv_cut_short_part_way_through_a_row_is_refused(tmp_path):
+def test_a_csv_cut_short_part_way_through_a_row_is_refused(tmp_path: Path) -> None:
     cut = CRIMES[2][:30]  # "CR3,2024-03-03T09:00:00,2024-0"
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *CRIMES[:2]) + cut)
 
@@ -115,7 +115,7 @@ def test_a_csv_cut_short_part_way_through_a_row_is_refused(tmp_path):
     )
 
 
-def test_a_csv_cut_short_inside_a_quoted_value_is_refused(tmp_path):
+def test_a_csv_cut_short_inside_a_quoted_value_is_refused(tmp_path: Path) -> None:
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *CRIMES[:2]) + 'CR3,"2024-03')
 
     message = one_line_error(police(folder))
@@ -126,7 +126,7 @@ def test_a_csv_cut_short_inside_a_quoted_value_is_refused(tmp_path):
     )
 
 
-def test_a_complete_last_row_without_a_line_break_is_read(tmp_path):
+def test_a_complete_last_row_without_a_line_break_is_read(tmp_path: Path) -> None:
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *CRIMES).rstrip("\n"))
 
     typed, outcome = validated(police(folder))
@@ -134,7 +134,7 @@ def test_a_complete_last_row_without_a_line_break_is_read(tmp_path):
     assert outcome.accepted[("police", "crimes")]["crime_ref"].tolist() == ["CR1", "CR2", "CR3"]
 
 
-def test_a_semicolon_file_read_with_commas_names_the_delimiter(tmp_path):
+def test_a_semicolon_file_read_with_commas_names_the_delimiter(tmp_path: Path) -> None:
     semicolons = lines(*(row.replace(",", ";") for row in [CRIMES_HEADER, *CRIMES]))
     folder = police_folder(tmp_path, crimes=semicolons)
 
@@ -150,7 +150,7 @@ def test_a_semicolon_file_read_with_commas_names_the_delimiter(tmp_path):
     assert len(outcome.accepted[("police", "crimes")]) == 3
 
 
-def test_a_row_with_more_fields_than_the_header_is_named(tmp_path):
+def test_a_row_with_more_fields_than_the_header_is_named(tmp_path: Path) -> None:
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, CRIMES[0], CRIMES[1] + ",x"))
 
     message = one_line_error(police(folder))
@@ -161,7 +161,7 @@ def test_a_row_with_more_fields_than_the_header_is_named(tmp_path):
     )
 
 
-def test_header_only_files_are_tables_with_no_rows(tmp_path):
+def test_header_only_files_are_tables_with_no_rows(tmp_path: Path) -> None:
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *CRIMES))
 
     typed, outcome = validated(police(folder))
@@ -173,7 +173,7 @@ def test_header_only_files_are_tables_with_no_rows(tmp_path):
     assert quality.loc[("crimes", "rows"), "detail"] == "3 read, 3 accepted, 0 quarantined"
 
 
-def test_dates_in_two_layouts_read_the_configured_one_and_iso(tmp_path):
+def test_dates_in_two_layouts_read_the_configured_one_and_iso(tmp_path: Path) -> None:
     rows = [
         "CR1,05/10/2024 09:30,05/10/2024 10:00,theft,false,false,Eden",  # the configured layout
         "CR2,2024-10-05T09:30:00,2024-10-05 10:00,theft,false,false,Eden",  # ISO 8601
@@ -192,12 +192,12 @@ def test_dates_in_two_layouts_read_the_configured_one_and_iso(tmp_path):
         pd.Timestamp("2024-05-10 09:30"),
     ]
     assert outcome.rejected[("police", "crimes")].to_dict() == {
-        2: "unparseable reported_at: not a date",
-        3: "unparseable reported_at: not a date",
+        2: "partial reported_at: no time of day, which its date_format '%d/%m/%Y %H:%M' gives",
+        3: "unparseable reported_at: it reads only with day and month exchanged",
     }
 
 
-def test_without_a_date_format_only_iso_dates_read(tmp_path):
+def test_without_a_date_format_only_iso_dates_read(tmp_path: Path) -> None:
     rows = [CRIMES[0], "CR2,02/03/2024 09:00,2024-03-02T10:00:00,robbery,true,false,Carlisle"]
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *rows))
 
@@ -208,7 +208,7 @@ def test_without_a_date_format_only_iso_dates_read(tmp_path):
     }
 
 
-def test_a_key_used_twice_keeps_its_first_row(tmp_path):
+def test_a_key_used_twice_keeps_its_first_row(tmp_path: Path) -> None:
     again = CRIMES[0].replace("Eden", "Carlisle")
     folder = police_folder(
         tmp_path,
@@ -248,7 +248,7 @@ def without_sheets(path: Path) -> None:
             target.writestr(item, data)
 
 
-def test_an_empty_workbook_is_refused(tmp_path):
+def test_an_empty_workbook_is_refused(tmp_path: Path) -> None:
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *CRIMES))
     (folder / "victims.csv").unlink()
     write_workbook(folder / "victims.xlsx", {"Victims": []})
@@ -261,7 +261,7 @@ def test_an_empty_workbook_is_refused(tmp_path):
     )
 
 
-def test_a_workbook_without_sheets_is_refused(tmp_path):
+def test_a_workbook_without_sheets_is_refused(tmp_path: Path) -> None:
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *CRIMES))
     (folder / "victims.csv").unlink()
     without_sheets(folder / "victims.xlsx")
@@ -271,7 +271,7 @@ def test_a_workbook_without_sheets_is_refused(tmp_path):
     assert message == f"source police, table victims: {folder / 'victims.xlsx'} has no sheets"
 
 
-def test_a_workbook_with_a_header_only_is_a_table_with_no_rows(tmp_path):
+def test_a_workbook_with_a_header_only_is_a_table_with_no_rows(tmp_path: Path) -> None:
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *CRIMES))
     (folder / "victims.csv").unlink()
     write_workbook(folder / "victims.xlsx", {"Victims": [VICTIMS[0].split(",")]})
@@ -289,7 +289,7 @@ def test_a_workbook_with_a_header_only_is_a_table_with_no_rows(tmp_path):
         ("victims.parquet", "is not a parquet file"),
     ],
 )
-def test_a_truncated_workbook_or_parquet_file_is_refused(tmp_path, name, expected):
+def test_a_truncated_workbook_or_parquet_file_is_refused(tmp_path: Path, name, expected) -> None:
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *CRIMES))
     (folder / "victims.csv").unlink()
     path = folder / name
@@ -321,7 +321,7 @@ PARENT_NAMES = {"crimes": "a police crime", "victims": "a police victim", "cases
 
 
 @pytest.fixture(scope="module")
-def damaged(tmp_path_factory):
+def damaged(tmp_path_factory: pytest.TempPathFactory):
     """Two quarters of synthetic sources with defects at 2% (not 0.3%, so that every kind occurs
     in every table it can), written as each agency delivers them, then read back by the demo
     configuration: typed tables and the validation outcome."""
@@ -394,7 +394,7 @@ def expected_reasons(typed: dict) -> dict[tuple[str, str], dict[int, set[str]]]:
     return found
 
 
-def test_every_injected_defect_is_quarantined_with_its_reason(damaged):
+def test_every_injected_defect_is_quarantined_with_its_reason(damaged) -> None:
     typed, outcome = damaged
 
     expected = expected_reasons(typed)
@@ -425,7 +425,7 @@ def test_every_injected_defect_is_quarantined_with_its_reason(damaged):
     assert kinds <= occurred, kinds - occurred
 
 
-def test_no_accepted_row_carries_an_injected_defect(damaged):
+def test_no_accepted_row_carries_an_injected_defect(damaged) -> None:
     typed, outcome = damaged
     accepted = outcome.accepted
     for (source, table, column), code in defects.UNKNOWN_CODES.items():
@@ -453,7 +453,9 @@ FIELD = st.text(alphabet=st.sampled_from(list('ab1-:T/,;"\r\n \t.é')), max_size
 
 @FUZZ
 @given(body=st.lists(st.lists(FIELD, max_size=9), max_size=5), cut=st.integers(0, 200))
-def test_any_csv_text_reads_or_is_refused_in_one_line(tmp_path_factory, body, cut):
+def test_any_csv_text_reads_or_is_refused_in_one_line(
+    tmp_path_factory: pytest.TempPathFactory, body, cut
+) -> None:
     text = lines(CRIMES_HEADER, *(",".join(row) for row in body))[: len(CRIMES_HEADER) + 1 + cut]
     folder = police_folder(tmp_path_factory.mktemp("fuzz"), crimes=text)
     source = police(folder)
@@ -465,7 +467,9 @@ def test_any_csv_text_reads_or_is_refused_in_one_line(tmp_path_factory, body, cu
 
 @FUZZ
 @given(data=st.binary(max_size=300), kind=st.sampled_from(["csv", "xlsx", "parquet"]))
-def test_any_bytes_read_or_are_refused_in_one_line(tmp_path_factory, data, kind):
+def test_any_bytes_read_or_are_refused_in_one_line(
+    tmp_path_factory: pytest.TempPathFactory, data, kind
+) -> None:
     folder = police_folder(tmp_path_factory.mktemp("fuzz"), crimes=lines(CRIMES_HEADER))
     (folder / "victims.csv").unlink()
     (folder / f"victims.{kind}").write_bytes(data)
@@ -479,7 +483,9 @@ def test_any_bytes_read_or_are_refused_in_one_line(tmp_path_factory, data, kind)
 # --- misaligned rows: never read with shifted columns -----------------------------------------
 
 
-def test_an_extra_field_on_the_first_data_row_refuses_the_file_naming_the_line(tmp_path):
+def test_an_extra_field_on_the_first_data_row_refuses_the_file_naming_the_line(
+    tmp_path: Path,
+) -> None:
     # pandas would take the first column as an index and shift every column of the file.
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, CRIMES[0] + ",x", *CRIMES[1:]))
 
@@ -491,7 +497,7 @@ def test_an_extra_field_on_the_first_data_row_refuses_the_file_naming_the_line(t
     )
 
 
-def test_a_missing_field_on_a_middle_row_refuses_the_file_naming_the_line(tmp_path):
+def test_a_missing_field_on_a_middle_row_refuses_the_file_naming_the_line(tmp_path: Path) -> None:
     short = CRIMES[1].rsplit(",", 1)[0]  # pandas would read it with district empty
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, CRIMES[0], short, CRIMES[2]))
 
@@ -503,7 +509,7 @@ def test_a_missing_field_on_a_middle_row_refuses_the_file_naming_the_line(tmp_pa
     )
 
 
-def test_a_quoted_value_holding_the_delimiter_and_a_line_break_is_one_field(tmp_path):
+def test_a_quoted_value_holding_the_delimiter_and_a_line_break_is_one_field(tmp_path: Path) -> None:
     quoted = CRIMES[0].replace(",Eden", ',"Eden, north\nside"')
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, quoted, *CRIMES[1:]))
 

@@ -59,7 +59,7 @@ def reasons(problems: pd.DataFrame) -> list[str]:
 # --- timestamps: local wall-clock time ------------------------------------------------------
 
 
-def test_iso_timestamps_are_local_wall_clock_time():
+def test_iso_timestamps_are_local_wall_clock_time() -> None:
     typed, problems = crimes(
         reported_at=[
             "2024-03-05T10:15:00",  # naive: already local
@@ -85,13 +85,13 @@ def test_iso_timestamps_are_local_wall_clock_time():
     assert problems.empty
 
 
-def test_an_offset_converts_to_the_configured_time_zone():
+def test_an_offset_converts_to_the_configured_time_zone() -> None:
     typed, _ = crimes(timezone="America/New_York", reported_at=["2024-07-01T12:00:00Z"])
 
     assert typed["reported_at"].tolist() == [T("2024-07-01 08:00")]
 
 
-def test_a_configured_uk_format_reads_and_iso_still_reads():
+def test_a_configured_uk_format_reads_and_iso_still_reads() -> None:
     typed, problems = crimes(
         date_format="%d/%m/%Y %H:%M",
         reported_at=["05/03/2024 10:15", "2024-03-05T10:15:00", "31/02/2024 10:00", "05/03/2024"],
@@ -105,24 +105,27 @@ def test_a_configured_uk_format_reads_and_iso_still_reads():
             "column": "reported_at",
             "value": "31/02/2024 10:00",
             "reason": "reported_at: '31/02/2024 10:00' is not a valid date",
+            "why": "not a date",
         },
         {
             "row": 3,
             "column": "reported_at",
             "value": "05/03/2024",
-            "reason": "reported_at: '05/03/2024' is not a valid date",
+            "reason": "reported_at: '05/03/2024' is not a valid date: no time of day, which its "
+            "date_format '%d/%m/%Y %H:%M' gives",
+            "why": "no time of day, which its date_format '%d/%m/%Y %H:%M' gives",
         },
     ]
 
 
-def test_a_date_only_format_reads_days_not_months_first():
+def test_a_date_only_format_reads_days_not_months_first() -> None:
     typed, problems = crimes(date_format="%d/%m/%Y", reported_at=["05/03/2024", "31/02/2024"])
 
     assert typed["reported_at"].tolist()[0] == T("2024-03-05")
     assert reasons(problems) == ["reported_at: '31/02/2024' is not a valid date"]
 
 
-def test_datetimes_as_xlsx_and_database_drivers_give_them():
+def test_datetimes_as_xlsx_and_database_drivers_give_them() -> None:
     typed, problems = crimes(
         reported_at=[
             dt.datetime(2024, 3, 5, 10, 15),  # naive: local
@@ -142,7 +145,7 @@ def test_datetimes_as_xlsx_and_database_drivers_give_them():
     assert reasons(problems) == ["reported_at: '45356' is not a valid date"]
 
 
-def test_typed_timestamp_columns_are_converted_to_local_naive_time():
+def test_typed_timestamp_columns_are_converted_to_local_naive_time() -> None:
     aware = pd.Series(pd.to_datetime(["2024-07-01T09:00:00Z", None], utc=True))
     naive = pd.Series(pd.to_datetime(["2024-07-01T09:00:00", None]))
 
@@ -154,7 +157,7 @@ def test_typed_timestamp_columns_are_converted_to_local_naive_time():
     assert problems.empty
 
 
-def test_a_sentinel_date_beyond_the_supported_range_is_a_problem():
+def test_a_sentinel_date_beyond_the_supported_range_is_a_problem() -> None:
     typed, problems = crimes(reported_at=["9999-12-31", "1900-01-01"])
 
     assert typed["reported_at"].tolist() == [pd.NaT, T("1900-01-01")]
@@ -164,7 +167,7 @@ def test_a_sentinel_date_beyond_the_supported_range_is_a_problem():
 # --- booleans, numbers, text ----------------------------------------------------------------
 
 
-def test_booleans_accept_true_false_1_0_y_n_yes_no_in_any_case():
+def test_booleans_accept_true_false_1_0_y_n_yes_no_in_any_case() -> None:
     spellings = ["true", "FALSE", "1", "0", "Y", "n", "Yes", "NO", " True "]
 
     typed, problems = crimes(is_hate_crime=spellings)
@@ -184,7 +187,7 @@ def test_booleans_accept_true_false_1_0_y_n_yes_no_in_any_case():
     assert problems.empty
 
 
-def test_real_booleans_and_zero_one_numbers_are_booleans():
+def test_real_booleans_and_zero_one_numbers_are_booleans() -> None:
     typed, problems = crimes(
         is_hate_crime=[True, False, None],
         is_domestic_abuse=pd.Series([1.0, 0.0, np.nan]),  # 0/1 with a gap: floats
@@ -196,7 +199,7 @@ def test_real_booleans_and_zero_one_numbers_are_booleans():
     assert problems.empty
 
 
-def test_an_unknown_boolean_is_a_problem_and_missing():
+def test_an_unknown_boolean_is_a_problem_and_missing() -> None:
     typed, problems = crimes(is_hate_crime=["maybe", "2", "true"])
 
     assert typed["is_hate_crime"].tolist() == [NA, NA, True]
@@ -206,7 +209,7 @@ def test_an_unknown_boolean_is_a_problem_and_missing():
     ]
 
 
-def test_whole_numbers():
+def test_whole_numbers() -> None:
     typed, problems = coerce(
         "police", "victims", age_at_offence=["17", "17.0", " 65 ", 70, 71.0, "17.5", "seventeen"]
     )
@@ -219,7 +222,7 @@ def test_whole_numbers():
     ]
 
 
-def test_numbers():
+def test_numbers() -> None:
     typed, problems = coerce("cps", "outcomes", sentence_months=["18", "1.5", 6, "x"])
 
     assert typed["sentence_months"].dtype == "Float64"
@@ -227,7 +230,7 @@ def test_numbers():
     assert reasons(problems) == ["sentence_months: 'x' is not a number"]
 
 
-def test_text_is_stripped_and_numbers_read_as_their_digits():
+def test_text_is_stripped_and_numbers_read_as_their_digits() -> None:
     typed, problems = crimes(crime_ref=[" CR1 ", 123, 124.0, "NA"])
 
     assert typed["crime_ref"].dtype == "string"
@@ -235,7 +238,7 @@ def test_text_is_stripped_and_numbers_read_as_their_digits():
     assert problems.empty
 
 
-def test_empty_whitespace_and_none_are_missing_not_problems():
+def test_empty_whitespace_and_none_are_missing_not_problems() -> None:
     blanks = ["", "   ", None, np.nan]
 
     typed, problems = crimes(
@@ -249,7 +252,7 @@ def test_empty_whitespace_and_none_are_missing_not_problems():
 # --- the shape of the result ----------------------------------------------------------------
 
 
-def test_typed_keeps_the_raw_index_and_columns_and_problems_point_at_raw_rows():
+def test_typed_keeps_the_raw_index_and_columns_and_problems_point_at_raw_rows() -> None:
     raw = raw_table(
         "police",
         "crimes",
@@ -271,19 +274,19 @@ def test_typed_keeps_the_raw_index_and_columns_and_problems_point_at_raw_rows():
     pd.testing.assert_frame_equal(raw.frame, before)  # the raw frame is left as it arrived
 
 
-def test_a_clean_table_has_an_empty_problem_frame_with_its_columns():
+def test_a_clean_table_has_an_empty_problem_frame_with_its_columns() -> None:
     _, problems = crimes(crime_ref=["CR1"])
 
-    assert problems.columns.tolist() == ["row", "column", "value", "reason"]
+    assert problems.columns.tolist() == ["row", "column", "value", "reason", "why"]
     assert problems.empty
 
 
-def test_an_unknown_time_zone_is_a_configuration_error():
+def test_an_unknown_time_zone_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="unknown time zone 'Europe/Carlisle'"):
         crimes(timezone="Europe/Carlisle", crime_ref=["CR1"])
 
 
-def test_coerce_source_uses_the_tables_date_format_else_the_sources():
+def test_coerce_source_uses_the_tables_date_format_else_the_sources() -> None:
     tables = {
         "crimes": raw_table("police", "crimes", reported_at=["05/03/2024 10:15"]),
         "complaints": raw_table("police", "complaints", received_at=["05.03.2024"]),
@@ -314,7 +317,7 @@ def probation_folder(tmp_path: Path) -> Path:
     return folder
 
 
-def test_values_from_a_real_xlsx_file(tmp_path):
+def test_values_from_a_real_xlsx_file(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -335,7 +338,7 @@ def test_values_from_a_real_xlsx_file(tmp_path):
     assert coerced["release_notifications"][0]["release_at"].tolist() == [T("2024-08-18 08:47")]
 
 
-def test_values_from_real_parquet_and_sqlite_sources(tmp_path):
+def test_values_from_real_parquet_and_sqlite_sources(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path)
     pd.DataFrame(
         {
@@ -376,7 +379,7 @@ def test_values_from_real_parquet_and_sqlite_sources(tmp_path):
 
 
 @pytest.mark.parametrize("source_name", ["police", "cps", "probation"])
-def test_the_golden_sources_read_whole_with_no_problems(source_name):
+def test_the_golden_sources_read_whole_with_no_problems(source_name: str) -> None:
     folder = GOLDEN / "data" / source_name
     source = SourceConfig(kind="files", path=folder)
 

@@ -39,7 +39,7 @@ RELEASES_AS_TEXT = [
 
 
 @pytest.fixture
-def releases_db(tmp_path) -> Path:
+def releases_db(tmp_path: Path) -> Path:
     path = tmp_path / "releases.db"
     with sqlite3.connect(path) as db:
         db.execute(
@@ -54,7 +54,7 @@ def releases_db(tmp_path) -> Path:
     return path
 
 
-def test_text_dates_are_cut_only_where_surely_after_the_as_of_date(releases_db):
+def test_text_dates_are_cut_only_where_surely_after_the_as_of_date(releases_db: Path) -> None:
     raw = extract_source("probation", sql_source(releases_db), AS_OF, extracted_at=EXTRACTED_AT)
 
     read = [f"U{n}" for n, (_, kept) in enumerate(RELEASES_AS_TEXT) if kept]
@@ -65,7 +65,9 @@ def test_text_dates_are_cut_only_where_surely_after_the_as_of_date(releases_db):
     )
 
 
-def test_nothing_is_cut_without_an_as_of_date_or_from_the_day_of_the_extract(releases_db):
+def test_nothing_is_cut_without_an_as_of_date_or_from_the_day_of_the_extract(
+    releases_db: Path,
+) -> None:
     source = sql_source(releases_db)
     for as_of in (None, EXTRACTED_AT.date(), dt.date(2025, 2, 27)):
         raw = extract_source("probation", source, as_of, extracted_at=EXTRACTED_AT)
@@ -73,7 +75,7 @@ def test_nothing_is_cut_without_an_as_of_date_or_from_the_day_of_the_extract(rel
         assert raw["release_notifications"].origin.endswith(f"sqlite:///{releases_db}")
 
 
-def test_text_in_another_date_format_is_not_cut(releases_db):
+def test_text_in_another_date_format_is_not_cut(releases_db: Path) -> None:
     source = sql_source(releases_db, date_format="%d/%m/%Y %H:%M")
 
     raw = extract_source("probation", source, AS_OF, extracted_at=EXTRACTED_AT)
@@ -81,7 +83,7 @@ def test_text_in_another_date_format_is_not_cut(releases_db):
     assert len(raw["release_notifications"].frame) == len(RELEASES_AS_TEXT)
 
 
-def test_the_cut_finds_a_renamed_date_column(releases_db):
+def test_the_cut_finds_a_renamed_date_column(releases_db: Path) -> None:
     with sqlite3.connect(releases_db) as db:
         db.execute('ALTER TABLE release_notifications RENAME COLUMN release_at TO "Release Date"')
     source = sql_source(
@@ -94,7 +96,7 @@ def test_the_cut_finds_a_renamed_date_column(releases_db):
     assert len(raw["release_notifications"].frame) == sum(kept for _, kept in RELEASES_AS_TEXT)
 
 
-def test_keyed_tables_are_read_whole(releases_db):
+def test_keyed_tables_are_read_whole(releases_db: Path) -> None:
     with sqlite3.connect(releases_db) as db:
         db.executemany(  # the second R1 is a duplicate whether or not the first is after D
             "INSERT INTO vcs_referrals VALUES (?, 'U1', 'V1', ?, NULL, NULL)",
@@ -109,7 +111,7 @@ def test_keyed_tables_are_read_whole(releases_db):
     ]
 
 
-def test_a_query_binds_the_end_of_the_as_of_date(releases_db):
+def test_a_query_binds_the_end_of_the_as_of_date(releases_db: Path) -> None:
     query = "SELECT * FROM release_notifications WHERE release_at < :as_of_end"
     source = sql_source(releases_db, tables={"release_notifications": TableSource(query=query)})
 
@@ -122,7 +124,7 @@ def test_a_query_binds_the_end_of_the_as_of_date(releases_db):
     assert raw["release_notifications"].origin == f"sql query on sqlite:///{releases_db}"
 
 
-def test_a_query_with_a_parameter_vcc_does_not_know_is_one_line(releases_db):
+def test_a_query_with_a_parameter_vcc_does_not_know_is_one_line(releases_db: Path) -> None:
     query = "SELECT * FROM release_notifications WHERE release_at >= :start"
     source = sql_source(releases_db, tables={"release_notifications": TableSource(query=query)})
 

@@ -16,6 +16,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -109,12 +110,14 @@ def golden_sources() -> dict[str, SourceConfig]:
 
 
 @pytest.fixture(scope="module")
-def golden_raw(golden_sources) -> dict[str, dict[str, RawTable]]:
+def golden_raw(golden_sources: dict[str, SourceConfig]) -> dict[str, dict[str, RawTable]]:
     return {name: extract_source(name, source) for name, source in golden_sources.items()}
 
 
 @pytest.fixture(scope="module")
-def golden_typed(golden_raw, golden_sources) -> dict[tuple[str, str], pd.DataFrame]:
+def golden_typed(
+    golden_raw: dict[str, dict[str, RawTable]], golden_sources: dict[str, SourceConfig]
+) -> dict[tuple[str, str], pd.DataFrame]:
     """Every golden table typed from its CSV file: what each database read must equal."""
     return typed_tables(golden_raw, golden_sources)
 
@@ -197,7 +200,11 @@ class Database:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
-def database(request, golden_typed, tmp_path_factory) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest,
+    golden_typed: dict[tuple[str, str], pd.DataFrame],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Database]:
     """A fresh database holding the golden police tables, dropped after the module."""
     dialect = request.param
     name = f"vcc_test_{uuid.uuid4().hex[:12]}"
@@ -259,7 +266,9 @@ def police_typed(source: SourceConfig, **cut) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.parametrize("mode", ["table", "view", "query"])
-def test_the_database_gives_the_frames_the_csv_files_give(database, mode, golden_typed):
+def test_the_database_gives_the_frames_the_csv_files_give(
+    database: Database, mode: str, golden_typed: dict[tuple[str, str], pd.DataFrame]
+) -> None:
     source = police_source(database, mode)
     # A query's :as_of_end is bound; with the extract taken in 2026 it keeps every golden row.
     typed = police_typed(source, extracted_at=EXTRACTED_AT)
@@ -270,7 +279,7 @@ def test_the_database_gives_the_frames_the_csv_files_give(database, mode, golden
 
 
 @pytest.fixture(scope="module")
-def csv_outcome(golden_typed):
+def csv_outcome(golden_typed: dict[tuple[str, str], pd.DataFrame]):
     from vcc.flows.sources.validate import validate_sources
 
     districts = load_config(GOLDEN / "vcc.toml").districts
@@ -278,8 +287,8 @@ def csv_outcome(golden_typed):
 
 
 def test_validation_of_the_database_source_matches_the_csv_source(
-    database, golden_typed, csv_outcome
-):
+    database: Database, golden_typed: dict[tuple[str, str], pd.DataFrame], csv_outcome
+) -> None:
     from vcc.flows.sources.validate import validate_sources
 
     source = police_source(database, "table")
@@ -332,7 +341,9 @@ def statements() -> Iterator[list[str]]:
     sa.event.remove(sa.Engine, "before_cursor_execute", record)
 
 
-def test_rows_dated_after_the_as_of_date_stay_in_the_database(database, golden_typed, statements):
+def test_rows_dated_after_the_as_of_date_stay_in_the_database(
+    database: Database, golden_typed: dict[tuple[str, str], pd.DataFrame], statements: list[str]
+) -> None:
     source = police_source(database, "table")
 
     typed = police_typed(source, as_of=AS_OF, extracted_at=EXTRACTED_AT)
@@ -361,7 +372,9 @@ def test_rows_dated_after_the_as_of_date_stay_in_the_database(database, golden_t
         (dt.date(2025, 1, 8), dt.datetime(2025, 1, 20, 9, 0)),
     ],
 )
-def test_the_cut_changes_no_verdict_and_no_figure(database, golden_typed, as_of, extracted_at):
+def test_the_cut_changes_no_verdict_and_no_figure(
+    database: Database, golden_typed: dict[tuple[str, str], pd.DataFrame], as_of, extracted_at
+) -> None:
     from vcc.flows.sources.validate import validate_sources
 
     source = police_source(database, "table")
@@ -443,7 +456,7 @@ BOUNDS = {
 }
 
 
-def test_the_cut_is_exact_at_its_bounds(database):
+def test_the_cut_is_exact_at_its_bounds(database: Database) -> None:
     engine = sa.create_engine(database.url)
     declared, rows = BOUNDS[database.dialect]
     with engine.begin() as connection:
@@ -469,7 +482,9 @@ def test_the_cut_is_exact_at_its_bounds(database):
     assert raw["vps_offers"].origin.endswith(", rows dated after 2024-07-12 left out")
 
 
-def test_a_query_may_cut_at_the_as_of_date_itself(database, golden_typed):
+def test_a_query_may_cut_at_the_as_of_date_itself(
+    database: Database, golden_typed: dict[tuple[str, str], pd.DataFrame]
+) -> None:
     source = police_source(database, "query")
 
     typed = police_typed(source, as_of=AS_OF, extracted_at=EXTRACTED_AT)
@@ -482,7 +497,9 @@ def test_a_query_may_cut_at_the_as_of_date_itself(database, golden_typed):
 
 
 @pytest.mark.parametrize("server", ["postgresql", "mariadb"])
-def test_a_refused_connection_is_worth_retrying_and_names_no_password(request, server):
+def test_a_refused_connection_is_worth_retrying_and_names_no_password(
+    request: pytest.FixtureRequest, server: str
+) -> None:
     url = request.getfixturevalue(f"{server}_url").set(port=1, password="s3cret")
     source = SourceConfig(kind="sql", url=url.render_as_string(hide_password=False))
 
@@ -495,7 +512,9 @@ def test_a_refused_connection_is_worth_retrying_and_names_no_password(request, s
     assert "\n" not in message
 
 
-def test_a_snapshot_of_the_database_extract_types_as_the_extract(database, golden_typed, tmp_path):
+def test_a_snapshot_of_the_database_extract_types_as_the_extract(
+    database: Database, golden_typed: dict[tuple[str, str], pd.DataFrame], tmp_path: Path
+) -> None:
     from vcc.flows.sources.snapshot import snapshot_frame
 
     source = police_source(database, "table")

@@ -31,7 +31,7 @@ from vcc.transforms.schema import CANONICAL
 # --- CSV folders ----------------------------------------------------------------------------
 
 
-def test_a_canonical_csv_folder_reads_as_it_is(tmp_path):
+def test_a_canonical_csv_folder_reads_as_it_is(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path)
 
     raw = extract_source("probation", files_source(folder))
@@ -57,7 +57,7 @@ def test_a_canonical_csv_folder_reads_as_it_is(tmp_path):
     assert pd.isna(table.frame.loc[1, "opted_in"])
 
 
-def test_csv_values_are_not_interpreted_beyond_empty_is_missing(tmp_path):
+def test_csv_values_are_not_interpreted_beyond_empty_is_missing(tmp_path: Path) -> None:
     folder = probation_folder(
         tmp_path,
         {
@@ -71,7 +71,7 @@ def test_csv_values_are_not_interpreted_beyond_empty_is_missing(tmp_path):
     assert frame.loc[0].tolist() == ["007", "NA", "null", " 2024-09-19 ", "N/A", "1"]
 
 
-def test_complaints_are_read_when_the_source_has_them(tmp_path):
+def test_complaints_are_read_when_the_source_has_them(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path, {"complaints.csv": COMPLAINTS})
 
     raw = extract_source("probation", files_source(folder))
@@ -79,7 +79,7 @@ def test_complaints_are_read_when_the_source_has_them(tmp_path):
     assert raw["complaints"].frame.loc[0, "complaint_id"] == "PRC1"
 
 
-def test_extra_columns_are_dropped_and_the_rest_put_in_schema_order(tmp_path):
+def test_extra_columns_are_dropped_and_the_rest_put_in_schema_order(tmp_path: Path) -> None:
     folder = probation_folder(
         tmp_path,
         {
@@ -95,7 +95,7 @@ def test_extra_columns_are_dropped_and_the_rest_put_in_schema_order(tmp_path):
     assert frame.loc[0].tolist() == ["10CU1", "V1", "2024-08-18T08:47:28", "2024-08-18T08:58:46"]
 
 
-def test_renames_and_code_maps_turn_agency_columns_into_canonical_ones(tmp_path):
+def test_renames_and_code_maps_turn_agency_columns_into_canonical_ones(tmp_path: Path) -> None:
     folder = probation_folder(
         tmp_path,
         {
@@ -122,7 +122,7 @@ def test_renames_and_code_maps_turn_agency_columns_into_canonical_ones(tmp_path)
     assert frame["opted_in"].tolist() == ["true", "false", "?"]
 
 
-def test_a_missing_table_is_an_error_naming_source_and_table(tmp_path):
+def test_a_missing_table_is_an_error_naming_source_and_table(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path, {"release_notifications.csv": None})
 
     with pytest.raises(SourceError) as error:
@@ -134,7 +134,7 @@ def test_a_missing_table_is_an_error_naming_source_and_table(tmp_path):
     )
 
 
-def test_a_missing_column_is_named_with_the_file_it_is_missing_from(tmp_path):
+def test_a_missing_column_is_named_with_the_file_it_is_missing_from(tmp_path: Path) -> None:
     folder = probation_folder(
         tmp_path, {"release_notifications.csv": "urn,victim_id,release_date\n10CU1,V1,2024-08-18\n"}
     )
@@ -148,14 +148,14 @@ def test_a_missing_column_is_named_with_the_file_it_is_missing_from(tmp_path):
     )
 
 
-def test_a_file_read_as_one_column_hints_at_the_delimiter(tmp_path):
+def test_a_file_read_as_one_column_hints_at_the_delimiter(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path, {"release_notifications.csv": RELEASES.replace(",", ";")})
 
     with pytest.raises(SourceError, match="only one column was read: check the delimiter"):
         extract_source("probation", files_source(folder))
 
 
-def test_the_delimiter_comes_from_the_table_else_from_the_source(tmp_path):
+def test_the_delimiter_comes_from_the_table_else_from_the_source(tmp_path: Path) -> None:
     folder = probation_folder(
         tmp_path,
         {
@@ -173,12 +173,12 @@ def test_the_delimiter_comes_from_the_table_else_from_the_source(tmp_path):
     assert raw["release_notifications"].frame.loc[0, "urn"] == "10CU1"
 
 
-def test_a_folder_that_does_not_exist(tmp_path):
+def test_a_folder_that_does_not_exist(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match=r"^source probation: folder .*nowhere does not exist$"):
         extract_source("probation", files_source(tmp_path / "nowhere"))
 
 
-def test_a_configured_table_the_source_does_not_have_is_an_error(tmp_path):
+def test_a_configured_table_the_source_does_not_have_is_an_error(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path)
 
     with pytest.raises(SourceError, match="configures table releases, not a table of it"):
@@ -193,7 +193,7 @@ def set_modified(path: Path, day: str) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def test_the_newest_dated_drop_wins_by_the_date_in_its_name(tmp_path):
+def test_the_newest_dated_drop_wins_by_the_date_in_its_name(tmp_path: Path) -> None:
     old = "urn,victim_id,release_at,notified_at\n10CU0,V0,2024-05-01T10:00:00,\n"
     folder = probation_folder(
         tmp_path,
@@ -210,10 +210,37 @@ def test_the_newest_dated_drop_wins_by_the_date_in_its_name(tmp_path):
     raw = extract_source("probation", files_source(folder))
 
     assert raw["release_notifications"].frame["urn"].tolist() == ["10CU1"]
-    assert raw["release_notifications"].origin.endswith("release_notifications_2024-09-30.csv")
+    assert raw["release_notifications"].origin == (
+        f"{folder / 'release_notifications_2024-09-30.csv'} (the newest of 2 drops found: "
+        "release_notifications_2024-06-30.csv, release_notifications_2024-09-30.csv)"
+    )
 
 
-def test_undated_files_matching_a_pattern_go_by_modification_time(tmp_path):
+def test_a_refusal_of_the_newest_drop_names_the_drops_found(tmp_path):
+    # Issue 27: a second dated drop, in another layout, was refused without saying that two
+    # drops were there and which one was read.
+    newer = RELEASES.replace("release_at", "released")
+    folder = probation_folder(
+        tmp_path,
+        {
+            "release_notifications.csv": None,
+            "release_notifications_2024-06-30.csv": RELEASES,
+            "release_notifications_2024-09-30.csv": newer,
+        },
+    )
+
+    with pytest.raises(SourceError) as raised:
+        extract_source("probation", files_source(folder))
+
+    assert str(raised.value) == (
+        f"source probation, table release_notifications: "
+        f"{folder / 'release_notifications_2024-09-30.csv'} (the newest of 2 drops found: "
+        "release_notifications_2024-06-30.csv, release_notifications_2024-09-30.csv) lacks "
+        "column release_at"
+    )
+
+
+def test_undated_files_matching_a_pattern_go_by_modification_time(tmp_path: Path) -> None:
     old = VCS_REFERRALS.replace("P1", "OLD")
     folder = probation_folder(
         tmp_path, {"vcs_referrals.csv": None, "export_a.csv": VCS_REFERRALS, "export_b.csv": old}
@@ -226,7 +253,7 @@ def test_undated_files_matching_a_pattern_go_by_modification_time(tmp_path):
     assert frame.loc[0, "referral_id"] == "P1"
 
 
-def test_a_pattern_that_matches_nothing_is_named(tmp_path):
+def test_a_pattern_that_matches_nothing_is_named(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path)
     source = files_source(folder, tables={"vcs_referrals": TableSource(file="victims_*.csv")})
 
@@ -234,7 +261,7 @@ def test_a_pattern_that_matches_nothing_is_named(tmp_path):
         extract_source("probation", source)
 
 
-def test_another_table_whose_name_ends_the_same_is_never_taken(tmp_path):
+def test_another_table_whose_name_ends_the_same_is_never_taken(tmp_path: Path) -> None:
     (tmp_path / "vcs_referrals_2025-01-01.csv").write_text("x\n")
     (tmp_path / "referrals.csv").write_text("x\n")
     set_modified(tmp_path / "referrals.csv", "2020-01-01")
@@ -246,7 +273,7 @@ def test_another_table_whose_name_ends_the_same_is_never_taken(tmp_path):
 # --- encodings ------------------------------------------------------------------------------
 
 
-def test_cp1252_text_reads_with_its_configured_encoding(tmp_path):
+def test_cp1252_text_reads_with_its_configured_encoding(tmp_path: Path) -> None:
     text = VCS_REFERRALS.replace("10CU1", "10CU–1")  # an en dash: byte 0x96 in cp1252
     folder = probation_folder(tmp_path, {"vcs_referrals.csv": text.encode("cp1252")})
 
@@ -255,7 +282,7 @@ def test_cp1252_text_reads_with_its_configured_encoding(tmp_path):
     assert frame.loc[0, "urn"] == "10CU–1"
 
 
-def test_text_that_is_not_valid_in_its_encoding_names_file_and_encoding(tmp_path):
+def test_text_that_is_not_valid_in_its_encoding_names_file_and_encoding(tmp_path: Path) -> None:
     text = VCS_REFERRALS.replace("10CU1", "10CU–1").encode("cp1252")
     folder = probation_folder(tmp_path, {"vcs_referrals.csv": text})
 
@@ -268,7 +295,7 @@ def test_text_that_is_not_valid_in_its_encoding_names_file_and_encoding(tmp_path
     )
 
 
-def test_a_byte_cp1252_leaves_undefined_is_reported(tmp_path):
+def test_a_byte_cp1252_leaves_undefined_is_reported(tmp_path: Path) -> None:
     text = VCS_REFERRALS.encode().replace(b"10CU1", b"10CU\x811")
     folder = probation_folder(tmp_path, {"vcs_referrals.csv": text})
 
@@ -276,7 +303,7 @@ def test_a_byte_cp1252_leaves_undefined_is_reported(tmp_path):
         extract_source("probation", files_source(folder, encoding="cp1252"))
 
 
-def test_a_utf8_byte_order_mark_is_tolerated(tmp_path):
+def test_a_utf8_byte_order_mark_is_tolerated(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path, {"vcs_referrals.csv": VCS_REFERRALS.encode("utf-8-sig")})
 
     frame = referrals(folder)
@@ -303,7 +330,7 @@ RELEASE_ROWS: list[list[Any]] = [
 ]
 
 
-def test_xlsx_reads_the_configured_sheet_with_the_cell_types(tmp_path):
+def test_xlsx_reads_the_configured_sheet_with_the_cell_types(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path, {"release_notifications.csv": None})
     write_workbook(
         folder / "release_notifications.xlsx",
@@ -319,7 +346,7 @@ def test_xlsx_reads_the_configured_sheet_with_the_cell_types(tmp_path):
     assert pd.isna(frame.loc[0, "notified_at"])
 
 
-def test_xlsx_reads_the_first_sheet_by_default(tmp_path):
+def test_xlsx_reads_the_first_sheet_by_default(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path, {"release_notifications.csv": None})
     write_workbook(folder / "release_notifications.xlsx", {"Releases": RELEASE_ROWS})
 
@@ -328,7 +355,7 @@ def test_xlsx_reads_the_first_sheet_by_default(tmp_path):
     assert raw["release_notifications"].frame.loc[0, "victim_id"] == "V1"
 
 
-def test_a_sheet_that_does_not_exist_is_named_with_those_that_do(tmp_path):
+def test_a_sheet_that_does_not_exist_is_named_with_those_that_do(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path, {"release_notifications.csv": None})
     write_workbook(folder / "release_notifications.xlsx", {"Releases": RELEASE_ROWS})
     source = files_source(folder, tables={"release_notifications": TableSource(sheet="Data")})
@@ -337,7 +364,7 @@ def test_a_sheet_that_does_not_exist_is_named_with_those_that_do(tmp_path):
         extract_source("probation", source)
 
 
-def test_a_file_that_is_not_a_workbook(tmp_path):
+def test_a_file_that_is_not_a_workbook(tmp_path: Path) -> None:
     folder = probation_folder(
         tmp_path, {"release_notifications.csv": None, "release_notifications.xlsx": RELEASES}
     )
@@ -346,7 +373,7 @@ def test_a_file_that_is_not_a_workbook(tmp_path):
         extract_source("probation", files_source(folder))
 
 
-def test_parquet_reads_with_its_column_types(tmp_path):
+def test_parquet_reads_with_its_column_types(tmp_path: Path) -> None:
     folder = probation_folder(tmp_path, {"release_notifications.csv": None})
     pd.DataFrame(
         {
@@ -363,7 +390,7 @@ def test_parquet_reads_with_its_column_types(tmp_path):
     assert frame.loc[0, "release_at"] == pd.Timestamp("2024-08-18T07:47:00Z")
 
 
-def test_a_file_that_is_not_parquet(tmp_path):
+def test_a_file_that_is_not_parquet(tmp_path: Path) -> None:
     folder = probation_folder(
         tmp_path, {"release_notifications.csv": None, "release_notifications.parquet": RELEASES}
     )

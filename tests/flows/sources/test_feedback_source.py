@@ -48,20 +48,20 @@ def write(folder: Path, responses: str = RESPONSES, answers: str = ANSWERS) -> S
 
 
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory):
+def outcome(tmp_path_factory: pytest.TempPathFactory):
     source = write(tmp_path_factory.mktemp("feedback"))
     raw = {"feedback": extract_source("feedback", source)}
     return raw, validate_extract(raw, {"feedback": source}, DEFAULT_DISTRICTS, EXTRACTED_AT)
 
 
-def test_rows_read_are_accepted_plus_quarantined(outcome):
+def test_rows_read_are_accepted_plus_quarantined(outcome) -> None:
     _, result = outcome
     counts = result.table_counts().set_index("table")
     assert counts.loc["responses"].tolist()[1:] == [6, 2, 4]
     assert counts.loc["answers"].tolist()[1:] == [8, 3, 5]
 
 
-def test_each_bad_response_is_quarantined_with_its_reason(outcome):
+def test_each_bad_response_is_quarantined_with_its_reason(outcome) -> None:
     raw, result = outcome
     reasons = result.rejected[("feedback", "responses")]
     ids = raw["feedback"]["responses"].frame.loc[reasons.index, "response_id"]
@@ -73,7 +73,7 @@ def test_each_bad_response_is_quarantined_with_its_reason(outcome):
     }
 
 
-def test_each_bad_answer_is_quarantined_with_its_reason(outcome):
+def test_each_bad_answer_is_quarantined_with_its_reason(outcome) -> None:
     raw, result = outcome
     reasons = result.rejected[("feedback", "answers")]
     rows = raw["feedback"]["answers"].frame.loc[reasons.index]
@@ -98,7 +98,7 @@ def test_each_bad_answer_is_quarantined_with_its_reason(outcome):
     ]
 
 
-def test_a_source_maps_its_own_columns_and_codes(tmp_path):
+def test_a_source_maps_its_own_columns_and_codes(tmp_path: Path) -> None:
     source = write(
         tmp_path / "survey",
         responses="Ref,Date,crime_ref,offence_group,age_band,sex,ethnicity,has_disability\n"
@@ -125,7 +125,7 @@ def test_a_source_maps_its_own_columns_and_codes(tmp_path):
     )
 
 
-def test_a_feedback_source_without_its_answers_is_refused_in_one_line(tmp_path):
+def test_a_feedback_source_without_its_answers_is_refused_in_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "survey"
     folder.mkdir()
     (folder / "responses.csv").write_text(RESPONSES, encoding="utf-8")

@@ -9,6 +9,7 @@ STALE_AFTER_DAYS (14) days before the as-of date, or when there is no such row.
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -63,7 +64,7 @@ def outcome():
     return validate_sources(typed, {}, extracted_at=EXTRACTED_AT, districts=list(DEFAULT_DISTRICTS))
 
 
-def test_newest_record_is_the_latest_accepted_row_dated_by_the_as_of_date(outcome):
+def test_newest_record_is_the_latest_accepted_row_dated_by_the_as_of_date(outcome) -> None:
     fresh = outcome.freshness(AS_OF).set_index(["source", "table"])
     assert list(outcome.freshness(AS_OF).columns) == FRESHNESS_COLUMNS
     crimes = fresh.loc[("police", "crimes")]
@@ -80,21 +81,21 @@ def test_newest_record_is_the_latest_accepted_row_dated_by_the_as_of_date(outcom
     )
 
 
-def test_a_table_with_nothing_dated_by_the_as_of_date_is_stale(outcome):
+def test_a_table_with_nothing_dated_by_the_as_of_date_is_stale(outcome) -> None:
     fresh = outcome.freshness(AS_OF).set_index(["source", "table"])
     referrals = fresh.loc[("police", "referrals")]
     assert referrals.newest_record is None and pd.isna(referrals.days_before_as_of)
     assert referrals.stale
 
 
-def test_tables_without_a_date_of_their_own_have_no_freshness(outcome):
+def test_tables_without_a_date_of_their_own_have_no_freshness(outcome) -> None:
     tables = set(outcome.freshness(AS_OF)["table"])
     assert "victims" not in tables and "cases" not in tables
     assert len(outcome.freshness(AS_OF)) == 19 - 2
     assert STALE_AFTER_DAYS == 14
 
 
-def test_data_quality_csv_has_freshness_on_each_tables_summary_row(outcome, tmp_path):
+def test_data_quality_csv_has_freshness_on_each_tables_summary_row(outcome, tmp_path: Path) -> None:
     path = tmp_path / "data-quality.csv"
     data_quality_csv(outcome, AS_OF).to_csv(path, index=False, lineterminator="\n")
     quality = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -121,7 +122,7 @@ def test_data_quality_csv_has_freshness_on_each_tables_summary_row(outcome, tmp_
     ]
 
 
-def test_the_report_shows_the_newest_record_and_warns_of_stale_tables(outcome):
+def test_the_report_shows_the_newest_record_and_warns_of_stale_tables(outcome) -> None:
     view = quality_summary(data_quality_csv(outcome, AS_OF), AS_OF)
 
     newest = {f"{row.source}.{row.table}": row.newest_record for row in view.counts}
@@ -149,7 +150,7 @@ def test_the_report_shows_the_newest_record_and_warns_of_stale_tables(outcome):
     )
 
 
-def test_the_rendered_section_has_the_column_and_the_warnings(outcome):
+def test_the_rendered_section_has_the_column_and_the_warnings(outcome) -> None:
     data = revised(a_quarter(), as_of=AS_OF, quality=data_quality_csv(outcome, AS_OF))
     html = render.template("report.html.j2").render(**render.report_context(data))
     section = html.split('<section class="data-quality"', 1)[1].split("</section>", 1)[0]
@@ -161,7 +162,7 @@ def test_the_rendered_section_has_the_column_and_the_warnings(outcome):
     assert "2024-10-01" not in section and "23:59" not in section  # a long date, no time
 
 
-def test_a_data_quality_file_without_freshness_still_renders():
+def test_a_data_quality_file_without_freshness_still_renders() -> None:
     data = a_quarter()  # data-quality rows as written before freshness was recorded
     view = quality_summary(data.quality, data.as_of)
     assert view.stale == []

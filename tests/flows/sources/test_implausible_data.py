@@ -38,7 +38,7 @@ def offer(victim_id: str, offered_at: str) -> dict:
     return {"victim_id": victim_id, "offered_at": offered_at}
 
 
-def test_a_placeholder_date_quarantines_its_row_naming_the_column():
+def test_a_placeholder_date_quarantines_its_row_naming_the_column() -> None:
     outcome = validated(
         police__vps_offers=[offer("V1", "1900-01-01T00:00"), offer("V1", "2024-12-01T10:00")]
     )
@@ -51,7 +51,7 @@ def test_a_placeholder_date_quarantines_its_row_naming_the_column():
     assert quality.loc[("vps_offers", "implausible offered_at"), "failed_rows"] == 1
 
 
-def test_a_crime_reported_in_1900_is_quarantined():
+def test_a_crime_reported_in_1900_is_quarantined() -> None:
     crime = {**CRIME, "crime_ref": "CR2", "reported_at": "1900-01-01 00:00"}
     outcome = validated(police__crimes=[CRIME, crime])
 
@@ -60,7 +60,7 @@ def test_a_crime_reported_in_1900_is_quarantined():
     }
 
 
-def test_an_optional_action_date_before_the_bound_is_implausible_too():
+def test_an_optional_action_date_before_the_bound_is_implausible_too() -> None:
     hearing = {
         "hearing_id": "H1",
         "urn": "U1",
@@ -77,7 +77,7 @@ def test_an_optional_action_date_before_the_bound_is_implausible_too():
     }
 
 
-def test_the_lower_bound_is_configurable():
+def test_the_lower_bound_is_configurable() -> None:
     rules = ValidationSettings(earliest_date=dt.date(2010, 1, 1))
     outcome = validated(rules, police__vps_offers=[offer("V1", "2009-12-31T10:00")])
 
@@ -95,7 +95,7 @@ def decision(victim_id: str = "V1", urn: str = "U1") -> dict:
     }
 
 
-def test_a_header_only_parent_stops_the_run_in_one_line():
+def test_a_header_only_parent_stops_the_run_in_one_line() -> None:
     with pytest.raises(ValidationFailed) as raised:
         validated(cps__cases=[], cps__decisions=[decision(), decision("V1")])
 
@@ -105,13 +105,13 @@ def test_a_header_only_parent_stops_the_run_in_one_line():
     )
 
 
-def test_linkage_failure_up_to_the_allowed_share_quarantines_rows():
+def test_linkage_failure_up_to_the_allowed_share_quarantines_rows() -> None:
     outcome = validated(cps__decisions=[decision(), decision(urn="U9")])
 
     assert outcome.rejected[("cps", "decisions")].tolist() == ["linkage: urn not a CPS case"]
 
 
-def test_the_allowed_linkage_failure_is_configurable():
+def test_the_allowed_linkage_failure_is_configurable() -> None:
     with pytest.raises(ValidationFailed, match=r"1 of 2 rows \(50%\) do not link on urn"):
         validated(
             ValidationSettings(max_linkage_failure=0.25),

@@ -11,9 +11,11 @@ field, a random date, a random code or flag. Coercion strips text and reads flag
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import hypothesis.strategies as st
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 
 from tests.flows.sources.test_bad_inputs import EXTRACTED_AT, lines, police, police_folder
@@ -36,7 +38,8 @@ MOMENTS = st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2025, 1, 1)).map(
 ODD_DATES = st.one_of(
     st.datetimes(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31)).map(lambda d: d.isoformat()),
     st.sampled_from(["1900-01-01", "2024-02-30", "31/12/2024", "2024-13-01T00:00:00", "",
-                     "9999-12-31", " 2024-05-01 ", "2024-05-01", "yesterday"]),
+                     "9999-12-31", " 2024-05-01 ", "2024-05-01", "yesterday", "2024-09", "2024",
+                     "09/2024", "2024/9", "Sep 2024", "20240905", "2024-13-05", "1725494400000"]),
 )  # fmt: skip
 FLAGS = st.sampled_from(["true", "false", "TRUE", " Yes ", "n", "0", "1", "maybe", "", "tru"])
 CODES = st.one_of(st.sampled_from(OFFENCE_CATEGORIES), st.text("abcdefghijklmnopqrstuvwxyz_"))
@@ -93,6 +96,8 @@ def typed(kind: str, field: bytes):
     """What an accepted field must hold: the text stripped, read as its kind."""
     text = field.decode("utf-8").strip()
     if kind == "datetime":
+        # A date names its day (2024-09 is a month, never 1 September): year, month and day.
+        assert re.match(r"^[0-9]{4}-?[0-9]{2}-?[0-9]{2}", text), text
         return pd.Timestamp(text)
     if kind == "bool":
         return BOOLEANS[text.lower()]
@@ -101,7 +106,9 @@ def typed(kind: str, field: bytes):
 
 @FUZZ
 @given(rows=crime_rows())
-def test_damaged_crimes_are_refused_in_one_line_or_every_row_accounted_for(tmp_path_factory, rows):
+def test_damaged_crimes_are_refused_in_one_line_or_every_row_accounted_for(
+    tmp_path_factory: pytest.TempPathFactory, rows
+) -> None:
     body = b"".join(b",".join(fields) + b"\n" for fields in rows)
     folder = police_folder(tmp_path_factory.mktemp("fuzz"), crimes=lines(",".join(
         CRIMES.column_names)).encode() + body)  # fmt: skip

@@ -4,6 +4,8 @@ of the folder is refused when the table is extracted, in one line."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.flows.sources.test_bad_inputs import CRIMES, CRIMES_HEADER, lines, police_folder
@@ -15,7 +17,9 @@ from vcc.flows.sources.extract import extract_source
 @pytest.mark.parametrize(
     "file", ["../cps/cases.csv", "/etc/passwd", "sub/../../x.csv", "..\\\\x.csv", "C:\\\\x.csv"]
 )
-def test_a_file_outside_the_folder_is_refused_when_the_configuration_is_read(tmp_path, file):
+def test_a_file_outside_the_folder_is_refused_when_the_configuration_is_read(
+    tmp_path: Path, file: str
+) -> None:
     path = tmp_path / "vcc.toml"
     path.write_text(
         f'[sources.police]\nkind = "files"\npath = "police"\n'
@@ -33,12 +37,12 @@ def test_a_file_outside_the_folder_is_refused_when_the_configuration_is_read(tmp
     )
 
 
-def test_a_file_in_a_subfolder_may_be_named(tmp_path):
+def test_a_file_in_a_subfolder_may_be_named(tmp_path: Path) -> None:
     spec = TableSource(file="drops/crimes_*.csv")
     assert spec.file == "drops/crimes_*.csv"
 
 
-def test_a_symbolic_link_leading_out_of_the_folder_is_refused(tmp_path):
+def test_a_symbolic_link_leading_out_of_the_folder_is_refused(tmp_path: Path) -> None:
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *CRIMES))
     outside = tmp_path / "elsewhere.csv"
     (folder / "crimes.csv").rename(outside)
@@ -53,7 +57,7 @@ def test_a_symbolic_link_leading_out_of_the_folder_is_refused(tmp_path):
     )
 
 
-def test_a_symbolic_link_inside_the_folder_is_read(tmp_path):
+def test_a_symbolic_link_inside_the_folder_is_read(tmp_path: Path) -> None:
     folder = police_folder(tmp_path, crimes=lines(CRIMES_HEADER, *CRIMES))
     (folder / "crimes.csv").rename(folder / "crimes-2024-03-31.txt")
     (folder / "crimes.csv").symlink_to(folder / "crimes-2024-03-31.txt")

@@ -29,7 +29,7 @@ def raised_by(message: str) -> SourceError:
         "(1045, \"Access denied for user 'vcc'@'10.0.0.1' (using password: YES)\")",
     ],
 )
-def test_a_missing_database_or_refused_login_is_not_retried(message):
+def test_a_missing_database_or_refused_login_is_not_retried(message: str) -> None:
     error = raised_by(message)
 
     assert not isinstance(error, SourceUnavailable)
@@ -39,7 +39,7 @@ def test_a_missing_database_or_refused_login_is_not_retried(message):
     assert "secret" not in str(error) and "\n" not in str(error)
 
 
-def test_a_refused_connection_is_still_worth_retrying():
+def test_a_refused_connection_is_still_worth_retrying() -> None:
     error = raised_by(
         'connection to server at "db.example.org", port 5432 failed: Connection refused'
     )

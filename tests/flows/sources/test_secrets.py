@@ -63,7 +63,7 @@ def write_config(tmp_path: Path, police: str) -> Path:
     return path
 
 
-def test_a_password_written_in_the_file_is_refused(tmp_path):
+def test_a_password_written_in_the_file_is_refused(tmp_path: Path) -> None:
     config = write_config(tmp_path, f'url = "postgresql+psycopg://analyst:{PASSWORD}@db/vcc"')
 
     with pytest.raises(ConfigError) as raised:
@@ -78,12 +78,12 @@ def test_a_password_written_in_the_file_is_refused(tmp_path):
     assert PASSWORD not in message
 
 
-def test_a_url_without_a_password_may_be_written_in_the_file(tmp_path):
+def test_a_url_without_a_password_may_be_written_in_the_file(tmp_path: Path) -> None:
     config = write_config(tmp_path, 'url = "postgresql+psycopg://analyst@db/vcc"')
     assert load_config(config).sources["police"].url == "postgresql+psycopg://analyst@db/vcc"
 
 
-def test_a_secret_block_is_named_in_the_file(tmp_path):
+def test_a_secret_block_is_named_in_the_file(tmp_path: Path) -> None:
     config = write_config(tmp_path, 'url_secret = "police-database"')
     source = load_config(config).sources["police"]
     assert (source.url, source.url_env, source.url_secret) == (None, None, "police-database")
@@ -98,7 +98,7 @@ def test_a_secret_block_is_named_in_the_file(tmp_path):
          " (it has url_env and url_secret)"),
     ],
 )  # fmt: skip
-def test_a_sql_source_names_exactly_one_place_for_its_url(tmp_path, lines, found):
+def test_a_sql_source_names_exactly_one_place_for_its_url(tmp_path: Path, lines, found) -> None:
     config = write_config(tmp_path, lines)
     with pytest.raises(ConfigError) as raised:
         load_config(config)
@@ -112,7 +112,7 @@ def test_a_sql_source_names_exactly_one_place_for_its_url(tmp_path, lines, found
 
 
 @pytest.fixture
-def probation_sqlite(tmp_path) -> Path:
+def probation_sqlite(tmp_path: Path) -> Path:
     """The golden probation tables in an SQLite file."""
     path = tmp_path / "probation.db"
     with sqlite3.connect(path) as db:
@@ -121,7 +121,9 @@ def probation_sqlite(tmp_path) -> Path:
     return path
 
 
-def test_a_source_reads_its_url_from_a_secret_block(prefect_harness, probation_sqlite):
+def test_a_source_reads_its_url_from_a_secret_block(
+    prefect_harness, probation_sqlite: Path
+) -> None:
     block = save_secret(f"probation-{uuid.uuid4().hex[:8]}", f"sqlite:///{probation_sqlite}")
 
     raw = extract_source("probation", SourceConfig(kind="sql", url_secret=block))
@@ -134,7 +136,7 @@ def test_a_source_reads_its_url_from_a_secret_block(prefect_harness, probation_s
     assert raw["vcs_referrals"].origin == f"sql table vcs_referrals on sqlite:///{probation_sqlite}"
 
 
-def test_a_missing_secret_block_is_named_in_one_line(prefect_harness):
+def test_a_missing_secret_block_is_named_in_one_line(prefect_harness) -> None:
     source = SourceConfig(kind="sql", url_secret="no-such-block")
 
     with pytest.raises(ConfigError) as raised:
@@ -145,7 +147,7 @@ def test_a_missing_secret_block_is_named_in_one_line(prefect_harness):
     )
 
 
-def test_a_secret_block_that_is_not_a_url_is_refused(prefect_harness):
+def test_a_secret_block_that_is_not_a_url_is_refused(prefect_harness) -> None:
     block = save_secret(f"not-a-url-{uuid.uuid4().hex[:8]}", "   ")
     with pytest.raises(
         ConfigError, match=f"Prefect Secret block '{block}' does not hold a database URL$"
@@ -153,7 +155,7 @@ def test_a_secret_block_that_is_not_a_url_is_refused(prefect_harness):
         extract_source("probation", SourceConfig(kind="sql", url_secret=block))
 
 
-def test_the_password_of_a_secret_url_never_reaches_an_error(prefect_harness):
+def test_the_password_of_a_secret_url_never_reaches_an_error(prefect_harness) -> None:
     empty_schema = f"vcc_empty_{uuid.uuid4().hex[:8]}"  # does not exist: no table is visible
     missing = save_secret(
         f"police-{uuid.uuid4().hex[:8]}", postgres_url_with_password(empty_schema)
@@ -175,7 +177,7 @@ def test_the_password_of_a_secret_url_never_reaches_an_error(prefect_harness):
     )
 
 
-def test_vcc_validate_names_a_missing_block_in_one_line(prefect_harness, tmp_path):
+def test_vcc_validate_names_a_missing_block_in_one_line(prefect_harness, tmp_path: Path) -> None:
     config = write_config(tmp_path, 'url_secret = "no-such-police-block"')
 
     result = CliRunner().invoke(main, ["validate", "-q", "2024Q4", "--config", str(config)])
@@ -186,7 +188,7 @@ def test_vcc_validate_names_a_missing_block_in_one_line(prefect_harness, tmp_pat
     ]
 
 
-def test_an_unreachable_prefect_api_is_one_line(tmp_path):
+def test_an_unreachable_prefect_api_is_one_line(tmp_path: Path) -> None:
     config = write_config(tmp_path, 'url_secret = "police-database"')
     env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:1/api"}
 
@@ -264,8 +266,8 @@ def run_log() -> Iterator[list[str]]:
 
 
 def test_a_run_from_a_secret_url_keeps_the_password_out_of_logs_and_outputs(
-    prefect_harness, police_schema, tmp_path, run_log
-):
+    prefect_harness, police_schema: str, tmp_path: Path, run_log: list[str]
+) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterTextSearch
     from prefect.logging.handlers import APILogHandler

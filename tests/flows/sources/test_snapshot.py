@@ -73,7 +73,7 @@ def measured(raw: dict, config) -> tuple[dict, pd.DataFrame]:
     return typed, instances
 
 
-def test_a_snapshot_reproduces_the_run_it_was_taken_from(tmp_path):
+def test_a_snapshot_reproduces_the_run_it_was_taken_from(tmp_path: Path) -> None:
     from vcc.flows.config import load_config
     from vcc.flows.sources.snapshot import load_snapshot
 
@@ -97,7 +97,7 @@ def test_a_snapshot_reproduces_the_run_it_was_taken_from(tmp_path):
     pd.testing.assert_frame_equal(instances_again, instances)
 
 
-def test_typed_values_survive_the_snapshot_as_text(tmp_path, probation_db):
+def test_typed_values_survive_the_snapshot_as_text(tmp_path: Path, probation_db: Path) -> None:
     """Values a database, a workbook or a Parquet file gives typed: times (with and without a
     zone), flags, whole numbers with gaps, numbers and mixed cells."""
     from vcc.flows.sources.coerce import coerce_table
@@ -140,7 +140,7 @@ def test_typed_values_survive_the_snapshot_as_text(tmp_path, probation_db):
         pd.testing.assert_frame_equal(problems_again, problems)
 
 
-def test_a_changed_snapshot_is_named(tmp_path):
+def test_a_changed_snapshot_is_named(tmp_path: Path) -> None:
     raw = {"probation": extract_source("probation", files_source(probation_folder(tmp_path)))}
     folder = write_run(raw, tmp_path / "out", "run-1")
     changed = folder / "snapshots" / "probation.vcs_referrals.parquet"
@@ -157,7 +157,7 @@ def test_a_changed_snapshot_is_named(tmp_path):
     )
 
 
-def test_a_missing_snapshot_is_named(tmp_path):
+def test_a_missing_snapshot_is_named(tmp_path: Path) -> None:
     raw = {"probation": extract_source("probation", files_source(probation_folder(tmp_path)))}
     folder = write_run(raw, tmp_path / "out", "run-1")
     (folder / "snapshots" / "probation.release_notifications.parquet").unlink()
@@ -172,7 +172,7 @@ def test_a_missing_snapshot_is_named(tmp_path):
         load_snapshot(tmp_path / "out", "run-1")
 
 
-def test_snapshots_are_found_for_an_archived_run(tmp_path):
+def test_snapshots_are_found_for_an_archived_run(tmp_path: Path) -> None:
     raw = {"probation": extract_source("probation", files_source(probation_folder(tmp_path)))}
     write_run(raw, tmp_path / "out" / "2024Q2" / "runs", "old-run")
     write_run(raw, tmp_path / "out", "new-run")

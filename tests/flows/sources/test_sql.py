@@ -4,6 +4,7 @@ in tmp_path, and every database failure one line that says whether trying again 
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,7 +19,9 @@ from vcc.flows.sources.extract import extract_source
 from vcc.transforms.schema import CANONICAL
 
 
-def test_database_tables_are_read_whole_in_chunks(probation_db, monkeypatch):
+def test_database_tables_are_read_whole_in_chunks(
+    probation_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sql, "SQL_CHUNK_ROWS", 2)  # three rows: two chunks
 
     raw = extract_source("probation", sql_source(probation_db))
@@ -33,7 +36,7 @@ def test_database_tables_are_read_whole_in_chunks(probation_db, monkeypatch):
     assert pd.isna(table.frame.loc[2, "opted_in"])
 
 
-def test_a_table_may_come_from_a_named_view_or_a_query(probation_db):
+def test_a_table_may_come_from_a_named_view_or_a_query(probation_db: Path) -> None:
     query = (
         "SELECT referral_id AS ref, urn, victim_id, referred_at, first_contact_at, "
         "CASE opted_in WHEN 1 THEN 'Y' WHEN 0 THEN 'N' END AS opted_in "
@@ -58,7 +61,9 @@ def test_a_table_may_come_from_a_named_view_or_a_query(probation_db):
     assert raw["release_notifications"].frame["urn"].tolist() == ["10CU1"]
 
 
-def test_the_url_may_come_from_an_environment_variable(probation_db, monkeypatch):
+def test_the_url_may_come_from_an_environment_variable(
+    probation_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("VCC_PROBATION_URL", f"sqlite:///{probation_db}")
 
     raw = extract_source("probation", SourceConfig(kind="sql", url_env="VCC_PROBATION_URL"))
@@ -66,7 +71,7 @@ def test_the_url_may_come_from_an_environment_variable(probation_db, monkeypatch
     assert len(raw["vcs_referrals"].frame) == 3
 
 
-def test_a_missing_database_table_is_an_error(probation_db):
+def test_a_missing_database_table_is_an_error(probation_db: Path) -> None:
     with sqlite3.connect(probation_db) as db:
         db.execute("DROP VIEW releases_2024")
         db.execute("DROP TABLE release_notifications")
@@ -80,7 +85,7 @@ def test_a_missing_database_table_is_an_error(probation_db):
     )
 
 
-def test_a_failing_query_is_an_error_not_worth_retrying(probation_db):
+def test_a_failing_query_is_an_error_not_worth_retrying(probation_db: Path) -> None:
     source = sql_source(
         probation_db, tables={"vcs_referrals": TableSource(query="SELECT * FROM referralz")}
     )
@@ -92,7 +97,7 @@ def test_a_failing_query_is_an_error_not_worth_retrying(probation_db):
     assert not isinstance(error.value, SourceUnavailable)
 
 
-def test_a_locked_database_is_unavailable_for_now(probation_db):
+def test_a_locked_database_is_unavailable_for_now(probation_db: Path) -> None:
     holder = sqlite3.connect(probation_db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process is writing
     try:
@@ -104,7 +109,7 @@ def test_a_locked_database_is_unavailable_for_now(probation_db):
         holder.close()
 
 
-def test_a_database_file_that_does_not_exist_is_not_created(tmp_path):
+def test_a_database_file_that_does_not_exist_is_not_created(tmp_path: Path) -> None:
     path = tmp_path / "missing.db"
 
     with pytest.raises(SourceError, match=r"database file .*missing.db does not exist"):
@@ -112,7 +117,7 @@ def test_a_database_file_that_does_not_exist_is_not_created(tmp_path):
     assert not path.exists()
 
 
-def test_a_password_in_the_url_never_reaches_a_message():
+def test_a_password_in_the_url_never_reaches_a_message() -> None:
     source = SourceConfig(kind="sql", url="mysql+pymysql://analyst:s3cret@127.0.0.1:1/vcc")
 
     with pytest.raises(SourceError) as error:  # no driver here; refused if there is one

@@ -56,7 +56,7 @@ def great_expectations_loaded() -> None:
 
 
 @pytest.fixture
-def validate(great_expectations_loaded):
+def validate(great_expectations_loaded: None):
     """validate_sources on the given tables (parents CR1, V1, U1 unless overridden), checking
     on every outcome that each row read is either accepted or quarantined, never both."""
 
@@ -103,7 +103,7 @@ def failed(outcome: ValidationOutcome, source: str, table: str) -> dict[str, int
 # --- the suites ---------------------------------------------------------------------------------
 
 
-def test_suites_on_disk_are_what_build_suites_writes():
+def test_suites_on_disk_are_what_build_suites_writes() -> None:
     spec = importlib.util.spec_from_file_location(
         "build_suites", REPO / "expectations/build_suites.py"
     )
@@ -116,7 +116,7 @@ def test_suites_on_disk_are_what_build_suites_writes():
     assert len(expected) == sum(len(tables) for tables in CANONICAL.values()) == 21
 
 
-def test_every_expectation_says_what_happens_when_it_fails():
+def test_every_expectation_says_what_happens_when_it_fails() -> None:
     for path in (REPO / "expectations").glob("*.json"):
         for expectation in json.loads(path.read_text())["expectations"]:
             meta = expectation["meta"]
@@ -127,7 +127,7 @@ def test_every_expectation_says_what_happens_when_it_fails():
 # --- row rules ----------------------------------------------------------------------------------
 
 
-def test_missing_value_quarantines_the_row(validate):
+def test_missing_value_quarantines_the_row(validate) -> None:
     outcome = validate(
         police__victims=[VICTIM, {**VICTIM, "victim_id": "V2", "victim_type": None}],
     )
@@ -135,13 +135,13 @@ def test_missing_value_quarantines_the_row(validate):
     assert outcome.accepted[("police", "victims")].victim_id.tolist() == ["V1"]
 
 
-def test_optional_columns_may_be_empty(validate):
+def test_optional_columns_may_be_empty(validate) -> None:
     # sex, ethnicity, age_at_offence and has_disability are "?" columns in CONTRACT.md §2.
     outcome = validate(police__victims=[{**VICTIM, "sex": None, "age_at_offence": None}])
     assert reasons(outcome, "police", "victims") == {}
 
 
-def test_value_outside_the_allowed_codes_is_quarantined(validate):
+def test_value_outside_the_allowed_codes_is_quarantined(validate) -> None:
     outcome = validate(
         police__crimes=[CRIME, {**CRIME, "crime_ref": "CR2", "offence_category": "burglary"}],
         police__victims=[VICTIM, {**VICTIM, "victim_id": "V2", "sex": "unknown"}],
@@ -150,7 +150,7 @@ def test_value_outside_the_allowed_codes_is_quarantined(validate):
     assert reasons(outcome, "police", "victims") == {1: "sex not an allowed value"}
 
 
-def test_district_is_checked_against_the_configured_list(validate):
+def test_district_is_checked_against_the_configured_list(validate) -> None:
     crimes = [CRIME, {**CRIME, "crime_ref": "CR2", "district": "Lancaster"}]
     outcome = validate(police__crimes=crimes)
     assert reasons(outcome, "police", "crimes") == {1: "district not a configured district"}
@@ -159,7 +159,7 @@ def test_district_is_checked_against_the_configured_list(validate):
     assert reasons(outcome, "police", "crimes") == {}
 
 
-def test_duplicate_key_keeps_the_first_row(validate):
+def test_duplicate_key_keeps_the_first_row(validate) -> None:
     outcome = validate(
         police__crimes=[
             CRIME,
@@ -177,7 +177,7 @@ def test_duplicate_key_keeps_the_first_row(validate):
     assert reasons(outcome, "police", "victims") == {}  # V1's crime CR1 is still there
 
 
-def test_a_row_repeated_in_every_column_keeps_the_first(validate):
+def test_a_row_repeated_in_every_column_keeps_the_first(validate) -> None:
     contact = {"victim_id": "V1", "contact_type": "general_update", "method": None}
     event = {"crime_ref": "CR1", "event_type": "suspect_charged", "event_at": "2024-03-04 10:00"}
     outcome = validate(
@@ -194,7 +194,7 @@ def test_a_row_repeated_in_every_column_keeps_the_first(validate):
     assert failed(outcome, "police", "investigation_events") == {"duplicate row": 1}
 
 
-def test_later_date_before_earlier_date_is_quarantined(validate):
+def test_later_date_before_earlier_date_is_quarantined(validate) -> None:
     outcome = validate(
         police__crimes=[
             CRIME,
@@ -216,7 +216,7 @@ def test_later_date_before_earlier_date_is_quarantined(validate):
     assert reasons(outcome, "cps", "hearings") == {}
 
 
-def test_implausible_age_and_sentence_are_quarantined(validate):
+def test_implausible_age_and_sentence_are_quarantined(validate) -> None:
     outcome = validate(
         police__victims=[
             {**VICTIM, "victim_id": "V1", "age_at_offence": 0},
@@ -244,7 +244,7 @@ def test_implausible_age_and_sentence_are_quarantined(validate):
     assert reasons(outcome, "cps", "outcomes") == {2: "sentence_months outside 0..1200"}
 
 
-def test_date_after_the_extract_was_taken_is_quarantined(validate):
+def test_date_after_the_extract_was_taken_is_quarantined(validate) -> None:
     contact = {"victim_id": "V1", "contact_type": "general_update"}
     outcome = validate(
         police__victim_contacts=[
@@ -267,7 +267,7 @@ def test_date_after_the_extract_was_taken_is_quarantined(validate):
     assert reasons(outcome, "cps", "hearings") == {}
 
 
-def test_extract_moment_with_an_offset_is_compared_in_local_time(validate):
+def test_extract_moment_with_an_offset_is_compared_in_local_time(validate) -> None:
     # 11:00 UTC on 1 July 2024 is 12:00 in London (BST).
     contact = {"victim_id": "V1", "contact_type": "general_update"}
     outcome = validate(
@@ -281,7 +281,7 @@ def test_extract_moment_with_an_offset_is_compared_in_local_time(validate):
     assert reasons(outcome, "police", "victim_contacts") == expected
 
 
-def test_unparseable_value_is_quarantined_with_its_reason(validate):
+def test_unparseable_value_is_quarantined_with_its_reason(validate) -> None:
     # Coerce read "31/02/2024" as missing and listed it; the reason does not repeat the value.
     problems = pd.DataFrame(
         {
@@ -299,7 +299,7 @@ def test_unparseable_value_is_quarantined_with_its_reason(validate):
     assert failed(outcome, "police", "crimes") == {"unparseable reported_at": 1}
 
 
-def test_a_row_failing_several_rules_gets_every_reason(validate):
+def test_a_row_failing_several_rules_gets_every_reason(validate) -> None:
     outcome = validate(
         police__victims=[
             VICTIM,
@@ -314,7 +314,7 @@ def test_a_row_failing_several_rules_gets_every_reason(validate):
 # --- linkage ------------------------------------------------------------------------------------
 
 
-def test_cps_and_probation_rows_must_link_to_police_victims_and_cps_cases(validate):
+def test_cps_and_probation_rows_must_link_to_police_victims_and_cps_cases(validate) -> None:
     decision = {"decision_type": "no_charge", "decided_at": "2024-04-01 10:00"}
     outcome = validate(
         cps__decisions=[
@@ -339,7 +339,7 @@ def test_cps_and_probation_rows_must_link_to_police_victims_and_cps_cases(valida
     assert linkage.loc[("cps", "decisions", "victim_id"), "target"] == "police.victims.victim_id"
 
 
-def test_linkage_is_to_accepted_parents_only(validate):
+def test_linkage_is_to_accepted_parents_only(validate) -> None:
     # CR2 is quarantined (recorded before reported), so its victim V2 and case U2 link to nothing,
     # and U2's decision links to no case.
     outcome = validate(
@@ -369,7 +369,7 @@ def test_linkage_is_to_accepted_parents_only(validate):
 # --- critical failures --------------------------------------------------------------------------
 
 
-def test_missing_column_stops_the_run_naming_each_table(great_expectations_loaded):
+def test_missing_column_stops_the_run_naming_each_table(great_expectations_loaded: None) -> None:
     typed = source_tables(police__crimes=[CRIME], police__victims=[VICTIM], cps__cases=[CASE])
     typed[("police", "crimes")] = typed[("police", "crimes")].drop(columns="district")
     typed[("cps", "hearings")] = typed[("cps", "hearings")].drop(columns=["urn", "hearing_at"])
@@ -381,7 +381,7 @@ def test_missing_column_stops_the_run_naming_each_table(great_expectations_loade
     assert "CR1" not in message
 
 
-def test_a_rule_that_cannot_be_evaluated_stops_the_run(great_expectations_loaded):
+def test_a_rule_that_cannot_be_evaluated_stops_the_run(great_expectations_loaded: None) -> None:
     # A date column left as text (a coercion bug) cannot be compared with the extract moment.
     typed = source_tables(police__crimes=[CRIME], police__victims=[VICTIM], cps__cases=[CASE])
     crimes = typed[("police", "crimes")]
@@ -390,7 +390,7 @@ def test_a_rule_that_cannot_be_evaluated_stops_the_run(great_expectations_loaded
         validate_sources(typed, {}, extracted_at=EXTRACTED_AT, districts=list(DEFAULT_DISTRICTS))
 
 
-def test_extra_columns_are_ignored(great_expectations_loaded):
+def test_extra_columns_are_ignored(great_expectations_loaded: None) -> None:
     typed = source_tables(police__crimes=[CRIME], police__victims=[VICTIM], cps__cases=[CASE])
     typed[("police", "crimes")] = typed[("police", "crimes")].assign(officer="PC 123")
     outcome = validate_sources(
@@ -399,7 +399,7 @@ def test_extra_columns_are_ignored(great_expectations_loaded):
     assert outcome.rejected[("police", "crimes")].empty
 
 
-def test_empty_tables_are_legal(validate):
+def test_empty_tables_are_legal(validate) -> None:
     outcome = validate(police__crimes=[], police__victims=[], cps__cases=[])
     assert all(frame.empty for frame in outcome.accepted.values())
     assert set(outcome.quality.check) == {"rows"}
@@ -408,7 +408,7 @@ def test_empty_tables_are_legal(validate):
 # --- what the flow receives ---------------------------------------------------------------------
 
 
-def test_quality_has_a_summary_row_per_table_and_a_row_per_failed_rule(validate):
+def test_quality_has_a_summary_row_per_table_and_a_row_per_failed_rule(validate) -> None:
     outcome = validate(
         police__crimes=[
             CRIME,
@@ -430,7 +430,7 @@ def test_quality_has_a_summary_row_per_table_and_a_row_per_failed_rule(validate)
     assert counts.tolist() == [3, 1, 2]
 
 
-def test_inputs_are_not_changed(great_expectations_loaded):
+def test_inputs_are_not_changed(great_expectations_loaded: None) -> None:
     typed = source_tables(
         police__crimes=[CRIME, {**CRIME, "district": None}], police__victims=[VICTIM]
     )
@@ -440,7 +440,7 @@ def test_inputs_are_not_changed(great_expectations_loaded):
         pd.testing.assert_frame_equal(frame, before[key])
 
 
-def test_golden_example_has_nothing_to_quarantine(great_expectations_loaded):
+def test_golden_example_has_nothing_to_quarantine(great_expectations_loaded: None) -> None:
     from vcc.flows.config import load_config
     from vcc.flows.sources.coerce import coerce_source
     from vcc.flows.sources.extract import extract_source
@@ -471,7 +471,7 @@ def test_golden_example_has_nothing_to_quarantine(great_expectations_loaded):
 # --- Great Expectations' Data Docs ----------------------------------------------------------------
 
 
-def test_data_docs_show_every_table_and_no_value(validate, tmp_path):
+def test_data_docs_show_every_table_and_no_value(validate, tmp_path: Path) -> None:
     from vcc.flows.sources.suites import build_data_docs
 
     outcome = validate(
@@ -503,7 +503,7 @@ EXTERNAL_ADDRESS = re.compile(
 )
 
 
-def test_data_docs_ask_nothing_of_any_other_host(validate, tmp_path):
+def test_data_docs_ask_nothing_of_any_other_host(validate, tmp_path: Path) -> None:
     # Offline they must work; online they must not make requests from an analyst's browser.
     from vcc.flows.sources.suites import build_data_docs
 

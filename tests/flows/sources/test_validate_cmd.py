@@ -54,13 +54,13 @@ def link_line(output: str, table: str, column: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def golden_result(great_expectations_loaded):
+def golden_result(great_expectations_loaded: None):
     return vcc_validate(
         "--quarter", "2024Q4", "--as-of", AS_OF, "--config", str(GOLDEN / "data" / "vcc.toml")
     )
 
 
-def test_golden_sources_are_usable_and_counted_exactly(golden_result):
+def test_golden_sources_are_usable_and_counted_exactly(golden_result) -> None:
     result = golden_result
     assert result.exit_code == 0, result.output
     out = result.output
@@ -88,7 +88,7 @@ def test_golden_sources_are_usable_and_counted_exactly(golden_result):
     assert len(links) == 19 and all(row[-1] == "100.00%" for row in links)
 
 
-def test_golden_freshness_warns_of_the_three_stale_tables(golden_result):
+def test_golden_freshness_warns_of_the_three_stale_tables(golden_result) -> None:
     warnings = [line.strip() for line in golden_result.output.splitlines() if "warning:" in line]
     assert [line.split()[1] for line in warnings] == [
         "cps.vcl_letters:",
@@ -111,7 +111,7 @@ def test_golden_freshness_warns_of_the_three_stale_tables(golden_result):
 
 
 @pytest.fixture
-def defective(tmp_path) -> Path:
+def defective(tmp_path: Path) -> Path:
     """The golden sources with three defects; returns the configuration file."""
     data = tmp_path / "data"
     shutil.copytree(GOLDEN / "data", data)
@@ -126,8 +126,8 @@ def defective(tmp_path) -> Path:
 
 
 def test_defects_are_counted_with_their_expectation_and_severity(
-    great_expectations_loaded, defective
-):
+    great_expectations_loaded: None, defective: Path
+) -> None:
     result = vcc_validate("-q", "2024Q4", "--as-of", AS_OF, "--config", str(defective))
 
     assert result.exit_code == 0, result.output  # quarantined rows leave the data usable
@@ -148,7 +148,9 @@ def test_defects_are_counted_with_their_expectation_and_severity(
     assert "the weakest link, CPS decisions (victim to police victims), joined 97.4%" in verdict
 
 
-def test_a_critical_failure_exits_1_with_one_line(great_expectations_loaded, monkeypatch):
+def test_a_critical_failure_exits_1_with_one_line(
+    great_expectations_loaded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import vcc.flows.sources.suites
 
     read_suite = vcc.flows.sources.suites.suite_json
@@ -186,7 +188,7 @@ def test_a_critical_failure_exits_1_with_one_line(great_expectations_loaded, mon
     assert "Verdict" not in result.stdout
 
 
-def test_an_unreadable_source_exits_1_with_one_line_and_no_traceback(defective):
+def test_an_unreadable_source_exits_1_with_one_line_and_no_traceback(defective: Path) -> None:
     (defective.parent / "cps" / "hearings.csv").unlink()
     done = subprocess.run(
         [
@@ -211,7 +213,7 @@ def test_an_unreadable_source_exits_1_with_one_line_and_no_traceback(defective):
     assert "vcc: police: 8 tables, 6,847 rows read" in done.stdout  # police was read first
 
 
-def test_it_needs_no_prefect_server(tmp_path):
+def test_it_needs_no_prefect_server(tmp_path: Path) -> None:
     """Validation alone never imports Prefect, so it cannot start a server."""
     script = (
         "import sys\n"
@@ -231,7 +233,7 @@ def test_it_needs_no_prefect_server(tmp_path):
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, False], done.stderr
 
 
-def test_a_missing_configuration_is_one_line():
+def test_a_missing_configuration_is_one_line() -> None:
     result = CliRunner().invoke(main, ["validate", "-q", "2024Q4", "--config", "/nowhere/vcc.toml"])
     assert result.exit_code == 1
     assert result.stderr.strip() == (
@@ -239,7 +241,7 @@ def test_a_missing_configuration_is_one_line():
     )
 
 
-def test_an_as_of_date_inside_the_quarter_is_warned_of(great_expectations_loaded):
+def test_an_as_of_date_inside_the_quarter_is_warned_of(great_expectations_loaded: None) -> None:
     result = vcc_validate(
         "-q", "2024Q4", "--as-of", "2024-11-15", "--config", str(GOLDEN / "data" / "vcc.toml")
     )
@@ -275,7 +277,9 @@ def _locked_police(demo_config: Path):
     return config, holder
 
 
-def test_a_locked_database_is_tried_again_until_it_is_free(great_expectations_loaded, demo_config):
+def test_a_locked_database_is_tried_again_until_it_is_free(
+    great_expectations_loaded: None, demo_config: Path
+) -> None:
     import threading
 
     from vcc.flows.sources.check import check_sources
@@ -300,7 +304,7 @@ def test_a_locked_database_is_tried_again_until_it_is_free(great_expectations_lo
     assert check.outcome.table_counts()["rows_read"].sum() > 0
 
 
-def test_a_database_still_locked_after_the_last_wait_fails(demo_config):
+def test_a_database_still_locked_after_the_last_wait_fails(demo_config: Path) -> None:
     from vcc.flows.errors import SourceUnavailable
     from vcc.flows.sources.check import check_sources
     from vcc.transforms.quarters import Quarter
@@ -338,8 +342,8 @@ def two_areas(tmp_path: Path) -> Path:
 
 
 def test_many_areas_are_validated_in_turn_and_a_failed_one_stops_no_other(
-    tmp_path, great_expectations_loaded
-):
+    tmp_path: Path, great_expectations_loaded: None
+) -> None:
     config = two_areas(tmp_path)
 
     result = CliRunner().invoke(
@@ -359,7 +363,9 @@ def test_many_areas_are_validated_in_turn_and_a_failed_one_stops_no_other(
     ]
 
 
-def test_one_area_is_validated_alone_with_area(tmp_path, great_expectations_loaded):
+def test_one_area_is_validated_alone_with_area(
+    tmp_path: Path, great_expectations_loaded: None
+) -> None:
     config = two_areas(tmp_path)
     args = ["validate", "--quarter", "2024Q4", "--as-of", AS_OF, "--config", str(config)]
 

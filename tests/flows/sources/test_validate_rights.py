@@ -24,7 +24,7 @@ CLAIM = {
 }
 
 
-def test_property_of_an_unknown_crime_or_victim_is_quarantined(validate):  # noqa: F811
+def test_property_of_an_unknown_crime_or_victim_is_quarantined(validate) -> None:  # noqa: F811
     outcome = validate(
         police__property=[
             ITEM,
@@ -40,7 +40,7 @@ def test_property_of_an_unknown_crime_or_victim_is_quarantined(validate):  # noq
     }
 
 
-def test_an_expenses_claim_of_an_unknown_case_or_victim_is_quarantined(validate):  # noqa: F811
+def test_an_expenses_claim_of_an_unknown_case_or_victim_is_quarantined(validate) -> None:  # noqa: F811
     outcome = validate(
         cps__expense_claims=[
             CLAIM,
@@ -61,7 +61,7 @@ def test_an_expenses_claim_of_an_unknown_case_or_victim_is_quarantined(validate)
     ]
 
 
-def test_a_source_without_the_optional_tables_and_columns_reads_as_before():
+def test_a_source_without_the_optional_tables_and_columns_reads_as_before() -> None:
     police = extract_source("police", SourceConfig(kind="files", path=GOLDEN / "data" / "police"))
     assert "property" not in police  # an optional table not supplied has no entry
     assessments = police["needs_assessments"].frame

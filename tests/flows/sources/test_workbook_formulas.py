@@ -5,6 +5,7 @@ as an empty cell, so the file is refused, naming the sheet and the cell: never r
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 from tests.flows.sources.test_bad_inputs import (
     CRIMES_HEADER,
@@ -39,7 +40,9 @@ def save_value(path, value: str) -> None:
             target.writestr(name, data)
 
 
-def test_a_formula_without_a_saved_value_refuses_the_file_naming_sheet_and_cell(tmp_path):
+def test_a_formula_without_a_saved_value_refuses_the_file_naming_sheet_and_cell(
+    tmp_path: Path,
+) -> None:
     folder = victims_workbook(tmp_path, "=30+4")
 
     message = one_line_error(police(folder))
@@ -51,7 +54,7 @@ def test_a_formula_without_a_saved_value_refuses_the_file_naming_sheet_and_cell(
     )
 
 
-def test_a_formula_with_its_saved_value_reads_that_value(tmp_path):
+def test_a_formula_with_its_saved_value_reads_that_value(tmp_path: Path) -> None:
     folder = victims_workbook(tmp_path, "=30+4")
     save_value(folder / "victims.xlsx", "34")
 
@@ -71,7 +74,7 @@ def rewritten_sheet(path, change) -> None:
             target.writestr(name, data)
 
 
-def test_the_formula_scan_finds_formula_elements_however_written(tmp_path):
+def test_the_formula_scan_finds_formula_elements_however_written(tmp_path: Path) -> None:
     from vcc.flows.sources.files import _holds_formulas
 
     for case in ("plain", "formula", "prefixed", "straddling"):

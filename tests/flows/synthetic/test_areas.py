@@ -7,6 +7,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -14,7 +15,7 @@ from vcc.flows.config import load_config
 from vcc.flows.synthetic.areas import plan_areas
 
 
-def test_sizes_are_heavy_tailed_around_the_mean_scale_and_the_plan_is_seeded():
+def test_sizes_are_heavy_tailed_around_the_mean_scale_and_the_plan_is_seeded() -> None:
     plans = plan_areas(43, 1.05, seed=3)
     scales = [plan.scale for plan in plans]
     # the mean is the scale asked for (43 x 1.05 = 45.15, up to rounding to 3 places)
@@ -28,7 +29,9 @@ def test_sizes_are_heavy_tailed_around_the_mean_scale_and_the_plan_is_seeded():
     assert plan_areas(43, 1.05, seed=3) == plans and plan_areas(43, 1.05, seed=4) != plans
 
 
-def test_generate_areas_writes_each_area_and_a_configuration_that_reads_them(tmp_path):
+def test_generate_areas_writes_each_area_and_a_configuration_that_reads_them(
+    tmp_path: Path,
+) -> None:
     vcc = [sys.executable, "-m", "vcc.flows.cli"]
     command = [*vcc, "generate", "--areas", "2", "--scale", "0.02", "--from", "2024Q3",
                "--to", "2024Q4", "--out", str(tmp_path / "areas")]  # fmt: skip

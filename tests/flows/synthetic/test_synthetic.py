@@ -43,7 +43,7 @@ def eight_quarters():
 
 
 @pytest.fixture(scope="module")
-def written(sources, tmp_path_factory):
+def written(sources, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("demo")
     return out, write_demo_sources(sources, out, load_config())
 
@@ -55,20 +55,20 @@ def in_requested_quarters(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 # --- reproducible and canonical ---------------------------------------------------------------
 
 
-def test_the_same_seed_gives_identical_tables(sources):
+def test_the_same_seed_gives_identical_tables(sources) -> None:
     again = generate_sources(FIRST, LAST, scale=0.1, seed=7, until=UNTIL)
     for source, tables in sources.items():
         for table, frame in tables.items():
             pd.testing.assert_frame_equal(frame, again[source][table])
 
 
-def test_another_seed_gives_other_tables(sources):
+def test_another_seed_gives_other_tables(sources) -> None:
     other = generate_sources(FIRST, LAST, scale=0.1, seed=8, until=UNTIL)
     assert not sources["police"]["crimes"].equals(other["police"]["crimes"])
     assert not sources["cps"]["hearings"].equals(other["cps"]["hearings"])
 
 
-def test_every_canonical_table_is_there_with_exactly_its_columns_and_types(sources):
+def test_every_canonical_table_is_there_with_exactly_its_columns_and_types(sources) -> None:
     kinds = {
         "str": "string",
         "datetime": "datetime64",
@@ -92,7 +92,7 @@ def test_every_canonical_table_is_there_with_exactly_its_columns_and_types(sourc
                     assert frame[column.name].notna().all(), (source, name, column.name)
 
 
-def test_quarters_out_of_order_or_after_the_as_of_day_are_errors_for_the_analyst():
+def test_quarters_out_of_order_or_after_the_as_of_day_are_errors_for_the_analyst() -> None:
     # (a malformed quarter never gets here: the command line's QUARTER type refuses it)
     with pytest.raises(VccError, match="before"):
         generate_sources(Quarter(2025, 1), Quarter(2024, 1), until=UNTIL)
@@ -103,7 +103,7 @@ def test_quarters_out_of_order_or_after_the_as_of_day_are_errors_for_the_analyst
 # --- volumes ----------------------------------------------------------------------------------
 
 
-def test_volumes_per_quarter_are_those_of_a_cumbria_sized_force_at_scale(sources):
+def test_volumes_per_quarter_are_those_of_a_cumbria_sized_force_at_scale(sources) -> None:
     police, cps = sources["police"], sources["cps"]
     crimes = in_requested_quarters(police["crimes"], "reported_at")
     per_quarter = len(crimes) / 2
@@ -131,7 +131,7 @@ def test_volumes_per_quarter_are_those_of_a_cumbria_sized_force_at_scale(sources
     assert 4 <= len(complaints) / 2 <= 18  # about 100 a quarter at scale 1
 
 
-def test_the_offence_mix_and_districts_look_like_cumbria(sources):
+def test_the_offence_mix_and_districts_look_like_cumbria(sources) -> None:
     crimes = sources["police"]["crimes"]
     mix = crimes["offence_category"].value_counts(normalize=True)
     assert mix.index[0] in ("assault_without_injury", "theft")
@@ -151,7 +151,7 @@ def test_the_offence_mix_and_districts_look_like_cumbria(sources):
 # --- the as-of day ------------------------------------------------------------------------------
 
 
-def test_nothing_but_a_listed_hearing_is_dated_after_the_as_of_day():
+def test_nothing_but_a_listed_hearing_is_dated_after_the_as_of_day() -> None:
     until = dt.date(2024, 5, 15)
     tables = generate_sources(FIRST, LAST, scale=0.1, seed=2, until=until)
     cutoff = pd.Timestamp(until) + pd.Timedelta(days=1)
@@ -171,7 +171,7 @@ def test_nothing_but_a_listed_hearing_is_dated_after_the_as_of_day():
 # --- faults -----------------------------------------------------------------------------------
 
 
-def test_faults_are_present_at_a_small_rate(sources):
+def test_faults_are_present_at_a_small_rate(sources) -> None:
     police, cps, probation = sources["police"], sources["cps"], sources["probation"]
 
     def rate(count: int, frame: pd.DataFrame) -> float:
@@ -227,7 +227,7 @@ def read_back(path: Path, source: str, table: str) -> pd.DataFrame:
     return frame
 
 
-def test_the_cps_drop_uses_its_own_names_codes_and_dates(written):
+def test_the_cps_drop_uses_its_own_names_codes_and_dates(written) -> None:
     out, _ = written
     raw = pd.read_csv(out / "cps" / "decisions.csv", dtype=str, encoding="cp1252")
     assert list(raw.columns[:4]) == ["URN", "Victim Ref", "Decision", "Decision Date"]
@@ -238,7 +238,7 @@ def test_the_cps_drop_uses_its_own_names_codes_and_dates(written):
     assert set(outcomes["VCS Offence"]) == {"Y", "N"}
 
 
-def test_the_cps_drop_is_windows_1252_with_staff_names_beyond_ascii(written):
+def test_the_cps_drop_is_windows_1252_with_staff_names_beyond_ascii(written) -> None:
     out, _ = written
     data = (out / "cps" / "decisions.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
@@ -250,7 +250,7 @@ def test_the_cps_drop_is_windows_1252_with_staff_names_beyond_ascii(written):
 
 
 @pytest.mark.parametrize("table", list(CANONICAL["cps"]))
-def test_each_cps_file_reads_back_through_the_configured_mapping(sources, written, table):
+def test_each_cps_file_reads_back_through_the_configured_mapping(sources, written, table) -> None:
     out, _ = written
     spec = load_config().sources["cps"].table(table)
     path = out / "cps" / (spec.file or f"{table}.csv")
@@ -258,7 +258,7 @@ def test_each_cps_file_reads_back_through_the_configured_mapping(sources, writte
     pd.testing.assert_frame_equal(read_back(path, "cps", table).astype(expected.dtypes), expected)
 
 
-def test_the_police_database_holds_iso_text_times_and_integer_booleans(sources, written):
+def test_the_police_database_holds_iso_text_times_and_integer_booleans(sources, written) -> None:
     out, _ = written
     with sqlite3.connect(out / "police.sqlite") as connection:
         tables = {
@@ -274,7 +274,7 @@ def test_the_police_database_holds_iso_text_times_and_integer_booleans(sources, 
     assert len(crimes) == len(sources["police"]["crimes"])
 
 
-def test_the_probation_folder_has_canonical_csv_and_a_release_workbook(sources, written):
+def test_the_probation_folder_has_canonical_csv_and_a_release_workbook(sources, written) -> None:
     out, paths = written
     assert {p.name for p in paths if p.parent.name == "probation"} == {
         "vcs_referrals.csv",
@@ -289,7 +289,7 @@ def test_the_probation_folder_has_canonical_csv_and_a_release_workbook(sources, 
     assert len(releases) == len(sources["probation"]["release_notifications"])
 
 
-def test_the_written_demo_reads_through_the_shipped_demo_configuration(sources, written):
+def test_the_written_demo_reads_through_the_shipped_demo_configuration(sources, written) -> None:
     out, _ = written
     demo = load_config().sources
     located = {
@@ -305,7 +305,7 @@ def test_the_written_demo_reads_through_the_shipped_demo_configuration(sources, 
             assert len(raw.frame) == len(sources[name][table]), (name, table)
 
 
-def test_the_victims_survey_answers_as_surveys_do(sources):
+def test_the_victims_survey_answers_as_surveys_do(sources) -> None:
     # CONTRACT.md §7.3: about one victim in ten who is a person answers, none on or after the
     # extract's day; every standard question is put to every respondent; victims remember being
     # kept informed less often than a record-based rate (about 0.54 of yes or no), and those the
@@ -358,7 +358,7 @@ def first_action(victims: pd.DataFrame, actions: pd.DataFrame, column: str) -> p
     return victims["victim_id"].map(first)
 
 
-def test_needs_assessments_improve_quarter_on_quarter(eight_quarters):
+def test_needs_assessments_improve_quarter_on_quarter(eight_quarters) -> None:
     police = eight_quarters["police"]
     victims = victims_owed_the_code(police)
     victims["met"] = on_time(
@@ -371,7 +371,7 @@ def test_needs_assessments_improve_quarter_on_quarter(eight_quarters):
     assert 0.68 <= victims.query("'2024Q1' <= quarter <= '2025Q4'")["met"].mean() <= 0.82
 
 
-def test_one_district_acknowledges_noticeably_worse_than_the_busiest(eight_quarters):
+def test_one_district_acknowledges_noticeably_worse_than_the_busiest(eight_quarters) -> None:
     police = eight_quarters["police"]
     victims = victims_owed_the_code(police)
     contacts = police["victim_contacts"].query("contact_type == 'written_acknowledgement'")
@@ -383,7 +383,9 @@ def test_one_district_acknowledges_noticeably_worse_than_the_busiest(eight_quart
     assert by_district.idxmin() == WORSE_DISTRICT
 
 
-def test_enhanced_victims_are_often_updated_later_than_their_one_working_day(eight_quarters):
+def test_enhanced_victims_are_often_updated_later_than_their_one_working_day(
+    eight_quarters,
+) -> None:
     police = eight_quarters["police"]
     victims = victims_owed_the_code(police).query("not updates_opt_out")
     pairs = victims[["victim_id", "crime_ref", "enhanced"]].merge(
@@ -405,13 +407,13 @@ def test_enhanced_victims_are_often_updated_later_than_their_one_working_day(eig
     assert 0.60 <= first["met"].mean() <= 0.78
 
 
-def test_about_two_thirds_of_victims_owed_enhanced_rights_are_flagged(eight_quarters):
+def test_about_two_thirds_of_victims_owed_enhanced_rights_are_flagged(eight_quarters) -> None:
     victims = victims_owed_the_code(eight_quarters["police"])
     identified = victims.loc[victims["enhanced"], "enhanced_flag"].mean()
     assert 0.58 <= identified <= 0.72
 
 
-def test_hearing_notices_slip_over_the_quarters(eight_quarters):
+def test_hearing_notices_slip_over_the_quarters(eight_quarters) -> None:
     hearings = eight_quarters["cps"]["hearings"].drop_duplicates("hearing_id")
     hearings = hearings.assign(
         met=on_time(hearings["received_at"], hearings["victim_notified_at"], 1),

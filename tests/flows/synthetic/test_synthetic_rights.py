@@ -21,7 +21,7 @@ def two_quarters():
     )
 
 
-def test_the_new_columns_and_tables_are_there(two_quarters):
+def test_the_new_columns_and_tables_are_there(two_quarters) -> None:
     police, cps = two_quarters["police"], two_quarters["cps"]
     needed = police["needs_assessments"]["interpreter_needed"]
     assert 0.02 <= needed.mean() <= 0.08 and needed.isna().any()
@@ -31,7 +31,7 @@ def test_the_new_columns_and_tables_are_there(two_quarters):
     assert len(cps["expense_claims"]) > 50 and cps["expense_claims"]["completed_at"].isna().any()
 
 
-def test_the_new_tables_have_faults_for_validation(two_quarters):
+def test_the_new_tables_have_faults_for_validation(two_quarters) -> None:
     items = two_quarters["police"]["property"]
     assert items["item_id"].duplicated().any()
     victims = set(two_quarters["police"]["victims"]["victim_id"])
@@ -40,7 +40,7 @@ def test_the_new_tables_have_faults_for_validation(two_quarters):
     assert (~claims["urn"].isin(set(two_quarters["cps"]["cases"]["urn"]))).any()
 
 
-def test_the_tables_of_section_2_are_as_before_the_new_data(two_quarters):
+def test_the_tables_of_section_2_are_as_before_the_new_data(two_quarters) -> None:
     from vcc.flows.synthetic import generate as g
 
     window = g.Window(g.Quarter.parse("2024Q1"), g.Quarter.parse("2024Q2"), dt.date(2025, 3, 31))
@@ -65,7 +65,7 @@ def test_the_tables_of_section_2_are_as_before_the_new_data(two_quarters):
 
 def test_compensation_information_is_better_for_enhanced_victims_and_worse_in_barrow(
     eight_quarters,  # noqa: F811
-):
+) -> None:
     police = eight_quarters["police"]
     victims = victims_owed_the_code(police)
     victims = victims[victims["offence_category"].isin(COMPENSATION_CATEGORIES)]
@@ -78,7 +78,7 @@ def test_compensation_information_is_better_for_enhanced_victims_and_worse_in_ba
     assert by_district.idxmin() == "Barrow-in-Furness"
 
 
-def test_expenses_are_paid_later_over_the_quarters(eight_quarters):  # noqa: F811
+def test_expenses_are_paid_later_over_the_quarters(eight_quarters) -> None:  # noqa: F811
     claims = eight_quarters["cps"]["expense_claims"].drop_duplicates("claim_id")
     claims = claims[claims["completed_at"].notna()]
     claims = claims.assign(

@@ -63,8 +63,8 @@ def sha(path: Path) -> str:
 
 @pytest.mark.parametrize("damage", [damage_a_page, damage_the_header])
 def test_every_command_on_a_damaged_warehouse_stops_in_one_line_and_writes_nothing(
-    tmp_path, damage
-):
+    tmp_path: Path, damage
+) -> None:
     out = tmp_path / "out"
     path, run_id = filled_warehouse(out)
     damage(path)
@@ -84,7 +84,9 @@ def test_every_command_on_a_damaged_warehouse_stops_in_one_line_and_writes_nothi
         assert sha(path) == damaged, args
 
 
-def test_damage_appearing_during_a_run_is_found_before_its_figures_are_committed(tmp_path):
+def test_damage_appearing_during_a_run_is_found_before_its_figures_are_committed(
+    tmp_path: Path,
+) -> None:
     out = tmp_path / "out"
     path, _ = filled_warehouse(out)
     warehouse = Warehouse(default_url(out))  # opened while the file was whole

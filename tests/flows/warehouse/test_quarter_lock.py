@@ -75,14 +75,14 @@ def since(out: Path) -> str:
 
 
 @pytest.fixture
-def out(tmp_path) -> Path:
+def out(tmp_path: Path) -> Path:
     out = tmp_path / "out"
     published_quarter(out)
     return out
 
 
 @pytest.fixture
-def form(tmp_path, out) -> Path:
+def form(tmp_path: Path, out: Path) -> Path:
     """The review form of a sample of ``QUARTER`` recorded in the warehouse."""
     a_sample(ReviewStore(Warehouse(default_url(out))), QUARTER)
     path = tmp_path / "form.xlsx"
@@ -94,8 +94,9 @@ def form(tmp_path, out) -> Path:
     ("operation", "doing"),
     [("circulate", "being circulated"), ("review import", "having a review form imported")],
 )
-def test_each_operation_refuses_while_another_holds_the_quarter(out, tmp_path, form,
-                                                               operation, doing):  # fmt: skip
+def test_each_operation_refuses_while_another_holds_the_quarter(
+    out: Path, tmp_path: Path, form: Path, operation, doing
+) -> None:
     place = ["--config", str(config(tmp_path, 0)), "--out", str(out)]
     commands = {
         "approve": ["approve", "-q", QUARTER, "--by", "Head of Service", *place],
@@ -120,7 +121,9 @@ def test_each_operation_refuses_while_another_holds_the_quarter(out, tmp_path, f
     assert warehouse.table("run_locks") == []
 
 
-def test_a_command_waits_for_the_holder_to_finish_then_goes_ahead(out, tmp_path):
+def test_a_command_waits_for_the_holder_to_finish_then_goes_ahead(
+    out: Path, tmp_path: Path
+) -> None:
     with holder(out, "sample") as holding:
         waiting = vcc("approve", "-q", QUARTER, "--by", "Head of Service",
                       "--config", str(config(tmp_path, 600)), "--out", str(out))  # fmt: skip
@@ -138,7 +141,7 @@ def test_a_command_waits_for_the_holder_to_finish_then_goes_ahead(out, tmp_path)
     assert len(warehouse.table("approvals")) == 1 and warehouse.table("run_locks") == []
 
 
-def test_a_holder_killed_with_sigkill_is_taken_over(out, tmp_path):
+def test_a_holder_killed_with_sigkill_is_taken_over(out: Path, tmp_path: Path) -> None:
     with holder(out, "circulate") as killed:
         os.kill(killed.pid, signal.SIGKILL)
         killed.wait(timeout=60)
@@ -150,7 +153,7 @@ def test_a_holder_killed_with_sigkill_is_taken_over(out, tmp_path):
     assert Warehouse(default_url(out)).table("run_locks") == []
 
 
-def test_the_lock_is_released_when_the_operation_fails(out, tmp_path):
+def test_the_lock_is_released_when_the_operation_fails(out: Path, tmp_path: Path) -> None:
     (out / QUARTER / "manifest.json").write_text(
         json.dumps({"run_id": "not-recorded", "outputs": {}}), encoding="utf-8"
     )
@@ -162,7 +165,7 @@ def test_the_lock_is_released_when_the_operation_fails(out, tmp_path):
         assert Warehouse(default_url(out)).table("run_locks") == []
 
 
-def test_two_processes_racing_for_a_quarter_get_one_lock_and_the_other_a_refusal(out):
+def test_two_processes_racing_for_a_quarter_get_one_lock_and_the_other_a_refusal(out: Path) -> None:
     warehouse = Warehouse(default_url(out))
     with holder(out, "approve") as holding:
         with pytest.raises(QuarterLocked) as refused, warehouse.holding(QUARTER, "circulate"):

@@ -16,6 +16,7 @@ from tests.flows.warehouse.records import (
     metrics_frame,
     start,
 )
+from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.versions import (
     RunFacts,
     changed_headlines,
@@ -24,7 +25,9 @@ from vcc.flows.warehouse.versions import (
 )
 
 
-def test_same_figures_keep_the_version_and_a_draft_is_replaced_not_revised(warehouse):
+def test_same_figures_keep_the_version_and_a_draft_is_replaced_not_revised(
+    warehouse: Warehouse,
+) -> None:
     start(warehouse, "run-1")
     finish(warehouse, "run-1", metrics_frame(("R6-UPDATE", 40, 30)), "a" * 64)
     start(warehouse, "run-2")
@@ -37,7 +40,7 @@ def test_same_figures_keep_the_version_and_a_draft_is_replaced_not_revised(wareh
     assert (version["run_id"], version["metrics_sha256"]) == ("run-3", "b" * 64)
 
 
-def test_changed_figures_after_circulation_are_a_revision_saying_why(warehouse):
+def test_changed_figures_after_circulation_are_a_revision_saying_why(warehouse: Warehouse) -> None:
     start(warehouse, "run-1")
     finish(warehouse, "run-1", metrics_frame(("R6-UPDATE", 40, 30), ("R9-OUTCOME", 8, 8)), "a" * 64)
     circulate(warehouse, "run-1", 1)
@@ -62,7 +65,9 @@ def _says(report: str, reviews: str = "none", quality: str = "q") -> dict[str, s
     return {"report": report, "case reviews": reviews, "data quality": quality}
 
 
-def test_a_changed_report_with_the_same_figures_is_a_new_edition_once_circulated(warehouse):
+def test_a_changed_report_with_the_same_figures_is_a_new_edition_once_circulated(
+    warehouse: Warehouse,
+) -> None:
     figures = metrics_frame(("R6-UPDATE", 40, 30))
     start(warehouse, "run-1")
     finish(warehouse, "run-1", figures, "a" * 64, content=_says("first words"))
@@ -102,7 +107,7 @@ def test_a_changed_report_with_the_same_figures_is_a_new_edition_once_circulated
     assert [r.name for r in revised.revisions] == ["1, edition 2", "2"]
 
 
-def test_a_new_edition_names_what_it_was_made_from_that_differs():
+def test_a_new_edition_names_what_it_was_made_from_that_differs() -> None:
     class Earlier(dict):
         pass
 
@@ -120,7 +125,7 @@ def test_a_new_edition_names_what_it_was_made_from_that_differs():
     ]  # fmt: skip
 
 
-def test_configuration_and_code_changes_are_named():
+def test_configuration_and_code_changes_are_named() -> None:
     class Earlier(dict):
         pass
 
@@ -193,7 +198,7 @@ def test_a_configuration_change_names_the_sections_that_changed(warehouse):
     assert _circulated_then_rerun(warehouse, stricter) == ["configuration changed (measures)"]
 
 
-def test_changed_headlines_keep_suppressed_figures_suppressed():
+def test_changed_headlines_keep_suppressed_figures_suppressed() -> None:
     before = metrics_frame(("R6-UPDATE", 20, 15), ("R7-VPS", 3, 1))
     after = metrics_frame(("R6-UPDATE", 20, 17), ("R7-VPS", 4, 2))
     # 17 met of 20 leaves 3 not met (< 5): the rate is hidden now; R7-VPS's eligible is small

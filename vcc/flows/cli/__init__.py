@@ -2,7 +2,7 @@
 group of them. This is the one place that wires them together; ``vcc.flows.cli:main`` is the
 console script and ``python -m vcc.flows.cli`` runs the same."""
 
-from vcc.flows.cli import catalogue, operations, qaf, run, sources
+from vcc.flows.cli import catalogue, operations, qaf, run, sources, warehouse
 from vcc.flows.cli.app import main
 
 for command in (
@@ -19,6 +19,7 @@ for command in (
     operations.show,
     qaf.sample,
     qaf.review,
+    warehouse.warehouse,
 ):
     main.add_command(command)
 

@@ -78,8 +78,8 @@ def history(quarter: Quarter | None, config, out, area) -> None:
     # Inside: SQLAlchemy and the settings, 1,505 ms, which vcc --help never needs
     from vcc.flows.operations.history import history_text
 
-    _, warehouse, _ = open_place(config, out, area)
-    click.echo(history_text(warehouse, str(quarter) if quarter else None), nl=False)
+    _, warehouse, output_root = open_place(config, out, area)
+    click.echo(history_text(warehouse, str(quarter) if quarter else None, output_root), nl=False)
 
 
 @click.command()
@@ -93,5 +93,8 @@ def show(run_id: str, as_json: bool, config, out, area) -> None:
     # Inside: SQLAlchemy and the settings, 1,505 ms, which vcc --help never needs
     from vcc.flows.operations.history import show_json, show_text
 
-    _, warehouse, _ = open_place(config, out, area)
-    click.echo((show_json if as_json else show_text)(warehouse, run_id), nl=False)
+    _, warehouse, output_root = open_place(config, out, area)
+    if as_json:
+        click.echo(show_json(warehouse, run_id), nl=False)
+    else:
+        click.echo(show_text(warehouse, run_id, output_root), nl=False)

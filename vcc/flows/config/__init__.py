@@ -33,6 +33,7 @@ from vcc.flows.config.settings import (
     ValidationSettings,
     WarehouseSettings,
     is_plausible_address,
+    some_districts,
 )
 from vcc.flows.config.sources import FROM_FILE, URL_KEYS, SourceConfig, TableSource
 from vcc.flows.errors import ConfigError
@@ -72,6 +73,8 @@ class Config(Strict):
     output_dir: Path = Path("out")
     # The files this configuration was read from, for the manifest.
     files: list[str] = Field(default_factory=list)
+
+    _districts = field_validator("districts")(some_districts)
 
     @field_validator("areas")
     @classmethod

@@ -99,6 +99,14 @@ class MailSettings(Strict):
     failure_notify: list[str] = Field(default_factory=list)  # told when a scheduled run fails
     timeout_seconds: float = Field(default=30.0, gt=0)
 
+    @field_validator("host")
+    @classmethod
+    def _one_host_name(cls, host: str) -> str:
+        # A line break would end the SMTP command it is written in and begin another.
+        if not host or any(c.isspace() or not c.isprintable() for c in host):
+            raise ValueError(f"{host!r} is not a host name (no spaces, line breaks or controls)")
+        return host
+
     @model_validator(mode="after")
     def _addresses_and_credentials(self) -> MailSettings:
         for key in ("sender", "distribution", "failure_notify"):
@@ -134,6 +142,24 @@ class ValidationSettings(Strict):
     earliest_date: dt.date = dt.date(2000, 1, 1)
     max_linkage_failure: float = Field(default=0.5, ge=0, le=1)
 
+    @field_validator("earliest_date")
+    @classmethod
+    def _not_in_the_future(cls, earliest: dt.date) -> dt.date:
+        if earliest > dt.date.today():
+            raise ValueError(
+                f"{earliest} is after today: every date up to the as-of date would be "
+                "quarantined as implausible"
+            )
+        return earliest
+
+
+def some_districts(districts: list[str]) -> list[str]:
+    """``districts`` if it names one; with none, every crime would be quarantined as "not a
+    configured district"."""
+    if not districts:
+        raise ValueError("names no district: list the area's districts, as in config/default.toml")
+    return districts
+
 
 # An area's name is the folder of its outputs (<out>/<name>/<Q>/): lower case, and not one of the
 # folders vcc writes beside them.
@@ -152,6 +178,8 @@ class AreaConfig(Strict):
     sources: dict[str, SourceConfig]
     # its most similar areas (a police "most similar group"), by their names in [areas]
     similar: list[str] = Field(default_factory=list)
+
+    _districts = field_validator("districts")(some_districts)
 
     @field_validator("sources")
     @classmethod

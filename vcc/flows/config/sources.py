@@ -10,8 +10,13 @@ from typing import Literal, cast
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from vcc.flows.config.date_format import check_date_format
 from vcc.flows.errors import ConfigError
 from vcc.transforms.settings import Strict
+
+
+def _reads_a_day(date_format: str | None) -> str | None:
+    return None if date_format is None else check_date_format(date_format)
 
 
 class TableSource(Strict):
@@ -42,6 +47,8 @@ class TableSource(Strict):
             )
         return file
 
+    _date_format_reads_a_day = field_validator("date_format")(_reads_a_day)
+
 
 class SourceConfig(Strict):
     kind: Literal["sql", "files"]
@@ -56,6 +63,8 @@ class SourceConfig(Strict):
     date_format: str | None = None
     timezone: str = "Europe/London"
     tables: dict[str, TableSource] = Field(default_factory=dict)
+
+    _date_format_reads_a_day = field_validator("date_format")(_reads_a_day)
 
     @model_validator(mode="after")
     def _kind_has_its_location(self, info: ValidationInfo) -> SourceConfig:

@@ -25,7 +25,8 @@ from sqlalchemy import insert, select
 from vcc.flows.checksums import CHECKSUMS, RELEASE_FOLDER, ReleaseAltered, release_checksum
 from vcc.flows.errors import VccError
 from vcc.flows.manifest import Manifest
-from vcc.flows.operations.mail import send_message
+from vcc.flows.operations.mail import RecipientRefused, send_message
+from vcc.flows.operations.refusals import REFUSALS, record_refusal
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.tables import approvals, circulated_instances, circulations
 
@@ -214,9 +215,16 @@ def _send(
         f"Sent by {config.report.produced_by}.\n"
     )
     sent: list[str] = []
+    refused: dict[str, str] = {}
     for number, recipient in enumerate(to_send, start=1):
         try:
             message_id = send_message(config.mail, recipient, subject, body, [attachment])
+        except RecipientRefused as error:
+            # One refused mailbox stops no one else: recorded with the server's reply.
+            refused[recipient] = str(error)
+            record_refusal(output_root, quarter, report.version, report.edition, recipient,
+                           str(error), sent_by)  # fmt: skip
+            continue
         except VccError as error:
             raise CirculationError(
                 f"{error}; sent to {len(sent)} of {len(to_send)} before it failed (recorded); "
@@ -239,6 +247,14 @@ def _send(
         sent.append(recipient)
         if progress:
             progress(f"sent {number}/{len(to_send)}")
+    if refused:
+        replies = "; ".join(refused.values())
+        raise CirculationError(
+            f"sent to {len(sent)} of {len(to_send)}; refused {len(refused)}: "
+            f"{', '.join(refused)} ({replies}); each refusal is recorded in "
+            f"{output_root / REFUSALS}: correct the address in [mail] distribution and run "
+            f"`vcc circulate --quarter {quarter}` again to send to it"
+        )
     return CirculationResult(report, sent, [] if resend else already)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 from typing import Any
 
 from vcc.flows.errors import VccError
+from vcc.flows.operations.report_files import report_file, run_state
 from vcc.flows.warehouse.store import Warehouse
 from vcc.flows.warehouse.versions import version_label
 
@@ -46,7 +48,9 @@ def _took(run: dict[str, Any]) -> str:
     return f"{(run['finished_at'] - run['started_at']).total_seconds():.0f} s"
 
 
-def history_text(warehouse: Warehouse, quarter: str | None) -> str:
+def history_text(warehouse: Warehouse, quarter: str | None, output_root: Path | None = None) -> str:
+    """The runs (a killed one shown dead, not running) and report versions; each approved or
+    circulated report named where it is kept, with its SHA-256 (``report_files``)."""
     runs = warehouse.list_runs(quarter)
     where = f" for {quarter}" if quarter else ""
     if not runs:
@@ -57,7 +61,7 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
             run["quarter"],
             f"{run['as_of']:%Y-%m-%d}",
             run["triggered_by"],
-            run["status"],
+            run_state(run),
             "" if run["version"] is None else str(run["version"]),
             f"{run['started_at']:%Y-%m-%d %H:%M}",
             _took(run),
@@ -69,7 +73,8 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
     lines = [f"Runs{where} ({len(runs)}):", *_table(header, run_rows, failures), ""]
     approved = warehouse.table("approvals", quarter)
     sent = warehouse.table("circulations", quarter)
-    version_rows, whys = [], []
+    version_rows, whys, kept = [], [], []
+    by_id = {run["run_id"]: run for run in runs}
     for version in warehouse.table("report_versions", quarter):
         key = (version["quarter"], version["version"], version["edition"])
         approvals = [a for a in approved if (a["quarter"], a["version"]) == key[:2]]
@@ -77,6 +82,16 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
             c["recipient"] for c in sent if (c["quarter"], c["version"], c["edition"]) == key
         }
         current = [a for a in approvals if a["pdf_sha256"] == version["pdf_sha256"]]
+        made_by = by_id.get(version["run_id"])
+        if (current or recipients) and made_by is not None:
+            found = report_file(output_root, made_by)
+            label = f"{version['quarter']} {version_label(version['version'], version['edition'])}"
+            kept.append(
+                f"  {label}: {found.path} (SHA-256 {found.sha256[:16]}…)"
+                if found
+                else f"  {label}: its PDF is not in {output_root} (SHA-256 "
+                f"{version['pdf_sha256'][:16]}…)"
+            )
         version_rows.append(
             [
                 version["quarter"],
@@ -96,6 +111,8 @@ def history_text(warehouse: Warehouse, quarter: str | None) -> str:
             *_table(header, version_rows, whys),
             "",
         ]
+    if kept and output_root is not None:
+        lines += ["Approved or circulated reports:", *kept, ""]
     return "\n".join(lines) + "\n"
 
 
@@ -111,16 +128,17 @@ def _long_date(day: Any) -> str:
     return f"{day.day} {day:%B %Y}" if hasattr(day, "day") else str(day)
 
 
-def show_text(warehouse: Warehouse, run_id: str) -> str:
-    """One run in words: what it reported, how it ended, the report it made, its source rows,
-    its timings and provenance; the manifest itself is ``vcc show --json``."""
+def show_text(warehouse: Warehouse, run_id: str, output_root: Path | None = None) -> str:
+    """One run in words: what it reported, how it ended, the report it made (and where it is
+    now: a superseded run's is kept in the archive), its source rows, its timings and
+    provenance; the manifest itself is ``vcc show --json``."""
     run = _run_record(warehouse, run_id)
     manifest = json.loads(run["manifest"]) if run["manifest"] else {}
     finished = run["finished_at"]
     ended = f", finished {finished:%Y-%m-%d %H:%M} ({_took(run)})" if finished else ""
     lines = [
         f"Run {run['run_id']}: {run['quarter']}, data as of {_long_date(run['as_of'])}",
-        f"{'Status':<14} {run['status']}, started by {run['triggered_by']} on "
+        f"{'Status':<14} {run_state(run)}, started by {run['triggered_by']} on "
         f"{run['started_at']:%Y-%m-%d %H:%M}{ended}",
     ]
     if run["error"]:
@@ -133,7 +151,14 @@ def show_text(warehouse: Warehouse, run_id: str) -> str:
     elif run["version"] is not None:
         lines.append(f"{'Report':<14} {version_label(int(run['version']))}")
     outputs = manifest.get("outputs") or {}
-    if outputs.get("report"):
+    found = report_file(output_root, run)
+    if found is not None and found.current:
+        lines.append(f"{'':<14} {found.path} (SHA-256 {found.sha256})")
+    elif found is not None:
+        by = f" by run {found.superseded_by}" if found.superseded_by else ""
+        lines.append(f"{'':<14} superseded{by}; this run's report is kept at {found.path} "
+                     f"(SHA-256 {found.sha256})")  # fmt: skip
+    elif outputs.get("report"):
         lines.append(f"{'':<14} {outputs['report']}")
     rows = manifest.get("rows") or []
     if rows:

@@ -142,7 +142,7 @@ def many_areas_report(
     config = load_config(Path(config_path) if config_path else None)
     output_root = Path(out_dir) if out_dir else config.output_dir
     as_of_date = as_of or dt.date.today()  # one as-of date for every area
-    target = reportable_quarter(quarter, as_of_date)
+    target = reportable_quarter(quarter, as_of_date, config.validation.earliest_date)
     progress("%d areas: quarter %s, as of %s", len(config.areas), target, as_of_date)
     futures = [
         area_task.submit(name, target, as_of_date, config_path, str(output_root),

@@ -28,6 +28,7 @@ from vcc.flows.config import Config
 from vcc.flows.errors import AreasFailed, one_line
 from vcc.flows.manifest import ComparisonManifest
 from vcc.flows.run.outputs import next_report_date
+from vcc.flows.run.people_files import write_csv
 from vcc.flows.run.progress import progress
 from vcc.flows.run.release import ReleaseFacts, write_comparison_release
 from vcc.flows.version import code_version
@@ -35,7 +36,6 @@ from vcc.flows.warehouse.store import open_warehouse
 from vcc.flows.warehouse.versions import RunFacts
 from vcc.reports.comparison import comparison_context, render_comparison
 from vcc.reports.model import quarter_period
-from vcc.transforms.cell_text import neutralise_frame
 from vcc.transforms.comparison import compare_areas, published_comparison
 from vcc.transforms.metrics import METRIC_COLUMNS
 from vcc.transforms.quarters import Quarter
@@ -79,7 +79,7 @@ def publish_comparison(
         published = published_comparison(table, config.disclosure.threshold)
         staging.mkdir()
         csv = staging / "comparison.csv"
-        neutralise_frame(published).to_csv(csv, index=False, lineterminator="\n")
+        write_csv(published, csv)
         pdf = staging / f"vcc-{quarter}-comparison.pdf"
         titles = {name: area.area for name, area in config.areas.items()}
         context = comparison_context(
@@ -88,9 +88,7 @@ def publish_comparison(
             {name: list(area.similar) for name, area in config.areas.items()},
         )  # fmt: skip
         render_comparison(context, pdf)
-        release_sha256 = _write_release(
-            config, staging, quarter, as_of, neutralise_frame(published), titles, missing
-        )
+        release_sha256 = _write_release(config, staging, quarter, as_of, published, titles, missing)
         area_rows = _area_rows(metrics, quarter)
         metrics_sha256 = sha256(csv)
         plan = warehouse.plan_version(

@@ -152,12 +152,20 @@ def run_as_of(as_of: dt.date | None, output_root: Path, from_snapshot: str | Non
     return as_of or taken
 
 
-def reportable_quarter(quarter: str | None, as_of: dt.date) -> Quarter:
+def reportable_quarter(
+    quarter: str | None, as_of: dt.date, earliest: dt.date = dt.date.min
+) -> Quarter:
     """The quarter a run reports (default: the last complete one on the as-of date); refuses
-    one not begun by that date, or an as-of date after today."""
+    one not begun by that date, an as-of date after today, or one before ``[validation]
+    earliest_date`` (every date in the sources would be implausible)."""
     target = Quarter.parse(quarter) if quarter else Quarter.last_complete(as_of)
     if problem := unreportable(target, as_of, dt.date.today()):
         raise RunDatesError(problem)
+    if earliest > as_of:
+        raise RunDatesError(
+            f"[validation] earliest_date {earliest} is after the as-of date {as_of}: every date "
+            "up to the as-of date would be quarantined as implausible"
+        )
     return target
 
 
@@ -188,7 +196,7 @@ def quarterly_compliance_report(
     if area is not None:
         config, output_root = config.for_area(area), output_root / area
     as_of_date = run_as_of(as_of, output_root, from_snapshot)
-    target_quarter = reportable_quarter(quarter, as_of_date)
+    target_quarter = reportable_quarter(quarter, as_of_date, config.validation.earliest_date)
     # the Victims' Code version of the quarter, its deadlines settled into the configuration
     catalogue = config.catalogue(target_quarter.start)
     config = config.settled(catalogue)

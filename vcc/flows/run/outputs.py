@@ -21,6 +21,7 @@ from vcc.flows.config import Config
 from vcc.flows.operations.schedule import quarterly_run_dates
 from vcc.flows.private import FOLDER_MODE, make_private
 from vcc.flows.run.pdf import PdfProcess
+from vcc.flows.run.people_files import csv_text, write_csv
 from vcc.flows.run.progress import progress
 from vcc.flows.run.release import ReleaseFacts, quarter_tables, write_release
 from vcc.flows.sources.extract import RawTable
@@ -41,7 +42,6 @@ from vcc.reports.render import (
 from vcc.reports.workbook import write_published_workbook
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.catalogue import load_catalogue
-from vcc.transforms.cell_text import neutralise, neutralise_frame
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter, long_date
 
@@ -103,7 +103,7 @@ def metrics_csv(metrics: pd.DataFrame) -> str:
     """``metrics.csv``: counts as integers, rates and bounds to 4 places, empty when undefined."""
     text = four_places(metrics)
     text["target"] = metrics["target"].map(lambda v: f"{v:.2f}")
-    return neutralise_frame(text).to_csv(index=False, lineterminator="\n")
+    return csv_text(text)
 
 
 def _write_quarantine(run: RunOutputs, folder: Path) -> dict[str, int]:
@@ -114,8 +114,8 @@ def _write_quarantine(run: RunOutputs, folder: Path) -> dict[str, int]:
         if not len(reasons):
             continue
         rows = run.raw[source][table].frame.loc[reasons.index]
-        rows = neutralise_frame(rows.assign(reason=reasons.to_numpy()))
-        rows.to_csv(folder / f"{source}.{table}.csv", index=False, lineterminator="\n")
+        rows = rows.assign(reason=reasons.to_numpy())
+        write_csv(rows, folder / f"{source}.{table}.csv")
         written[f"{source}.{table}"] = len(rows)
     return written
 
@@ -165,12 +165,12 @@ def _render(
     (staging / f"{run.report_name}.html").write_text(standalone_html(html), encoding="utf-8")
     config = run.config
     write_published_workbook(
-        neutralise_frame(run.figures.published),
+        run.figures.published,
         staging / "published-tables.xlsx",
-        title=neutralise(config.report.title),
+        title=config.report.title,
         quarter=run.quarter,
-        area=neutralise(config.report.area),
-        produced_by=neutralise(config.report.produced_by),
+        area=config.report.area,
+        produced_by=config.report.produced_by,
         as_of=run.as_of,
         threshold=config.disclosure.threshold,
         published_on=long_date(run.extracted_at.date()),
@@ -228,18 +228,13 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
         (staging / "metrics.csv").write_text(metrics_csv(figures.metrics), encoding="utf-8")
         tables = {"changes": figures.changes, "spc": figures.spc, **figures.analyses}
         for stem, table in tables.items():
-            four_places(table).to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n")
+            write_csv(four_places(table), staging / f"{stem}.csv")
         if figures.feedback is not None:  # the victims' survey (CONTRACT.md §7.3), if supplied
             feedback = figures.feedback
-            neutralise_frame(four_places(feedback.table)).to_csv(
-                staging / "feedback.csv", index=False, lineterminator="\n"
-            )
-            neutralise_frame(feedback.published).to_csv(
-                staging / "published-feedback.csv", index=False, lineterminator="\n"
-            )
-        # Text from the sources or the configuration never runs as a formula (cell_text).
-        published = neutralise_frame(figures.published)
-        published.to_csv(staging / "published-tables.csv", index=False, lineterminator="\n")
+            write_csv(four_places(feedback.table), staging / "feedback.csv")
+            write_csv(feedback.published, staging / "published-feedback.csv")
+        # Text from the sources or the configuration never runs as a formula (people_files).
+        write_csv(figures.published, staging / "published-tables.csv")
         counts = run.outcome.table_counts()
         for source, table, read in counts[["source", "table", "rows_read"]].itertuples(index=False):
             # rows read = rows accepted + rows quarantined, against what extraction really read
@@ -248,7 +243,7 @@ def write_outputs(run: RunOutputs) -> tuple[Path, VersionPlan]:
                     f"{source}.{table}: rows were lost between extract and validate"
                 )
         quality = data_quality_csv(run.outcome, run.as_of)
-        quality.to_csv(staging / "data-quality.csv", index=False, lineterminator="\n")
+        write_csv(quality, staging / "data-quality.csv")
         snapshots = _write_snapshots(run, staging / "snapshots")
         data = _report_data(run, counts, quality)
         context = report_context(data)  # drawn once: for the fingerprint, then for the files

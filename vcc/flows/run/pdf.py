@@ -117,8 +117,11 @@ def main() -> None:
     try:
         write_pdf(Path(job["html"]).read_text(encoding="utf-8"), Path(job["pdf"]))
     except OSError as error:
+        # A disk that fills while the PDF is written: no half-written PDF is left behind, and
+        # the error names the file (a write's error carries no name of its own).
+        Path(job["pdf"]).unlink(missing_ok=True)
         print(json.dumps({"errno": error.errno, "strerror": error.strerror,
-                          "filename": error.filename}))  # fmt: skip
+                          "filename": error.filename or job["pdf"]}))  # fmt: skip
         sys.exit(1)
     except Exception as error:
         print(json.dumps({"error": f"WeasyPrint raised {type(error).__name__}"}))

@@ -185,7 +185,8 @@ def _run_id_of(folder: Path) -> str | None:
 
 def _archive(retired: Path, archive: Path) -> None:
     """Keep a replaced run's manifest and snapshots, so that its figures stay reproducible
-    (``vcc run --from-snapshot RUN_ID``)."""
+    (``vcc run --from-snapshot RUN_ID``), and its report: a PDF that was approved or circulated
+    is a record (its SHA-256 is in the manifest; ``vcc show`` and ``vcc history`` name it)."""
     manifest = retired / "manifest.json"
     if not manifest.exists():
         return
@@ -193,6 +194,8 @@ def _archive(retired: Path, archive: Path) -> None:
     kept = private_folder(private_folder(archive) / run_id)
     if (retired / "snapshots").exists():
         os.replace(retired / "snapshots", kept / "snapshots")
+    for report in retired.glob("*.pdf"):
+        os.replace(report, kept / report.name)
     # the manifest last: while the retired folder has it, it still has something to archive
     os.replace(manifest, kept / "manifest.json")
     make_private(kept)  # case data: owner-only (flows.private)

@@ -20,6 +20,7 @@ vectorised string and date code; no Python loop runs over rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from collections.abc import Callable
 
@@ -28,6 +29,7 @@ import pandas as pd
 
 from vcc.flows.config import SourceConfig
 from vcc.flows.errors import ConfigError
+from vcc.flows.sources import date_text
 from vcc.flows.sources.extract import RawTable
 from vcc.transforms import schema
 
@@ -45,7 +47,8 @@ REASONS = {
     "float": "is not a number",
     "str": "is not text",  # never raised: any value reads as text
 }
-PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
+# ``why``: for a date, why it did not read (``date_text``: partial, swapped, ...); else blank.
+PROBLEM_COLUMNS = ["row", "column", "value", "reason", "why"]
 BOOLEANS = {
     **dict.fromkeys(("true", "1", "y", "yes"), True),
     **dict.fromkeys(("false", "0", "n", "no"), False),
@@ -63,7 +66,8 @@ def coerce_table(
     timezone: str = "Europe/London",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(typed, problems): the table typed by its canonical kinds, with the same index and columns,
-    and one problem row (row, column, value, reason) per present value that could not be read."""
+    and one problem row (row, column, value, reason, why) per present value that could not be
+    read."""
     _check_timezone(timezone)
     typed: dict[str, pd.Series] = {}
     problems = [_empty_problems()]
@@ -72,7 +76,12 @@ def coerce_table(
             raw.frame[column.name], column.kind, date_format, timezone
         )
         typed[column.name] = values
-        problems.append(_problems(column.name, unreadable, REASONS[column.kind]))
+        why = (
+            date_text.why_unreadable(unreadable, date_format)
+            if column.kind == "datetime"
+            else pd.Series("", index=unreadable.index, dtype="string")
+        )
+        problems.append(_problems(column.name, unreadable, REASONS[column.kind], why))
     problem_frame = pd.concat(problems, ignore_index=True)
     problem_frame["row"] = problem_frame["row"].astype(raw.frame.index.dtype)
     return pd.DataFrame(typed, index=raw.frame.index), problem_frame
@@ -88,7 +97,23 @@ def coerce_source(
         date_format = source.table(name).date_format or source.date_format
         table = schema.CANONICAL[source_name][name]
         coerced[name] = coerce_table(raw, table, date_format, source.timezone)
+        _refuse_spoiled_date_columns(f"{source_name}.{name}", raw, table, coerced[name][1])
     return coerced
+
+
+def _refuse_spoiled_date_columns(
+    where: str, raw: RawTable, table: schema.Table, problems: pd.DataFrame
+) -> None:
+    """A date column whose values are day-and-month swapped, or epoch numbers, throughout is
+    refused in one line (``date_text.refuse_systematic``), not quarantined row by row."""
+    for column in table.columns:
+        if column.kind != "datetime" or problems.empty:
+            continue
+        mine = problems[problems["column"] == column.name]
+        if mine.empty:
+            continue
+        present = int(_as_text(pd.Index(raw.frame[column.name].dropna())).notna().sum())
+        date_text.refuse_systematic(where, column.name, present, mine)
 
 
 def coerce_column(
@@ -174,16 +199,26 @@ def _parse_datetimes(
         stamps = pd.Series(distinct)  # typed by Parquet or the database driver
         if stamps.dt.tz is not None:
             stamps = stamps.dt.tz_convert(timezone).dt.tz_localize(None)
-    elif date_format:
-        # The source's own format first; canonical ISO 8601 still reads, e.g. from XLSX dates.
-        stamps = _strptime(text, date_format, timezone)
-        unread = stamps.isna() & text.notna()
-        if unread.any():
-            stamps = stamps.where(~unread, _parse_iso(text.where(unread), timezone))
     else:
-        stamps = _parse_iso(text, timezone)
+        # The source's own format first; canonical ISO 8601 still reads, e.g. from XLSX dates,
+        # if it names a day (pandas would read 2026-09 as 1 September) and is as precise as the
+        # date_format declares (a time of day, with %H:%M).
+        stamps = _strptime(text, date_format, timezone) if date_format else None
+        iso = text.notna() if stamps is None else stamps.isna() & text.notna()
+        iso &= text.str.contains(date_text.ISO_WITH_DAY, regex=True).fillna(False)
+        # A date or datetime object (a workbook cell, a database driver's) is typed already.
+        iso &= (date_text.iso_unit(text) >= date_text.declared_unit(date_format)) | _typed(distinct)
+        read = _parse_iso(text.where(iso), timezone)
+        stamps = read if stamps is None else stamps.where(~iso, read)
     # datetime64[ns] spans 1677-2262: a sentinel such as 9999-12-31 is not a date we can use.
     return stamps.where(stamps.between(pd.Timestamp.min, pd.Timestamp.max))
+
+
+def _typed(distinct: pd.Index) -> pd.Series:
+    """Whether each distinct value is a date or datetime object, not text."""
+    if distinct.dtype != object:
+        return pd.Series(False, index=range(len(distinct)))
+    return pd.Series([isinstance(value, dt.date) for value in distinct])
 
 
 def _parse_iso(text: pd.Series, timezone: str) -> pd.Series:
@@ -214,15 +249,18 @@ PARSERS: dict[str, Parser] = {
 }
 
 
-def _problems(column: str, unreadable: pd.Series, reason: str) -> pd.DataFrame:
+def _problems(column: str, unreadable: pd.Series, reason: str, why: pd.Series) -> pd.DataFrame:
+    plain = (why == "") | (why == date_text.NOT_A_DATE)
+    told = (": " + why).where(~plain, "")
     return pd.DataFrame(
         {
             "row": unreadable.index,
             "column": column,
             "value": unreadable.to_numpy(),
-            "reason": (f"{column}: '" + unreadable + f"' {reason}").to_numpy(),
+            "reason": (f"{column}: '" + unreadable + f"' {reason}" + told).to_numpy(),
+            "why": why.to_numpy(),
         }
-    ).astype({"column": "string", "value": "string", "reason": "string"})
+    ).astype({"column": "string", "value": "string", "reason": "string", "why": "string"})
 
 
 def _empty_problems() -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vcc.flows.sources import date_text
 from vcc.flows.sources.suites import RuleResult, TableKey
 from vcc.transforms.schema import CANONICAL, IDENTIFIER_MAX_LENGTH, LINKS
 
@@ -108,8 +109,9 @@ def row_failures(
 def _parse_failures(
     key: TableKey, problems: pd.DataFrame | None
 ) -> tuple[list[Failure], dict[str, pd.Index]]:
-    """Coerce's problems (row, column, value, reason), one failure per column. Coerce's own reason
-    quotes the raw value, so the reason here is built from the column's kind instead."""
+    """Coerce's problems (row, column, value, reason, why), one failure per column and cause
+    (``why``: a partial date, day and month swapped, ...). Coerce's own reason quotes the raw
+    value, so the reason here is built from the column's kind and the cause instead."""
     if problems is None or problems.empty:
         return [], {}
     table = CANONICAL[key[0]][key[1]]
@@ -117,17 +119,21 @@ def _parse_failures(
         str(column): pd.Index(group["row"].unique())
         for column, group in problems.groupby("column", sort=False)
     }
+    if "why" not in problems:
+        problems = problems.assign(why="")
     failures = []
-    for column, rows in unparseable.items():
-        expected = _KIND_WORDS[table.column(column).kind]
+    for (column, why), group in problems.fillna({"why": ""}).groupby(["column", "why"], sort=False):
+        expected = _KIND_WORDS[table.column(str(column)).kind]
+        if why.startswith("no "):  # date_text: a partial date, or one short of its precision
+            name, told = f"partial {column}", f"partial {column}: {why}"
+        elif why and why != date_text.NOT_A_DATE:
+            name, told = f"unparseable {column}", f"unparseable {column}: {why}"
+        else:
+            name, told = f"unparseable {column}", f"unparseable {column}: not {expected}"
         failures.append(
-            Failure(
-                f"unparseable {column}",
-                f"a value present but not {expected}",
-                rows,
-                reason=f"unparseable {column}: not {expected}",
-            )
-        )
+            Failure(name, f"a value present but not {expected}", pd.Index(group["row"].unique()),
+                    reason=told)
+        )  # fmt: skip
     return failures, unparseable
 
 

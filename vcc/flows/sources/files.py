@@ -24,6 +24,7 @@ from python_calamine import CalamineError, PasswordError
 
 from vcc.flows.config import SourceConfig, TableSource
 from vcc.flows.errors import SourceError
+from vcc.flows.sources.encoding_check import check_encoding
 from vcc.transforms import schema
 
 CSV_ERROR_PREFIX = "Error tokenizing data. C error: "
@@ -61,7 +62,7 @@ def read_folder(
         if not path.resolve().is_relative_to(folder.resolve()):
             # a symbolic link (or a glob) leading out of the folder: read nothing from there
             raise SourceError(f"{where}: {path} leads outside the source's folder {folder}")
-        yield table, _read_file(path, spec, source, where), str(path)
+        yield table, _read_file(path, spec, source, where), _origin(folder, table.name, spec, path)
 
 
 def newest_drop(folder: Path, table: str, pattern: str | None = None) -> Path | None:
@@ -76,6 +77,21 @@ def newest_drop(folder: Path, table: str, pattern: str | None = None) -> Path | 
         )
         candidates = [p for p in folder.iterdir() if default.fullmatch(p.name)]
     return max((p for p in candidates if p.is_file()), key=_drop_order, default=None)
+
+
+def _origin(folder: Path, table: str, spec: TableSource, path: Path) -> str:
+    """The file read, and, when it is the newest of several drops, the drops found."""
+    if spec.file:
+        found = glob.glob(os.path.join(glob.escape(str(folder)), spec.file))
+        names = sorted(Path(p).name for p in found if Path(p).is_file())
+    else:
+        default = re.compile(
+            rf"{re.escape(table)}(_\d{{4}}-\d{{2}}-\d{{2}})?\.(csv|xlsx|parquet)", re.IGNORECASE
+        )
+        names = sorted(p.name for p in folder.iterdir() if default.fullmatch(p.name))
+    if len(names) < 2:
+        return str(path)
+    return f"{path} (the newest of {len(names)} drops found: {', '.join(names)})"
 
 
 def _drop_order(path: Path) -> tuple[str, float, str]:
@@ -106,6 +122,7 @@ def _read_csv(path: Path, encoding: str, delimiter: str, where: str) -> pd.DataF
         codec = codecs.lookup(encoding).name
     except LookupError:
         raise SourceError(f"{where}: unknown text encoding {encoding!r}") from None
+    check_encoding(path, codec, where)  # UTF-16 without its mark, UTF-8 declared as cp1252
     if codec == "utf-8":
         encoding = "utf-8-sig"  # Excel writes a byte-order mark before UTF-8 text: dropped
     text: Path | io.StringIO = path
@@ -216,6 +233,8 @@ def _read_xlsx(path: Path, sheet: str | None, where: str) -> pd.DataFrame:
                 raise SourceError(f"{where}: {path} has no sheet {sheet!r} (it has {sheets})")
             name = sheet if sheet is not None else workbook.sheet_names[0]
             frame = pd.read_excel(workbook, name, keep_default_na=False, na_values=[""])
+            # Which sheet was read of which: a column missing from it names them (mapping.py).
+            frame.attrs["sheet"] = (str(name), [str(n) for n in workbook.sheet_names], sheet)
         if _holds_formulas(path):
             _check_formulas(path, str(name), where)
     except PasswordError as error:

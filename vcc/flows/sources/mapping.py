@@ -24,6 +24,14 @@ def canonical_frame(
     missing = [column for column in wanted if column not in frame.columns]
     if missing:
         hint = " (only one column was read: check the delimiter)" if frame.shape[1] == 1 else ""
+        read, sheets, configured = frame.attrs.get("sheet") or (None, [], None)
+        if read is not None and len(sheets) > 1:
+            which = "the one configured" if configured else "the first, as no sheet is configured"
+            hint = (
+                f" (sheet {read!r} was read, {which}; the workbook's sheets are "
+                f"{', '.join(map(repr, sheets))}: name the table's sheet with "
+                f"[sources.{source}.tables.{table.name}] sheet)"
+            )
         raise SourceError(f"{where}: {origin} lacks column {', '.join(missing)}{hint}")
     doubled = [column for column in wanted if list(frame.columns).count(column) > 1]
     if doubled:

@@ -38,11 +38,21 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from vcc.flows.config.settings import WAREHOUSE_FILE as WAREHOUSE_FILE
 from vcc.flows.config.settings import default_url as default_url
-from vcc.flows.errors import VccError
 from vcc.flows.private import private_file, private_folder
 from vcc.flows.urls import mask_secrets, mask_url
 from vcc.flows.warehouse.locks import QuarterLocked as QuarterLocked
 from vcc.flows.warehouse.locks import QuarterLocks, now
+from vcc.flows.warehouse.reachable import WarehouseError as WarehouseError
+from vcc.flows.warehouse.reachable import WarehouseUnreachable as WarehouseUnreachable
+from vcc.flows.warehouse.reachable import report_unreachable
+from vcc.flows.warehouse.schema_check import (
+    backup_sqlite,
+    create_sqlite,
+    empty_file_problem,
+    known_revisions,
+    schema_problem,
+    sqlite_path,
+)
 from vcc.flows.warehouse.tables import (
     circulations,
     metadata,
@@ -61,10 +71,6 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SCHEMA_REVISION = "0005"  # the newest migration's revision id (a test checks it is the head)
-
-
-class WarehouseError(VccError):
-    """The warehouse cannot be opened or written."""
 
 
 class WarehouseDamaged(WarehouseError):
@@ -88,7 +94,15 @@ class Warehouse:
         lock_wait_seconds); ``notice`` hears, once, that an operation is waiting for it."""
         self.url = url
         self.shown_url = mask_url(url)
+        self.notice = notice
         try:
+            database = sqlite_path(url)
+            if database is not None:
+                if problem := empty_file_problem(database):
+                    raise self._damaged(problem, by=None)
+                if not database.exists():  # only a missing file is a new warehouse
+                    private_folder(database.parent)
+                    create_sqlite(database, self._make_schema)
             self.engine = _engine(url)
             self.locks = QuarterLocks(self.engine, lock_wait, notice)
             self._check_integrity()
@@ -126,34 +140,43 @@ class Warehouse:
                 raise self._damaged(str(cause)) from None
             raise
 
-    def _damaged(self, detail: str) -> WarehouseDamaged:
+    def _damaged(self, detail: str, by: str | None = "SQLite") -> WarehouseDamaged:
+        said = f"{by}: {' '.join(detail.split())[:120]}" if by else detail
         return WarehouseDamaged(
-            f"the warehouse {self.shown_url.split('///', 1)[-1]} is damaged (SQLite: "
-            f"{' '.join(detail.split())[:120]}); vcc wrote nothing to it: restore it from your "
-            "latest backup"
+            f"the warehouse {self.shown_url.split('///', 1)[-1]} is damaged ({said}); vcc wrote "
+            "nothing to it: restore it from your latest backup"
         )
 
-    def _upgrade(self) -> None:
-        """Bring the schema to the newest migration; Alembic is loaded only when it is not there
-        already (a new warehouse, or one an older vcc made), since loading it costs more than the
-        quick commands' own work."""
-        if self._schema_revision() == SCHEMA_REVISION:
-            return
-        # Inside: Alembic, 669 ms; only a new or older warehouse needs it, not the quick commands
-        from alembic import command
-        from alembic.config import Config as AlembicConfig
+    def _make_schema(self, draft: Path) -> None:
+        """The newest schema in the new SQLite file ``draft`` (``schema_check.create_sqlite``)."""
+        engine = _engine(f"sqlite:///{draft}")
+        try:
+            _migrate(engine)
+        finally:
+            engine.dispose()
 
-        settings = AlembicConfig()
-        settings.set_main_option("script_location", str(MIGRATIONS))
-        for attempt in range(3):
-            try:
-                with self.engine.begin() as connection:
-                    settings.attributes["connection"] = connection
-                    command.upgrade(settings, "head")
-                return
-            except (IntegrityError, OperationalError):
-                if attempt == 2:  # two processes creating one new warehouse at once
-                    raise
+    def _upgrade(self) -> None:
+        """Check the schema, and bring an older vcc's to the newest migration after a backup;
+        Alembic is loaded only then (or for a new PostgreSQL warehouse), since loading it costs
+        more than the quick commands' own work."""
+        revision = self._schema_revision()
+        new = revision is None and self.engine.dialect.name != "sqlite"
+        with self.engine.connect() as connection:
+            problem = None if new else schema_problem(connection, revision, SCHEMA_REVISION)
+            if new and (taken := set(inspect(connection).get_table_names()) & set(metadata.tables)):
+                problem = f"it holds vcc's tables ({', '.join(sorted(taken))}) but no revision"
+        if problem and revision is not None and revision not in known_revisions():
+            raise WarehouseError(f"the warehouse {self.shown_url.split('///', 1)[-1]}: {problem}")
+        if problem:
+            raise self._damaged(problem, by=None)
+        if revision == SCHEMA_REVISION:
+            return
+        database = sqlite_path(self.url)
+        if database is not None:
+            copy = backup_sqlite(database)
+            if self.notice:
+                self.notice(f"vcc: the warehouse is migrated; its copy as it was: {copy}")
+        _migrate(self.engine)
 
     def _schema_revision(self) -> str | None:
         """The migration the database is at (Alembic's own record), None for a new database."""
@@ -353,6 +376,25 @@ class Warehouse:
             yield connection
 
 
+def _migrate(engine: Engine) -> None:
+    """Alembic's upgrade to the newest revision, retried when two processes race to it."""
+    # Inside: Alembic, 669 ms; only a new or older warehouse needs it, not the quick commands
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    settings = AlembicConfig()
+    settings.set_main_option("script_location", str(MIGRATIONS))
+    for attempt in range(3):
+        try:
+            with engine.begin() as connection:
+                settings.attributes["connection"] = connection
+                command.upgrade(settings, "head")
+            return
+        except (IntegrityError, OperationalError):
+            if attempt == 2:  # two processes migrating one warehouse at once
+                raise
+
+
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
@@ -366,7 +408,9 @@ def _engine(url: str) -> Engine:
             connection.execute("PRAGMA foreign_keys = ON")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    report_unreachable(engine, url)  # a lost server is one line naming it (reachable.py)
+    return engine
 
 
 def open_warehouse(
