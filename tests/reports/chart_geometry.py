@@ -9,6 +9,7 @@ does not grade the code by its own measure."""
 
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.path import Path
@@ -43,7 +44,7 @@ def _marks(figure: Figure) -> list[tuple[str, Path, bool]]:
                         (f"axes {number} marker", Path.unit_rectangle().transformed(square), True)
                     )
         for collection in ax.collections:
-            faces = collection.get_facecolor()
+            faces = np.asarray(collection.get_facecolor())
             filled = len(faces) > 0 and faces[0][3] > 0
             for path in collection.get_paths():
                 marks.append(

@@ -5,7 +5,9 @@ through the transformation in force), as a share of the height between the margi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 
@@ -25,7 +27,7 @@ def _y(matrix: list[float], x: float, y: float) -> float:
     return matrix[1] * x + matrix[3] * y + matrix[5]
 
 
-def _numbers(operands: list) -> list[float]:
+def _numbers(operands: Iterable[Any]) -> list[float]:
     found = []
     for value in operands:
         try:
@@ -40,8 +42,9 @@ def _marks(page: pikepdf.Page) -> list[float]:
     identity = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
     ctm, stack, found = identity, [], []
     text_line = identity
-    xobjects = page.resources.get("/XObject", {})
-    for operands, operator in pikepdf.parse_content_stream(page):
+    xobjects: Any = page.resources.get("/XObject", {})
+    for instruction in pikepdf.parse_content_stream(page):
+        operands, operator = instruction.operands, instruction.operator
         op = str(operator)
         numbers = _numbers(operands)
         if op == "q":

@@ -5,7 +5,7 @@ disk, and a ``dict`` at run time."""
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 
 class Outputs(TypedDict):
@@ -60,3 +60,11 @@ class ComparisonManifest(TypedDict):
 
 
 RunManifest = Manifest | ComparisonManifest  # what a run of the flow returns
+
+
+def one_area(manifest: RunManifest) -> Manifest:
+    """The manifest of a run of one area, from what the flow returns: a comparison of many areas
+    (it has ``areas``) is refused, so a caller that ran one area reads its fields typed."""
+    if "areas" in manifest:
+        raise TypeError("a comparison of many areas, not the run of one area")
+    return cast(Manifest, manifest)
