@@ -124,8 +124,8 @@ def test_a_gap_that_is_not_significant_is_not_called_out(data) -> None:
 def test_the_headline_findings_name_the_largest_significant_gap(data) -> None:
     finding = largest_gap(data)
     assert finding == (
-        "Largest significant gap between victims and records: R3-ACK (written acknowledgement "
-        "of the crime). 30.0% of victims who answered said yes, against 82.5% in the records: "
+        "Largest significant gap between victims and records: written acknowledgement of the "
+        "crime. 30.0% of victims who answered said yes, against 82.5% in the records: "
         "52.5 percentage points fewer."
     )
     assert finding in headline_findings(data)

@@ -918,11 +918,11 @@ def test_stage_chart_caption_states_its_finding(staged_html: str) -> None:
     police = _section(staged_html, "police")
     caption = re.findall(r"<figcaption>(.*?)</figcaption>", police, re.S)[-1]
     assert (
-        "Furthest past its deadline: written acknowledgements (R3-ACK), 90% actioned within 8 "
+        "Furthest past its deadline: written acknowledgements, 90% actioned within 8 "
         "working days against a deadline of 5 working days, up to 3 working days after their own "
         "due date; 10.0% were actioned after it." in caption
     )
-    assert "Most often late: crime recording (R2-RECORD), 33.3%" in caption
+    assert "Most often late: crime recording, 33.3%" in caption
     assert "R4-VNA" not in caption  # its percentiles are withheld
     wcu = _section(staged_html, "wcu")
     assert "<p>Too few instances were actioned this quarter to show any percentile" in wcu
@@ -947,8 +947,8 @@ def test_a_stage_finding_never_calls_a_stage_within_its_deadline_late() -> None:
     published = published_stages(pd.DataFrame(rows, columns=STAGE_COLUMNS), THRESHOLD)
     assert published["measure_id"].tolist() == ["R2-RECORD", "R11-CONTACT"]
     assert stage_finding(published, THRESHOLD).startswith(
-        "No stage's 90th percentile was past its deadline; nearest to it: crime recording "
-        "(R2-RECORD), 90% actioned within 1 working day against a deadline of 1 working day"
+        "No stage's 90th percentile was past its deadline; nearest to it: crime recording, "
+        "90% actioned within 1 working day against a deadline of 1 working day"
     )
     # within the standard 5 working days, but 2 days past the 1 its enhanced victims were owed
     enhanced = published.assign(
@@ -962,7 +962,7 @@ def test_a_stage_finding_never_calls_a_stage_within_its_deadline_late() -> None:
             published["measure_id"] != "R2-RECORD", "2"),
     )  # fmt: skip
     assert stage_finding(enhanced, THRESHOLD).startswith(
-        "Furthest past its deadline: crime recording (R2-RECORD), 90% actioned within 3 working "
+        "Furthest past its deadline: crime recording, 90% actioned within 3 working "
         "days against a deadline of 5 working days (1 for victims owed enhanced rights), up to 2 "
         "working days after their own due date"
     )
@@ -1136,7 +1136,7 @@ def test_golden_report_shows_the_witness_care_units_stages(
     assert _cells(_row(table, "R8-HEARING"))[1:] == ["1"] + ["[c]"] * 6
     assert _cells(_row(table, "R11-REFER"))[1:] == ["10", "[c]"] + ["[c]"] * 5
     finding = (
-        "Furthest past its deadline: outcome notifications (R9-OUTCOME), 90% actioned within 3 "
+        "Furthest past its deadline: outcome notifications, 90% actioned within 3 "
         "working days against a deadline of 1 working day, up to 2 working days after their own "
         "due date; 29.4% were actioned after it."
     )

@@ -45,7 +45,11 @@ def workbook(tmp_path_factory: pytest.TempPathFactory):
             metric("R3-ACK", "police", "has_disability", "false", 60, 52),
             metric("R3-ACK", "police", "rights", "enhanced", 30, 25),
             metric("R3-ACK", "police", "rights", "standard", 90, 74),
-            metric("R12-ACK", "police", "all", "all", 50, 45),
+            metric("R12-ACK", "police", "all", "all", 50, 33),
+            metric("R12-ACK", "police", "offence_group", "violence_with_injury", 30, 20),
+            metric("R12-ACK", "police", "offence_group", "criminal_damage_arson", 20, 13),
+            metric("R12-ACK", "police", "domestic_abuse", "true", 25, 15),
+            metric("R12-ACK", "police", "domestic_abuse", "false", 25, 18),
             metric("R12-ACK", "cps", "all", "all", 0, 0),  # no complaint: no rate
         ]
     )
@@ -113,6 +117,7 @@ def test_the_file_says_what_it_is_in_its_properties(workbook) -> None:
     properties = workbook.properties
     assert "Victims' Code compliance report" in properties.title and "Cumbria" in properties.title
     assert properties.creator == "OPFCC"
+    assert properties.language == "en-GB"
     assert "Victims' Code" in properties.subject and "1 July to 30 September 2024" in (
         properties.subject
     )
@@ -124,8 +129,8 @@ def test_cover_gives_the_publication_and_next_update_dates(workbook) -> None:
     assert "Next update: 15 January 2025" in text
 
 
-def test_counts_are_whole_numbers_and_percentages_have_two_places(workbook) -> None:
-    # Not General: 94.7 is never printed beside 94.61.
+def test_counts_are_whole_numbers_and_percentages_have_one_place(workbook) -> None:
+    # Not General, and one place as the report prints them: 94.7 is never printed beside 94.61.
     sheet = workbook["R3-ACK"]
     header_row = next(r for r in sheet.iter_rows() if r[0].value == "Breakdown")
     columns = {cell.value: cell.column_letter for cell in header_row}
@@ -138,7 +143,7 @@ def test_counts_are_whole_numbers_and_percentages_have_two_places(workbook) -> N
             if name in ("Eligible", "Met"):
                 assert cell.number_format == "#,##0", (name, cell.coordinate)
             elif name.endswith("(%)") and name != "Target (%)":
-                assert cell.number_format == "0.00", (name, cell.coordinate)
+                assert cell.number_format == "0.0", (name, cell.coordinate)
             elif name == "Target (%)":
                 assert cell.number_format == "0", (name, cell.coordinate)
             assert cell.number_format != "General", (name, cell.coordinate)
@@ -158,6 +163,16 @@ def test_groups_and_statuses_are_words_not_codes(workbook) -> None:
     assert {"true", "asian", "none", "amber"}.isdisjoint(
         value for r in table[header + 1 :] for value in r
     )
+
+
+def test_offence_groups_and_domestic_abuse_are_words_as_in_the_report(workbook) -> None:
+    table = rows(workbook["R12-ACK Police"])
+    header = next(i for i, r in enumerate(table) if r[0] == "Breakdown")
+    groups = {r[1]: r for r in table[header + 1 :]}
+    assert {"Violence with injury", "Criminal damage and arson", "Domestic abuse"} <= set(groups)
+    assert "Not domestic abuse" in groups
+    assert groups["Violence with injury"][4] == 66.7  # 20 of 30, one decimal place
+    assert {"violence_with_injury", "criminal_damage_arson", "true", "false"}.isdisjoint(groups)
 
 
 def test_a_part_quarters_tables_are_titled_with_the_days_they_cover(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from vcc.reports.disclosure import (
     published_interval,
     published_percent,
 )
+from vcc.reports.groups import group_label
 from vcc.reports.model import ReportData, measure_sort_key
 from vcc.reports.spc import SpcView, spc_view
 from vcc.reports.summary import STATUS_WORDS, ShowsStatus, change_on, trend_finding
@@ -380,8 +381,6 @@ class AnnexTable:
 
 
 ANNEX_DIMENSIONS = ("all", "rights", "district", "domestic_abuse")  # offence groups: the CSV
-_GROUP_LABELS = {"all": "All victims", "enhanced": "Owed enhanced rights", "standard": "Standard"}
-_DOMESTIC_ABUSE_LABELS = {"true": "Domestic abuse", "false": "Not domestic abuse"}
 
 
 def annex_tables(data: ReportData) -> list[AnnexTable]:
@@ -403,9 +402,7 @@ def annex_tables(data: ReportData) -> list[AnnexTable]:
                         group=(
                             f"District: {r['group']}"
                             if r["dimension"] == "district"
-                            else _DOMESTIC_ABUSE_LABELS[r["group"]]
-                            if r["dimension"] == "domestic_abuse"
-                            else _GROUP_LABELS.get(r["group"], r["group"])
+                            else group_label(r["dimension"], r["group"])
                         ),
                         eligible=published_count(r["eligible"]),
                         met=published_count(r["met"]),

@@ -24,6 +24,7 @@ from vcc.reports.disclosure import (
     published_interval,
     published_percent,
 )
+from vcc.reports.groups import OFFENCE_GROUP_WORDS
 from vcc.reports.model import ReportData
 from vcc.reports.summary import in_sentence
 from vcc.transforms.catalogue import load_catalogue
@@ -36,16 +37,7 @@ DIMENSION_WORDS = {
     "sex": "Sex",
 }
 GROUP_WORDS = {
-    "violence_with_injury": "Violence with injury",
-    "violence_without_injury": "Violence without injury",
-    "sexual_offences": "Sexual offences",
-    "robbery": "Robbery",
-    "burglary": "Burglary",
-    "theft": "Theft",
-    "criminal_damage_arson": "Criminal damage and arson",
-    "public_order": "Public order",
-    "fraud": "Fraud",
-    "other": "Other",
+    **OFFENCE_GROUP_WORDS,
     "female": "Female",
     "male": "Male",
     "unknown": "Not given",

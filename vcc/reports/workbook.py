@@ -6,21 +6,24 @@ the notes.
 
 The figures are exactly those of ``published-tables.csv`` (``transforms.disclosure``), with
 numbers written as numbers and the symbols as text; nothing is suppressed or unsuppressed here.
-Counts carry a whole-number format and percentages two decimal places (the CSV's four places of a
-proportion), so no column mixes 94.7 and 94.61; groups and statuses are written as words
-(``asian`` as Asian, ``true`` as Yes, ``none`` as Not rated). The file's properties (title,
+Counts carry a whole-number format and percentages one decimal place, as the report prints them
+(the CSV keeps four places of a proportion); groups and statuses are written as words, as the
+report writes them (``violence_with_injury`` as Violence with injury, ``true`` as Domestic abuse
+or Yes, ``none`` as Not rated). The file's properties (title,
 subject, author) name the report, and the cover gives the publication and next-update dates.
 """
 
 from __future__ import annotations
 
 import warnings
+import zipfile
 from datetime import date
 from pathlib import Path
 
 import gptables as gpt
 import pandas as pd
 
+from vcc.reports.groups import group_label
 from vcc.reports.model import (
     financial_year_label,
     measure_sort_key,
@@ -43,16 +46,11 @@ _DIMENSIONS = {
     "ethnicity": "Ethnic group",
     "has_disability": "Disability",
 }
-# Groups and statuses as words: the codes of published-tables.csv (CONTRACT.md §2) are for machines.
-_GROUPS = {
-    "all": {"all": "All victims"},
-    "rights": {"enhanced": "Owed enhanced rights", "standard": "Standard"},
-    "has_disability": {"true": "Yes", "false": "No"},
-    "age_band": {"0-17": "0 to 17", "18-24": "18 to 24", "25-64": "25 to 64", "65+": "65 and over"},
-}
+# Statuses as words: the codes of published-tables.csv (CONTRACT.md §2) are for machines.
 _STATUSES = {"green": "Green", "amber": "Amber", "red": "Red", "none": "Not rated"}
+LANGUAGE = "en-GB"  # the workbook's language, as the report's <html lang>
 COUNT_FORMAT = "#,##0"
-PERCENT_FORMAT = "0.00"
+PERCENT_FORMAT = "0.0"
 TARGET_FORMAT = "0"
 _COUNTS = ("Eligible", "Met")
 _PERCENTS = ("Rate (%)", "95% interval lower (%)", "95% interval upper (%)")
@@ -89,17 +87,6 @@ def _number(text: object, scale: float = 1.0, decimals: int | None = None) -> ob
     return round(number, decimals)
 
 
-def group_label(dimension: str, group: str) -> str:
-    """A breakdown's group as a word: its label, else the code capitalised (``asian``: Asian);
-    districts and other configured names print as configured."""
-    label = _GROUPS.get(dimension, {}).get(group)
-    if label is not None:
-        return label
-    if group == "unknown" or dimension in ("sex", "ethnicity"):
-        return group[:1].upper() + group[1:]
-    return group
-
-
 def status_label(status: str) -> str:
     return _STATUSES.get(status, status)  # a symbol ([c]) stays a symbol
 
@@ -114,9 +101,9 @@ def _sheet_table(rows: pd.DataFrame) -> pd.DataFrame:
             ],
             "Eligible": [_number(v) for v in rows["eligible"]],
             "Met": [_number(v) for v in rows["met"]],
-            "Rate (%)": [_number(v, 100, 2) for v in rows["rate"]],
-            "95% interval lower (%)": [_number(v, 100, 2) for v in rows["ci_low"]],
-            "95% interval upper (%)": [_number(v, 100, 2) for v in rows["ci_high"]],
+            "Rate (%)": [_number(v, 100, 1) for v in rows["rate"]],
+            "95% interval lower (%)": [_number(v, 100, 1) for v in rows["ci_low"]],
+            "95% interval upper (%)": [_number(v, 100, 1) for v in rows["ci_high"]],
             "Target (%)": [_number(v, 100, 0) for v in rows["target"]],
             "Status": [status_label(str(s)) for s in rows["rag"]],
         }
@@ -231,4 +218,21 @@ def write_published_workbook(
             }
         )
         workbook.close()
+    _declare_language(path, LANGUAGE)
     return path
+
+
+def _declare_language(path: Path, language: str) -> None:
+    """Add ``dc:language`` to the workbook's core properties (``docProps/core.xml``, ECMA-376
+    Part 2 §11; XlsxWriter writes no language), so screen readers and Excel read it as en-GB."""
+    staged = path.with_name(path.name + ".lang")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(staged, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "docProps/core.xml" and b"<dc:language>" not in data:
+                data = data.replace(
+                    b"</cp:coreProperties>",
+                    f"<dc:language>{language}</dc:language></cp:coreProperties>".encode(),
+                )
+            out.writestr(item, data)
+    staged.replace(path)
