@@ -528,3 +528,9 @@ def test_data_docs_ask_nothing_of_any_other_host(validate, tmp_path: Path) -> No
     assert image is not None
     logo = image[1]
     assert (page.parent / logo).resolve() == (index.parent / "static/images/logo-long.png")
+    # every address of the site's own, at any depth, is a file there (the favicon was not)
+    for path in index.parent.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for local in re.findall(r'(?:href|src)="(?!#|[a-z]+:|//)([^"#?]+)"', text):
+            assert (path.parent / local).is_file(), (path.relative_to(index.parent), local)
+        assert 'rel="shortcut icon"' not in text or "static/images/favicon.ico" in text, path

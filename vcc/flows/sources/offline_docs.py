@@ -40,7 +40,10 @@ _FORM_TO_ELSEWHERE = re.compile(
     rf"<form\b[^>]*\baction\s*=\s*[\"']{EXTERNAL}.*?</form>", re.I | re.S
 )
 
-LOGO = Path("static") / "images" / "logo-long.png"
+LOGO = "images/logo-long.png"  # in the site's static folder
+# A reference into the site's own static folder, however deep Great Expectations thought the page
+# was: its validation pages sit five folders down but point four up (their favicon went missing).
+_STATIC_REFERENCE = re.compile(r"(\b(?:href|src)\s*=\s*)([\"'])(?:\.\./)*static/([^\"']*)\2", re.I)
 
 # In place of Bootstrap and Font Awesome: enough to read the pages, nothing fetched.
 OFFLINE_CSS = """
@@ -66,9 +69,10 @@ def _relative(target: Path, page: Path) -> str:
     return Path(os.path.relpath(target, page.parent)).as_posix()
 
 
-def offline_page(text: str, logo: str) -> str:
-    """One page of the site with nothing fetched from elsewhere; ``logo`` is the local logo's
-    address relative to the page."""
+def offline_page(text: str, static: str = "static") -> str:
+    """One page of the site with nothing fetched from elsewhere; ``static`` is the address of the
+    site's static folder relative to the page."""
+    logo = f"{static}/{LOGO}"
     text = _SCRIPT_FROM_ELSEWHERE.sub("", text)
     text = _INLINE_SCRIPT.sub("", text)
     text = _LINK_TO_ELSEWHERE.sub("", text)
@@ -76,6 +80,9 @@ def offline_page(text: str, logo: str) -> str:
     text = _IMAGE_SRC_ELSEWHERE.sub(lambda m: f"{m.group(1)}{m.group(2)}{logo}{m.group(2)}", text)
     text = _ANCHOR_TO_ELSEWHERE.sub(r"<span>\1</span>", text)
     text = _URL_ELSEWHERE.sub("none", text)
+    text = _STATIC_REFERENCE.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}{static}/{m.group(3)}{m.group(2)}", text
+    )
     if OFFLINE_CSS not in text:
         text = re.sub(r"</head>", f"<style>\n{OFFLINE_CSS}\n</style>\n</head>", text, count=1)
     return text
@@ -152,7 +159,7 @@ def make_offline(folder: Path, suites: Mapping[str, bool]) -> None:
     other host; ``suites`` says which suite (``source.table``) passed, for the front page."""
     for page in folder.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        page.write_text(offline_page(text, _relative(folder / LOGO, page)), encoding="utf-8")
+        page.write_text(offline_page(text, _relative(folder / "static", page)), encoding="utf-8")
     for stylesheet in folder.rglob("*.css"):
         text = stylesheet.read_text(encoding="utf-8")
         stylesheet.write_text(_URL_ELSEWHERE.sub("none", text), encoding="utf-8")
