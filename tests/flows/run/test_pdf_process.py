@@ -15,7 +15,13 @@ import pytest
 from pypdf import PdfReader
 
 from tests.reports.test_report import a_quarter
-from vcc.flows.run.pdf import HTML_NAME, PdfFailed, PdfProcess
+from vcc.flows.run.pdf import (
+    HTML_NAME,
+    NO_HARFBUZZ_SUBSET_NOTE,
+    PdfFailed,
+    PdfProcess,
+    helper_log,
+)
 from vcc.reports.pdf import write_pdf
 from vcc.reports.render import report_html
 
@@ -83,6 +89,25 @@ def test_weasyprint_warnings_in_the_helper_reach_the_run_log(
     said = [record.getMessage() for record in caplog.records if record.name == "weasyprint"]
     assert any("https://example.invalid/logo.png" in line for line in said)
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_the_subsetters_fallback_is_one_note_not_a_warning_per_font() -> None:
+    # as WeasyPrint writes it on a machine without libharfbuzz-subset0, once per font
+    fallback = (
+        'Using fontTools instead of HarfBuzz-Subset for font "{}". This will be unsupported in '
+        "future versions of WeasyPrint. Please install HarfBuzz-Subset >= 4.1.0 with your "
+        "package manager."
+    )
+    stderr = "\n".join(
+        [fallback.format("DejaVu Sans"), "Ignored `foo: bar` at 3:1, unknown property.", "",
+         fallback.format("DejaVu Sans Bold"), fallback.format("DejaVu Sans Mono")]
+    )  # fmt: skip
+    assert helper_log(stderr) == [
+        (logging.WARNING, "Ignored `foo: bar` at 3:1, unknown property."),
+        (logging.INFO, NO_HARFBUZZ_SUBSET_NOTE),
+    ]
+    assert helper_log("") == []
+    assert helper_log("one warning\n") == [(logging.WARNING, "one warning")]
 
 
 def test_the_helper_ends_when_vcc_is_killed_while_it_lays_out_the_pages(tmp_path: Path) -> None:

@@ -27,6 +27,26 @@ from vcc.flows.run.server import end_with_parent
 HTML_NAME = ".report-for-pdf.html"  # in the staging folder, removed once the PDF is written
 
 
+# WeasyPrint warns once per font when HarfBuzz's subsetter is missing (a machine without
+# libharfbuzz-subset0): the PDF is the same, only slower to write, so it is a note for --verbose,
+# said once, not three warnings on a fresh machine's terminal.
+_NO_HARFBUZZ_SUBSET = "instead of HarfBuzz-Subset"
+NO_HARFBUZZ_SUBSET_NOTE = (
+    "fonts were subset with fontTools, not HarfBuzz-Subset: the PDF is the same; installing "
+    "libharfbuzz-subset0 (README, set-up) makes it faster to write"
+)
+
+
+def helper_log(stderr: str) -> list[tuple[int, str]]:
+    """What the helper wrote on its standard error, as (level, line) for vcc's log: warnings stay
+    warnings, the subsetter's fallback becomes one INFO note."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    said = [(logging.WARNING, line) for line in lines if _NO_HARFBUZZ_SUBSET not in line]
+    if len(said) < len(lines):
+        said.append((logging.INFO, NO_HARFBUZZ_SUBSET_NOTE))
+    return said
+
+
 class PdfFailed(VccError):
     """The helper process could not write the PDF, for a reason other than the machine's."""
 
@@ -66,10 +86,8 @@ class PdfProcess:
         code = self._process.wait()
         self._html.unlink(missing_ok=True)
         self._stderr.seek(0)
-        warnings = self._stderr.read().decode("utf-8", "replace").splitlines()
-        for line in warnings:
-            if line.strip():
-                logging.getLogger("weasyprint").warning("%s", line.strip())
+        for level, line in helper_log(self._stderr.read().decode("utf-8", "replace")):
+            logging.getLogger("weasyprint").log(level, "%s", line)
         try:
             outcome = json.loads(said.splitlines()[-1]) if said else {}
         except ValueError:
