@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import insert
+
 from tests.flows.warehouse.records import FACTS, QUARTER, circulate, finish, metrics_frame, start
-from vcc.flows.operations.history import WIDTH, history_text, ordered_timings
+from vcc.flows.operations.history import WIDTH, history_text, ordered_timings, show_text
 from vcc.flows.warehouse.store import Warehouse, default_url
+from vcc.flows.warehouse.tables import approvals
 
 
 def test_no_line_of_the_history_is_longer_than_100_characters(tmp_path):
@@ -40,3 +45,40 @@ def test_timings_are_listed_in_the_order_the_stages_ran_with_the_total_last():
     assert [stage for stage, _ in ordered_timings(stored)] == [
         "extract", "validate", "measures", "render", "outputs", "total",
     ]  # fmt: skip
+
+
+def test_an_approved_versions_notes_name_its_open_release(tmp_path) -> None:
+    warehouse = Warehouse(default_url(tmp_path))
+    start(warehouse, "run-1")
+    finish(warehouse, "run-1", metrics_frame(("R6-UPDATE", 40, 30)), "a" * 64)
+    with warehouse.transaction() as connection:  # as `vcc approve` records it
+        connection.execute(
+            insert(approvals).values(
+                quarter=QUARTER, version=1, run_id="run-1", pdf_sha256="p" + "a" * 63,
+                release_sha256="0123456789abcdef" + "f" * 48, approved_by="Head of Service",
+                approved_at=dt.datetime(2024, 10, 20, 9, 0), note=None,
+            )
+        )  # fmt: skip
+    lines = history_text(warehouse, QUARTER).splitlines()
+    version = next(n for n, line in enumerate(lines) if "First issue (version 1)" in line)
+    assert "approved" in lines[version] and "not approved" not in lines[version]
+    assert lines[version + 1 : version + 4] == [
+        "    approved by Head of Service",
+        "    with its open release, checksum 0123456789abcdef…",
+        "    why: first issue",
+    ]
+
+
+def test_show_names_the_runs_open_release_by_its_checksum(tmp_path) -> None:
+    warehouse = Warehouse(default_url(tmp_path))
+    start(warehouse, "run-1")
+    sums = "5" * 64  # the SHA-256 of release/SHA256SUMS, as the manifest lists it
+    checksums = {"metrics.csv": "1" * 64, "release/SHA256SUMS": sums}
+    finish(warehouse, "run-1", metrics_frame(("R6-UPDATE", 40, 30)), "a" * 64, checksums=checksums)
+    lines = show_text(warehouse, "run-1").splitlines()
+    assert f"Open release   release/, checksum {sums} (the SHA-256 of its SHA256SUMS)" in lines
+    start(warehouse, "run-2")  # a run without a release says nothing of one
+    finish(warehouse, "run-2", metrics_frame(("R6-UPDATE", 40, 30)), "a" * 64)
+    assert not any(
+        line.startswith("Open release") for line in show_text(warehouse, "run-2").splitlines()
+    )

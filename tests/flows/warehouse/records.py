@@ -46,9 +46,16 @@ def start(warehouse: Warehouse, run_id: str, facts: RunFacts = FACTS) -> None:
 
 
 def finish(
-    warehouse: Warehouse, run_id: str, frame: pd.DataFrame, sha: str, facts=FACTS, content=None
+    warehouse: Warehouse,
+    run_id: str,
+    frame: pd.DataFrame,
+    sha: str,
+    facts=FACTS,
+    content=None,
+    checksums: dict[str, str] | None = None,
 ):
-    """Record the run as the flow does; ``content`` stands for the report's fingerprint."""
+    """Record the run as the flow does; ``content`` stands for the report's fingerprint,
+    ``checksums`` for its outputs' (the manifest's ``outputs``)."""
     plan = warehouse.plan_version(QUARTER, frame, sha, facts, threshold=5, content=content)
     manifest = {
         "run_id": run_id,
@@ -58,6 +65,7 @@ def finish(
             for name, rows in facts.source_rows.items()
         ],
         "configuration": {"settings": facts.settings},
+        **({"outputs": {"report": "", "checksums": checksums}} if checksums else {}),
     }
     warehouse.finish_run(run_id, plan, frame, sha, "p" + sha[1:], facts, manifest, lambda: None)
     return plan

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from vcc.flows.checksums import CHECKSUMS, RELEASE_FOLDER
 from vcc.flows.errors import VccError
 from vcc.flows.operations.report_files import report_file, run_state
 from vcc.flows.warehouse.store import Warehouse
@@ -103,6 +104,9 @@ def history_text(warehouse: Warehouse, quarter: str | None, output_root: Path | 
             ]
         )
         approver = [f"approved by {current[-1]['approved_by']}"] if current else []
+        release = current[-1].get("release_sha256") if current else None
+        if release:
+            approver.append(f"with its open release, checksum {release[:16]}…")
         whys.append([*approver, "why: " + "; ".join(json.loads(version["reasons"]))])
     if version_rows:
         header = ["quarter", "version", "run", "first produced", "approved", "circulated"]
@@ -160,6 +164,10 @@ def show_text(warehouse: Warehouse, run_id: str, output_root: Path | None = None
                      f"(SHA-256 {found.sha256})")  # fmt: skip
     elif outputs.get("report"):
         lines.append(f"{'':<14} {outputs['report']}")
+    release = (outputs.get("checksums") or {}).get(f"{RELEASE_FOLDER}/{CHECKSUMS}")
+    if release:
+        lines.append(f"{'Open release':<14} {RELEASE_FOLDER}/, checksum {release} "
+                     f"(the SHA-256 of its {CHECKSUMS})")  # fmt: skip
     rows = manifest.get("rows") or []
     if rows:
         read = sum(int(r.get("rows_read", 0)) for r in rows)
