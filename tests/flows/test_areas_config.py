@@ -89,8 +89,8 @@ def test_a_cluster_address_is_a_tcp_scheduler(tmp_path: Path) -> None:
             TWO_AREAS.replace("areas.south-2", "areas.comparison"),
             r"'comparison' cannot name an area",
         ),
-        ('[areas.x]\narea = "X"\ndistricts = []\n', r"areas.x.sources: Field required"),
-        ('[areas.x]\narea = "X"\ndistricts = []\nsources = {}\n', r"an area needs its own"),
+        ('[areas.x]\narea = "X"\ndistricts = ["A"]\n', r"areas.x.sources: Field required"),
+        ('[areas.x]\narea = "X"\ndistricts = ["A"]\nsources = {}\n', r"an area needs its own"),
         (TWO_AREAS + '[areas.north.report]\narea = "N"\n', r"areas.north.report: Extra inputs"),
         (
             TWO_AREAS + '[sources.police]\nkind = "files"\npath = "p"\n',

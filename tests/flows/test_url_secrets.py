@@ -93,5 +93,6 @@ def test_the_warehouse_masks_its_url_in_a_failure(tmp_path: Path) -> None:
 
     assert SECRET not in str(raised.value)
     assert str(raised.value).startswith(
-        "warehouse postgresql+psycopg://vcc@127.0.0.1:1/vcc?connect_timeout=1&password=***: "
+        "the warehouse postgresql+psycopg://vcc@127.0.0.1:1/vcc?connect_timeout=1&password=*** "
+        "cannot be reached ("
     )

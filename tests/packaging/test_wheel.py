@@ -142,6 +142,11 @@ def test_the_installed_wheel_runs_the_demo_from_an_empty_folder(
     assert f"vcc: report: out/{quarter}/vcc-{quarter}-report.pdf" in demo.stdout
     assert report.read_bytes().startswith(b"%PDF-")
     assert (work / "demo-data" / "police.sqlite").is_file()
-    assert {p.name for p in (work / "demo-data").iterdir()} == {"police.sqlite", "cps", "probation"}
+    assert {p.name for p in (work / "demo-data").iterdir()} == {
+        "police.sqlite",
+        "cps",
+        "probation",
+        "feedback",
+    }
     assert {p.name for p in work.iterdir()} == {"demo-data", "out"}
     assert _files_under(venv) == installed  # nothing written beside the installed code

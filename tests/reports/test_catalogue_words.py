@@ -26,22 +26,29 @@ def test_each_table_names_the_measures_that_read_it_in_catalogue_order() -> None
     )
     assert found == {
         **READ_BY_MANY,
-        "cps.hearings": ("R8-HEARING",),
-        "cps.outcomes": ("R9-OUTCOME", "R11-REFER"),
+        # in words, as the board reads them (the measure's words in the shipped catalogue)
+        "cps.hearings": ("victim told of hearing date, time and place",),
+        "cps.outcomes": (
+            "victim told of verdict and sentence",
+            "referral to the Victim Contact Scheme",
+        ),
     }
 
 
 def test_a_complaints_table_is_named_with_its_agency() -> None:
     found = table_measures([measure("R12-ACK", "police.complaints", "cps.complaints")])
-    assert found["police.complaints"] == ("R12-ACK (Police)",)
-    assert found["cps.complaints"] == ("R12-ACK (CPS)",)
+    assert found["police.complaints"] == ("complaint acknowledged (Police)",)
+    assert found["cps.complaints"] == ("complaint acknowledged (CPS)",)
 
 
 def test_the_shipped_catalogue_says_which_measures_read_the_optional_tables() -> None:
     assert TABLE_MEASURES["police.victim_contacts"] == (
-        "R1-INTERPRET", "R3-ACK", "R5-COMPENSATION", "R6-UPDATE",
-    )  # fmt: skip
-    assert TABLE_MEASURES["probation.complaints"] == ("R12-ACK (Probation)",)
+        "interpreter at contacts after a need is assessed",
+        "written acknowledgement of the crime",
+        "victim told how to claim compensation",
+        "victim told of investigation events",
+    )  # fmt: skip: R1-INTERPRET, R3-ACK, R5-COMPENSATION, R6-UPDATE in catalogue order
+    assert TABLE_MEASURES["probation.complaints"] == ("complaint acknowledged (Probation)",)
     # every table a measure reads is a canonical table the data-quality section lists
     assert all(table.count(".") == 1 for m in MEASURES for table in m.reads)
 

@@ -53,13 +53,16 @@ def test_every_significant_fall_and_rise_is_named_on_last_quarter_and_a_year_bef
     rises = next(f for f in findings if f.startswith("Significant rises"))
     # the larger fall first: 24 points on a year before, then 20 on the previous quarter
     assert falls == (
-        "Significant falls: R12-ACK (complaint acknowledged, Police), down 24.0 percentage points "
-        "on 2023Q3 (a year before) to 70.0%; R12-ACK (complaint acknowledged, Police), down 20.0 "
+        "Significant falls: complaint acknowledged (Police), down 24.0 percentage points "
+        "on 2023Q3 (a year before) to 70.0%; complaint acknowledged (Police), down 20.0 "
         "percentage points on 2024Q2 (the previous quarter) to 70.0%."
     )
-    assert "R3-ACK" in rises and "up 22.5 percentage points on 2023Q3 (a year before)" in rises
+    assert (
+        "written acknowledgement of the crime" in rises
+        and "up 22.5 percentage points on 2023Q3 (a year before)" in rises
+    )
     assert "up 20.5 percentage points on 2024Q2 (the previous quarter)" in rises
-    assert not any("R6-VCL" in f and "Significant" in f for f in findings)
+    assert not any("CPS letter" in f and "Significant" in f for f in findings)
 
 
 def test_the_measure_missed_most_often_by_count_is_named() -> None:
@@ -70,7 +73,7 @@ def test_the_measure_missed_most_often_by_count_is_named() -> None:
     ]
     findings = headline_findings(with_trend(rows))
     assert (
-        "Missed most often: R12-ACK (complaint acknowledged, Police), not met 1,000 times this "
+        "Missed most often: complaint acknowledged (Police), not met 1,000 times this "
         "quarter (80.0% met of 5,000)." in findings
     )
 
@@ -94,9 +97,9 @@ def test_signals_in_the_quarters_months_are_told_in_words_concerns_first() -> No
     finding = next(f for f in findings if f.startswith("Month by month"))
     assert finding == (
         "Month by month, the charts show real change (more than chance) in the quarter: a concern "
-        "for R3-ACK (written acknowledgement of the crime) (September 2024: outside the limits "
-        "and in a run of 7 or more on one side of the centre), and an improvement for R6-VCL "
-        "(CPS letter on a decision not to charge, to stop or to alter a charge) (September 2024: "
+        "for written acknowledgement of the crime (September 2024: outside the limits "
+        "and in a run of 7 or more on one side of the centre), and an improvement for "
+        "CPS letter on a decision not to charge, to stop or to alter a charge (September 2024: "
         "in a run of 7 or more rising or falling)."
     )
 

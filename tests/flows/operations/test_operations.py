@@ -165,9 +165,10 @@ def test_approval_circulation_and_a_revision_after_late_data(
     assert "First issue" in versions[0] and "2 recipient(s)" in versions[0]
     assert "Revision 1" in versions[1] and "not approved" in versions[1]
     from prefect.artifacts import Artifact
+    from prefect.client.schemas.objects import Artifact as StoredArtifact
 
-    artifact = Artifact.get(f"vcc-report-{QUARTER.lower()}")
-    assert isinstance(artifact, Artifact) and isinstance(artifact.data, str)
+    artifact = Artifact.get(f"vcc-report-{QUARTER.lower()}")  # the server's record of it
+    assert isinstance(artifact, StoredArtifact) and isinstance(artifact.data, str)
     assert "Revision 1 (version 2)" in artifact.data
     assert "| R2-RECORD Crime recorded without delay | Police |" in artifact.data
     assert (out / QUARTER / f"vcc-{QUARTER}-report.pdf").resolve().as_uri() in artifact.data
@@ -216,7 +217,7 @@ def test_approval_circulation_and_a_revision_after_late_data(
 
         # The issue's case: a rerun with an EARLIER data date after circulation. The reasons
         # say the date is earlier, never "later data".
-        fifth = run_quarter(QUARTER, EARLY, renamed, out)
+        fifth = one_area(run_quarter(Quarter.parse(QUARTER), EARLY, renamed, out))
         assert fifth["version"]["label"] == "Revision 2 (version 3)"
         reasons = fifth["version"]["reasons"]
         assert reasons[0] == "an earlier data date: as of 3 January 2025 (was 14 February 2025)"
@@ -225,16 +226,16 @@ def test_approval_circulation_and_a_revision_after_late_data(
     log = warehouse.table("circulations", QUARTER)
     assert [(r["version"], r["edition"]) for r in log] == [(1, 1)] * 2 + [(2, 1)] * 2 + [(2, 2)] * 2
     history = CliRunner().invoke(main, ["history", "--quarter", QUARTER, "--out", str(out)])
-    versions, kept = history.output.split("Approved or circulated reports:\n")
-    assert max(len(line) for line in versions.splitlines()) <= 100
-    lines = versions.splitlines()
+    listed, kept_reports = history.output.split("Approved or circulated reports:\n")
+    assert max(len(line) for line in listed.splitlines()) <= 100
+    lines = listed.splitlines()
     (edition,) = [n for n, line in enumerate(lines) if "edition 2)" in line and line[:4] != "    "]
     assert " approved " in lines[edition] and "2 recipient(s)" in lines[edition]
     assert lines[edition + 1] == "    approved by Head of Victims Services"
     # Issue 27: each approved and circulated report is kept where history names it, the
     # replaced ones in the archive, with the SHA-256 its approval recorded.
     approved = {(a["version"], a["pdf_sha256"][:16]) for a in warehouse.table("approvals")}
-    places = [line.strip() for line in kept.splitlines() if line.strip()]
+    places = [line.strip() for line in kept_reports.splitlines() if line.strip()]
     assert len(places) == 3  # version 1, version 2 edition 1 and edition 2
     for place in places:
         path = Path(place.split(": ", 1)[1].rsplit(" (SHA-256 ", 1)[0])

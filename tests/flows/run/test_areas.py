@@ -287,7 +287,8 @@ def test_vcc_serve_runs_every_area_and_compares_them(
         serve.wait(timeout=60)
         log.close()
 
-    assert started.stdout.strip().splitlines()[-1] == "COMPLETED", started.stderr[-2000:]
+    said = started.stdout.strip().splitlines()
+    assert said and said[-1] == "COMPLETED", started.stderr[-2000:]
     local, _ = local_cluster_run
     for name in ("north", "south"):
         assert published_files(out / name / Q) == published_files(local / name / Q)

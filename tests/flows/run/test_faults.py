@@ -149,7 +149,7 @@ def test_a_read_only_output_folder_is_one_line_and_changes_nothing(
         subprocess.run(["mount", "-o", "remount,ro,bind", str(out)], check=True)
         result = vcc(*run_args(demo_config, out))
         line = assert_one_line(result, f"{out}")
-        assert line == f"vcc: error: {out}: read-only file system"
+        assert line == f"vcc: error: {out}/vcc-warehouse.sqlite: read-only file system"
         # --verbose keeps Prefect's report of the failure, traceback and all
         verbose = vcc(*run_args(demo_config, out), "--verbose")
         assert verbose.returncode == 1 and "Traceback (most recent call last)" in verbose.stderr

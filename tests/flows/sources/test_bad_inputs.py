@@ -386,6 +386,8 @@ def expected_reasons(typed: dict) -> dict[tuple[str, str], dict[int, set[str]]]:
             mark((source, table), frame.index[frame.duplicated(keep="first")], "duplicate row")
     # Linkage, parents first: a value not among the parent's rows that have no reason.
     for (source, table, column), (parent_source, parent_table, parent_column) in LINKS:
+        if (source, table) not in typed:
+            continue  # a source the corpus does not hold (the optional survey)
         parent = typed[(parent_source, parent_table)]
         accepted = parent.drop(index=list(found[(parent_source, parent_table)]))
         frame = typed[(source, table)]
