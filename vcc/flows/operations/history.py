@@ -97,7 +97,6 @@ def history_text(warehouse: Warehouse, quarter: str | None, output_root: Path | 
             [
                 version["quarter"],
                 version_label(version["version"], version["edition"]),
-                version["run_id"],
                 f"{version['created_at']:%Y-%m-%d}",
                 "approved" if current else "not approved",
                 f"{len(recipients)} recipient(s)" if recipients else "not circulated",
@@ -107,9 +106,12 @@ def history_text(warehouse: Warehouse, quarter: str | None, output_root: Path | 
         release = current[-1].get("release_sha256") if current else None
         if release:
             approver.append(f"with its open release, checksum {release[:16]}…")
-        whys.append([*approver, "why: " + "; ".join(json.loads(version["reasons"]))])
+        # the run that made it on a note line: a revision's label and a run id side by side
+        # would not fit a terminal's 100 characters
+        why = "why: " + "; ".join(json.loads(version["reasons"]))
+        whys.append([*approver, why, f"made by run {version['run_id']}"])
     if version_rows:
-        header = ["quarter", "version", "run", "first produced", "approved", "circulated"]
+        header = ["quarter", "version", "first produced", "approved", "circulated"]
         lines += [
             f"Report versions ({len(version_rows)}):",
             *_table(header, version_rows, whys),

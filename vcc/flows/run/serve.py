@@ -13,6 +13,7 @@ from pathlib import Path
 
 from prefect import serve
 from prefect.schedules import RRule
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from vcc.flows.config import Config, load_config
 from vcc.flows.operations.schedule import quarterly_run_dates
@@ -53,7 +54,13 @@ def serve_quarterly(config_path: Path | None = None, out_dir: Path | None = None
         "config_path": str(config_path.resolve()) if config_path else None,
         "out_dir": str((out_dir or config.output_dir).resolve()),
     }
-    with prefect_server() as api_url, serving_state(Path(defaults["out_dir"] or "."), api_url):
+    with (
+        prefect_server() as api_url,
+        serving_state(Path(defaults["out_dir"] or "."), api_url),
+        # Prefect read its settings when it was imported, before the server was known: the
+        # environment variable reaches the runs it starts, this setting the deployments' client
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+    ):
         _serve(config, defaults)  # `vcc run` on the same output folder uses this server
 
 
