@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
-import subprocess
 from html import unescape
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import pytest
 from frictionless import validate
 
 from tests.reports.test_report import THRESHOLD, a_quarter
-from tests.reports.test_report_browser import BROWSER_TESTS, CHROMIUM, missing
+from tests.reports.test_report_browser import axe
 from vcc.flows.checksums import ReleaseAltered, release_checksum, sha256
 from vcc.flows.run.release import ReleaseFacts, quarter_tables, write_release
 from vcc.transforms.catalogue import load_catalogue
@@ -204,23 +202,6 @@ def test_sha256sums_lists_every_file_and_the_checksum_finds_any_change(tmp_path:
     page.write_text(page.read_text().replace("Cumbria", "Elsewhere"))
     with pytest.raises(ReleaseAltered, match="index.html is missing or is not the file"):
         release_checksum(folder)
-
-
-def axe(page: Path) -> dict:
-    """tests/browser/check_report.mjs on ``page``: axe-core at 1280 and 320 px."""
-    node = shutil.which("node")
-    if node is None:
-        missing("node is not installed")
-    if not Path(CHROMIUM).is_file():
-        missing(f"chromium is not installed at {CHROMIUM}")
-    if not (BROWSER_TESTS / "node_modules" / "axe-core").is_dir():
-        missing("the browser test's packages are not installed")
-    run = subprocess.run(
-        [node, "check_report.mjs", str(page), CHROMIUM],  # type: ignore[list-item]
-        cwd=BROWSER_TESTS, capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
-    assert run.returncode in (0, 1), run.stderr
-    return json.loads(run.stdout)
 
 
 def test_the_page_passes_axe_at_320_and_1280_px(full_release: Path) -> None:

@@ -16,7 +16,7 @@ import pytest
 from frictionless import validate
 
 from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
-from tests.reports.test_release_page import axe
+from tests.reports.test_report_browser import axe
 from tests.smtp_server import running_smtp_server
 from vcc.flows.checksums import release_checksum, sha256
 from vcc.flows.config import load_config
