@@ -43,7 +43,7 @@ def main() -> None:
     import pandas as pd
 
     from vcc.flows.config import load_config
-    from vcc.flows.run.outputs import next_report_date
+    from vcc.flows.operations.schedule import next_report_date
     from vcc.flows.run.release import ReleaseFacts, quarter_tables, write_release
     from vcc.reports.model import quarter_period
     from vcc.transforms.quarters import Quarter

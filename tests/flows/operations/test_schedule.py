@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from vcc.flows.operations.schedule import quarterly_run_dates
+from vcc.flows.config import load_config
+from vcc.flows.operations.schedule import next_report_date, quarterly_run_dates
 from vcc.transforms.calendar import WorkingDayCalendar
+from vcc.transforms.quarters import Quarter
 
 
 def test_next_run_dates_across_a_year_count_bank_holidays() -> None:
@@ -37,3 +39,9 @@ def test_a_run_day_already_passed_is_not_scheduled() -> None:
         dt.date(2025, 1, 15), 1, WorkingDayCalendar(), working_days=10, at=dt.time(7, 0)
     )
     assert runs == [dt.datetime(2025, 4, 14, 7, 0)]
+
+
+def test_the_next_report_is_due_on_the_next_quarters_scheduled_run() -> None:
+    # 2024Q3's report says when 2024Q4's is due: the shipped schedule, 10 working days after
+    # Tue 31 Dec (1 Jan a holiday): Wed 15 Jan 2025, the first run above
+    assert next_report_date(load_config(None), Quarter(2024, 3)) == dt.date(2025, 1, 15)

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pandas as pd
 
+from vcc.flows.config import Config
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.quarters import Quarter
 
@@ -28,3 +29,14 @@ def quarterly_run_dates(
             runs.append(moment)
         quarter = quarter.next()
     return runs
+
+
+def next_report_date(config: Config, quarter: Quarter) -> dt.date:
+    """When the next quarter's report is due (the workbook's cover): its scheduled run, the
+    configured working day after that quarter ends."""
+    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
+    schedule = config.schedule
+    after = quarter.next().end  # the first run after it is the next quarter's
+    return quarterly_run_dates(
+        after, 1, calendar, schedule.working_days_after_quarter, schedule.time
+    )[0].date()

@@ -27,7 +27,7 @@ from vcc.flows.checksums import RELEASE_FOLDER, sha256
 from vcc.flows.config import Config
 from vcc.flows.errors import AreasFailed, one_line
 from vcc.flows.manifest import ComparisonManifest
-from vcc.flows.run.outputs import next_report_date
+from vcc.flows.operations.schedule import next_report_date
 from vcc.flows.run.people_files import write_csv
 from vcc.flows.run.progress import progress
 from vcc.flows.run.release import ReleaseFacts, write_comparison_release

@@ -18,7 +18,7 @@ import pandas as pd
 
 from vcc.flows.checksums import RELEASE_FOLDER, sha256
 from vcc.flows.config import Config
-from vcc.flows.operations.schedule import quarterly_run_dates
+from vcc.flows.operations.schedule import next_report_date
 from vcc.flows.private import FOLDER_MODE, make_private
 from vcc.flows.run.pdf import PdfProcess
 from vcc.flows.run.people_files import csv_text, write_csv
@@ -40,7 +40,6 @@ from vcc.reports.render import (
     standalone_html,
 )
 from vcc.reports.workbook import write_published_workbook
-from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.catalogue import load_catalogue
 from vcc.transforms.figures import QuarterFigures
 from vcc.transforms.quarters import Quarter, long_date
@@ -176,17 +175,6 @@ def _render(
         published_on=long_date(run.extracted_at.date()),
         next_update=long_date(next_report_date(config, run.quarter)),
     )
-
-
-def next_report_date(config: Config, quarter: Quarter) -> dt.date:
-    """When the next quarter's report is due (the workbook's cover): its scheduled run, the
-    configured working day after that quarter ends (flows.operations.schedule)."""
-    calendar = WorkingDayCalendar(config.calendar.extra_holidays)
-    schedule = config.schedule
-    after = quarter.next().end  # the first run after it is the next quarter's
-    return quarterly_run_dates(
-        after, 1, calendar, schedule.working_days_after_quarter, schedule.time
-    )[0].date()
 
 
 def _write_release(run: RunOutputs, staging: Path, plan: VersionPlan) -> None:
