@@ -47,7 +47,7 @@ def test_the_shipped_catalogue_says_which_measures_read_the_optional_tables() ->
         "written acknowledgement of the crime",
         "victim told how to claim compensation",
         "victim told of investigation events",
-    )  # fmt: skip: R1-INTERPRET, R3-ACK, R5-COMPENSATION, R6-UPDATE in catalogue order
+    )  # R1-INTERPRET, R3-ACK, R5-COMPENSATION and R6-UPDATE, in catalogue order
     assert TABLE_MEASURES["probation.complaints"] == ("complaint acknowledged (Probation)",)
     # every table a measure reads is a canonical table the data-quality section lists
     assert all(table.count(".") == 1 for m in MEASURES for table in m.reads)
