@@ -24,6 +24,7 @@ class QafView:
     frame_size: str
     sample_size: str
     cases_reviewed: str
+    cases_partly_reviewed: str | None  # None when every case reviewed is reviewed in full
     oversampling: float
     threshold: int
     estimates: list[dict[str, str]] = field(default_factory=list)  # agency, theme, ...
@@ -42,6 +43,11 @@ def qaf_view(data: ReportData) -> QafView | None:
         frame_size=format_count(qaf.frame_size, threshold),
         sample_size=format_count(qaf.sample_size, threshold),
         cases_reviewed=format_count(qaf.cases_reviewed, threshold),
+        cases_partly_reviewed=(
+            format_count(qaf.cases_partly_reviewed, threshold)
+            if qaf.cases_partly_reviewed
+            else None
+        ),
         oversampling=qaf.oversampling,
         threshold=threshold,
         estimates=[

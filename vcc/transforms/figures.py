@@ -35,6 +35,7 @@ class QafFigures:
     oversampling: float  # how much more often enhanced strata are sampled than their share
     estimates: pd.DataFrame  # transforms.qaf.published_estimates
     disagreements: pd.DataFrame  # transforms.qaf.published_disagreements
+    cases_partly_reviewed: int = 0  # of cases_reviewed, those with an agency's review missing
 
 
 @dataclass(frozen=True)

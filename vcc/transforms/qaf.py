@@ -195,6 +195,18 @@ def theme_estimates(ratings: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
 
 
+def cases_reviewed(ratings: pd.DataFrame, records: pd.DataFrame) -> tuple[int, int]:
+    """How many sampled cases have a review imported for at least one of their agencies, and
+    how many of those lack one for another agency they are reviewed against (a form imported
+    part filled): the report says both, so that a partial import is not read as a whole one."""
+    rated = ratings[["victim_id", "agency"]].drop_duplicates()
+    rows = records[["victim_id", "agency"]].drop_duplicates()
+    owed = rows.groupby("victim_id").size()
+    done = rated.groupby("victim_id").size()
+    partly = done.reindex(owed.index, fill_value=0).pipe(lambda d: (d > 0) & (d < owed))
+    return int(rated["victim_id"].nunique()), int(partly.sum())
+
+
 def disagreements(ratings: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     """Per agency with reviews, the sampled cases where reviewers and records disagree
     (DISAGREEMENT_COLUMNS; module docstring)."""

@@ -22,14 +22,8 @@ from tests.conftest import FLOW_AS_OF, FLOW_QUARTER, copy_demo_run
 from vcc.flows.cli import main
 from vcc.flows.config import load_config
 from vcc.flows.errors import ConfigError
-from vcc.flows.qaf.form import (
-    FormCase,
-    FormError,
-    FormProblems,
-    form_sample_id,
-    read_form,
-    write_form,
-)
+from vcc.flows.qaf.form import FormCase, FormError, FormProblems, write_form
+from vcc.flows.qaf.reading import form_sample_id, read_form
 from vcc.flows.warehouse.reviews import ReviewStore
 from vcc.flows.warehouse.store import Warehouse
 from vcc.reports.pack import CaseEvent, PackCase, PackData, render_pack
@@ -193,7 +187,7 @@ def test_form_has_a_row_per_case_and_agency_and_rating_lists(blank_form: Path) -
         (1, "V1", "Police"), (1, "V1", "CPS"), (2, "V2", "Police"), (2, "V2", "Probation"),
     ]  # fmt: skip
     [validation] = sheet.data_validations.dataValidation
-    assert validation.formula1 == '"met,partly met,not met,not evidenced"'
+    assert validation.formula1 == '"met,partly met,not met,not evidenced,not reviewed"'
     assert validation.showErrorMessage and validation.errorStyle == "stop"
     assert str(validation.sqref) == "H2:H5 J2:J5 L2:L5 N2:N5"  # the four rating columns
     assert sheet.oddHeader.center.text == "OFFICIAL-SENSITIVE"
@@ -201,7 +195,9 @@ def test_form_has_a_row_per_case_and_agency_and_rating_lists(blank_form: Path) -
 
 
 def test_form_round_trips(blank_form: Path, tmp_path: Path) -> None:
-    ratings = read_form(fill(blank_form, tmp_path / "done.xlsx"), "2024Q4-1", EXPECTED)
+    reading = read_form(fill(blank_form, tmp_path / "done.xlsx"), "2024Q4-1", EXPECTED)
+    assert (reading.reviewed, reading.not_reviewed, reading.with_problems) == (4, 0, 0)
+    ratings = reading.ratings
     assert len(ratings) == 4 * len(THEMES)
     first = ratings[(ratings["victim_id"] == "V2") & (ratings["agency"] == "probation")]
     # row index 3: theme k rated RATINGS[(3 + k) % 4]
@@ -214,15 +210,16 @@ def test_ratings_are_read_whatever_their_case_and_spacing(blank_form: Path, tmp_
     def shout(sheet):
         sheet["H2"].value = "  Partly   MET "
 
-    ratings = read_form(fill(blank_form, tmp_path / "done.xlsx", shout), "2024Q4-1", EXPECTED)
-    assert ratings.iloc[0]["rating"] == "partly met"
+    reading = read_form(fill(blank_form, tmp_path / "done.xlsx", shout), "2024Q4-1", EXPECTED)
+    assert reading.ratings.iloc[0]["rating"] == "partly met"
 
 
 def problems_of(path: Path) -> list[str]:
-    with pytest.raises(FormProblems) as raised:
-        read_form(path, "2024Q4-1", EXPECTED)
-    assert "nothing was imported" in str(raised.value)
-    return raised.value.problems
+    """The problems of a form, each a line; the rows without one are imported."""
+    reading = read_form(path, "2024Q4-1", EXPECTED)
+    rows = reading.ratings[["victim_id", "agency"]].drop_duplicates()
+    assert reading.reviewed == len(rows)
+    return [problem.line() for problem in reading.problems]
 
 
 def test_an_invalid_rating_is_named_with_its_row_and_theme(
@@ -232,8 +229,9 @@ def test_an_invalid_rating_is_named_with_its_row_and_theme(
         sheet["J3"].value = "excellent"
 
     assert problems_of(fill(blank_form, tmp_path / "bad.xlsx", spoil)) == [
-        "row 3 (case 1, CPS): 'excellent' is not a rating for Enhanced support; choose met, "
-        "partly met, not met or not evidenced"
+        "row 3 (case 1, CPS), column 'Enhanced support: rating': 'excellent' is not a rating of "
+        "enhanced support (allowed: met, partly met, not met or not evidenced; or 'not reviewed' "
+        "for the whole row)"
     ]
 
 
@@ -242,7 +240,10 @@ def test_a_missing_rating_is_named(blank_form: Path, tmp_path: Path) -> None:
         sheet["N5"].value = None
 
     [problem] = problems_of(fill(blank_form, tmp_path / "bad.xlsx", spoil))
-    assert problem.startswith("row 5 (case 2, Probation): no rating for Engagement and")
+    assert problem.startswith(
+        "row 5 (case 2, Probation), column 'Engagement and collaboration: rating': no rating, "
+        "though the row has others"
+    )
 
 
 def test_an_unknown_case_is_named(blank_form: Path, tmp_path: Path) -> None:
@@ -250,8 +251,9 @@ def test_an_unknown_case_is_named(blank_form: Path, tmp_path: Path) -> None:
         sheet["B4"].value = "V99"
 
     assert problems_of(fill(blank_form, tmp_path / "bad.xlsx", spoil)) == [
-        "row 4: victim 'V99' is not a case of sample 2024Q4-1 (unknown case)",
-        "case 2 (victim V2), Police: its row is missing from the form",
+        "row 4 (Police), column 'Victim ID': not a case of sample 2024Q4-1 (allowed: the Victim "
+        "ID the form was made with)",
+        "case 2, Police: its row is missing from the form",
     ]
 
 
@@ -262,9 +264,9 @@ def test_missing_and_repeated_rows_are_named(blank_form: Path, tmp_path: Path) -
             sheet.cell(4, column).value = sheet.cell(3, column).value
 
     assert problems_of(fill(blank_form, tmp_path / "bad.xlsx", spoil)) == [
-        "row 4 (case 2, Police): repeats row 3",
-        "case 1 (victim V1), CPS: its row is missing from the form",
-        "case 2 (victim V2), Probation: its row is missing from the form",
+        "row 4 (case 2, Police): repeats row 3 (allowed: one row per case and agency)",
+        "case 1, CPS: its row is missing from the form",
+        "case 2, Probation: its row is missing from the form",
     ]
 
 
@@ -276,8 +278,8 @@ def test_an_agency_a_case_is_not_reviewed_against_is_named(
 
     problems = problems_of(fill(blank_form, tmp_path / "bad.xlsx", spoil))
     assert problems[0] == (
-        "row 3 (case 1, Probation): case 1 is not reviewed against 'Probation'; its agencies "
-        "are Police, CPS"
+        "row 3 (case 1, Probation), column 'Agency': case 1 is not reviewed against "
+        "'Probation' (allowed: Police, CPS)"
     )
 
 
@@ -285,7 +287,10 @@ def test_a_changed_header_is_named(blank_form: Path, tmp_path: Path) -> None:
     def spoil(sheet):
         sheet["H1"].value = "Care"
 
-    assert problems_of(fill(blank_form, tmp_path / "bad.xlsx", spoil)) == [
+    with pytest.raises(FormProblems) as raised:  # no row of the form can be trusted
+        read_form(fill(blank_form, tmp_path / "bad.xlsx", spoil), "2024Q4-1", EXPECTED)
+    assert "nothing was imported" in str(raised.value)
+    assert raised.value.problems == [
         "row 1: column H is headed 'Care', not 'Care and respect: rating'"
     ]
 

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vcc.flows.bounds import MAX_SAMPLE_SIZE
 from vcc.flows.cli.app import AREA_OPTION, QUARTER, VccGroup, open_place, place_options
 from vcc.transforms.quarters import Quarter
+
+if TYPE_CHECKING:  # pandas and openpyxl: loaded by the import command alone (see below)
+    from vcc.flows.qaf.imports import ImportOutcome
 
 
 @click.command()
@@ -61,15 +65,33 @@ def review() -> None:
     """Quality Assessment Framework case reviews: import a completed review form."""
 
 
+EXIT_PROBLEMS = 3  # the rows rated in full were imported, but some rows were not
+TERMINAL_LINES = 10  # the most lines the problems take on the terminal; the file has them all
+
+
 @review.command(name="import")
 @click.argument("form", type=click.Path(path_type=Path, dir_okay=False))
 @place_options
 @AREA_OPTION
 def import_form(form: Path, config, out, area) -> None:
-    """Check a completed review form and store its ratings (the latest import counts)."""
+    """Check a completed review form and store the rows it rates in full.
+
+    A row left blank, or marked "not reviewed", is counted as not reviewed. A row partly filled
+    or with another answer is not imported: the first problems are printed and all of them
+    written to FORM-problems.csv beside the form. Import the form again once corrected: rows
+    imported before are kept (a row rated again takes the new ratings), none is counted twice,
+    and a form with nothing new adds no import. The report uses the newest import.
+
+    \b
+    Exit status:
+      0  no problem (the form's complete rows are stored, or were already)
+      1  the form was refused whole (not a review form, an unknown sample, headings changed)
+      3  some rows have problems and were not imported; the complete rows were
+    """
     # Inside: pandas, openpyxl and the settings, 7,336 ms, which vcc --help never needs
     from vcc.flows.qaf.form import FormProblems
     from vcc.flows.qaf.imports import import_review_form
+    from vcc.flows.qaf.reading import RATING_ALLOWED
 
     settings, warehouse, output_root = open_place(config, out, area, one_area=True)
     try:
@@ -78,8 +100,55 @@ def import_form(form: Path, config, out, area) -> None:
         for line in problems.problems:
             click.echo(f"vcc: {form.name}: {line}", err=True)
         raise
-    replaced = f", replacing import {imported.replaces}" if imported.replaces else ""
-    click.echo(
-        f"vcc: imported {imported.rows} rows ({imported.cases} cases) into sample "
-        f"{imported.sample_id} as import {imported.import_id}{replaced}"
+    for line in import_lines(form, imported):
+        click.echo(line)
+    if imported.with_problems:
+        for line in problem_lines(imported, RATING_ALLOWED):
+            click.echo(line, err=True)
+        raise click.exceptions.Exit(EXIT_PROBLEMS)
+
+
+def import_lines(form: Path, imported: ImportOutcome) -> list[str]:
+    """What an import did: the form's rows counted, then what was stored."""
+    since = imported.replaces
+    unchanged = f", {imported.unchanged} unchanged since import {since}" if since else ""
+    counts = (
+        f"vcc: {form.name} (sample {imported.sample_id}, {imported.form_rows} rows): "
+        f"{_rows(imported.new + imported.changed)} imported{unchanged}, "
+        f"{imported.not_reviewed} not reviewed, {imported.with_problems} with problems "
+        "(not imported)"
     )
+    if imported.import_id is None:
+        stored = "nothing new to store" + (f"; import {since} stands" if since else "")
+    else:
+        replacing = f", replacing import {since}" if since else ""
+        kept = f"; {_rows(imported.kept)} kept from import {since}" if imported.kept else ""
+        stored = f"stored as import {imported.import_id}{replacing}{kept}"
+    return [
+        counts,
+        f"vcc: {stored}: {imported.cases} of the sample's {imported.sample_size} cases have "
+        "reviews",
+    ]
+
+
+def problem_lines(imported: ImportOutcome, rating_allowed: str) -> list[str]:
+    """The problems in at most TERMINAL_LINES lines: the first of them, then where all are; the
+    ratings allowed (``rating_allowed``) said once, not on each line."""
+    problems = imported.problems
+    ratings = any(p.allowed == rating_allowed for p in problems)
+    room = TERMINAL_LINES - 2 - ratings  # the heading, the file's line and the ratings allowed
+    shown = [f"vcc:   {p.line(with_allowed=p.allowed != rating_allowed)}" for p in problems[:room]]
+    more = len(problems) - len(shown)
+    return [
+        f"vcc: {len(problems)} problem{'s' if len(problems) != 1 else ''} in "
+        f"{_rows(imported.with_problems)}, which were not imported:",
+        *shown,
+        *([f"vcc:   ratings allowed: {rating_allowed}"] if ratings else []),
+        f"vcc:   … and {more} more problem{'s' if more != 1 else ''}: see {imported.problems_file}"
+        if more
+        else f"vcc:   the list: {imported.problems_file}",
+    ]
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'s' if count != 1 else ''}"

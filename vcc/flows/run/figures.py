@@ -36,6 +36,7 @@ from vcc.transforms.measures import Deadline, compute_instances
 from vcc.transforms.metrics import Rating, summarise
 from vcc.transforms.needs_assessment import assessment_timeliness, missing_items
 from vcc.transforms.qaf import (
+    cases_reviewed,
     disagreements,
     published_disagreements,
     published_estimates,
@@ -156,18 +157,19 @@ def qaf_figures(reviews: ReviewStore, quarter: Quarter, threshold: int) -> QafFi
     frame = reviews.frame(sample.sample_id)
     ratings = reviews.ratings(latest["import_id"])
     weighted = ratings.merge(frame[["victim_id", "weight"]], on="victim_id", how="left")
+    records = reviews.case_records(sample.sample_id)
+    reviewed, partly = cases_reviewed(ratings, records)
     return QafFigures(
         sample_id=sample.sample_id,
         drawn_on=sample.drawn_at.date(),
         imported_on=latest["imported_at"].date(),
         frame_size=sample.frame_size,
         sample_size=sample.size,
-        cases_reviewed=ratings["victim_id"].nunique(),
+        cases_reviewed=reviewed,
         oversampling=sample.oversampling,
         estimates=published_estimates(theme_estimates(weighted), threshold),
-        disagreements=published_disagreements(
-            disagreements(ratings, reviews.case_records(sample.sample_id)), threshold
-        ),
+        disagreements=published_disagreements(disagreements(ratings, records), threshold),
+        cases_partly_reviewed=partly,
     )
 
 
