@@ -19,8 +19,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
+from jinja2.utils import Namespace
 from openpyxl import load_workbook
 
+from tests.reports.test_report import a_quarter, revised
 from vcc.flows.cli import main
 from vcc.flows.qaf.form import FormCase, write_form
 from vcc.flows.qaf.imports import merge_ratings
@@ -29,6 +31,8 @@ from vcc.flows.qaf.reading import read_form
 from vcc.flows.run.figures import qaf_figures
 from vcc.flows.warehouse.reviews import RATING_COLUMNS, ReviewStore, Sample
 from vcc.flows.warehouse.store import Warehouse
+from vcc.reports.qaf import qaf_view
+from vcc.reports.render import template
 from vcc.transforms.quarters import Quarter
 
 CASES = 18
@@ -302,15 +306,25 @@ def test_a_second_reviewers_copy_adds_its_rows_and_keeps_the_firsts() -> None:
 # --- the report tells a partial import truly -----------------------------------------------------
 
 
-def test_the_report_counts_the_cases_reviewed_of_a_partial_import(
+def test_the_report_says_how_many_cases_were_reviewed_in_part(
     store: ReviewStore, blank: Path, out: Path
 ) -> None:
-    # case 1 in full, case 2's police row only, case 3 not reviewed
-    answer(blank, {2: RATED, 3: RATED, 4: RATED})
+    # cases 1 to 10 in full (rows 2 to 21), cases 11 to 15 for the police only (rows 22, 24,
+    # 26, 28 and 30), cases 16 to 18 not reviewed
+    answer(blank, {row: RATED for row in [*range(2, 22), *range(22, 31, 2)]})
     result = vcc("review", "import", blank, "--out", out)
     assert result.exit_code == 0, result.output
-    figures = qaf_figures(store, Quarter.parse("2024Q4"), 1)
+    assert "25 rows imported, 11 not reviewed, 0 with problems" in result.stdout
+    assert "15 of the sample's 18 cases have reviews" in result.stdout
+    figures = qaf_figures(store, Quarter.parse("2024Q4"), 5)
     assert figures is not None
-    assert (figures.cases_reviewed, figures.cases_partly_reviewed, figures.sample_size) == (
-        2, 1, CASES
-    )  # fmt: skip
+    assert (figures.cases_reviewed, figures.cases_partly_reviewed) == (15, 5)
+    data = revised(a_quarter(), qaf=figures)  # disclosure threshold 5
+    section = template("_qaf.html.j2").render(  # the report's section alone (cheaper)
+        data=data, qaf=qaf_view(data), ns=Namespace(table=0), period="October to December 2024"
+    )
+    html = " ".join(section.split())
+    assert (
+        "15 of the 18 cases of sample 2024Q4-1 were reviewed, 5 of them for some of their "
+        "agencies only (drawn on"
+    ) in html
