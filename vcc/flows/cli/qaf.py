@@ -78,7 +78,7 @@ def import_form(form: Path, config, out, area) -> None:
 
     A row left blank, or marked "not reviewed", is counted as not reviewed. A row partly filled
     or with another answer is not imported: the first problems are printed and all of them
-    written to FORM-problems.csv beside the form. Import the form again once corrected: rows
+    written to a file beside the form, named as the form but ending in -problems.csv. Import the form again once corrected: rows
     imported before are kept (a row rated again takes the new ratings), none is counted twice,
     and a form with nothing new adds no import. The report uses the newest import.
 
@@ -86,7 +86,7 @@ def import_form(form: Path, config, out, area) -> None:
     Exit status:
       0  no problem (the form's complete rows are stored, or were already)
       1  the form was refused whole (not a review form, an unknown sample, headings changed)
-      3  some rows have problems and were not imported; the complete rows were
+      3  some rows have problems and were not imported; the complete ones were stored
     """
     # Inside: pandas, openpyxl and the settings, 7,336 ms, which vcc --help never needs
     from vcc.flows.qaf.form import FormProblems
