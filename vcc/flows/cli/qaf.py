@@ -78,9 +78,10 @@ def import_form(form: Path, config, out, area) -> None:
 
     A row left blank, or marked "not reviewed", is counted as not reviewed. A row partly filled
     or with another answer is not imported: the first problems are printed and all of them
-    written to a file beside the form, named as the form but ending in -problems.csv. Import the form again once corrected: rows
-    imported before are kept (a row rated again takes the new ratings), none is counted twice,
-    and a form with nothing new adds no import. The report uses the newest import.
+    written to a file beside the form, named as the form but ending in -problems.csv. Import
+    the form again once corrected: rows imported before are kept (a row rated again takes the
+    new ratings), none is counted twice, and a form with nothing new adds no import. The report
+    uses the newest import.
 
     \b
     Exit status:
