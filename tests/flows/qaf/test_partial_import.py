@@ -158,6 +158,10 @@ def test_two_complete_rows_of_36_are_imported_the_blank_and_not_reviewed_counted
         (["met", "excellent", "met", "met"], "'excellent' is not a rating of enhanced support"),
         (["met", "not reviewed", "met", "met"], "'not reviewed' beside ratings"),
         (["excellent", None, None, None], "'excellent' is not a rating of care and respect"),
+        (  # a note pasted into a rating cell is quoted cut short
+            ["met", "met", "met", "Spoke to the victim on 3 May at home, upset"],
+            "'Spoke to the victim on 3 May …' is not a rating of engagement",
+        ),
     ],
 )
 def test_each_row_is_reviewed_not_reviewed_or_a_problem(

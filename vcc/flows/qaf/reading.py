@@ -113,6 +113,12 @@ def _open(path: Path) -> Any:
         raise FormError(f"{path.name} is not an Excel workbook (.xlsx): {reason}") from None
 
 
+def _quoted(answer: str, longest: int = 30) -> str:
+    """A reviewer's answer as a problem line quotes it: cut short, so that a note pasted into
+    the wrong cell is not copied out to the terminal and the problems file."""
+    return answer if len(answer) <= longest else answer[: longest - 1] + "…"
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -198,7 +204,7 @@ class _Rows:
         case_number = self.case_of_victim[victim_id]
         if case_text != str(case_number):
             self._problem(number, case_number, agency_text, IDENTITY_HEADERS[0],
-                          f"'{case_text}' is not this row's case number",
+                          f"'{_quoted(case_text)}' is not this row's case number",
                           f"{case_number}, as the form was made: leave the first six columns "
                           "as they are")  # fmt: skip
             return None
@@ -255,7 +261,7 @@ def _answer_problems(
                 f"'{NOT_REVIEWED}' beside ratings: rate this theme, or mark the row not reviewed"
             )
         elif answer not in RATINGS and answer != NOT_REVIEWED:
-            wrong = f"'{cells[column]}' is not a rating of {THEME_LABELS[theme].lower()}"
+            wrong = f"'{_quoted(cells[column])}' is not a rating of {THEME_LABELS[theme].lower()}"
         else:
             continue
         problems.append(
