@@ -9,21 +9,19 @@ import json
 import re
 from html import unescape
 from pathlib import Path
-from typing import cast
+from typing import Any
 
 import pandas as pd
 import pytest
 from frictionless import validate
 
-from tests.conftest import FLOW_AS_OF, FLOW_QUARTER
+from tests.conftest import FLOW_QUARTER, copy_demo_run
 from tests.reports.test_report_browser import axe
 from tests.smtp_server import running_smtp_server
 from vcc.flows.checksums import release_checksum, sha256
 from vcc.flows.config import load_config
 from vcc.flows.operations.circulation import CirculationError, approve, circulate
-from vcc.flows.run.flow import run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
-from vcc.transforms.quarters import Quarter
 
 pytestmark = pytest.mark.flow
 Q = FLOW_QUARTER
@@ -36,10 +34,12 @@ COUNT_COLUMNS = {"eligible", "met", "answered", "yes"}
 
 @pytest.fixture(scope="module")
 def run(
-    prefect_harness, demo_config: Path, tmp_path_factory: pytest.TempPathFactory
+    demo_run: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("out")
-    return out, cast(dict, run_quarter(Quarter.parse(Q), FLOW_AS_OF, demo_config, out))
+    """The demo run (``run_quarter(FLOW_QUARTER, FLOW_AS_OF, demo_config, out)``), copied: these
+    tests approve and alter it."""
+    out = tmp_path_factory.mktemp("out") / "out"
+    return out, copy_demo_run(demo_run, out)
 
 
 def source_identifiers(run_folder: Path) -> set[str]:
