@@ -358,6 +358,8 @@ def test_an_area_whose_worker_dies_is_named_and_reruns_alone(
     pdf = PdfReader(out / "comparison" / Q / f"vcc-{Q}-comparison.pdf")
     text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
     assert "Southshire: its worker process died during the run" in text
+    manifest = json.loads((out / "comparison" / Q / "manifest.json").read_text())
+    assert manifest["missing_areas"] == {"south": "its worker process died during the run"}
     # the killed run of south is told apart from a live one, and the rerun takes its lock over
     place = ["--config", str(config), "--out", str(out), "--area", "south"]
     history = CliRunner().invoke(main, ["history", "-q", Q, *place])
