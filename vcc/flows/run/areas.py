@@ -7,8 +7,9 @@ are that run's. A worker reads its own area's sources: only names, dates and pat
 through the scheduler, and only an outcome comes back. A failed area is caught inside its task,
 and an area whose worker process died as its task comes back (``area_outcome``), so the others
 carry on; the comparison then names it and the run fails once everything else is written,
-saying how to rerun the area alone. The cluster is a local one of worker processes (one per CPU core, at most one per
-area; ``[cluster] workers``), or the running scheduler at ``[cluster] address``.
+saying how to rerun the area alone. The cluster is a local one of worker processes (one per
+CPU core, at most one per area; ``[cluster] workers``), or the running scheduler at ``[cluster]
+address``.
 """
 
 from __future__ import annotations
