@@ -305,7 +305,7 @@ def kill_the_worker_running(area: Path, killed: list[int]) -> None:
     """SIGKILL the worker process computing ``area``: the process that holds its quarter's lock
     in ``<area>/vcc-warehouse.sqlite`` (a run takes it as it starts, before it reads a source)."""
     database = area / "vcc-warehouse.sqlite"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # the workers' start, on a loaded machine
     while time.monotonic() < deadline:
         if database.exists():  # a new warehouse is linked into place whole
             with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:

@@ -47,7 +47,7 @@ def api_url() -> str:
 def lock_of(out: Path, pid: int) -> tuple[str, dt.datetime]:
     """The run id and time of the quarter's lock once process ``pid`` holds it."""
     database = out / "vcc-warehouse.sqlite"
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 600  # the process's start, on a loaded machine
     while time.monotonic() < deadline:
         if database.exists():  # a new warehouse is linked into place whole
             with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
