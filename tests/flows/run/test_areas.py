@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -296,6 +299,77 @@ def test_vcc_serve_runs_every_area_and_compares_them(
     assert set(comparison["area"]) == {"north", "south"}
     (run,) = Warehouse(default_url(out)).list_runs(Q)
     assert run["triggered_by"] == "deployment" and run["status"] == "succeeded"
+
+
+def kill_the_worker_running(area: Path, killed: list[int]) -> None:
+    """SIGKILL the worker process computing ``area``: the process that holds its quarter's lock
+    in ``<area>/vcc-warehouse.sqlite`` (a run takes it as it starts, before it reads a source)."""
+    database = area / "vcc-warehouse.sqlite"
+    deadline = time.monotonic() + 600  # the workers' start, on a loaded machine
+    while time.monotonic() < deadline:
+        if database.exists():  # a new warehouse is linked into place whole
+            with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+                held = connection.execute("SELECT pid FROM run_locks").fetchall()
+            if held:
+                os.kill(held[0][0], signal.SIGKILL)
+                killed.append(held[0][0])
+                return
+        time.sleep(0.05)
+
+
+def test_an_area_whose_worker_dies_is_named_and_reruns_alone(
+    prefect_harness, areas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """South's worker process is killed (SIGKILL) while it computes south. Dask reruns a task
+    whose worker died up to ``distributed.scheduler.allowed-failures`` times (3 by default), and
+    a rerun that succeeds makes a whole run; here none is allowed, as when the worker dies each
+    time: north still publishes, the comparison names south and why, the run fails naming south,
+    and south then runs alone."""
+    import dask
+    from click.testing import CliRunner
+    from distributed import LocalCluster
+
+    from vcc.flows.cli import main
+
+    out = tmp_path / "out"
+    killed: list[int] = []
+    monkeypatch.setenv("PREFECT_API_URL", api_url())  # the workers and the rerun report to it
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                     dashboard_address=None) as cluster,
+    ):  # fmt: skip
+        config = with_cluster(areas, cluster.scheduler_address, ["north", "south"])
+        killer = threading.Thread(target=kill_the_worker_running, args=(out / "south", killed))
+        killer.start()
+        with pytest.raises(AreasFailed) as failed:
+            run_quarter(Quarter.parse(Q), FLOW_AS_OF, config, out)
+        killer.join()
+
+    assert killed, "south's worker was never seen holding its lock"
+    assert str(failed.value) == (
+        "1 of 2 areas failed: south: its worker process died during the run (the others and the "
+        f"comparison are in {out}); rerun an area alone with vcc run --quarter {Q} --area NAME"
+    )
+    assert (out / "north" / Q / f"vcc-{Q}-report.pdf").is_file()
+    assert not (out / "south" / Q).exists()
+    comparison = pd.read_csv(out / "comparison" / Q / "comparison.csv", dtype=str)
+    assert set(comparison["area"]) == {"north"}
+    pdf = PdfReader(out / "comparison" / Q / f"vcc-{Q}-comparison.pdf")
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    assert "Southshire: its worker process died during the run" in text
+    manifest = json.loads((out / "comparison" / Q / "manifest.json").read_text())
+    assert manifest["missing_areas"] == {"south": "its worker process died during the run"}
+    # the killed run of south is told apart from a live one, and the rerun takes its lock over
+    place = ["--config", str(config), "--out", str(out), "--area", "south"]
+    history = CliRunner().invoke(main, ["history", "-q", Q, *place])
+    assert f"dead (pid {killed[0]} is gone)" in history.output, history.output
+    rerun = CliRunner().invoke(main, ["run", "--quarter", Q, "--as-of", FLOW_AS_OF.isoformat(),
+                                      *place])  # fmt: skip
+    assert rerun.exit_code == 0, rerun.output
+    assert (out / "south" / Q / f"vcc-{Q}-report.pdf").is_file()
+    runs = Warehouse(default_url(out / "south")).list_runs(Q)
+    assert sorted(run["status"] for run in runs) == ["abandoned", "succeeded"]
 
 
 def test_each_area_and_the_comparison_publish_a_valid_open_release(

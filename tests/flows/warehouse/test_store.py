@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -93,8 +94,13 @@ def test_a_second_run_of_the_same_quarter_is_refused_while_the_first_holds_the_l
     warehouse: Warehouse,
 ) -> None:
     start(warehouse, "run-1")
-    with pytest.raises(QuarterLocked, match=r"^2025Q1 is being run \(run run-1\) by pid \d+ since"):
+    with pytest.raises(QuarterLocked) as refused:
         start(warehouse, "run-2")
+    assert re.fullmatch(
+        r"2025Q1 is being run \(run run-1\) by pid \d+ since \d\d:\d\d, a vcc run; try again "
+        "when it finishes",
+        str(refused.value),
+    )  # a run's refusal says who started it: here an analyst's `vcc run`
     warehouse.start_run("run-3", "2025Q2", FACTS.as_of, "manual", {}, FACTS)  # another quarter
     warehouse.fail_run("run-1", QUARTER, "source police: connection refused")
     start(warehouse, "run-4")  # the failed run released the lock

@@ -5,9 +5,11 @@ Each area's task runs the quarterly flow for that area alone (``quarterly_compli
 with ``area``), exactly as ``vcc run --area NAME`` does, so its outputs in ``<out>/<name>/<Q>/``
 are that run's. A worker reads its own area's sources: only names, dates and paths travel
 through the scheduler, and only an outcome comes back. A failed area is caught inside its task,
-so the others carry on; the comparison then names it and the run fails once everything else is
-written. The cluster is a local one of worker processes (one per CPU core, at most one per
-area; ``[cluster] workers``), or the running scheduler at ``[cluster] address``.
+and an area whose worker process died as its task comes back (``area_outcome``), so the others
+carry on; the comparison then names it and the run fails once everything else is written,
+saying how to rerun the area alone. The cluster is a local one of worker processes (one per
+CPU core, at most one per area; ``[cluster] workers``), or the running scheduler at ``[cluster]
+address``.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from distributed import KilledWorker
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture, as_completed
 from prefect_dask import DaskTaskRunner
 
 from vcc.flows.config import ClusterSettings, Config, load_config
@@ -144,14 +147,14 @@ def many_areas_report(
     as_of_date = as_of or dt.date.today()  # one as-of date for every area
     target = reportable_quarter(quarter, as_of_date, config.validation.earliest_date)
     progress("%d areas: quarter %s, as of %s", len(config.areas), target, as_of_date)
-    futures = [
+    futures = {
         area_task.submit(name, target, as_of_date, config_path, str(output_root),
-                         triggered_by)
+                         triggered_by): name
         for name in config.areas
-    ]  # fmt: skip
+    }  # fmt: skip
     finished: dict[str, AreaOutcome] = {}
-    for number, future in enumerate(as_completed(futures), start=1):  # as each area ends
-        outcome = future.result()
+    for number, future in enumerate(as_completed(list(futures)), start=1):  # as each area ends
+        outcome = area_outcome(futures[future], future)
         finished[outcome.name] = outcome
         if outcome.failure:
             logger.error("area %s failed (%d/%d): %s", outcome.name, number, len(futures),
@@ -166,6 +169,24 @@ def many_areas_report(
         raise AreasFailed(
             f"{len(failed)} of {len(outcomes)} areas failed: "
             + "; ".join(f"{outcome.name}: {outcome.failure}" for outcome in failed)
-            + f" (the others and the comparison are in {output_root})"
+            + f" (the others and the comparison are in {output_root}); rerun an area alone "
+            f"with vcc run --quarter {target} --area NAME"
         )
     return manifest
+
+
+WORKER_DIED = "its worker process died during the run"
+
+
+def area_outcome(name: str, future: PrefectFuture[AreaOutcome]) -> AreaOutcome:
+    """An area's outcome, or its failure when its task never returned one. A task whose worker
+    process died (killed, out of memory) is run again on another worker up to
+    ``distributed.scheduler.allowed-failures`` times (Dask's default, 3), and a retry that
+    succeeds is the area's outcome; past that, Dask gives up on it (``KilledWorker``), and the
+    area is missing, not the whole run. Its killed run is taken over by the area's next run."""
+    try:
+        return future.result()
+    except KilledWorker:
+        return AreaOutcome(name, failure=WORKER_DIED)
+    except Exception as error:  # the cluster lost the task otherwise (its scheduler went away)
+        return AreaOutcome(name, failure=f"the cluster did not finish it: {one_line(error)}")

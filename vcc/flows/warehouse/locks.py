@@ -31,6 +31,14 @@ OPERATIONS = {
     "sample": "being sampled",
     "review import": "having a review form imported",
 }
+# Who started a run holding the lock (its ``triggered_by``), as the refusal says it: an analyst
+# refused by the run ``vcc serve`` started on schedule is told so, and the reverse.
+TRIGGERS = {
+    "schedule": "a scheduled run of vcc serve",
+    "deployment": "a run of vcc serve's deployment",
+    "backfill": "a backfill",
+    "manual": "a vcc run",
+}
 
 
 class QuarterLocked(VccError):
@@ -40,13 +48,15 @@ class QuarterLocked(VccError):
 
 def held_by(holder: dict[str, Any]) -> str:
     """Who holds a quarter's lock, in words: "2026Q3 is being circulated by pid 1234 since
-    14:02"."""
+    14:02"; a run adds who started it: "…since 07:00, a scheduled run of vcc serve"."""
     doing = OPERATIONS.get(holder["operation"], f"locked by {holder['operation']}")
     run = f" (run {holder['run_id']})" if holder["operation"] == "run" else ""
     where = "" if holder["host"] == socket.gethostname() else f" on {holder['host']}"
     since = holder["acquired_at"]
     when = f"{since:%H:%M}" if since.date() == dt.date.today() else f"{since:%Y-%m-%d %H:%M}"
-    return f"{holder['quarter']} is {doing}{run} by pid {holder['pid']}{where} since {when}"
+    started = holder.get("triggered_by")
+    by = f", {TRIGGERS.get(started, started)}" if started else ""
+    return f"{holder['quarter']} is {doing}{run} by pid {holder['pid']}{where} since {when}{by}"
 
 
 def now() -> dt.datetime:
@@ -115,9 +125,13 @@ class QuarterLocks:
         raise QuarterLocked(f"{quarter}: could not take the quarter's lock; try again")
 
     def _holder(self, quarter: str) -> dict[str, Any] | None:
+        """The quarter's lock, with who started the run holding it (none until it is recorded,
+        a moment after it takes the lock, nor for another operation)."""
         with self.engine.connect() as connection:
             found = connection.execute(
-                select(run_locks).where(run_locks.c.quarter == quarter)
+                select(run_locks, runs.c.triggered_by)
+                .join(runs, runs.c.run_id == run_locks.c.run_id, isouter=True)
+                .where(run_locks.c.quarter == quarter)
             ).first()
         return dict(found._mapping) if found else None
 
