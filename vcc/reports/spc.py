@@ -54,7 +54,7 @@ SIGNAL_WORDS = {
     "trend": "in a run of 7 or more rising or falling",
 }
 COLUMNS = 2
-PANEL_INCHES = 1.3
+PANEL_INCHES = 1.12  # six rows of panels, their heading and note fit one page (issue 28)
 NAME_CHARACTERS = 44  # a panel's name wraps to a second line after this
 _MARKS = {  # shape first; colour (NHS blue and orange) only repeats it
     IMPROVEMENT: {"marker": "^", "color": "#005eb8", "markersize": 5.5},
@@ -184,7 +184,7 @@ def spc_view(
             ax.set_visible(False)
         figure.subplots_adjust(
             left=0.09, right=0.98, bottom=0.3 / (0.45 + grid_rows * PANEL_INCHES),
-            top=1 - 0.3 / (0.45 + grid_rows * PANEL_INCHES), hspace=0.75, wspace=0.18,
+            top=1 - 0.3 / (0.45 + grid_rows * PANEL_INCHES), hspace=1.0, wspace=0.18,
         )  # fmt: skip
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
