@@ -7,10 +7,12 @@ case reviews, a victims' survey)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
 
+from tests.reports.test_judgements import spc_rows
 from tests.reports.test_report_file import a_full_quarter
 from vcc.reports import render
 from vcc.reports.names import codes_in_words
@@ -52,7 +54,10 @@ class Words(HTMLParser):
 
 @pytest.fixture(scope="module")
 def words() -> list[tuple[str, str]]:
-    data = a_full_quarter()
+    full = a_full_quarter()
+    # and the police's month-by-month process-control charts, with a signal of concern
+    spc = spc_rows("R3-ACK", "police", [90, 92] * 8 + [80] * 8, [100] * 24)
+    data = replace(full, figures=replace(full.figures, spc=spc))
     html = render.template("report.html.j2").render(**render.report_context(data))
     parser = Words()
     parser.feed(html)
@@ -63,6 +68,7 @@ def test_every_section_for_the_board_was_read(words) -> None:
     sections = {section for section, _ in words}
     assert {"cover", "summary", "revisions", "rights", "agency", "enhanced", "needs", "qaf",
             "feedback", "data-quality", "glossary", "methodology"} <= sections  # fmt: skip
+    assert any("Written acknowledgements ▼" in text for _, text in words)  # a chart's panel
 
 
 def test_the_board_pages_name_no_measure_code(words) -> None:
