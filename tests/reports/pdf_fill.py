@@ -89,3 +89,27 @@ def page_fill(pdf: Path, margin_mm: float = 22) -> list[float]:
             inside = [y for y in _marks(page) if bottom - 1 <= y <= top + 1]
             shares.append((top - min(inside)) / (top - bottom) if inside else 0.0)
     return shares
+
+
+def part_starts(
+    pdf: Path, ids: Iterable[str], margin_mm: float = 22
+) -> dict[str, tuple[int, bool]]:
+    """For each element id among the PDF's named destinations (WeasyPrint names one for every
+    id), the page it is on (from 1) and whether nothing is drawn above it on that page between
+    the top margin and its top, that is, whether it starts its page."""
+    found = {}
+    with pikepdf.open(pdf) as document:
+        destinations = pikepdf.NameTree(document.Root.Names.Dests)
+        pages: dict[Any, int] = {
+            page.objgen: number for number, page in enumerate(document.pages, 1)
+        }
+        for name in ids:
+            if name not in destinations:
+                continue
+            target: Any = destinations[name]  # [page, /XYZ, left, top, zoom]
+            number = pages[target[0].objgen]
+            page = document.pages[number - 1]
+            top = float(page.mediabox[3]) - margin_mm * MM
+            above = [y for y in _marks(page) if float(target[3]) + 1 < y <= top + 1]
+            found[name] = (number, not above)
+    return found

@@ -90,7 +90,7 @@ def test_records_say_and_victims_say_side_by_side(data) -> None:
     rows = {row.question_id: row for row in feedback_rows(data)}
     assert list(rows) == ["q_told_what_next", "q_told_hearings", "q_complaint", "q_local"]
     acknowledged = rows["q_told_what_next"]
-    assert acknowledged.measure == "R3-ACK Written acknowledgement of the crime (Right 3)"
+    assert acknowledged.measure == "Written acknowledgement of the crime (Right 3)"
     assert acknowledged.question.startswith("After you reported the crime")
     # 12 of 40: Wilson 18.1% to 45.4%; records 99 of 120: 82.5% (74.7% to 88.3%)
     assert (acknowledged.answered, acknowledged.victims) == ("40", "30.0%")
@@ -134,15 +134,15 @@ def test_the_headline_findings_name_the_largest_significant_gap(data) -> None:
 def test_breakdowns_show_groups_whose_counts_allow(data) -> None:
     view = feedback_view(data)
     assert view["responses"] == "40"
-    assert view["columns"][0] == "R3-ACK"
-    assert view["asked"][0].startswith("R3-ACK: After you reported the crime")
+    assert view["columns"][0] == "Written acknowledgements"  # its short name, not its code
+    assert view["asked"][0].startswith("Written acknowledgements: After you reported the crime")
     by = {b["dimension"]: b for b in view["breakdowns"]}
     assert set(by) == {"Offence group", "Age band", "Sex"}
     sexes = {row["group"]: row["cells"] for row in by["Sex"]["rows"]}
     # q_told_what_next: the 12 yes are S000-S011, 6 female (odd) and 6 male, of 20 each
     assert sexes["Female"][0] == "30.0% of 20"
     # q_told_hearings by sex: 2 and 1 answered, withheld
-    assert sexes["Male"][view["columns"].index("R8-HEARING")] == "[c]"
+    assert sexes["Male"][view["columns"].index("Hearing notifications")] == "[c]"
 
 
 def test_the_sections_tables_pass_the_pdf_table_checks(data, tmp_path: Path) -> None:

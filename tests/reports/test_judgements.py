@@ -121,9 +121,11 @@ def test_each_agency_section_has_spc_charts_with_icons_in_words() -> None:
     # the last month's 3 eligible give it wide limits: the target lies within them
     assert line.assurance == "Hit and miss: the target lies between the limits"
     assert "<title>Statistical process control charts" in view.chart_svg
-    assert "R3-ACK: Special cause: concern; Hit and miss: the target lies between the limits." in (
-        view.chart_svg
-    )
+    # the alt text names the measure in words, not its code
+    assert (
+        "Written acknowledgement of the crime: Special cause: concern; Hit and miss: the target "
+        "lies between the limits."
+    ) in view.chart_svg
     police = next(
         s for s in agency_sections(data, [Quarter(2024, 2), Quarter(2024, 3)]) if s.key == "police"
     )

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 from pypdf import PdfReader
 
 from vcc.reports import render
@@ -497,8 +498,8 @@ def test_chart_caption_states_a_finding(rendered: tuple[PdfReader, str]) -> None
 
 def test_methodology_describes_every_catalogue_measure(rendered: tuple[PdfReader, str]) -> None:
     _, html = rendered
-    for measure in MEASURES:
-        assert f'<span class="measure-id">{measure.measure_id}</span>' in html
+    for measure in MEASURES:  # by its title: the code is the annex's (issue 28)
+        assert f'<span class="measure-title">{escape(measure.title)}</span>' in html
     assert "5 working days (1 for victims owed enhanced rights)" in html  # R6-UPDATE
     assert "No working-day deadline" in html  # R11-RELEASE
 
@@ -522,7 +523,7 @@ SECTIONS = [
     "Crown Prosecution Service", "Witness Care Unit",
     "Probation Service", "Enhanced rights", "Victim needs assessments",
     "Quality Assessment Framework: case reviews", "What victims told us", "Data quality",
-    "Methodology",
+    "Methodology", "Glossary",
     "Annex: published tables",
 ]  # fmt: skip
 
@@ -896,7 +897,7 @@ def test_every_agency_section_shows_its_slowest_stages(staged_html: str) -> None
 def test_stages_table_prints_the_figures_slowest_first(staged_html: str) -> None:
     table = _table(_section(staged_html, "police"), "working days from trigger to action")
     rows = re.findall(r"<tbody>.*?</tbody>", table, re.S)[0]
-    order = re.findall(r'<span class="measure-id">([^<]+)</span>', rows)
+    order = re.findall(r'data-measure="([^"]+)"', rows)  # the code for analysts, not shown
     # against their deadlines; withheld and empty last, in catalogue order
     assert order == ["R3-ACK", "R2-RECORD", "R12-ACK", "R4-VNA", "R6-UPDATE"]
     # deadline, actioned, median, 75th, 90th, share after the deadline, still without action
@@ -977,12 +978,16 @@ def test_stage_charts_are_vector_with_alternative_text(staged_html: str) -> None
         assert 'role="img"' in tag and re.search(r'aria-label="[^"]{40,}"', tag)
     police = _section(staged_html, "police")
     alt = re.findall(r'<svg[^>]*aria-label="([^"]+)"', police)[-1]
-    assert "R3-ACK: median 2, 75th percentile 4, 90th percentile 8, deadline 5" in alt
-    assert "R6-UPDATE: percentiles withheld, deadline 5 (1)" in alt
-    assert "R4-VNA: percentiles withheld, deadline 2" in alt
+    # each stage by its name, in words (issue 28)
+    assert (
+        "Written acknowledgements: median 2, 75th percentile 4, 90th percentile 8, deadline 5"
+        in alt
+    )
+    assert "Investigation updates: percentiles withheld, deadline 5 (1)" in alt
+    assert "Needs assessments: percentiles withheld, deadline 2" in alt
     cps = re.findall(r'<svg[^>]*aria-label="([^"]+)"', _section(staged_html, "cps"))[-1]
-    assert "R6-VCL: median 1, 75th percentile 3, 90th percentile 6, deadline 5 (1)" in cps
-    assert "R8-HEARING" not in "".join(re.findall(r'aria-label="([^"]+)"', staged_html))
+    assert "Decision letters: median 1, 75th percentile 3, 90th percentile 6, deadline 5 (1)" in cps
+    assert "Hearing notifications:" not in "".join(re.findall(r'aria-label="([^"]+)"', staged_html))
     assert "<text" in police  # text stays text in the SVG
 
 
@@ -1129,7 +1134,7 @@ def test_golden_report_shows_the_witness_care_units_stages(
     # R9-OUTCOME: 34 notified, 5 not, 10 of the 34 late; R8-HEARING: 43 notified but 3 not,
     # a small count that hides both; R11-REFER: 2 referrals made, too few for percentiles
     table = _table(_section(html, "wcu"), "working days from trigger to action")
-    order = re.findall(r'<span class="measure-id">([^<]+)</span>', table)
+    order = re.findall(r'data-measure="([^"]+)"', table)
     assert order == ["R9-OUTCOME", "R8-HEARING", "R11-REFER"]
     assert _cells(_row(table, "R9-OUTCOME"))[1:] == ["1", "34", "1", "1", "3", "29.4%", "5"]
     # its hidden actioned count hides its percentiles too
@@ -1142,7 +1147,7 @@ def test_golden_report_shows_the_witness_care_units_stages(
     )
     assert finding in pdf
     assert pdf.count("Slowest stages: working days to action") == 4
-    assert "R9-OUTCOME Victim told of verdict and sentence 1 34 1 1 3 29.4% 5" in pdf
+    assert "Victim told of verdict and sentence 1 34 1 1 3 29.4% 5" in pdf
     assert not IDENTIFIER.search(pdf), IDENTIFIER.search(pdf)
     allowed = {"30 June 2024", "12 July 2024", GOLDEN_AS_OF.isoformat()}  # quarter end, as-of
     assert set(EVENT_DATE.findall(pdf)) <= allowed
@@ -1154,7 +1159,7 @@ def test_the_rights_the_data_cannot_support_are_named_with_why(
     # the first golden example carries none of the data of CONTRACT.md §6.1
     _, pdf, html = golden_report
     assert "The data could not support any measure of Rights 1, 5 and 10." in pdf
-    assert "R10-PROPERTY: Property returned once no longer needed (Police): not supported by " in (
+    assert "Property returned once no longer needed (Police): not supported by " in (
         " ".join(html.split())
     )
     assert "no police property table was supplied" in html

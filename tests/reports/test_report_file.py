@@ -17,12 +17,14 @@ from pathlib import Path
 import pandas as pd
 import pikepdf
 import pytest
+from weasyprint import HTML
 
+from tests.reports.pdf_fill import page_fill, part_starts
 from tests.reports.pdf_structure import table_problems
 from tests.reports.test_feedback_section import with_feedback
 from tests.reports.test_report import THRESHOLD, a_quarter, hand_made_stages, revised
 from vcc.flows.warehouse.versions import Revision
-from vcc.reports.render import STATIC_DIR, render_report
+from vcc.reports.render import PAGE_STARTS, STATIC_DIR, render_report
 from vcc.transforms.figures import QafFigures
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.stages import published_stages
@@ -76,6 +78,44 @@ def test_every_table_tags_its_cells_with_their_own_headers(full_pdf: Path) -> No
     assert not problems, "\n".join(problems[:20])
 
 
+# Page fill (issue 28): sections share pages and a heading stays with what follows it, so no page
+# is left nearly empty. A page may be less full only when it is the document's last or the page
+# before a part that must start a page (PAGE_STARTS in reports/render.py: the summary, page 2,
+# and the annex of published tables).
+LEAST_FILL = 0.40
+
+
+def test_the_parts_that_must_start_a_page_do(full_pdf: Path) -> None:
+    starts = part_starts(full_pdf, PAGE_STARTS)
+    assert set(starts) == set(PAGE_STARTS)
+    assert all(first for _, first in starts.values()), starts
+    assert starts["summary"][0] == 2  # after the cover, whatever else the report holds
+
+
+def test_no_page_is_left_nearly_empty(full_pdf: Path) -> None:
+    fills = page_fill(full_pdf)
+    before_a_part = {page - 1 for page, _ in part_starts(full_pdf, PAGE_STARTS).values()}
+    excused = before_a_part | {len(fills)}
+    thin = [f"page {number} of {len(fills)}: {fill:.0%} used"
+            for number, fill in enumerate(fills, 1)
+            if fill < LEAST_FILL and number not in excused]  # fmt: skip
+    assert not thin, f"pages under {LEAST_FILL:.0%} used: " + "; ".join(thin)
+
+
+def test_the_fill_of_a_page_is_measured_from_what_it_draws(tmp_path: Path) -> None:
+    # A4 with the report's 22 mm margins: 253 mm between them. A block 101.2 mm tall (40%) on
+    # the first page; the second page holds one line of text at its top.
+    html = """<html lang="en"><head><style>@page { size: A4; margin: 22mm 18mm; }
+    body { margin: 0; } div { height: 101.2mm; background: #000; }
+    p { break-before: page; margin: 0; font-size: 10pt; line-height: 1; }</style></head>
+    <body><div></div><p id="part">One line</p></body></html>"""
+    HTML(string=html).write_pdf(tmp_path / "fill.pdf")
+    first, second = page_fill(tmp_path / "fill.pdf")
+    assert first == pytest.approx(0.40, abs=0.005)
+    assert second < 0.05  # a line's baseline, 10 pt below the margin: about 1.5%
+    assert part_starts(tmp_path / "fill.pdf", ["part", "absent"]) == {"part": (2, True)}
+
+
 def test_the_check_finds_spanning_headers_and_rows_within_rows(tmp_path: Path) -> None:
     html = """<html lang="en"><body><table><caption>Spans</caption>
       <thead><tr><th scope="col" rowspan="2">Measure</th>
@@ -83,8 +123,6 @@ def test_the_check_finds_spanning_headers_and_rows_within_rows(tmp_path: Path) -
              <tr><th scope="col">Median</th><th scope="col">90th</th></tr></thead>
       <tbody><tr><th scope="row" style="display: block">R3</th><td>1</td><td>2</td><td>3</td>
       </tr></tbody></table></body></html>"""
-    from weasyprint import HTML
-
     HTML(string=html).write_pdf(tmp_path / "spans.pdf", pdf_variant="pdf/ua-1")
     tables, problems = table_problems(tmp_path / "spans.pdf")
     assert tables == 1

@@ -25,6 +25,7 @@ from vcc.reports.disclosure import (
 )
 from vcc.reports.groups import group_label
 from vcc.reports.model import ReportData, measure_sort_key
+from vcc.reports.names import measure_title, short_name
 from vcc.reports.spc import SpcView, spc_view
 from vcc.reports.summary import STATUS_WORDS, ShowsStatus, change_on, trend_finding
 from vcc.transforms.agencies import AGENCIES, agency_label
@@ -70,6 +71,7 @@ class MeasureLine(ShowsStatus):
 @dataclass(frozen=True)
 class BreakdownRow:
     measure_id: str
+    name: str  # the measure's title, for the board (the code is the annex's)
     cells: list[str]  # rate per column of BreakdownTable.columns
 
 
@@ -123,11 +125,6 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[order]
 
 
-def _title(measure_id: str) -> str:
-    definition = MEASURES_BY_ID.get(measure_id)
-    return definition.title if definition else measure_id
-
-
 def _status(rag: str) -> str:
     if rag == SUPPRESSED:
         return "suppressed"
@@ -167,7 +164,7 @@ def agency_sections(data: ReportData, quarters: list[Quarter]) -> list[AgencySec
             lines.append(
                 MeasureLine(
                     measure_id=measure_id,
-                    title=_title(measure_id),
+                    title=measure_title(measure_id),
                     right=row["right"],
                     eligible=published_count(row["eligible"]),
                     rate=published_percent(row["rate"]),
@@ -180,7 +177,11 @@ def agency_sections(data: ReportData, quarters: list[Quarter]) -> list[AgencySec
             )
             rows = mine[mine["measure_id"] == measure_id]
             breakdown.append(
-                BreakdownRow(measure_id, [_rate_cell(rows, d, g) for d, g, _ in columns])
+                BreakdownRow(
+                    measure_id,
+                    measure_title(measure_id),
+                    [_rate_cell(rows, d, g) for d, g, _ in columns],
+                )  # fmt: skip
             )
         trend = data.trend[data.trend["agency"] == agency]
         finding = trend_finding(_with_trend(data, trend), quarters)
@@ -258,7 +259,9 @@ def _stage_name(measure_id: str) -> str:
     """What the stage is, in the words of a caption ("Slowest: hearing notifications, ..."): the
     catalogue's ``stage``, else the measure's title."""
     definition = MEASURES_BY_ID.get(measure_id)
-    return definition.stage if definition and definition.stage else _title(measure_id).lower()
+    return (
+        definition.stage if definition and definition.stage else measure_title(measure_id).lower()
+    )
 
 
 def stage_finding(stages: pd.DataFrame, threshold: int) -> str:
@@ -309,12 +312,12 @@ def _stage_alt(stages: pd.DataFrame, label: str, quarter: Quarter, finding: str)
         deadline = deadline_text(row.deadline_standard, row.deadline_enhanced)
         if row.shown:
             parts.append(
-                f"{row.measure_id}: median {row.median_working_days}, 75th percentile "
+                f"{short_name(row.measure_id)}: median {row.median_working_days}, 75th percentile "
                 f"{row.p75_working_days}, 90th percentile {row.p90_working_days}, deadline "
                 f"{deadline}"
             )
         else:
-            parts.append(f"{row.measure_id}: percentiles withheld, deadline {deadline}")
+            parts.append(f"{short_name(row.measure_id)}: percentiles withheld, deadline {deadline}")
     return (
         f"Bar chart of the working days from trigger to action of each {label} measure with a "
         f"deadline, {quarter}, latest first against its deadline: the median, the 75th and 90th "
@@ -326,7 +329,7 @@ def stage_view(data: ReportData, stages: pd.DataFrame, label: str) -> StageView:
     lines = [
         StageLine(
             measure_id=row.measure_id,
-            title=_title(row.measure_id),
+            title=measure_title(row.measure_id),
             deadline=deadline_text(row.deadline_standard, row.deadline_enhanced),
             actioned=_count_text(row.actioned),
             median=row.median_working_days,
@@ -396,7 +399,7 @@ def annex_tables(data: ReportData) -> list[AnnexTable]:
             AnnexTable(
                 measure_id=head["measure_id"],
                 agency=agency_label(head["agency"]),
-                title=_title(head["measure_id"]),
+                title=measure_title(head["measure_id"]),
                 rows=[
                     AnnexRow(
                         group=(

@@ -28,6 +28,7 @@ from matplotlib.typing import RcKeyType
 
 from vcc.reports.disclosure import mask_suppressed_rates
 from vcc.reports.label_layout import Place, place_labels, renderer_of
+from vcc.reports.names import short_name
 from vcc.reports.summary import overall_rows
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
@@ -257,6 +258,7 @@ def trend_figure(
 # The slowest stages: one horizontal strip per measure of an agency, slowest at the top.
 
 STAGE_ROW_INCHES = 0.3
+STAGE_NAME_CHARACTERS = 28  # a stage's name on the axis wraps to a second line after this
 STAGE_WIDTH_INCHES = WIDTH_INCHES  # printed at full size, as the trend charts are
 _P75_GREY, _P90_GREY = "0.5", "0.83"
 _HALO = [patheffects.withStroke(linewidth=2.4, foreground="white")]
@@ -377,8 +379,12 @@ def stage_figure(stages: pd.DataFrame, threshold: int) -> Figure:
         widest = max(widest, *deadlines, *(n for n in numbers if n is not None))
     x_max = widest * 1.1 + 0.5
     figure = Figure(figsize=(STAGE_WIDTH_INCHES, 2.0))
-    # room on the left for the longest measure id (R5-COMPENSATION was cut to COMPENSATION)
-    longest = max((_text_points(figure, str(row.measure_id)) for row in rows), default=0.0)
+    # Each stage by its name, in words (issue 28), on up to two lines; room on the left for the
+    # longest line.
+    names = [textwrap.fill(short_name(str(row.measure_id)), STAGE_NAME_CHARACTERS) for row in rows]
+    longest = max(
+        (_text_points(figure, line) for name in names for line in name.split("\n")), default=0.0
+    )
     left = max(0.95, 0.2 + longest / 72)
     axes_points = (STAGE_WIDTH_INCHES - left - 0.15) * 72
     widths = [_text_points(figure, text) + 2 for text, _, _ in labels]  # with the white ground
@@ -433,8 +439,7 @@ def stage_figure(stages: pd.DataFrame, threshold: int) -> Figure:
                 start = tick + 3 * units_per_point
                 end = start + (_text_points(figure, text) + 3) * units_per_point
         ax.text(start, y, text, va="center", ha="left", fontsize=TEXT_POINTS)
-    ax.set_yticks(range(len(rows) - 1, -1, -1), [str(r.measure_id) for r in rows],
-                  fontsize=TEXT_POINTS)  # fmt: skip
+    ax.set_yticks(range(len(rows) - 1, -1, -1), names, fontsize=TEXT_POINTS, linespacing=1.0)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("Working days from trigger to action (0: the same day)", fontsize=TEXT_POINTS)
     ax.tick_params(length=2, pad=1.5)

@@ -26,6 +26,7 @@ from vcc.reports.disclosure import (
 )
 from vcc.reports.groups import OFFENCE_GROUP_WORDS
 from vcc.reports.model import ReportData
+from vcc.reports.names import short_name
 from vcc.reports.summary import in_sentence
 from vcc.transforms.catalogue import load_catalogue
 
@@ -47,7 +48,7 @@ GROUP_WORDS = {
 @dataclass(frozen=True)
 class FeedbackRow:
     question_id: str
-    measure: str  # "R7-VPS Victim Personal Statement offered (Right 7)", or "Not mapped ..."
+    measure: str  # "Victim Personal Statement offered (Right 7)", or "Not mapped ..."
     question: str  # the question's words, else its id
     answered: str
     victims: str  # share saying yes
@@ -77,6 +78,14 @@ def _gap_words(gap: str, low: str, high: str, significant: str, records: str) ->
     )
 
 
+def question_words(questions: dict[str, str], question_id: str) -> str:
+    """A survey question's words as configured, else its id in words (``q_local``: "Question
+    q local, whose words are not configured")."""
+    if questions.get(question_id):
+        return questions[question_id]
+    return f"Question {question_id.replace('_', ' ')}, whose words are not configured"
+
+
 def feedback_rows(data: ReportData) -> list[FeedbackRow]:
     """One row per question answered in the quarter, mapped ones first in catalogue order."""
     feedback = data.figures.feedback
@@ -89,8 +98,8 @@ def feedback_rows(data: ReportData) -> list[FeedbackRow]:
         measure_id = row["measure_id"] if row["measure_id"] not in ("", "<NA>") else ""
         definition = measures.get(measure_id)
         if measure_id:
-            title = definition.title if definition is not None else ""
-            label = f"{measure_id} {title} (Right {row['right']})".replace("  ", " ")
+            title = definition.title if definition is not None else measure_id
+            label = f"{title} (Right {row['right']})"  # words: the code is the annex's
         else:
             label = "Not mapped to a measure"
         if measure_id in records.index:
@@ -103,7 +112,7 @@ def feedback_rows(data: ReportData) -> list[FeedbackRow]:
             FeedbackRow(
                 question_id=row["question_id"],
                 measure=label,
-                question=feedback.questions.get(row["question_id"]) or row["question_id"],
+                question=question_words(feedback.questions, row["question_id"]),
                 answered=published_count(row["answered"]),
                 victims=published_percent(row["rate"]),
                 victims_interval=published_interval(row["ci_low"], row["ci_high"]),
@@ -184,8 +193,9 @@ def feedback_view(data: ReportData) -> dict[str, Any]:
     questions = [q for q in most if q in set(feedback.breakdowns["question_id"])]
     questions = questions[:BREAKDOWN_QUESTIONS]
     measures = dict(zip(feedback.table["question_id"], feedback.table["measure_id"], strict=True))
-    columns = [str(measures[q]) for q in questions]
-    asked = [f"{measures[q]}: {feedback.questions.get(q) or q}" for q in questions]
+    columns = [short_name(str(measures[q])) for q in questions]
+    asked = [f"{short_name(str(measures[q]))}: {question_words(feedback.questions, q)}"
+             for q in questions]  # fmt: skip
     breakdowns = [
         view
         for dimension in ("offence_group", "age_band", "sex")

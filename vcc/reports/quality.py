@@ -45,10 +45,20 @@ _SOURCE_WORDS = {"cps": "CPS"}
 _COLUMN_WORDS = {"urn": "case reference", "crime_ref": "crime reference", "victim_id": "victim"}
 
 
+# Initials the board knows (the glossary's): a Victim Communication and Liaison letter, the
+# Victim Contact Scheme, a Victim Personal Statement.
+_INITIALS = {"vcl": "VCL", "vcs": "VCS", "vps": "VPS"}
+
+
+def table_name_words(table: str) -> str:
+    """``vcl_letters`` as a reader says it: ``VCL letters``."""
+    return " ".join(_INITIALS.get(word, word) for word in table.split("_"))
+
+
 def table_words(name: str) -> str:
     """``police.needs_assessments`` as a reader says it: ``police needs assessments``."""
     source, _, table = name.partition(".")
-    return f"{_SOURCE_WORDS.get(source, source)} {table.replace('_', ' ')}".strip()
+    return f"{_SOURCE_WORDS.get(source, source)} {table_name_words(table)}".strip()
 
 
 def column_words(column: str) -> str:
@@ -217,8 +227,8 @@ def quality_summary(
         shares[f"{row['source']}.{row['table']}"] = share
         table_rows.append(
             TableCounts(
-                source=str(row["source"]),
-                table=str(row["table"]),
+                source=_SOURCE_WORDS.get(str(row["source"]), str(row["source"]).capitalize()),
+                table=table_name_words(str(row["table"])),
                 rows_read=f"{read:,}",
                 rows_accepted=f"{int(row['rows_accepted']):,}",
                 rows_quarantined=f"{quarantined:,}",

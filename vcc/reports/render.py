@@ -40,6 +40,7 @@ from vcc.reports.model import (
     quarter_period,
     quarters_ending,
 )
+from vcc.reports.names import codes_in_words
 from vcc.reports.pdf import REPORTS_DIR, STATIC_DIR, write_pdf
 from vcc.reports.qaf import QafView, qaf_view
 from vcc.reports.quality import QualityView, quality_view
@@ -64,6 +65,11 @@ from vcc.transforms.settings import ReportSettings
 
 TEMPLATES_DIR = REPORTS_DIR / "templates"
 STYLESHEET = STATIC_DIR / "report.css"
+# The parts of the report that must start a page (issue 28), by their section's id: the summary
+# opens page 2 whatever else the report holds (the cover, page 1, ends its page itself), and the
+# annex of published tables, the analysts' part, starts its own. Every other section follows on
+# the page the one before it ends on, so that no page is left nearly empty.
+PAGE_STARTS = ("summary", "annex")
 
 
 @cache
@@ -75,7 +81,7 @@ def template(name: str) -> Template:
 
 @cache
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(
             enabled_extensions=("html", "j2"), default_for_string=True, default=True
@@ -84,6 +90,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["codes_in_words"] = codes_in_words
+    return environment
 
 
 def _trend_quarters(data: ReportData) -> list[Quarter]:
@@ -146,6 +154,7 @@ class ReportContext(TypedDict):
     rights: list[RightRow]
     unsupported_rights: str
     feedback: dict[str, Any]  # reports.feedback.feedback_view
+    page_starts: tuple[str, ...]
 
 
 def report_context(data: ReportData) -> ReportContext:
@@ -183,6 +192,7 @@ def report_context(data: ReportData) -> ReportContext:
         "code": run_catalogue(data),
         "rights": rights_rows(data),
         "unsupported_rights": rights_words(unsupported_rights(data)),
+        "page_starts": PAGE_STARTS,
     }
 
 

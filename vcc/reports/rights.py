@@ -16,7 +16,7 @@ from vcc.transforms.support import requirement_words
 class RightRow:
     right: int
     name: str
-    measured: list[str]  # "R4-VNA: Victim needs assessment completed (Police)"
+    measured: list[str]  # "Victim needs assessment completed (Police)"
     not_measured: list[str]  # the measures the data could not support, each with why
 
 
@@ -27,7 +27,7 @@ def run_catalogue(data: ReportData) -> Catalogue:
 
 def _label(measure: MeasureDefinition) -> str:
     owner = "each agency" if measure.agency == "each source" else agency_label(measure.agency)
-    return f"{measure.measure_id}: {measure.title} ({owner})"
+    return f"{measure.title} ({owner})"  # words for the board: the code is the annex's
 
 
 def _why(measure: MeasureDefinition) -> str:

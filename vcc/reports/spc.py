@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -24,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from vcc.reports.charts import STYLE, WIDTH_INCHES, _with_alt_text
-from vcc.transforms.catalogue import MEASURES_BY_ID
+from vcc.reports.names import measure_title, short_name
 from vcc.transforms.spc import (
     COMMON_CAUSE,
     CONCERN,
@@ -53,7 +54,8 @@ SIGNAL_WORDS = {
     "trend": "in a run of 7 or more rising or falling",
 }
 COLUMNS = 2
-PANEL_INCHES = 1.3
+PANEL_INCHES = 1.12  # six rows of panels, their heading and note fit one page (issue 28)
+NAME_CHARACTERS = 44  # a panel's name wraps to a second line after this
 _MARKS = {  # shape first; colour (NHS blue and orange) only repeats it
     IMPROVEMENT: {"marker": "^", "color": "#005eb8", "markersize": 5.5},
     CONCERN: {"marker": "v", "color": "#c55a11", "markersize": 5.5},
@@ -166,12 +168,14 @@ def spc_view(
             hidden_months += int(hide.sum())
             target = targets.get(measure_id, 0.90)
             _panel(ax, rows, hide, target)
-            title = MEASURES_BY_ID[measure_id].title if measure_id in MEASURES_BY_ID else ""
+            title = measure_title(measure_id)
             v_icon, v_word = VARIATION_WORDS[judged["variation"]]
             a_icon, a_word = ASSURANCE_WORDS[judged["assurance"]]
             # a text, not a title: titles are placed by measuring every axis (slow)
-            ax.text(0, 1.04, f"{measure_id} {v_icon} {a_icon}", transform=ax.transAxes,
-                    fontsize=8, va="bottom", ha="left")  # fmt: skip
+            # the measure in words (issue 28), on up to two lines
+            name = textwrap.fill(f"{short_name(measure_id)} {v_icon} {a_icon}", NAME_CHARACTERS)
+            ax.text(0, 1.04, name, transform=ax.transAxes, fontsize=8, va="bottom", ha="left",
+                    linespacing=1.0)  # fmt: skip
             lines.append(
                 SpcLine(measure_id, title, v_icon, v_word, a_icon, a_word,
                         recent_words(judged["recent"]))
@@ -180,7 +184,7 @@ def spc_view(
             ax.set_visible(False)
         figure.subplots_adjust(
             left=0.09, right=0.98, bottom=0.3 / (0.45 + grid_rows * PANEL_INCHES),
-            top=1 - 0.2 / (0.45 + grid_rows * PANEL_INCHES), hspace=0.55, wspace=0.18,
+            top=1 - 0.3 / (0.45 + grid_rows * PANEL_INCHES), hspace=1.0, wspace=0.18,
         )  # fmt: skip
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
@@ -189,7 +193,7 @@ def spc_view(
         f"Statistical process control charts, one per measure, of the monthly rate from "
         f"{month_label(months[0])} to {month_label(months[-1])} with its centre line, process "
         "limits and target. "
-        + " ".join(f"{line.measure_id}: {line.variation}; {line.assurance}." for line in lines)
+        + " ".join(f"{line.title}: {line.variation}; {line.assurance}." for line in lines)
     )
     return SpcView(
         lines, Markup(_with_alt_text(buffer.getvalue(), alt)), hidden_months,

@@ -58,9 +58,10 @@ def requirement_words(requirement: str) -> str:
     where = f"{_SOURCE_WORDS.get(source, source)} {table.replace('_', ' ')}"
     if not column:
         return f"no {where} table was supplied"
+    field = column[0].replace("_", " ")  # in words for the report: "interpreter needed"
     if value:
-        return f"no {where} row has {column[0]} {value}"
-    return f"no {where} row records {column[0]}"
+        return f"no {where} row has {field} {value.replace('_', ' ')}"
+    return f"no {where} row records {field}"
 
 
 def unsupported_measures(catalogue: Catalogue, tables: Tables, as_of: dt.date) -> list[str]:
