@@ -30,6 +30,7 @@ OPERATIONS = {
     "circulate": "being circulated",
     "sample": "being sampled",
     "review import": "having a review form imported",
+    "comparison": "having how it compares added to its report",
 }
 
 
