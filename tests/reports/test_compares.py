@@ -96,3 +96,15 @@ def test_the_section_takes_the_place_the_report_keeps_for_it() -> None:
     assert report.endswith("\n<h2>Next</h2>") and report.count(COMPARES_START) == 1
     with pytest.raises(ValueError, match="no place"):
         with_section("<main></main>", section)
+
+
+def test_the_pdf_is_laid_out_from_the_html_file_with_its_stylesheet_linked_again() -> None:
+    from vcc.reports.render import LINKED_STYLESHEETS, linked_html, standalone_html
+
+    rendered = f"<html><head>\n  <title>R</title>\n{LINKED_STYLESHEETS}</head><body></body></html>"
+    assert linked_html(standalone_html(rendered)) == rendered
+    # a stylesheet of an earlier vcc in the file is replaced all the same
+    older = rendered.replace(LINKED_STYLESHEETS, "  <style>p { color: red; }</style>\n")
+    assert linked_html(older) == rendered
+    with pytest.raises(ValueError, match="stylesheet"):
+        linked_html("<html><head></head><body><style>svg</style></body></html>")

@@ -275,11 +275,13 @@ def standalone_html(html: str) -> str:
 
 def linked_html(standalone: str) -> str:
     """The rendered report a standalone HTML file holds (``standalone_html``), with its stylesheets
-    linked again, as the PDF is laid out from it."""
-    inline = f"  <style>{STYLESHEET.read_text(encoding='utf-8')}</style>\n"
-    if standalone.count(inline) != 1:
-        raise ValueError("this HTML file does not carry report.css inline as standalone_html does")
-    return standalone.replace(inline, LINKED_STYLESHEETS)
+    linked again in place of the stylesheet it carries in its head, as the PDF is laid out."""
+    head = standalone[: standalone.find("</head>")]
+    start = head.find("  <style>")
+    end = head.find("</style>\n", start)
+    if start < 0 or end < 0:
+        raise ValueError("this HTML file does not carry its stylesheet as standalone_html does")
+    return standalone[:start] + LINKED_STYLESHEETS + standalone[end + len("</style>\n") :]
 
 
 # The place of "How <area> compares" in the report of one area of many (_compares.html.j2).
