@@ -330,24 +330,36 @@ def _groups(
         members = [other for other in others if other in compared]
         if not others or area not in compared:
             continue
-        rows = how_area_compares(table, area, members, threshold).set_index(MEASURE_KEY)
-        lines = []
-        for key in keys:
-            if key not in rows.index:
-                continue
-            row = rows.loc[key]
-            learn = [titles.get(a, a) for a in row["learn_from"] if a != area]
-            lines.append({
-                "title": measure_title(*key), "rate": _percent(row["rate"]),
-                "position": row["funnel_position"], "all_areas": _percent(row["all_areas_rate"]),
-                "group": _percent(row["group_rate"]),
-                "learn_from": ", ".join(sorted(learn)) if learn else "None",
-            })  # fmt: skip
         groups.append({
             "key": f"g-{area}", "title": titles.get(area, area),
-            "members": ", ".join(titles.get(m, m) for m in members), "lines": lines,
+            "members": ", ".join(titles.get(m, m) for m in members),
+            "lines": group_lines(table, area, members, titles, threshold, keys),
         })  # fmt: skip
     return groups
+
+
+def group_lines(
+    table: pd.DataFrame, area: str, members: list[str], titles: Mapping[str, str],
+    threshold: int, keys: list[tuple[str, str]],
+) -> list[dict[str, str]]:  # fmt: skip
+    """One line per measure of ``keys`` (in that order) that ``area`` was compared on: the
+    measure's plain title, the area's rate and position, the all-areas rate, the pooled rate of
+    the area with ``members``, and the areas above the 99.8% limit other than itself, by title
+    ("None" if none), as published (``transforms.comparison.how_area_compares``)."""
+    rows = how_area_compares(table, area, members, threshold).set_index(MEASURE_KEY)
+    lines = []
+    for key in keys:
+        if key not in rows.index:
+            continue
+        row = rows.loc[key]
+        learn = [titles.get(a, a) for a in row["learn_from"] if a != area]
+        lines.append({
+            "title": measure_title(*key), "rate": _percent(row["rate"]),
+            "position": row["funnel_position"], "all_areas": _percent(row["all_areas_rate"]),
+            "group": _percent(row["group_rate"]),
+            "learn_from": ", ".join(sorted(learn)) if learn else "None",
+        })  # fmt: skip
+    return lines
 
 
 def render_comparison(context: dict[str, Any], pdf_path: Path) -> None:

@@ -101,6 +101,9 @@ class ReportData:
     # flows.warehouse Revision items (version, produced, reasons, changes), oldest first; empty
     # for a first issue.
     revisions: list = field(default_factory=list)
+    # one area of a configuration of many: the report has a place for "How <area> compares"
+    # (reports/compares.py), filled in by the run of every area once they are compared
+    one_of_areas: bool = False
 
     def __post_init__(self) -> None:
         figures = self.figures

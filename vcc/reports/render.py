@@ -281,3 +281,28 @@ def standalone_html(html: str) -> str:
         raise ValueError("report.html.j2 no longer links its stylesheets as LINKED_STYLESHEETS")
     css = STYLESHEET.read_text(encoding="utf-8")
     return html.replace(LINKED_STYLESHEETS, f"  <style>{css}</style>\n")
+
+
+def linked_html(standalone: str) -> str:
+    """The rendered report a standalone HTML file holds (``standalone_html``), with its stylesheets
+    linked again in place of the stylesheet it carries in its head, as the PDF is laid out."""
+    head = standalone[: standalone.find("</head>")]
+    start = head.find("  <style>")
+    end = head.find("</style>\n", start)
+    if start < 0 or end < 0:
+        raise ValueError("this HTML file does not carry its stylesheet as standalone_html does")
+    return standalone[:start] + LINKED_STYLESHEETS + standalone[end + len("</style>\n") :]
+
+
+# The place of "How <area> compares" in the report of one area of many (_compares.html.j2).
+COMPARES_START = "<!-- how-area-compares -->"
+COMPARES_END = "<!-- /how-area-compares -->"
+
+
+def with_section(html: str, section: str) -> str:
+    """The report ``html`` with its "How <area> compares" replaced by ``section`` (both as
+    ``_compares.html.j2`` renders them, between its two markers)."""
+    start, end = html.find(COMPARES_START), html.find(COMPARES_END)
+    if start < 0 or end < start or html.count(COMPARES_START) != 1:
+        raise ValueError("this report has no place for how its area compares")
+    return html[:start] + section.strip() + html[end + len(COMPARES_END) :]

@@ -27,6 +27,7 @@ from vcc.flows.config import load_config
 from vcc.flows.errors import AreasFailed
 from vcc.flows.run.flow import run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
+from vcc.reports.render import COMPARES_END, COMPARES_START, with_section
 from vcc.transforms.quarters import Quarter
 
 pytestmark = pytest.mark.flow
@@ -92,20 +93,20 @@ def free_port() -> int:
 
 
 def published_files(folder: Path) -> dict[str, bytes]:
-    """Every CSV of a run's folder, by path, and the PDF's text with the run's own id (on its
-    cover and in the methodology) taken out: two runs differ in their id and nothing else.
+    """Every CSV of a run's folder, by path, and the report's HTML with the run's own id (on its
+    cover and in the methodology) taken out, and "How <area> compares" too: two runs differ in
+    their id, and the run of many areas adds that section (CONTRACT.md §7.2), which a run of one
+    area alone cannot make (it says so in its place), and nothing else.
 
-    The text is compared without its white space. The id's random hex digits differ in width
-    (in DejaVu Sans an ``f`` is little more than half as wide as a ``d``), so the methodology's
-    paragraph that quotes it breaks into lines at different words from run to run, and may break
-    the id itself after its hyphen: the extracted text then differed in its line breaks alone (the
-    test's flakiness). Every printed character is still compared."""
+    The PDF is laid out from exactly this HTML (``reports.render.linked_html``), so comparing the
+    HTML compares every word the PDF prints; the PDF's own text is not compared, because the
+    section changes its page count and so every "Page n of m"."""
     files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
     run_id = json.loads((folder / "manifest.json").read_text())["run_id"]
-    pdf = PdfReader(folder / f"vcc-{Q}-report.pdf")
-    text = "".join("".join(page.extract_text().split()) for page in pdf.pages)
-    assert run_id in text
-    files["report text"] = text.replace(run_id, "RUN").encode()
+    html = (folder / f"vcc-{Q}-report.html").read_text()
+    assert run_id in html and html.count(COMPARES_START) == 1
+    kept = with_section(html, f"{COMPARES_START}{COMPARES_END}")  # the place, emptied
+    files["report"] = kept.replace(run_id, "RUN").encode()
     return files
 
 
@@ -164,6 +165,29 @@ def test_comparison_rows_follow_the_areas_own_figures(local_cluster_run: tuple[P
     assert set(comparison.loc[comparison["measure_id"] == "R2-RECORD", "all_areas_rate"]) == {
         f"{p0:.4f}"
     }
+
+
+def test_each_area_report_says_how_it_compares(local_cluster_run: tuple[Path, str]) -> None:
+    """CONTRACT.md §7.2: each area's own report gains "How <area> compares", its manifest and its
+    warehouse record following the new files (an approval would bind the PDF with the section)."""
+    from vcc.flows.operations.circulation import current_report
+
+    out, _ = local_cluster_run
+    for name, (title, *_) in AREAS.items():
+        folder = out / name / Q
+        html = (folder / f"vcc-{Q}-report.html").read_text()
+        assert f"How {title} compares</h2>" in html
+        assert "no comparison group configured" in html  # neither names a most similar group
+        assert "Not compared this quarter (their runs failed): Brokenshire." in html
+        assert "added to this report when every area is run together" not in html
+        warehouse = Warehouse(default_url(out / name))
+        report = current_report(warehouse, out / name, Q)  # the PDF is the manifest's
+        version = warehouse.latest_version(Q)
+        assert version is not None and version["pdf_sha256"] == report.pdf_sha256
+        text = "".join(
+            page.extract_text() for page in PdfReader(folder / f"vcc-{Q}-report.pdf").pages
+        )
+        assert f"How {title} compares" in text
 
 
 def test_the_routine_commands_take_an_area_and_refuse_to_guess_one(

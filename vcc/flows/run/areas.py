@@ -1,5 +1,6 @@
 """A run of many areas (CONTRACT.md §6.5): each area's extract → validate → measures → outputs
-is one task on a Dask cluster, then the areas are compared.
+is one task on a Dask cluster, then the areas are compared, and each area's report gains "How
+<area> compares" (``flows/run/area_reports.py``, again one task per area).
 
 Each area's task runs the quarterly flow for that area alone (``quarterly_compliance_report``
 with ``area``), exactly as ``vcc run --area NAME`` does, so its outputs in ``<out>/<name>/<Q>/``
@@ -31,6 +32,7 @@ from prefect_dask import DaskTaskRunner
 from vcc.flows.config import ClusterSettings, Config, load_config
 from vcc.flows.errors import AreasFailed, ConfigError, one_line
 from vcc.flows.manifest import ComparisonManifest
+from vcc.flows.run.area_reports import add_section_task, area_sections
 from vcc.flows.run.comparison import publish_comparison
 from vcc.flows.run.console import CONSOLE_ENV, QUIET, VERBOSE, set_console
 from vcc.flows.run.flow import quarterly_compliance_report, reportable_quarter
@@ -163,12 +165,32 @@ def many_areas_report(
             progress("area %s done (%d/%d): %s", outcome.name, number, len(futures),
                      outcome.report)  # fmt: skip
     outcomes = [finished[name] for name in config.areas]
-    manifest = publish_comparison(config, output_root, target, as_of_date, outcomes, triggered_by)
-    failed = [outcome for outcome in outcomes if outcome.failure]
-    if failed:
+    manifest, table = publish_comparison(
+        config, output_root, target, as_of_date, outcomes, triggered_by
+    )
+    missing = {outcome.name: outcome.failure or "" for outcome in outcomes if outcome.failure}
+    sections = area_sections(config, table, target, as_of_date, missing)
+    added = {
+        name: add_section_task.submit(name, target, section, config_path, str(output_root))
+        for name, section in sections.items()
+    }
+    failures = [f"{outcome.name}: {outcome.failure}" for outcome in outcomes if outcome.failure]
+    for name, adding in added.items():
+        try:
+            failure, seconds = adding.result()
+        except KilledWorker:
+            failure, seconds = WORKER_DIED, 0.0
+        except Exception as error:  # the cluster lost the task otherwise
+            failure, seconds = f"the cluster did not finish it: {one_line(error)}", 0.0
+        if failure:
+            logger.error("area %s: how it compares could not be added: %s", name, failure)
+            failures.append(f"{name}: how it compares could not be added to its report: {failure}")
+        else:
+            progress("area %s: how it compares added to its report (%.1f s)", name, seconds)
+    if failures:
         raise AreasFailed(
-            f"{len(failed)} of {len(outcomes)} areas failed: "
-            + "; ".join(f"{outcome.name}: {outcome.failure}" for outcome in failed)
+            f"{len(failures)} of {len(outcomes)} areas failed: "
+            + "; ".join(failures)
             + f" (the others and the comparison are in {output_root}); rerun an area alone "
             f"with vcc run --quarter {target} --area NAME"
         )

@@ -53,8 +53,9 @@ def publish_comparison(
     as_of: dt.date,
     outcomes: Sequence[AreaOutcome],
     triggered_by: str,
-) -> ComparisonManifest:
-    """Write and record the comparison of the areas that succeeded; its manifest."""
+) -> tuple[ComparisonManifest, pd.DataFrame]:
+    """Write and record the comparison of the areas that succeeded; its manifest and the
+    comparison table (unsuppressed, ``transforms.comparison.compare_areas``)."""
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     done = [outcome.name for outcome in outcomes if not outcome.failure]
     missing = {outcome.name: outcome.failure or "" for outcome in outcomes if outcome.failure}
@@ -136,7 +137,7 @@ def publish_comparison(
         warehouse.fail_run(run_id, str(quarter), one_line(error))
         raise
     progress("comparison of %d areas: %s", len(done), manifest["outputs"]["report"])
-    return manifest
+    return manifest, table
 
 
 def _write_release(

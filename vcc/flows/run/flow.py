@@ -219,7 +219,7 @@ def quarterly_compliance_report(
         manifest = _produce(
             run_id, target_quarter, as_of_date, extracted_at, config,
             FigureSettings.of(config, catalogue), output_root, triggered_by, from_snapshot,
-            warehouse,
+            warehouse, one_of_areas=area is not None,
         )  # fmt: skip
     except BaseException as error:
         reason = one_line(error)
@@ -286,6 +286,7 @@ def _produce(
     triggered_by: str,
     from_snapshot: str | None,
     warehouse: Warehouse,
+    one_of_areas: bool = False,
 ) -> Manifest:
     """Extract, validate, measure and publish one quarter; returns the manifest."""
     logger = get_run_logger()
@@ -331,6 +332,7 @@ def _produce(
         triggered_by=triggered_by,
         from_snapshot=from_snapshot,
         warehouse=warehouse,
+        one_of_areas=one_of_areas,
     )
     started = time.perf_counter()
     try:

@@ -61,6 +61,7 @@ class RunOutputs:
     warehouse: Warehouse  # decides the report's version
     from_snapshot: str | None = None
     findings: list[str] = field(default_factory=list)  # the report's headline findings, as drawn
+    one_of_areas: bool = False  # an area of many: its report keeps a place for how it compares
 
     def facts(self, snapshots: dict[str, str]) -> RunFacts:
         """What this run's figures were made from: the as-of date, the configuration (its
@@ -144,6 +145,7 @@ def _report_data(run: RunOutputs, counts: pd.DataFrame, quality: pd.DataFrame) -
         code_version=code_version(),
         run_id=run.run_id,
         quality=quality,
+        one_of_areas=run.one_of_areas,
     )
 
 

@@ -30,6 +30,7 @@ OPERATIONS = {
     "circulate": "being circulated",
     "sample": "being sampled",
     "review import": "having a review form imported",
+    "comparison": "having how it compares added to its report",
 }
 # Who started a run holding the lock (its ``triggered_by``), as the refusal says it: an analyst
 # refused by the run ``vcc serve`` started on schedule is told so, and the reverse.
