@@ -186,12 +186,14 @@ def _stale(counts: pd.DataFrame, as_of: date) -> list[str]:
         days = None if pd.isna(row["days_before_as_of"]) else int(row["days_before_as_of"])
         if not is_stale(days):
             continue
+        words = table_words(table)
+        words = words[0].upper() + words[1:]  # a sentence's start: "Police referrals", "CPS ..."
         if days is None:
-            said = f"{table} has no record dated on or before {long_date(as_of)}"
+            said = f"{words} has no record dated on or before {long_date(as_of)}"
         else:
             newest = date.fromisoformat(str(row["newest_record"]))
             said = (
-                f"{table}: its newest record is dated {long_date(newest)}, {days} days "
+                f"{words}: its newest record is dated {long_date(newest)}, {days} days "
                 f"before {long_date(as_of)}"
             )
         lines.append(

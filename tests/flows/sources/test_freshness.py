@@ -125,25 +125,26 @@ def test_data_quality_csv_has_freshness_on_each_tables_summary_row(outcome, tmp_
 def test_the_report_shows_the_newest_record_and_warns_of_stale_tables(outcome) -> None:
     view = quality_summary(data_quality_csv(outcome, AS_OF), AS_OF)
 
-    newest = {f"{row.source}.{row.table}": row.newest_record for row in view.counts}
-    assert newest["police.crimes"] == "1 October 2024"
-    assert newest["police.victims"] == "not dated"  # no date of its own
-    assert newest["police.referrals"] == "none"
-    warnings = {line.split(" ", 1)[0].rstrip(":"): line for line in view.stale}
-    assert warnings["police.referrals"] == (
-        "police.referrals has no record dated on or before 15 October 2024, so referral to "
+    newest = {f"{row.source} {row.table}": row.newest_record for row in view.counts}
+    assert newest["Police crimes"] == "1 October 2024"
+    assert newest["Police victims"] == "not dated"  # no date of its own
+    assert newest["Police referrals"] == "none"
+    # each warning names its table in words, first
+    warnings = {line.split(" has no record")[0].split(":")[0]: line for line in view.stale}
+    assert warnings["Police referrals"] == (
+        "Police referrals has no record dated on or before 15 October 2024, so referral to "
         "victim support services may be "
         "incomplete: records made or sent late are missing from them."
     )
-    assert warnings["police.victim_contacts"].startswith(
-        "police.victim_contacts: its newest record is dated 30 September 2024, 15 days before "
+    assert warnings["Police victim contacts"].startswith(
+        "Police victim contacts: its newest record is dated 30 September 2024, 15 days before "
         "15 October 2024, so interpreter at contacts after a need is assessed, written "
         "acknowledgement of the crime, victim told how to claim compensation and victim "
         "told of investigation events may be "
         "incomplete"
     )
     # every dated table but crimes (14 days: not stale) is stale; empty ones have no record
-    assert len(view.stale) == 17 - 1 and "police.crimes" not in warnings
+    assert len(view.stale) == 17 - 1 and "Police crimes" not in warnings
     assert view.verdict_text.endswith(
         f"{len(view.stale)} source tables have no record dated within 14 days of "
         "15 October 2024, so some figures may be incomplete."
@@ -158,7 +159,8 @@ def test_the_rendered_section_has_the_column_and_the_warnings(outcome) -> None:
     assert '<th scope="col" class="num">Newest record</th>' in section
     assert '<td class="num">1 October 2024</td>' in section
     assert "Late data" in section
-    assert "police.victim_contacts: its newest record is dated 30 September 2024" in section
+    assert "Police victim contacts: its newest record is dated 30 September 2024" in section
+    assert "police.victim_contacts" not in section  # the table in words, for the board
     assert "2024-10-01" not in section and "23:59" not in section  # a long date, no time
 
 

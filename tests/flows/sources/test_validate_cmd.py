@@ -25,6 +25,8 @@ from vcc.flows.cli import main
 
 AS_OF = "2025-01-08"
 
+pytestmark = pytest.mark.slow  # each test runs vcc, or lays out a PDF, in a process of its own
+
 
 @pytest.fixture(scope="module")
 def great_expectations_loaded() -> None:
@@ -90,13 +92,13 @@ def test_golden_sources_are_usable_and_counted_exactly(golden_result) -> None:
 
 def test_golden_freshness_warns_of_the_three_stale_tables(golden_result) -> None:
     warnings = [line.strip() for line in golden_result.output.splitlines() if "warning:" in line]
-    assert [line.split()[1] for line in warnings] == [
-        "cps.vcl_letters:",
-        "cps.complaints:",
-        "probation.release_notifications:",
+    assert [line.split(": ")[1] for line in warnings] == [
+        "CPS VCL letters",
+        "CPS complaints",
+        "Probation release notifications",
     ]
     assert warnings[0] == (
-        "warning: cps.vcl_letters: its newest record is dated 18 December 2024, 21 days before "
+        "warning: CPS VCL letters: its newest record is dated 18 December 2024, 21 days before "
         "8 January 2025, so CPS letter on a decision not to charge, to stop or to alter a "
         "charge and Right to Review explained in the CPS letter may be incomplete: records "
         "made or sent late are "
