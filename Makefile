@@ -34,9 +34,11 @@ TEST_WORKERS ?= 2
 test: setup  ## Run the whole test suite
 	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-test-fast: setup  ## The unit tests only: no Prefect flow, wheel, browser or database server
-	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup \
-	  -m "not (flow or packaging or browser or database)"
+# The unit tests, each property test with a tenth of its examples (VCC_TESTS_FAST, tests/conftest.py):
+# no Prefect server, wheel, browser, database server, whole-report PDF or vcc process of its own.
+test-fast: setup  ## The unit tests only, quickly (make test runs everything)
+	VCC_TESTS_FAST=1 $(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup \
+	  -m "not (flow or packaging or browser or database or slow)"
 
 lint: setup  ## ruff, ruff format and mypy over the package and the tests (as .pre-commit-config.yaml)
 	$(VENV)/bin/ruff check .

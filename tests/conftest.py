@@ -39,6 +39,27 @@ _SHARED_WITHIN_A_MODULE = {"module", "class", "package"}
 # Fixtures that connect to the PostgreSQL or MariaDB server (marker ``database``).
 _DATABASE_FIXTURES = {"postgres_database", "postgres_url", "postgresql_url", "mariadb_url"}
 
+# Fixtures that start the Prefect server or lay out a whole report or comparison PDF (marker
+# ``slow``, left out of ``make test-fast``, as are the tests marked ``slow`` one by one).
+_SLOW_FIXTURES = {
+    "prefect_harness",
+    "rendered",
+    "full_pdf",
+    "report_with_reviews",
+    "pdf",
+    "html_report",
+}
+
+# ``make test-fast`` sets VCC_TESTS_FAST: the property tests then try a tenth of their examples
+# (at least 10), a quick check while working; ``make test`` tries them all.
+FAST = os.environ.get("VCC_TESTS_FAST") == "1"
+
+
+def examples(full: int) -> int:
+    """How many examples a property test tries: ``full`` under ``make test``, a tenth of them
+    (at least 10) under ``make test-fast``."""
+    return max(10, full // 10) if FAST else full
+
 
 def _uses_a_database_server(item: pytest.Item) -> bool:
     if _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
@@ -52,10 +73,13 @@ def _uses_a_database_server(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """One xdist group per module for the tests of a flow module, or that use a fixture made once
     per module: on one worker, the module's fixture is made once. And the marker ``database`` on
-    the tests that use the PostgreSQL or MariaDB server (``make test-fast`` leaves them out)."""
+    the tests that use the PostgreSQL or MariaDB server, and ``slow`` on those that start Prefect or
+    lay out a whole PDF through a fixture (``make test-fast`` leaves both out)."""
     for item in items:
         if _uses_a_database_server(item):
             item.add_marker(pytest.mark.database)
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
         info = getattr(item, "_fixtureinfo", None)
         definitions = info.name2fixturedefs.values() if info is not None else []
         shares = any(d.scope in _SHARED_WITHIN_A_MODULE for defs in definitions for d in defs)

@@ -126,6 +126,7 @@ STACKED = {f"area{i}": (100, met) for i, met in enumerate(range(50, 100, 5))}
 CROWDED = {f"area{i}": (400 + 37 * i, 300 + 28 * i + (i % 3) * 4) for i in range(10)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("counts", [THREE, STACKED, CROWDED], ids=["three", "stacked", "crowded"])
 def test_no_label_is_struck_through_by_a_line_or_runs_into_another(counts) -> None:
     from vcc.reports.comparison import funnel_figure
@@ -175,6 +176,7 @@ def test_measures_follow_the_codes_order_right_1_to_12() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("counts", "method", "words"),
     [

@@ -145,6 +145,7 @@ def test_breakdowns_show_groups_whose_counts_allow(data) -> None:
     assert sexes["Male"][view["columns"].index("Hearing notifications")] == "[c]"
 
 
+@pytest.mark.slow
 def test_the_sections_tables_pass_the_pdf_table_checks(data, tmp_path: Path) -> None:
     render_report(data, tmp_path / "report.pdf")
     tables, problems = table_problems(tmp_path / "report.pdf")

@@ -373,6 +373,7 @@ def test_notes_explain_the_gss_symbols(rendered: tuple[PdfReader, str]) -> None:
 # Safety: values from the data are text, and nothing outside reports/static is read.
 
 
+@pytest.mark.slow
 def test_markup_in_the_data_prints_as_text_and_nothing_is_fetched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -504,6 +505,7 @@ def test_methodology_describes_every_catalogue_measure(rendered: tuple[PdfReader
     assert "No working-day deadline" in html  # R11-RELEASE
 
 
+@pytest.mark.slow
 def test_a_changed_title_reaches_the_pdf_metadata(tmp_path: Path) -> None:
     data = revised(a_quarter(), settings=ReportSettings(title="Quarterly Code review"))
     render_report(data, tmp_path / "r.pdf")
@@ -802,6 +804,7 @@ def full_size_quarter() -> ReportData:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_full_size_report_renders_every_section(tmp_path: Path) -> None:
     # eight quarters of every measure and breakdown: how long it takes is measured by
     # benchmarks/bench_run.py (the manifest's "render" timing), not asserted here
@@ -1107,6 +1110,7 @@ def _hand_worked_notifications(table: str) -> dict:
     }  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("measure_id", "table"), [("R8-HEARING", "hearings"),
                                                    ("R9-OUTCOME", "outcomes")])  # fmt: skip
 def test_golden_stages_match_a_hand_calculation(
@@ -1127,6 +1131,7 @@ def test_golden_stages_match_a_hand_calculation(
     assert (row["final"], row["met"]) == (int(figures["eligible"]), int(figures["met"]))
 
 
+@pytest.mark.slow
 def test_golden_report_shows_the_witness_care_units_stages(
     golden_report: tuple[ReportData, str, str],
 ) -> None:

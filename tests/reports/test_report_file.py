@@ -70,6 +70,7 @@ def full_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "report.pdf"
 
 
+@pytest.mark.slow
 def test_every_table_tags_its_cells_with_their_own_headers(full_pdf: Path) -> None:
     # PDF/UA (ISO 14289-1, 7.5): a screen reader reads each data cell with the header of its
     # column and of its row. Spanning headers and cells WeasyPrint has to wrap break that.
@@ -159,6 +160,7 @@ def test_the_font_and_its_licence_are_in_the_repository() -> None:
         assert '"DejaVu Sans"' in css and "Arial" not in css and "Liberation" not in css
 
 
+@pytest.mark.slow
 def test_the_pdf_is_the_same_on_a_machine_without_fonts(tmp_path: Path) -> None:
     # Fontconfig told of no font folder at all: the report must still find its own font.
     config = tmp_path / "fonts.conf"

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import source_tables
+from tests.conftest import examples
 from tests.transforms.test_measures import CALENDAR, DEADLINES, crime, victim
 from vcc.transforms.enhanced_gap import (
     IDENTIFICATION_COLUMNS,
@@ -465,7 +466,7 @@ def random_sources(draw):
 
 
 PROPERTY_SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from vcc.transforms.comparison import COMPARISON_COLUMNS, compare_areas, published_comparison
 from vcc.transforms.funnel import funnel_limits
 from vcc.transforms.quarters import Quarter
@@ -119,7 +120,7 @@ def test_a_hidden_areas_limits_are_hidden_with_its_count() -> None:
     assert rows["phi"].nunique() == 1 and rows.loc["k", "phi"] != ""
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.integers(1, 400).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from vcc.transforms.catalogue import MEASURES, load_catalogue
 from vcc.transforms.disclosure import published_tables
 from vcc.transforms.metrics import Rating, rag_ratings, summarise, wilson_interval
@@ -146,7 +147,7 @@ random_instances = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(random_instances)
 def test_invariants_of_any_set_of_instances(rows) -> None:
     metrics = summarise(pd.DataFrame(rows), ["2024Q2"], {}, DISTRICTS)
@@ -195,7 +196,7 @@ def _breakdown_table(groups: list[tuple[int, int]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(groups_of_people)
 def test_suppression_never_leaves_a_small_or_recoverable_cell(groups) -> None:
     metrics = _breakdown_table(groups)

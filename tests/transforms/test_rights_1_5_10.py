@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import source_tables
+from tests.conftest import examples
 from tests.transforms.test_measures import crime, victim
 from vcc.transforms.calendar import WorkingDayCalendar
 from vcc.transforms.catalogue import load_catalogue
@@ -395,7 +396,7 @@ def random_rights_data(draw) -> dict:
     }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=random_rights_data(), as_of_days=st.integers(0, 90))
 def test_the_rules_of_section_1_hold_for_the_new_measures(tables, as_of_days) -> None:
     as_of = dt.date(2024, 3, 1) + dt.timedelta(as_of_days)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.builders import source_tables
+from tests.conftest import examples
 from vcc.transforms.quarters import Quarter
 from vcc.transforms.sampling import (
     STRATA,
@@ -238,7 +239,7 @@ def test_a_sample_smaller_than_the_strata_count_goes_to_the_largest_shares() -> 
     assert allocation[S("vcs", "standard")] == 0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     sizes=st.lists(st.integers(min_value=0, max_value=400), min_size=8, max_size=8),
     size=st.integers(min_value=1, max_value=120),

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from vcc.transforms.spc import (
     SPC_COLUMNS,
     in_runs,
@@ -330,7 +331,7 @@ def recompute(table: pd.DataFrame, target: float) -> pd.DataFrame:
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.lists(
         st.integers(0, 60).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),

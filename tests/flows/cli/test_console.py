@@ -55,6 +55,7 @@ def run(*options: str, tmp_path) -> tuple[str, str]:
     return done.stdout, done.stderr
 
 
+@pytest.mark.slow
 def test_a_run_prints_vccs_progress_and_hides_prefects_info_lines(tmp_path: Path) -> None:
     stdout, stderr = run(tmp_path=tmp_path)
     assert stdout.splitlines() == [
@@ -69,6 +70,7 @@ def test_a_run_prints_vccs_progress_and_hides_prefects_info_lines(tmp_path: Path
     assert "Still processing items" not in stderr  # a note of Prefect's exit, not a warning
 
 
+@pytest.mark.slow
 def test_verbose_shows_prefects_and_great_expectations_lines(tmp_path: Path) -> None:
     stdout, stderr = run("--verbose", tmp_path=tmp_path)
     for line in ("Beginning flow run", "Created temporary directory", "rendering the report",
@@ -77,6 +79,7 @@ def test_verbose_shows_prefects_and_great_expectations_lines(tmp_path: Path) -> 
     assert "vcc: report: out/2024Q3/report.pdf" in stdout
 
 
+@pytest.mark.slow
 def test_quiet_prints_only_errors_and_the_reports_path(tmp_path: Path) -> None:
     stdout, stderr = run("--quiet", tmp_path=tmp_path)
     assert stdout == "out/2024Q3/report.pdf\n"

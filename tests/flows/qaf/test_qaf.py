@@ -294,6 +294,7 @@ def test_report_holds_no_case_reference_note_or_reviewer(
             assert secret not in document
 
 
+@pytest.mark.slow
 def test_report_without_reviews_says_so(tmp_path: Path) -> None:
     render_report(a_quarter(), tmp_path / "r.pdf", tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -16,6 +16,8 @@ from vcc.flows.run.pdf import PdfProcess
 # Enough pages that the PDF outgrows the room left on the disk.
 HTML = "<html><body>" + "".join(f"<p>Paragraph {n} of the report.</p>" for n in range(3000))
 
+pytestmark = pytest.mark.slow  # each test runs vcc, or lays out a PDF, in a process of its own
+
 
 def test_a_disk_filling_while_the_pdf_is_written_is_one_line_and_leaves_no_pdf(tmp_path):
     with mounted("-t", "tmpfs", "-o", "size=4m", "tmpfs", at=tmp_path / "disk") as disk:

@@ -25,6 +25,8 @@ from vcc.flows.run.pdf import (
 from vcc.reports.pdf import write_pdf
 from vcc.reports.render import report_html
 
+pytestmark = pytest.mark.slow  # each test runs vcc, or lays out a PDF, in a process of its own
+
 
 def page_texts(path) -> list[str]:
     return [page.extract_text() for page in PdfReader(path).pages]

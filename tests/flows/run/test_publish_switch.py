@@ -33,6 +33,8 @@ ARCHIVE_MOVES = 3  # snapshots, the report (a record: issue 27), then the manife
 STEPS = 4 + ARCHIVE_MOVES  # staging renamed, new link made, link renamed over, commit, archive
 LEGACY_STEPS = 3 + STEPS  # first an older vcc's real folder becomes a run folder with its link
 
+pytestmark = pytest.mark.slow  # each test runs vcc, or lays out a PDF, in a process of its own
+
 
 class Fault(OSError):
     """The fault injected at a step (as a full disk or an I/O error would raise)."""

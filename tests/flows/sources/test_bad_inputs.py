@@ -29,6 +29,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from tests.conftest import examples
 from vcc.flows.config import SourceConfig, TableSource, load_config
 from vcc.flows.errors import VccError
 from vcc.flows.sources.coerce import coerce_source
@@ -448,7 +449,9 @@ def test_no_accepted_row_carries_an_injected_defect(damaged) -> None:
 # --- no input ends in a traceback -------------------------------------------------------------
 
 FUZZ = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 FIELD = st.text(alphabet=st.sampled_from(list('ab1-:T/,;"\r\n \t.é')), max_size=12)
 

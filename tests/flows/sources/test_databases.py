@@ -364,6 +364,7 @@ def test_rows_dated_after_the_as_of_date_stay_in_the_database(
     assert not any("crimes" in s and "WHERE" in s for s in selects)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("as_of", "extracted_at"),
     [

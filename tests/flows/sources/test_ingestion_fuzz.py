@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 
+from tests.conftest import examples
 from tests.flows.sources.test_bad_inputs import EXTRACTED_AT, lines, police, police_folder
 from vcc.flows.config import load_config
 from vcc.flows.errors import VccError
@@ -28,7 +29,9 @@ from vcc.transforms.schema import CANONICAL, OFFENCE_CATEGORIES
 CRIMES = CANONICAL["police"]["crimes"]
 DISTRICTS = list(load_config().districts)
 FUZZ = settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(50),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 MOMENTS = st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2025, 1, 1)).map(

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
+from tests.conftest import examples
 from vcc.flows.config import TableSource
 from vcc.flows.errors import SourceError
 from vcc.flows.sources import date_text
@@ -24,7 +25,9 @@ from vcc.flows.sources.mapping import canonical_frame
 from vcc.transforms.schema import CANONICAL
 
 PROPERTY = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 DAYS = st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31))
 CP1252_TEXT = st.text(

@@ -121,6 +121,7 @@ def probation_sqlite(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_source_reads_its_url_from_a_secret_block(
     prefect_harness, probation_sqlite: Path
 ) -> None:
@@ -147,6 +148,7 @@ def test_a_missing_secret_block_is_named_in_one_line(prefect_harness) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_secret_block_that_is_not_a_url_is_refused(prefect_harness) -> None:
     block = save_secret(f"not-a-url-{uuid.uuid4().hex[:8]}", "   ")
     with pytest.raises(
@@ -188,6 +190,7 @@ def test_vcc_validate_names_a_missing_block_in_one_line(prefect_harness, tmp_pat
     ]
 
 
+@pytest.mark.slow
 def test_an_unreachable_prefect_api_is_one_line(tmp_path: Path) -> None:
     config = write_config(tmp_path, 'url_secret = "police-database"')
     env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:1/api"}
@@ -265,6 +268,7 @@ def run_log() -> Iterator[list[str]]:
         prefect_logger.setLevel(level)
 
 
+@pytest.mark.slow
 def test_a_run_from_a_secret_url_keeps_the_password_out_of_logs_and_outputs(
     prefect_harness, police_schema: str, tmp_path: Path, run_log: list[str]
 ) -> None:

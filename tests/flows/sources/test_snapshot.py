@@ -73,6 +73,7 @@ def measured(raw: dict, config) -> tuple[dict, pd.DataFrame]:
     return typed, instances
 
 
+@pytest.mark.slow
 def test_a_snapshot_reproduces_the_run_it_was_taken_from(tmp_path: Path) -> None:
     from vcc.flows.config import load_config
     from vcc.flows.sources.snapshot import load_snapshot

@@ -61,6 +61,7 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", [damage_a_page, damage_the_header])
 def test_every_command_on_a_damaged_warehouse_stops_in_one_line_and_writes_nothing(
     tmp_path: Path, damage

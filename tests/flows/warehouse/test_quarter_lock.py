@@ -33,6 +33,8 @@ with Warehouse(sys.argv[1]).holding(sys.argv[2], sys.argv[3]):
     sys.stdin.readline()  # until the test says so, or the process is killed
 """
 
+pytestmark = pytest.mark.slow  # each test runs vcc, or lays out a PDF, in a process of its own
+
 
 @contextmanager
 def holder(out: Path, operation: str) -> Iterator[subprocess.Popen]:
