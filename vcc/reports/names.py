@@ -39,3 +39,20 @@ def codes_in_words(text: str, quoted: bool = False) -> str:
         return f"“{measure_title(code[0])}”" if quoted else measure_title(code[0])
 
     return _CODE.sub(title, text)
+
+
+SOURCE_WORDS = {"cps": "CPS"}
+# Initials the board knows (the glossary's): a Victim Communication and Liaison letter, the
+# Victim Contact Scheme, a Victim Personal Statement.
+_INITIALS = {"vcl": "VCL", "vcs": "VCS", "vps": "VPS"}
+
+
+def table_name_words(table: str) -> str:
+    """``vcl_letters`` as a reader says it: ``VCL letters``."""
+    return " ".join(_INITIALS.get(word, word) for word in table.split("_"))
+
+
+def table_words(name: str) -> str:
+    """``police.needs_assessments`` as a reader says it: ``police needs assessments``."""
+    source, _, table = name.partition(".")
+    return f"{SOURCE_WORDS.get(source, source)} {table_name_words(table)}".strip()

@@ -20,6 +20,7 @@ import pandas as pd
 from vcc.reports.disclosure import format_percent
 from vcc.reports.model import DATA_QUALITY_COLUMNS as COUNT_COLUMNS
 from vcc.reports.model import ReportData
+from vcc.reports.names import SOURCE_WORDS, table_name_words, table_words
 from vcc.reports.summary import measure_words
 from vcc.transforms.catalogue import MEASURES, MeasureDefinition
 from vcc.transforms.freshness import STALE_AFTER_DAYS, is_stale
@@ -40,25 +41,8 @@ READ_BY_MANY: dict[str, tuple[str, ...]] = {
     "police.victims": ("every measure",),
     "cps.cases": ("every CPS, Witness Care Unit and probation measure",),
 }
-_SOURCE_WORDS = {"cps": "CPS"}
 # A column as a reader says it: its words, an identifier a "reference", a time a "date".
 _COLUMN_WORDS = {"urn": "case reference", "crime_ref": "crime reference", "victim_id": "victim"}
-
-
-# Initials the board knows (the glossary's): a Victim Communication and Liaison letter, the
-# Victim Contact Scheme, a Victim Personal Statement.
-_INITIALS = {"vcl": "VCL", "vcs": "VCS", "vps": "VPS"}
-
-
-def table_name_words(table: str) -> str:
-    """``vcl_letters`` as a reader says it: ``VCL letters``."""
-    return " ".join(_INITIALS.get(word, word) for word in table.split("_"))
-
-
-def table_words(name: str) -> str:
-    """``police.needs_assessments`` as a reader says it: ``police needs assessments``."""
-    source, _, table = name.partition(".")
-    return f"{_SOURCE_WORDS.get(source, source)} {table_name_words(table)}".strip()
 
 
 def column_words(column: str) -> str:
@@ -229,7 +213,7 @@ def quality_summary(
         shares[f"{row['source']}.{row['table']}"] = share
         table_rows.append(
             TableCounts(
-                source=_SOURCE_WORDS.get(str(row["source"]), str(row["source"]).capitalize()),
+                source=SOURCE_WORDS.get(str(row["source"]), str(row["source"]).capitalize()),
                 table=table_name_words(str(row["table"])),
                 rows_read=f"{read:,}",
                 rows_accepted=f"{int(row['rows_accepted']):,}",

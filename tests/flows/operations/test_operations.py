@@ -28,7 +28,7 @@ from vcc.flows.manifest import Manifest, one_area
 from vcc.flows.operations.circulation import CirculationError, approve, circulate
 from vcc.flows.run.flow import run_quarter
 from vcc.flows.warehouse.store import Warehouse, default_url
-from vcc.flows.warehouse.versions import table_words
+from vcc.reports.names import table_words
 from vcc.transforms.quarters import Quarter
 
 pytestmark = pytest.mark.flow

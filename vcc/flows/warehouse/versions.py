@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from vcc.reports.names import table_words
 from vcc.transforms.agencies import agency_rank
 from vcc.transforms.quarters import long_date
 
@@ -221,12 +222,6 @@ def _manifest_of(run: dict[str, Any]) -> dict[str, Any]:
     except (TypeError, ValueError):
         return {}
     return manifest if isinstance(manifest, dict) else {}
-
-
-def table_words(name: str) -> str:
-    """``police.needs_assessments`` as a reader says it: ``police needs assessments``."""
-    source, _, table = name.partition(".")
-    return f"{_WORDS.get(source, source)} {table.replace('_', ' ')}"
 
 
 def _sources_reason(
