@@ -20,9 +20,10 @@ import pandas as pd
 from vcc.reports.comparison import code_order, group_lines
 from vcc.reports.render import template
 from vcc.transforms.comparison import MEASURE_KEY
+from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE
 from vcc.transforms.quarters import Quarter
 
-HIDDEN = ("[c]", "[z]")
+HIDDEN = (CONFIDENTIAL, NOT_APPLICABLE)
 
 
 def area_compares(
@@ -71,11 +72,7 @@ def _widened(
     ]
     if not widened:
         return ""
-    which = (
-        "every measure"
-        if len(widened) == len(shown)
-        else (f"{len(widened)} of the {len(shown)} measures")
-    )
+    which = "every measure" if widened == shown else f"{len(widened)} of the {len(shown)} measures"
     return (
         f"For {which} the limits were widened, because areas differ more than chance alone "
         "explains; the comparison of areas says which and by how much."
