@@ -5,7 +5,7 @@ limits and the target, every point where a rule fires marked by its shape (▲ i
 
 Formats only: the chart and the judgements come from ``spc.csv`` (``transforms/spc.py``); this
 module chooses what each panel shows and ``spc_svg`` writes the panels as SVG directly (issue 24:
-matplotlib took about 1.4 s over the four agencies at scale 1; the SVG takes milliseconds).
+matplotlib took 0.56 to 1.44 s over the four agencies at scale 1; the SVG a few milliseconds).
 Disclosure (CONTRACT.md §4): a month whose eligible, met or not met count is from 1 to the
 threshold − 1 is not drawn, nor its limits (their width gives its count back), and the caption
 says how many months were hidden.
