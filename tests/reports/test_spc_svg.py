@@ -55,9 +55,9 @@ def test_a_rate_lands_where_the_axis_puts_it_by_hand() -> None:
     # panel: 69.84 pt tall, its foot at 91.44 pt; 80% is (80 - 73.8) / 17.9 of the way up
     # 91.44 - 0.346369 * 69.84 = 67.25. Across: 493.2 pt, the panels from 9% to 98% of it,
     # two with a gap of 0.18 of one: 438.948 / 2.18 = 201.35 pt wide from 44.388 pt, the
-    # months -0.6 to 11.6: the first month at 44.388 + 0.6 / 12 * 201.35 = 54.46.
+    # months -0.6 to 11.6 (12.2 of them): the first month at 44.388 + 0.6 / 12.2 * 201.35 = 54.29.
     first = elements(svg, "circle")[0]
-    assert (first.get("cx"), first.get("cy")) == ("54.46", "67.25")
+    assert (first.get("cx"), first.get("cy")) == ("54.29", "67.25")
     labels = {t.text: t.get("y") for t in elements(svg, "text")}
     # 75%, 80%, 85%, 90% by steps of 5; 90% at 91.44 - (90 - 73.8) / 17.9 * 69.84 = 28.23,
     # its label's baseline 0.3645 of 8 pt (the digits' middle) lower: 31.15
@@ -73,17 +73,18 @@ def test_a_hidden_month_draws_no_mark_and_no_limit_step() -> None:
     view = spc_view(spc, "police", "2024Q3", 5, {"R3-ACK": 0.9})
     assert view is not None and view.hidden_months == 1
     svg = str(view.chart_svg)
-    # 24 months across 201.35 pt from 44.388: month m at 44.388 + (m + 0.6) / 24 * 201.35;
-    # the last shown month (22) steps to halfway to the next: 44.388 + 23.1 / 24 * 201.35
+    # 24 months (-0.6 to 23.6) across 201.35 pt from 44.388: month m at
+    # 44.388 + (m + 0.6) / 24.2 * 201.35;
+    # the last shown month (22) steps to halfway to the next: 44.388 + 23.1 / 24.2 * 201.35
     marks = elements(svg, "circle") + elements(svg, "polygon")
     assert len(marks) == 23
     dashed = [line for line in elements(svg, "polyline") if line.get("class") == "limit"]
     assert len(dashed) == 2  # the lower and the upper limit, each one unbroken run
     for limit in dashed:
         xs = [float(point.split(",")[0]) for point in limit.get("points", "").split()]
-        assert max(xs) == 238.19  # not on to the last month's 44.388 + 23.6 / 24 * 201.35
+        assert max(xs) == 236.59  # not on to the last month's 44.388 + 23.6 / 24.2 * 201.35
     centres = [float(re.split("[, ]", mark.get("points", ""))[0]) for mark in marks[-8:]]
-    assert max(centres) == pytest.approx(44.388 + 22.6 / 24 * 201.3523, abs=0.01)
+    assert max(centres) == pytest.approx(44.388 + 22.6 / 24.2 * 201.3523, abs=0.01)
 
 
 def test_a_concern_is_a_downward_triangle_and_an_improvement_an_upward_one() -> None:

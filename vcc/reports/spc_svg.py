@@ -245,7 +245,7 @@ def panel_svg(panel: Panel, frame: Frame, number: int) -> list[str]:
     low, high = rate_range(panel)
 
     def x(month: float) -> float:  # months -0.6 to months - 0.4 across the frame
-        return frame.left + (month + 0.6) / months * frame.width
+        return frame.left + (month + 0.6) / (months + 0.2) * frame.width
 
     def y(rate: float) -> float:
         return frame.bottom - (rate - low) / (high - low) * frame.height
