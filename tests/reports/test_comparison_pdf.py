@@ -70,6 +70,8 @@ def test_the_pdf_is_tagged_with_the_shipped_font_and_names_missing_areas(
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
     assert "Areas missing from this comparison" in text and "table crimes is missing" in text
     assert "Northshire" in text and "Tinyshire" in text and "[c]" in text
+    # a board's page: each measure by its title, never its code (as the report's pages)
+    assert "R6-UPDATE" not in text and "R7-VPS" not in text
     tables, problems = table_problems(path)
     assert tables == 2 and not problems
     assert embedded_fonts(path) <= SHIPPED
