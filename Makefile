@@ -27,17 +27,17 @@ demo: setup  ## Generate the synthetic sources if absent and report the last com
 	$(VENV)/bin/vcc demo
 
 # Two worker processes (xdist, one per core of the 2-core machine CI runs on); the tests of one
-# module stay on one worker (--dist loadgroup, and loadfile-like groups set in tests/conftest.py),
-# so a module's shared run is made once. TEST_WORKERS=0 runs everything in one process.
+# module stay on one worker (--dist loadfile), so a module's shared run is made once.
+# TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
 
 test: setup  ## Run the whole test suite
-	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The unit tests, each property test with a tenth of its examples (VCC_TESTS_FAST, tests/conftest.py):
 # no Prefect server, wheel, browser, database server, whole-report PDF or vcc process of its own.
 test-fast: setup  ## The unit tests only, quickly (make test runs everything)
-	VCC_TESTS_FAST=1 $(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup \
+	VCC_TESTS_FAST=1 $(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile \
 	  -m "not (flow or packaging or browser or database or slow)"
 
 lint: setup  ## ruff, ruff format and mypy over the package and the tests (as .pre-commit-config.yaml)

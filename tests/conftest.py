@@ -4,9 +4,11 @@ Unit tests never start Prefect: with the ephemeral server disabled an accidental
 fails at once. Flow tests ask for ``prefect_harness``, one temporary Prefect server for the
 whole session (for each xdist worker: ``make test`` runs two).
 
-``make test`` runs the suite on two xdist workers with ``--dist loadgroup``: the tests of a
-module that share a module-scoped fixture (every flow module's run, a wheel) are put in one
-group here, so the fixture is made once, on one worker; the other tests are spread one by one.
+``make test`` runs the suite on two xdist workers with ``--dist loadfile``: each module's tests
+run on one worker, so a module-scoped fixture (every flow module's run, a wheel) is made once.
+(``--dist loadgroup`` with groups set here did nothing under pytest 9: xdist 3.8 names a test's
+group by assigning ``item._nodeid``, which pytest 9 no longer reads, so every module's tests were
+spread over both workers and each module's fixture was made on each.)
 """
 
 from __future__ import annotations
@@ -30,10 +32,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 FLOW_QUARTER = "2024Q4"  # the quarter the flow tests run, on sources complete up to FLOW_AS_OF
 FLOW_AS_OF = dt.date(2025, 2, 14)
 GOLDEN = FIXTURES / "golden"
-
-
-# Scopes whose fixture is made once for the tests of one module (or class) of the suite.
-_SHARED_WITHIN_A_MODULE = {"module", "class", "package"}
 
 
 # Fixtures that connect to the PostgreSQL or MariaDB server (marker ``database``).
@@ -69,22 +67,15 @@ def _uses_a_database_server(item: pytest.Item) -> bool:
     return any(v in {"postgresql", "postgres", "mariadb"} for v in values)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the tests' ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """One xdist group per module for the tests of a flow module, or that use a fixture made once
-    per module: on one worker, the module's fixture is made once. And the marker ``database`` on
-    the tests that use the PostgreSQL or MariaDB server, and ``slow`` on those that start Prefect or
-    lay out a whole PDF through a fixture (``make test-fast`` leaves both out)."""
+    """The marker ``database`` on the tests that use the PostgreSQL or MariaDB server, and ``slow``
+    on those that start Prefect or lay out a whole PDF through a fixture (``make test-fast`` leaves
+    both out)."""
     for item in items:
         if _uses_a_database_server(item):
             item.add_marker(pytest.mark.database)
         if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-        info = getattr(item, "_fixtureinfo", None)
-        definitions = info.name2fixturedefs.values() if info is not None else []
-        shares = any(d.scope in _SHARED_WITHIN_A_MODULE for defs in definitions for d in defs)
-        if shares or item.get_closest_marker("flow") or item.get_closest_marker("packaging"):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session")
