@@ -325,6 +325,39 @@ def test_vcc_serve_runs_every_area_and_compares_them(
     assert run["triggered_by"] == "deployment" and run["status"] == "succeeded"
 
 
+def prefect_states() -> set[tuple[str, str]]:
+    """The states of the latest many-areas run's area tasks and areas' flow runs, as (task name,
+    state) and (area, state), from the Prefect server."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterParentFlowRunId,
+    )
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        (parent,) = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["many-areas-report"])),
+            sort=FlowRunSort.START_TIME_DESC, limit=1,
+        )  # fmt: skip
+        areas = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id])
+            )
+        )
+        tasks = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[parent.id]))
+        )
+    states = {(run.parameters["area"], run.state_type.value) for run in areas if run.state_type}
+    return states | {
+        (run.name.rsplit("-", 1)[0], run.state_type.value) for run in tasks
+        if run.name.startswith("run-area") and run.state_type
+    }  # fmt: skip
+
+
 def kill_the_worker_running(area: Path, killed: list[int]) -> None:
     """SIGKILL the worker process computing ``area``: the process that holds its quarter's lock
     in ``<area>/vcc-warehouse.sqlite`` (a run takes it as it starts, before it reads a source)."""
@@ -384,6 +417,11 @@ def test_an_area_whose_worker_dies_is_named_and_reruns_alone(
     assert "Southshire: its worker process died during the run" in text
     manifest = json.loads((out / "comparison" / Q / "manifest.json").read_text())
     assert manifest["missing_areas"] == {"south": "its worker process died during the run"}
+    # the Prefect server tells it too: south's flow run and task crashed, north's completed
+    assert prefect_states() == {
+        ("run-area", "CRASHED"), ("run-area", "COMPLETED"),
+        ("south", "CRASHED"), ("north", "COMPLETED"),
+    }  # fmt: skip
     # the killed run of south is told apart from a live one, and the rerun takes its lock over
     place = ["--config", str(config), "--out", str(out), "--area", "south"]
     history = CliRunner().invoke(main, ["history", "-q", Q, *place])

@@ -8,7 +8,8 @@ are that run's. A worker reads its own area's sources: only names, dates and pat
 through the scheduler, and only an outcome comes back. A failed area is caught inside its task,
 and an area whose worker process died as its task comes back (``area_outcome``), so the others
 carry on; the comparison then names it and the run fails once everything else is written,
-saying how to rerun the area alone. The cluster is a local one of worker processes (one per
+saying how to rerun the area alone. An area whose worker died is set Crashed on the Prefect
+server (``record_crash``). The cluster is a local one of worker processes (one per
 CPU core, at most one per area; ``[cluster] workers``), or the running scheduler at ``[cluster]
 address``.
 """
@@ -21,12 +22,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 from distributed import KilledWorker
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture, as_completed
+from prefect.states import Crashed
 from prefect_dask import DaskTaskRunner
 
 from vcc.flows.config import ClusterSettings, Config, load_config
@@ -158,6 +169,8 @@ def many_areas_report(
     for number, future in enumerate(as_completed(list(futures)), start=1):  # as each area ends
         outcome = area_outcome(futures[future], future)
         finished[outcome.name] = outcome
+        if outcome.failure == WORKER_DIED:
+            record_crash(outcome.name, future.task_run_id)
         if outcome.failure:
             logger.error("area %s failed (%d/%d): %s", outcome.name, number, len(futures),
                          outcome.failure)  # fmt: skip
@@ -212,3 +225,31 @@ def area_outcome(name: str, future: PrefectFuture[AreaOutcome]) -> AreaOutcome:
         return AreaOutcome(name, failure=WORKER_DIED)
     except Exception as error:  # the cluster lost the task otherwise (its scheduler went away)
         return AreaOutcome(name, failure=f"the cluster did not finish it: {one_line(error)}")
+
+
+_UNFINISHED = [StateType.PENDING, StateType.RUNNING, StateType.SCHEDULED, StateType.PAUSED]
+
+
+def record_crash(area: str, task_run_id: UUID) -> None:
+    """The Prefect server's record of an area whose worker process died: its task and its area's
+    flow run would say "Running" for ever (the process that would have ended them is gone), so
+    both are set Crashed, with the reason, and the server's UI tells what happened. A server that
+    cannot be reached only loses this record: the run's own outcome stands."""
+    parent = FlowRunContext.get()
+    reason = f"area {area}: {WORKER_DIED}"
+    try:
+        with get_client(sync_client=True) as client:
+            client.set_task_run_state(task_run_id, Crashed(message=reason), force=True)
+            if parent is None or parent.flow_run is None:
+                return
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.flow_run.id]),
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=_UNFINISHED)),
+                )
+            )
+            for run in runs:
+                if run.parameters.get("area") == area:
+                    client.set_flow_run_state(run.id, Crashed(message=reason), force=True)
+    except Exception as error:  # the record only; never the run's outcome
+        get_run_logger().warning("could not record area %s as crashed: %s", area, one_line(error))
