@@ -206,7 +206,7 @@ def read_back(path: Path, source: str, table: str) -> pd.DataFrame:
     config = load_config().sources[source]
     spec = config.table(table)
     if path.suffix == ".xlsx":
-        raw = pd.read_excel(path, sheet_name=spec.sheet, dtype=str)
+        raw = pd.read_excel(path, sheet_name=spec.sheet, dtype=str, engine="calamine")
     else:
         raw = pd.read_csv(
             path,
@@ -245,7 +245,9 @@ def test_the_cps_drop_is_windows_1252_with_staff_names_beyond_ascii(written) -> 
         data.decode("utf-8")
     lawyers = pd.read_csv(out / "cps" / "decisions.csv", encoding="cp1252")["Reviewing Lawyer"]
     assert lawyers.str.contains("’").any()
-    hearings = pd.read_excel(out / "cps" / "hearings.xlsx", sheet_name="Hearings")
+    hearings = pd.read_excel(
+        out / "cps" / "hearings.xlsx", sheet_name="Hearings", engine="calamine"
+    )
     assert hearings["Witness Care Officer"].str.contains("[’áéëñüô]").any()
 
 
@@ -284,7 +286,7 @@ def test_the_probation_folder_has_canonical_csv_and_a_release_workbook(sources, 
     referrals = pd.read_csv(out / "probation" / "vcs_referrals.csv")
     assert list(referrals.columns) == CANONICAL["probation"]["vcs_referrals"].column_names
     releases = pd.read_excel(
-        out / "probation" / "release_notifications.xlsx", sheet_name="Releases"
+        out / "probation" / "release_notifications.xlsx", sheet_name="Releases", engine="calamine"
     )
     assert len(releases) == len(sources["probation"]["release_notifications"])
 
