@@ -15,13 +15,19 @@ def measure_title(measure_id: str) -> str:
     return definition.title if definition else measure_id
 
 
+def capitalised(text: str) -> str:
+    """``text`` to start a sentence or a label: its first letter a capital, the rest as it is
+    ("CPS VCL letters" stays as it is)."""
+    return text[:1].upper() + text[1:]
+
+
 def short_name(measure_id: str) -> str:
     """The catalogue's name of the measure's stage, capitalised ("Needs assessments"), else its
     title: a few words that fit a chart's axis."""
     definition = MEASURES_BY_ID.get(measure_id)
     if definition is None or not definition.stage:
         return measure_title(measure_id)
-    return definition.stage[0].upper() + definition.stage[1:]
+    return capitalised(definition.stage)
 
 
 _CODE = re.compile(r"\b(?:R\d{1,2}|ENH)-[A-Z][A-Z-]*\b")

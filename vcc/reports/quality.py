@@ -20,7 +20,7 @@ import pandas as pd
 from vcc.reports.disclosure import format_percent
 from vcc.reports.model import DATA_QUALITY_COLUMNS as COUNT_COLUMNS
 from vcc.reports.model import ReportData
-from vcc.reports.names import SOURCE_WORDS, table_name_words, table_words
+from vcc.reports.names import SOURCE_WORDS, capitalised, table_name_words, table_words
 from vcc.reports.summary import measure_words
 from vcc.transforms.catalogue import MEASURES, MeasureDefinition
 from vcc.transforms.freshness import STALE_AFTER_DAYS, is_stale
@@ -170,8 +170,7 @@ def _stale(counts: pd.DataFrame, as_of: date) -> list[str]:
         days = None if pd.isna(row["days_before_as_of"]) else int(row["days_before_as_of"])
         if not is_stale(days):
             continue
-        words = table_words(table)
-        words = words[0].upper() + words[1:]  # a sentence's start: "Police referrals", "CPS ..."
+        words = capitalised(table_words(table))  # a sentence's start: "Police referrals"
         if days is None:
             said = f"{words} has no record dated on or before {long_date(as_of)}"
         else:

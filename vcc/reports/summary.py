@@ -21,6 +21,7 @@ from vcc.reports.disclosure import (
     met_is_hidden,
 )
 from vcc.reports.model import ReportData, measure_sort_key
+from vcc.reports.names import capitalised
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES_BY_ID
 from vcc.transforms.quarters import Quarter
@@ -278,14 +279,10 @@ def trend_finding(data: ReportData, quarters: list[Quarter]) -> str:
         finding = "No measure was below its target in every quarter shown."
     if always_met:
         whose = "its" if len(always_met) == 1 else "their"
-        finding += f" {_capital(_join(always_met))} met {whose} target in every quarter shown."
+        finding += f" {capitalised(_join(always_met))} met {whose} target in every quarter shown."
     if not_rated_now:
         finding += (
             f" Too few were eligible this quarter to rate {_join(not_rated_now)}: "
             f"{'its' if len(not_rated_now) == 1 else 'their'} status is not rated."
         )
     return finding
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
