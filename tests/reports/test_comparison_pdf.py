@@ -57,7 +57,7 @@ def test_each_measure_has_a_funnel_plot_with_its_text_alternative(pdf: tuple[Pat
     ]
     for section in context["sections"]:
         chart = section["chart"]
-        # south: 60/120 = 50% against 470/583 = 80.6%, far below
+        # south: 60/120 = 50% against (360 + 60 + 50 + 2) / 583 = 81.0%, far below
         assert "<title>Funnel plot of" in chart and "Southshire" in chart
         assert "south: below 99.8%" in chart
         assert "Tinyshire" not in chart  # hidden by disclosure control: not drawn
@@ -72,6 +72,7 @@ def test_the_pdf_is_tagged_with_the_shipped_font_and_names_missing_areas(
     assert "Northshire" in text and "Tinyshire" in text and "[c]" in text
     # a board's page: each measure by its title, never its code (as the report's pages)
     assert "R6-UPDATE" not in text and "R7-VPS" not in text
+    assert text.count("All areas: 81.0%.") == 2  # (360 + 60 + 50 + 2) / 583, each measure
     tables, problems = table_problems(path)
     assert tables == 2 and not problems
     assert embedded_fonts(path) <= SHIPPED

@@ -17,13 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from vcc.reports.comparison import code_order, group_lines
+from vcc.reports.comparison import HIDDEN, group_lines, measures_in_code_order
 from vcc.reports.render import template
 from vcc.transforms.comparison import MEASURE_KEY
-from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE
 from vcc.transforms.quarters import Quarter
-
-HIDDEN = (CONFIDENTIAL, NOT_APPLICABLE)
 
 
 def area_compares(
@@ -34,7 +31,7 @@ def area_compares(
     the sentences about its group, widened limits and areas missing."""
     compared = set(table["area"])
     title = titles.get(area, area)
-    keys = code_order(list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True))))
+    keys = measures_in_code_order(table)
     members = [other for other in similar if other in compared and other != area]
     lines = group_lines(table, area, members, titles, threshold, keys)
     if not similar:

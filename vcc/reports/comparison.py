@@ -37,8 +37,12 @@ from vcc.reports.render import template
 from vcc.transforms.agencies import agency_label
 from vcc.transforms.catalogue import MEASURES, MEASURES_BY_ID
 from vcc.transforms.comparison import MEASURE_KEY, how_area_compares, published_comparison
+from vcc.transforms.disclosure import CONFIDENTIAL, NOT_APPLICABLE
 from vcc.transforms.funnel import MIN_AREAS_FOR_TAU2, judged_limits
 from vcc.transforms.quarters import Quarter, long_date
+
+# A rate withheld: confidential (a small count) or not applicable (none eligible).
+HIDDEN = (CONFIDENTIAL, NOT_APPLICABLE)
 
 FUNNEL_HEIGHT_INCHES = 3.0
 LABELLED_AREAS = 12  # beyond this many points, labels would overlap: the table names them all
@@ -212,7 +216,7 @@ def _count_text(value: Any) -> str:
 
 
 def _alt_text(title: str, published: pd.DataFrame, p0_text: str) -> str:
-    outside = published[~published["funnel_position"].isin(["within", "[c]", "[z]"])]
+    outside = published[~published["funnel_position"].isin(["within", *HIDDEN])]
     where = "; ".join(f"{row.area}: {row.funnel_position}" for row in outside.itertuples())
     return (
         f"Funnel plot of {title}: each area's rate against its number eligible, around the "
@@ -240,6 +244,11 @@ def code_order(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return (right, rank.get(pair[0], len(rank)), pair[0], _AGENCY_ORDER.get(pair[1], 9))
 
     return sorted(keys, key=key)
+
+
+def measures_in_code_order(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """The (measure, agency) pairs of a comparison table, each once, in the Code's order."""
+    return code_order(list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True))))
 
 
 def limits_note(rows: pd.DataFrame, method: str) -> str:
@@ -281,21 +290,21 @@ def comparison_context(
     published = published_comparison(table, threshold)
     published["title"] = published["area"].map(lambda area: titles.get(area, area))
     sections = []
-    keys = code_order(list(dict.fromkeys(zip(table["measure_id"], table["agency"], strict=True))))
+    keys = measures_in_code_order(table)
     for number, (measure_id, agency) in enumerate(keys, start=1):
         member = ((table["measure_id"] == measure_id) & (table["agency"] == agency)).to_numpy()
         rows, shown_rows = table[member], published[member]
-        shown = (shown_rows["rate"] != "[c]") & (shown_rows["rate"] != "[z]")
+        shown = ~shown_rows["rate"].isin(HIDDEN)
         title = measure_title(measure_id, agency)
-        p0_text = shown_rows["all_areas_rate"].iloc[0]
+        all_areas = _percent(shown_rows["all_areas_rate"].iloc[0])
         chart, note = None, ""
-        if p0_text not in ("[c]", "[z]"):  # φ and τ² are published with p0 alone
+        if all_areas not in HIDDEN:  # φ and τ² are published with p0 alone
             note = limits_note(rows, overdispersion)
-            alt = _alt_text(title, shown_rows, f"{float(p0_text):.1%}") + " " + note
+            alt = _alt_text(title, shown_rows, all_areas) + " " + note
             chart = funnel_svg(rows, shown.reset_index(drop=True).set_axis(rows.index), titles, alt)
         sections.append({
-            "key": f"m{number}", "title": title, "measure_id": measure_id, "chart": chart,
-            "all_areas_rate": p0_text, "limits_note": note,
+            "key": f"m{number}", "title": title, "chart": chart,
+            "all_areas_rate": all_areas, "limits_note": note,
             "widened": bool(note and np.nan_to_num(rows["tau2"].iloc[0]) > 0),
             "rows": shown_rows.assign(eligible=shown_rows["eligible"].map(_count_text),
                                       met=shown_rows["met"].map(_count_text)).to_dict("records"),
@@ -316,7 +325,7 @@ def comparison_context(
 
 
 def _percent(text: str) -> str:
-    return text if text in ("[c]", "[z]", "") else f"{float(text):.1%}"
+    return text if text in (*HIDDEN, "") else f"{float(text):.1%}"
 
 
 def _groups(
