@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from distributed import KilledWorker
@@ -169,8 +170,6 @@ def many_areas_report(
     for number, future in enumerate(as_completed(list(futures)), start=1):  # as each area ends
         outcome = area_outcome(futures[future], future)
         finished[outcome.name] = outcome
-        if outcome.failure == WORKER_DIED:
-            record_crash(outcome.name, future.task_run_id)
         if outcome.failure:
             logger.error("area %s failed (%d/%d): %s", outcome.name, number, len(futures),
                          outcome.failure)  # fmt: skip
@@ -191,10 +190,8 @@ def many_areas_report(
     for name, adding in added.items():
         try:
             failure, seconds = adding.result()
-        except KilledWorker:
-            failure, seconds = WORKER_DIED, 0.0
-        except Exception as error:  # the cluster lost the task otherwise
-            failure, seconds = f"the cluster did not finish it: {one_line(error)}", 0.0
+        except Exception as error:
+            failure, seconds = cluster_failure(name, adding, error), 0.0
         if failure:
             logger.error("area %s: how it compares could not be added: %s", name, failure)
             failures.append(f"{name}: how it compares could not be added to its report: {failure}")
@@ -221,10 +218,18 @@ def area_outcome(name: str, future: PrefectFuture[AreaOutcome]) -> AreaOutcome:
     area is missing, not the whole run. Its killed run is taken over by the area's next run."""
     try:
         return future.result()
-    except KilledWorker:
-        return AreaOutcome(name, failure=WORKER_DIED)
-    except Exception as error:  # the cluster lost the task otherwise (its scheduler went away)
-        return AreaOutcome(name, failure=f"the cluster did not finish it: {one_line(error)}")
+    except Exception as error:
+        return AreaOutcome(name, failure=cluster_failure(name, future, error))
+
+
+def cluster_failure(area: str, future: PrefectFuture[Any], error: Exception) -> str:
+    """Why the cluster gave no result for one of ``area``'s tasks: its worker process died
+    (``KilledWorker``; the task, and the area's run if unfinished, are then set Crashed on the
+    Prefect server), or the cluster lost it otherwise (its scheduler went away)."""
+    if isinstance(error, KilledWorker):
+        record_crash(area, future.task_run_id)
+        return WORKER_DIED
+    return f"the cluster did not finish it: {one_line(error)}"
 
 
 _UNFINISHED = [StateType.PENDING, StateType.RUNNING, StateType.SCHEDULED, StateType.PAUSED]
