@@ -135,11 +135,11 @@ def spc_view(
         return None
     quarter_months = trend_months([quarter])
     judgements = spc_judgements(mine, quarter_months)
-    panels = list(dict.fromkeys(zip(mine["measure_id"], mine["agency"], strict=True)))
     lines, hidden_months, drawn = [], 0, []
-    by_measure = dict(iter(mine.groupby("measure_id", sort=False)))
-    for (measure_id, _), (_, judged) in zip(panels, judgements.iterrows(), strict=False):
-        rows = by_measure[measure_id].reset_index(drop=True)
+    # one judgement per measure, in the order its months first appear, as groupby gives them
+    measures = mine.groupby("measure_id", sort=False)
+    for (measure_id, months), (_, judged) in zip(measures, judgements.iterrows(), strict=True):
+        rows = months.reset_index(drop=True)
         hide = hidden(rows, threshold)
         hidden_months += int(hide.sum())
         title = measure_title(measure_id)

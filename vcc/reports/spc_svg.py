@@ -83,16 +83,19 @@ class Frame:
         return self.top + self.height
 
 
+def grid_rows(panels: int) -> int:
+    return max(math.ceil(panels / COLUMNS), 1)
+
+
 def chart_size(panels: int) -> tuple[float, float]:
     """The chart's width and height in points: ``PANEL_INCHES`` a row, as the page expects."""
-    rows = max(math.ceil(panels / COLUMNS), 1)
-    return WIDTH_INCHES * POINTS, (0.45 + rows * PANEL_INCHES) * POINTS
+    return WIDTH_INCHES * POINTS, (0.45 + grid_rows(panels) * PANEL_INCHES) * POINTS
 
 
 def frames(panels: int) -> list[Frame]:
     """Each panel's plotting area, row by row, two to a row."""
     width, height = chart_size(panels)
-    rows = max(math.ceil(panels / COLUMNS), 1)
+    rows = grid_rows(panels)
     edge = EDGE_INCHES * POINTS
     panel_width = width * (RIGHT - LEFT) / (COLUMNS + COLUMN_GAP * (COLUMNS - 1))
     panel_height = (height - 2 * edge) / (rows + ROW_GAP * (rows - 1))
